@@ -1,0 +1,229 @@
+"""Every value the guide uses, with the guide's values as defaults, and their TOML form.
+
+The TOML key names are a contract with users' answer files: rename nothing here.
+Secrets (the hacluster password, SSH passwords) are deliberately *not* answers: they
+never reach an answers file, a state file or a transcript.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+PROFILES = ("rhel7", "rhel9", "debian12", "lab")
+
+
+class AnswersError(ValueError):
+    """An answers file that cannot be read; the message names the field."""
+
+
+@dataclass
+class Networks:
+    external: str = "192.168.1.0/24"
+    internal: str = "10.0.100.0/24"
+    heartbeat: str = "10.0.200.0/24"
+    external_gateway: str = "192.168.1.1"
+    dns: str = "192.168.1.1"
+
+
+@dataclass
+class Vip:
+    external: str = "192.168.1.200"
+    internal: str = "10.0.100.200"
+
+
+@dataclass
+class Director:
+    name: str
+    ring_name: str
+    vm: str
+    external_ip: str
+    internal_ip: str
+    heartbeat_ip: str
+    heartbeat_mac: str
+    aliases: list[str] = field(default_factory=list)
+    external_if: str = "enp0s3"
+    internal_if: str = "enp0s8"
+    heartbeat_if: str = "enp0s9"
+    # How the wizard reaches the node; empty means its external address.
+    ssh_host: str = ""
+
+    @property
+    def address(self) -> str:
+        return self.ssh_host or self.external_ip
+
+
+@dataclass
+class Server:
+    name: str
+    vm: str
+    ip: str
+    ifname: str = "enp0s3"
+    # Real servers live on the internal network only: the wizard reaches them through
+    # a director (ProxyJump). Empty ssh_host means their internal address.
+    ssh_host: str = ""
+
+    @property
+    def address(self) -> str:
+        return self.ssh_host or self.ip
+
+
+@dataclass
+class VirtualBox:
+    natnetwork: str = "red-nat-1"
+    heartbeat_network: str = "latido"
+    internal_network: str = "intnet"
+    nic_type: str = "82545EM"
+    host_port: int = 5280
+    # MACs of the standby clone's NICs 1..3 (the first two come from the course's MAC plan).
+    standby_macs: list[str] = field(
+        default_factory=lambda: ["080027010102", "080027010202", "08:00:27:01:01:C2"]
+    )
+
+
+def _default_directors() -> list[Director]:
+    return [
+        Director(
+            name="master", aliases=["cluster1"], ring_name="master-cr", vm="master",
+            external_ip="192.168.1.101", internal_ip="10.0.100.1",
+            heartbeat_ip="10.0.200.1", heartbeat_mac="08:00:27:01:01:C1",
+        ),
+        Director(
+            name="standby", aliases=[], ring_name="standby-cr", vm="standby",
+            external_ip="192.168.1.102", internal_ip="10.0.100.2",
+            heartbeat_ip="10.0.200.2", heartbeat_mac="08:00:27:01:01:C2",
+        ),
+    ]
+
+
+def _default_servers() -> list[Server]:
+    return [Server(name=f"cluster{n}", vm=f"cluster{n}", ip=f"10.0.100.1{n}") for n in (2, 3, 4)]
+
+
+@dataclass
+class Answers:
+    profile: str = "rhel7"
+    cluster_name: str = "cluster_lb"
+    snapshot_name: str = "preHA"
+    domain: str = "cluster"
+    ssh_user: str = "root"
+    ssh_port: int = 22
+    # Verification benchmark sizes (the guide's ab -n 100 -c 10, pi.php?n=1000000).
+    bench_requests: int = 100
+    bench_concurrency: int = 10
+    pi_intervals: int = 1000000
+    networks: Networks = field(default_factory=Networks)
+    vip: Vip = field(default_factory=Vip)
+    directors: list[Director] = field(default_factory=_default_directors)
+    servers: list[Server] = field(default_factory=_default_servers)
+    virtualbox: VirtualBox = field(default_factory=VirtualBox)
+
+    # -- convenience views used by the steps -------------------------------------------
+    @property
+    def master(self) -> Director:
+        return self.directors[0]
+
+    @property
+    def standby(self) -> Director:
+        return self.directors[1]
+
+    def node(self, name: str) -> Director | Server:
+        for host in [*self.directors, *self.servers]:
+            if host.name == name:
+                return host
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_SECTIONS: dict[str, type] = {"networks": Networks, "vip": Vip, "virtualbox": VirtualBox}
+_LISTS: dict[str, type] = {"directors": Director, "servers": Server}
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise AnswersError(f"{where}: expected a table, got {type(data).__name__}")
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise AnswersError(f"{where}.{unknown[0]}: unknown key")
+    kwargs = {}
+    for key, value in data.items():
+        kwargs[key] = _coerce(known[key], value, f"{where}.{key}")
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        missing = [f.name for f in dataclasses.fields(cls)
+                   if f.name not in data and f.default is dataclasses.MISSING
+                   and f.default_factory is dataclasses.MISSING]
+        raise AnswersError(f"{where}.{missing[0] if missing else '?'}: missing ({exc})") from None
+
+
+def _coerce(f: dataclasses.Field, value: Any, where: str) -> Any:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise AnswersError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if kind == "str":
+        if not isinstance(value, str):
+            raise AnswersError(f"{where}: expected a string, got {value!r}")
+        return value
+    if kind.startswith("list[str]"):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise AnswersError(f"{where}: expected a list of strings, got {value!r}")
+        return list(value)
+    return value
+
+
+def answers_from_dict(data: dict[str, Any]) -> Answers:
+    """Build answers from a TOML-shaped dict; missing keys take the guide's defaults."""
+    base = Answers()
+    known = {f.name for f in dataclasses.fields(Answers)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise AnswersError(f"{unknown[0]}: unknown key")
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(Answers):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if f.name in _SECTIONS:
+            merged = {**dataclasses.asdict(getattr(base, f.name)), **(value if isinstance(value, dict) else {})}
+            if not isinstance(value, dict):
+                raise AnswersError(f"{f.name}: expected a table")
+            kwargs[f.name] = _build(_SECTIONS[f.name], merged, f.name)
+        elif f.name in _LISTS:
+            if not isinstance(value, list):
+                raise AnswersError(f"{f.name}: expected an array of tables ([[{f.name}]])")
+            kwargs[f.name] = [_build(_LISTS[f.name], item, f"{f.name}[{i}]") for i, item in enumerate(value)]
+        else:
+            kwargs[f.name] = _coerce(f, value, f.name)
+    return dataclasses.replace(base, **kwargs)
+
+
+def load_answers(path: str | Path) -> Answers:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AnswersError(f"answers file {path}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise AnswersError(f"answers file {path}: not valid TOML ({exc})") from None
+    return answers_from_dict(data)
+
+
+def dumps_answers(answers: Answers) -> str:
+    return tomli_w.dumps(answers.to_dict())
+
+
+def save_answers(answers: Answers, path: str | Path) -> None:
+    Path(path).write_text(dumps_answers(answers), encoding="utf-8")

@@ -221,9 +221,48 @@ def load_answers(path: str | Path) -> Answers:
     return answers_from_dict(data)
 
 
+_COMMENTS = {
+    "profile": "rhel7 (the guide: CentOS 7) | rhel9 | debian12 | lab (ha-wizard lab)",
+    "directors": "the first is the active one (the guide's master), the second the passive one (standby)",
+    "servers": "the web farm, any number from 1",
+}
+
+
 def dumps_answers(answers: Answers) -> str:
-    return tomli_w.dumps(answers.to_dict())
+    """TOML with `[table]` / `[[array]]` sections (tomli_w alone inlines short arrays of tables)."""
+    data = answers.to_dict()
+    lines: list[str] = ["# ha-wizard answers: every value the guide uses (secrets are never stored here)"]
+
+    def scalars(table: dict[str, Any]) -> None:
+        for key, value in table.items():
+            if not isinstance(value, dict) and not (isinstance(value, list) and value and isinstance(value[0], dict)):
+                comment = f"  # {_COMMENTS[key]}" if key in _COMMENTS else ""
+                lines.append(tomli_w.dumps({key: value}).rstrip("\n") + comment)
+
+    scalars(data)
+    for key, value in data.items():
+        if isinstance(value, dict):
+            lines += ["", f"[{key}]"]
+            scalars(value)
+    for key, value in data.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for i, item in enumerate(value):
+                comment = f"  # {_COMMENTS[key]}" if i == 0 and key in _COMMENTS else ""
+                lines += ["", f"[[{key}]]{comment}"]
+                scalars(item)
+    return "\n".join(lines) + "\n"
 
 
 def save_answers(answers: Answers, path: str | Path) -> None:
     Path(path).write_text(dumps_answers(answers), encoding="utf-8")
+
+
+def mac_colon(mac: str) -> str:
+    """`0800270101c1` or `08:00:27:01:01:c1` -> `08:00:27:01:01:C1` (the form Linux shows)."""
+    plain = mac_plain(mac)
+    return ":".join(plain[i:i + 2] for i in range(0, 12, 2))
+
+
+def mac_plain(mac: str) -> str:
+    """Any accepted MAC spelling -> `0800270101C1` (the form VBoxManage takes)."""
+    return mac.replace(":", "").replace("-", "").upper()

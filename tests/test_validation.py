@@ -1,0 +1,99 @@
+"""Each validation rule, with the message it gives (field named, problem said)."""
+
+import pytest
+
+from wizard.answers import Answers, Server
+from wizard.validation import problems_for, validate
+
+
+def _problems(mutate) -> list[str]:
+    a = Answers()
+    mutate(a)
+    return [str(p) for p in validate(a)]
+
+
+def test_guide_defaults_are_valid():
+    assert validate(Answers()) == []
+
+
+def _set(path: str, value):
+    def mutate(a):
+        obj = a
+        *parts, last = path.split(".")
+        for part in parts:
+            obj = obj[int(part)] if part.isdigit() else getattr(obj, part)
+        if last.isdigit():
+            obj[int(last)] = value
+        else:
+            setattr(obj, last, value)
+    return mutate
+
+
+@pytest.mark.parametrize("path, value, expected", [
+    ("directors.0.external_ip", "10.0.100.50", "directors[0].external_ip: 10.0.100.50 is not inside networks.external (192.168.1.0/24)"),
+    ("directors.1.heartbeat_ip", "10.0.200.255", "directors[1].heartbeat_ip: 10.0.200.255 is the network or broadcast address of 10.0.200.0/24"),
+    ("servers.0.ip", "10.0.100.300", "servers[0].ip: '10.0.100.300' is not an IPv4 address"),
+    ("networks.internal", "10.0.100.1/24", "networks.internal: '10.0.100.1/24' is not a network in CIDR form"),
+    ("networks.heartbeat", "10.0.0.0/16", "networks.heartbeat: 10.0.0.0/16 overlaps networks.internal (10.0.100.0/24)"),
+    ("networks.external_gateway", "192.168.2.1", "networks.external_gateway: 192.168.2.1 is not inside networks.external"),
+    ("vip.external", "10.0.100.200", "vip.external: 10.0.100.200 is not inside networks.external (192.168.1.0/24)"),
+    ("vip.internal", "10.0.100.12", "vip.internal: 10.0.100.12 is already the real address servers[0].ip; a floating IP must be free"),
+    ("vip.external", "192.168.1.101", "vip.external: 192.168.1.101 is already the real address directors[0].external_ip"),
+    ("servers.1.ip", "10.0.100.12", "servers[1].ip: 10.0.100.12 is already used by servers[0].ip"),
+    ("directors.1.internal_ip", "10.0.100.1", "directors[1].internal_ip: 10.0.100.1 is already used by directors[0].internal_ip"),
+    ("directors.0.heartbeat_mac", "08:00:27:01:01", "directors[0].heartbeat_mac: '08:00:27:01:01' is not a MAC address"),
+    ("directors.0.heartbeat_mac", "0900270101C1", "directors[0].heartbeat_mac: 0900270101C1 is a multicast address"),
+    ("directors.0.heartbeat_mac", "08:00:27:01:01:C2", "directors[1].heartbeat_mac: MAC 0800270101C2 is already used by directors[0].heartbeat_mac"),
+    ("virtualbox.standby_macs.0", "0800270101c1", "virtualbox.standby_macs[0]: MAC 0800270101C1 is already used by directors[0].heartbeat_mac"),
+    ("virtualbox.standby_macs.2", "0800270101C3", "virtualbox.standby_macs[2]: 0800270101C3 differs from directors[1].heartbeat_mac"),
+    ("directors.0.heartbeat_if", "enp0s9-heartbeat-1", "directors[0].heartbeat_if: 'enp0s9-heartbeat-1' is not a valid Linux interface name"),
+    ("servers.2.ifname", "eth/0", "servers[2].ifname: 'eth/0' is not a valid Linux interface name"),
+    ("directors.0.internal_if", "enp0s3", "directors[0].internal_if: enp0s3 is already the external interface of master"),
+    ("directors.0.name", "-master", "directors[0].name: '-master' is not a valid host name"),
+    ("directors.1.ring_name", "standby cr", "directors[1].ring_name: 'standby cr' is not a valid host name"),
+    ("servers.0.name", "master", "directors[0].name"),  # clash reported on the later field
+    ("cluster_name", "my cluster;rm", "cluster_name: 'my cluster;rm' is not a valid cluster name"),
+    ("domain", "clu ster", "domain: 'clu ster' is not a valid DNS domain"),
+    ("ssh_port", 0, "ssh_port: 0 is not a TCP port (1-65535)"),
+    ("virtualbox.host_port", 70000, "virtualbox.host_port: 70000 is not a TCP port (1-65535)"),
+    ("virtualbox.nic_type", "e1000", "virtualbox.nic_type: 'e1000' is not a VirtualBox NIC type"),
+    ("profile", "centos", "profile: 'centos' is not a profile"),
+    ("bench_concurrency", 500, "bench_concurrency: 500 concurrent requests is more than the 100 requests"),
+    ("directors.0.vm", "my vm", "directors[0].vm: 'my vm' is not a usable VM name"),
+])
+def test_rule_and_message(path, value, expected):
+    problems = _problems(_set(path, value))
+    assert any(expected in p for p in problems), problems
+
+
+def test_name_clash_names_both_fields():
+    problems = _problems(_set("servers.0.name", "master"))
+    assert "servers[0].name: 'master' is already used by directors[0].name" in problems
+
+
+def test_exactly_two_directors_and_at_least_one_server():
+    problems = _problems(lambda a: (a.directors.pop(), a.servers.clear()))
+    assert "directors: exactly two directors are needed (active and passive), found 1" in problems
+    assert "servers: at least one real server is needed" in problems
+
+
+def test_both_mac_spellings_are_accepted():
+    def mutate(a):
+        a.directors[0].heartbeat_mac = "0800270101c1"
+        a.virtualbox.standby_macs[2] = "08:00:27:01:01:c2"
+    assert _problems(mutate) == []
+
+
+def test_any_number_of_servers():
+    def mutate(a):
+        a.servers.append(Server(name="cluster5", vm="cluster5", ip="10.0.100.15"))
+    assert _problems(mutate) == []
+
+
+def test_problems_for_selects_one_field_or_table():
+    a = Answers()
+    a.directors[0].external_ip = "1.2.3.4"
+    a.servers[0].ip = "1.2.3.4"
+    problems = validate(a)
+    assert [p.field for p in problems_for(problems, "directors[0]")] == ["directors[0].external_ip"]
+    assert {p.field for p in problems_for(problems, "servers[0].ip")} == {"servers[0].ip"}

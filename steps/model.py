@@ -75,6 +75,8 @@ class Action:
     instructions: str = ""  # manual: what to do, English
     instructions_es: str = ""
     erratum: str = ""  # set when this command fixes an error of the guide
+    on_fail: str = ""  # what to check when it fails (the likely cause), English
+    on_fail_es: str = ""
     idempotent: bool = True  # False: running twice changes things (probe guards it)
     tags: tuple[str, ...] = field(default_factory=tuple)
 

@@ -1,0 +1,132 @@
+"""Shell scripts that measure what the guide's verification asks to see. Pure: text in, text out.
+
+Each script is bounded in count and time, needs only the tools the guide installs (curl, ab,
+siege, socat for HAProxy's runtime API) and prints its results as `HA-WIZARD-FIGURE` / `HA-WIZARD-BENCH`
+lines (see wizard.figures). Scripts fail (exit 1) with a sentence saying what did not happen.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from wizard.figures import BENCH_TAG, FIGURE_TAG
+
+# Polling step; short enough to measure recoveries to a few tenths of a second.
+POLL = 0.2
+
+
+def _q(text: str) -> str:
+    return shlex.quote(text)
+
+
+def server_regex(server_ips: list[str]) -> str:
+    """An ERE matching any real server's address as a whole word (the pages print it)."""
+    alternatives = "|".join(re.escape(ip) for ip in server_ips)
+    return rf"(^|[^0-9.])({alternatives})([^0-9.]|$)"
+
+
+def _which_server(url: str, server_ips: list[str]) -> str:
+    # One request -> the address of the server that answered, or "failed".
+    return (f"body=$(curl -fsS -m 5 {_q(url)} 2>/dev/null); "
+            f"ip=$(printf '%s\\n' \"$body\" | grep -oE {_q(server_regex(server_ips))} | "
+            "grep -oE '[0-9]+(\\.[0-9]+){3}' | head -n 1); echo \"${ip:-failed}\"")
+
+
+def _poll_until(condition: str, limit_s: float, failure: str) -> str:
+    """Poll `condition` every POLL s until it holds; fail after `limit_s` seconds."""
+    return (f"deadline=$(( $(date +%s) + {int(limit_s)} ))\n"
+            f"until {condition}; do\n"
+            f"  if [ \"$(date +%s)\" -ge \"$deadline\" ]; then echo {_q(failure)} >&2; exit 1; fi\n"
+            f"  sleep {POLL}\n"
+            "done")
+
+
+def _elapsed_figure(name: str, labels: str = "") -> str:
+    extra = f" {labels}" if labels else ""
+    return (f"t1=$(date +%s.%N); awk -v a=\"$t0\" -v b=\"$t1\" "
+            f"'BEGIN {{ printf \"{FIGURE_TAG} {name}=%.2f unit=s{extra}\\n\", b - a }}'")
+
+
+def spread(url: str, server_ips: list[str], requests: int, expect_servers: list[str] | None = None,
+           forbid_servers: list[str] | None = None) -> str:
+    """N requests; how many each real server answered. Fails on failed requests, on an expected
+    server that answered none, or on a forbidden (powered-off) server that answered."""
+    lines = [
+        f"results=$(for i in $(seq 1 {int(requests)}); do {_which_server(url, server_ips)}; done)",
+        "printf '%s\\n' \"$results\" | sort | uniq -c | while read -r count who; do",
+        f"  echo \"{FIGURE_TAG} requests=$count server=$who\"",
+        "done",
+        "failed=$(printf '%s\\n' \"$results\" | grep -c '^failed$' || true)",
+        f"if [ \"$failed\" -gt 0 ]; then echo \"$failed of {int(requests)} requests failed\" >&2; exit 1; fi",
+    ]
+    for ip in expect_servers or []:
+        lines.append(f"printf '%s\\n' \"$results\" | grep -qxF {_q(ip)} || "
+                     f"{{ echo {_q(f'{ip} answered no request')} >&2; exit 1; }}")
+    for ip in forbid_servers or []:
+        lines.append(f"! printf '%s\\n' \"$results\" | grep -qxF {_q(ip)} || "
+                     f"{{ echo {_q(f'{ip} is down but answered')} >&2; exit 1; }}")
+    return "\n".join(lines)
+
+
+def vip_recovery_after(disruption: str, url: str, name: str, limit_s: float, labels: str = "") -> str:
+    """Run `disruption`, then time how long until `url` serves again."""
+    return "\n".join([
+        disruption,
+        "t0=$(date +%s.%N)",
+        _poll_until(f"curl -fsS -m 1 -o /dev/null {_q(url)}", limit_s,
+                    f"{url} did not serve again within {int(limit_s)} s"),
+        _elapsed_figure(name, labels),
+    ])
+
+
+def only_where_vip(vip: str, script: str) -> str:
+    """Run `script` only on the director holding the VIP (for actions sent to both directors)."""
+    return (f"if ! ip -o -4 addr show | grep -qF {_q(' ' + vip + '/')}; then\n"
+            f"  echo 'not the active director ({vip} is not here): nothing to do'; exit 0\nfi\n{script}")
+
+
+def wait_for_location(resource: str, node: str, limit_s: float, name: str) -> str:
+    """Time until Pacemaker runs `resource` on `node` (the failback after the preferred node returns)."""
+    check = f"crm_resource --locate --resource {_q(resource)} 2>/dev/null | grep -qw {_q(node)}"
+    return "\n".join([
+        "t0=$(date +%s.%N)",
+        _poll_until(check, limit_s, f"{resource} did not return to {node} within {int(limit_s)} s"),
+        _elapsed_figure(name, f"node={node}"),
+    ])
+
+
+def error_page(url: str, marker: str) -> str:
+    """With every real server down, the director answers its own error page (HTTP 503)."""
+    return "\n".join([
+        f"code=$(curl -sS -m 5 -o /tmp/ha-wizard-error-page.html -w '%{{http_code}}' {_q(url)})",
+        "echo \"HTTP status: $code\"; cat /tmp/ha-wizard-error-page.html",
+        f"[ \"$code\" = 503 ] && grep -qF {_q(marker)} /tmp/ha-wizard-error-page.html || "
+        "{ echo 'expected the local error page (HTTP 503)' >&2; exit 1; }",
+    ])
+
+
+def haproxy_runtime(command: str, socket: str) -> str:
+    return f"echo {_q(command)} | socat stdio {_q(socket)}"
+
+
+def benchmark(vip: str, backend: str, servers: list[str], socket: str, requests: int, concurrency: int,
+              pi_intervals: int, with_siege: bool = True) -> str:
+    """ab (and siege) on index.php and pi.php with 1..N servers enabled through HAProxy's runtime API."""
+    index = f"http://{vip}/index.php"
+    pi = f"http://{vip}/pi.php?n={int(pi_intervals)}"
+    lines = []
+    for count in range(1, len(servers) + 1):
+        for i, name in enumerate(servers):
+            verb = "enable" if i < count else "disable"
+            lines.append(haproxy_runtime(f"{verb} server {backend}/{name}", socket))
+        for page, url in (("index.php", index), ("pi.php", pi)):
+            lines.append(f"echo \"{BENCH_TAG} tool=ab servers={count} page={page}\"")
+            lines.append(f"ab -n {int(requests)} -c {int(concurrency)} -r {_q(url)}")
+        if with_siege:
+            # -r is repetitions per simulated user in siege: requests/concurrency keeps ab's total.
+            reps = max(1, int(requests) // int(concurrency))
+            lines.append(f"echo \"{BENCH_TAG} tool=siege servers={count} page=index.php\"")
+            lines.append(f"siege -q -j -c {int(concurrency)} -r {reps} {_q(index)}")
+    lines += [haproxy_runtime(f"enable server {backend}/{name}", socket) for name in servers]
+    return "\n".join(lines)

@@ -41,11 +41,11 @@ def load_checked_answers(path: str | None, profile: str | None) -> Answers:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
+    answers = load_checked_answers(args.answers, args.profile)
     from steps import SECTIONS
     from steps.profiles import get_profile
     from wizard.listing import render_listing
 
-    answers = load_checked_answers(args.answers, args.profile)
     ids = [m.ID for m in SECTIONS]
     for section in args.section or []:
         if section not in ids:

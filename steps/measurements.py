@@ -20,17 +20,13 @@ def _q(text: str) -> str:
     return shlex.quote(text)
 
 
-def server_regex(server_ips: list[str]) -> str:
-    """An ERE matching any real server's address as a whole word (the pages print it)."""
-    alternatives = "|".join(re.escape(ip) for ip in server_ips)
-    return rf"(^|[^0-9.])({alternatives})([^0-9.]|$)"
-
-
-def _which_server(url: str, server_ips: list[str]) -> str:
-    # One request -> the address of the server that answered, or "failed".
-    return (f"body=$(curl -fsS -m 5 {_q(url)} 2>/dev/null); "
-            f"ip=$(printf '%s\\n' \"$body\" | grep -oE {_q(server_regex(server_ips))} | "
-            "grep -oE '[0-9]+(\\.[0-9]+){3}' | head -n 1); echo \"${ip:-failed}\"")
+def _which_server(url: str, servers: list[tuple[str, str]]) -> str:
+    # One request -> the name of the real server that answered (its page prints its host name or
+    # address; `grep -w` keeps cluster2 from matching cluster20), "unknown", or "failed".
+    tests = " || ".join(
+        f"{{ printf '%s\\n' \"$body\" | grep -qwE {_q(re.escape(name) + '|' + re.escape(ip))} && echo {_q(name)}; }}"
+        for name, ip in servers)
+    return f"if body=$(curl -fsS -m 5 {_q(url)} 2>/dev/null); then {tests} || echo unknown; else echo failed; fi"
 
 
 def _poll_until(condition: str, limit_s: float, failure: str) -> str:
@@ -48,12 +44,12 @@ def _elapsed_figure(name: str, labels: str = "") -> str:
             f"'BEGIN {{ printf \"{FIGURE_TAG} {name}=%.2f unit=s{extra}\\n\", b - a }}'")
 
 
-def spread(url: str, server_ips: list[str], requests: int, expect_servers: list[str] | None = None,
+def spread(url: str, servers: list[tuple[str, str]], requests: int, expect_servers: list[str] | None = None,
            forbid_servers: list[str] | None = None) -> str:
-    """N requests; how many each real server answered. Fails on failed requests, on an expected
-    server that answered none, or on a forbidden (powered-off) server that answered."""
+    """N requests; how many each real server (name, address) answered. Fails on failed requests, on
+    an expected server (by name) that answered none, or on a forbidden (powered-off) one that answered."""
     lines = [
-        f"results=$(for i in $(seq 1 {int(requests)}); do {_which_server(url, server_ips)}; done)",
+        f"results=$(for i in $(seq 1 {int(requests)}); do {_which_server(url, servers)}; done)",
         "printf '%s\\n' \"$results\" | sort | uniq -c | while read -r count who; do",
         f"  echo \"{FIGURE_TAG} requests=$count server=$who\"",
         "done",

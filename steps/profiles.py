@@ -27,6 +27,14 @@ class Profile:
     haproxy_agent: str
     hypervisor: str  # the VBoxManage command (the lab's stand-in on the lab profile)
     enable_repo: str = ""
+    # Additions for the sections (steps/*.py); defaults fit every profile but the noted ones.
+    hostnamectl: bool = True  # the lab's hosts have no systemd: /etc/hostname + `hostname`
+    bench_repo: tuple[str, ...] = ()  # packages that enable the repository of bench_extra (EPEL)
+    bench_extra: tuple[str, ...] = ()  # bench tools installed once bench_repo is there (siege)
+    # haproxy's admin socket; its folder must exist when haproxy starts (Debian's unit makes
+    # /run/haproxy, RHEL's package ships /var/lib/haproxy). The verification reads stats from it.
+    haproxy_socket: str = "/run/haproxy/admin.sock"
+    web_root: str = "/var/www/html"  # the real servers' document root (pi.php goes there)
 
     def install(self, packages: tuple[str, ...] | list[str]) -> str:
         return self.pkg_install.format(pkgs=" ".join(shlex.quote(p) for p in packages))
@@ -44,6 +52,34 @@ class Profile:
     @property
     def constraint_show(self) -> str:
         return "pcs constraint show" if self.pcs_legacy else "pcs constraint config"
+
+    def resource_show(self, name: str) -> str:
+        """A command that exits 0 when the pacemaker resource exists."""
+        verb = "show" if self.pcs_legacy else "config"
+        return f"pcs resource {verb} {shlex.quote(name)} >/dev/null 2>&1"
+
+    @property
+    def pcs_tokens_file(self) -> str:
+        """Where pcsd keeps the hosts it is authenticated to (0.9: tokens, >= 0.10: known-hosts)."""
+        return "/var/lib/pcsd/tokens" if self.pcs_legacy else "/var/lib/pcsd/known-hosts"
+
+    @property
+    def corosync_link_ok(self) -> str:
+        """Regex `corosync-cfgtool -s` prints for a healthy ring (corosync 2) / link (corosync 3)."""
+        return r"active with no faults" if self.pcs_legacy else r"connected"
+
+    def set_hostname(self, name: str) -> str:
+        if self.hostnamectl:
+            return f"hostnamectl set-hostname {shlex.quote(name)}"
+        quoted = shlex.quote(name)
+        return f"echo {quoted} > /etc/hostname && hostname {quoted}"
+
+    def network_apply(self, ifnames: list[str] | tuple[str, ...]) -> str:
+        """The command that makes written network config take effect (drops SSH for a moment)."""
+        if self.network_style == "nmcli":
+            # `nmcli connection reload` only rereads files; `up` applies a connection's settings.
+            return " && ".join(f"nmcli connection up {shlex.quote(i)}" for i in ifnames)
+        return self.network_restart
 
     @property
     def is_lab(self) -> bool:
@@ -63,6 +99,9 @@ RHEL7 = Profile(
     selinux=True,
     haproxy_agent="systemd:haproxy",
     hypervisor="VBoxManage",
+    bench_repo=("epel-release",),
+    bench_extra=("siege",),
+    haproxy_socket="/var/lib/haproxy/stats",
 )
 
 RHEL9 = Profile(
@@ -79,6 +118,9 @@ RHEL9 = Profile(
     haproxy_agent="systemd:haproxy",
     hypervisor="VBoxManage",
     enable_repo="dnf config-manager --set-enabled highavailability",
+    bench_repo=("epel-release",),
+    bench_extra=("siege",),
+    haproxy_socket="/var/lib/haproxy/stats",
 )
 
 DEBIAN12 = Profile(
@@ -111,6 +153,7 @@ LAB = Profile(
     # Pacemaker's systemd: class needs systemd over D-Bus; the lab has init scripts.
     haproxy_agent="lsb:haproxy",
     hypervisor="ha-wizard lab vboxmanage",
+    hostnamectl=False,
 )
 
 _ALL = {p.name: p for p in (RHEL7, RHEL9, DEBIAN12, LAB)}

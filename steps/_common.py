@@ -1,0 +1,220 @@
+"""Helpers the section modules share: quoting, file writes, network config, /etc/hosts block.
+
+Pure functions over answers and a profile; no I/O. Every value from the answers that reaches a
+command goes through `q` (shlex.quote): safe values print unchanged, so the guide's commands
+read exactly as in the guide.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import shlex
+from dataclasses import dataclass
+
+from assets import render
+from steps.model import Action, Target
+from steps.profiles import Profile
+from wizard.answers import Answers, Director, mac_colon
+
+q = shlex.quote
+
+HOSTS_BEGIN = "# BEGIN ha-wizard"
+HOSTS_END = "# END ha-wizard"
+
+
+def prefix(network: str) -> int:
+    return ipaddress.ip_network(network, strict=False).prefixlen
+
+
+def netmask(network: str) -> str:
+    return str(ipaddress.ip_network(network, strict=False).netmask)
+
+
+def heredoc(path: str, content: str, append: bool = False) -> str:
+    """`cat > PATH <<'EOF'` writing `content` exactly (quoted delimiter: no expansion inside)."""
+    delim = "EOF"
+    while re.search(rf"^{delim}$", content, re.M):  # a line "EOF" in the file would end it early
+        delim += "_"
+    body = content if content.endswith("\n") else content + "\n"
+    return f"cat {'>>' if append else '>'} {q(path)} <<'{delim}'\n{body}{delim}"
+
+
+def write(id_: str, target: Target, path: str, content: str, why: str, why_es: str, mkdir: bool = False,
+          **kw) -> Action:
+    command = heredoc(path, content)
+    if mkdir:  # the folder may not exist on every distribution
+        command = f"mkdir -p {q(path.rsplit('/', 1)[0])} && {command}"
+    return Action(id=id_, kind="write", target=target, command=command, content=content,
+                  path=path, why=why, why_es=why_es, **kw)
+
+
+def re_ip(ip: str, plen: int) -> str:
+    """Regex for `inet IP/PREFIX` as `ip addr` prints it."""
+    return rf"inet {re.escape(ip)}/{plen}\b"
+
+
+def all_of(*patterns: str) -> str:
+    """One regex that matches when every pattern occurs somewhere in the output, in any order."""
+    return "".join(f"(?=[\\s\\S]*{p})" for p in patterns)
+
+
+# -- VirtualBox host side -------------------------------------------------------------------
+
+def vm_running(profile: Profile, vm: str) -> str:
+    """Exit 0 when the VM is running (a missing VM is not running)."""
+    return (f"{profile.hypervisor} showvminfo {q(vm)} --machinereadable 2>/dev/null"
+            f" | grep -qx 'VMState=\"running\"'")
+
+
+def vm_exists(profile: Profile, vm: str) -> str:
+    return f"{profile.hypervisor} showvminfo {q(vm)} >/dev/null 2>&1"
+
+
+def poweroff_actions(section: str, profile: Profile, vm: str, why: str, why_es: str,
+                     skip_if: str = "") -> list[Action]:
+    """ACPI shutdown (the guest closes its file systems) and a bounded wait until it is off."""
+    off = f"! {{ {vm_running(profile, vm)}; }}"
+    probe = f"{skip_if} || {off}" if skip_if else off
+    return [
+        Action(id=f"{section}.poweroff.{vm}", kind="run", target=Target.local(),
+               command=f"{profile.hypervisor} controlvm {q(vm)} acpipowerbutton",
+               why=why, why_es=why_es, probe=probe, idempotent=False,
+               on_fail="The VM must be running for an ACPI shutdown; check its state in VirtualBox.",
+               on_fail_es="Para apagar por ACPI la VM debe estar en marcha; mira su estado en VirtualBox."),
+        Action(id=f"{section}.wait_off.{vm}", kind="wait", target=Target.local(),
+               command=f"{profile.hypervisor} showvminfo {q(vm)} --machinereadable | grep '^VMState='",
+               expect=r'VMState="(poweroff|aborted|saved)"', probe=probe, timeout=180, interval=3,
+               why=f"Wait until {vm} is powered off.", why_es=f"Esperar a que {vm} esté apagada.",
+               on_fail="The guest ignored the power button: shut it down from inside (poweroff) or from VirtualBox.",
+               on_fail_es="El invitado ignoró el botón de apagado: apágala desde dentro (poweroff) o en VirtualBox."),
+    ]
+
+
+def startvm_actions(section: str, profile: Profile, vm: str, node: str, why: str, why_es: str,
+                    via: str = "") -> list[Action]:
+    """Start a VM headless and wait until its node answers SSH (the wait runs `true` on it)."""
+    return [
+        Action(id=f"{section}.startvm.{vm}", kind="run", target=Target.local(),
+               command=f"{profile.hypervisor} startvm {q(vm)} --type headless",
+               probe=vm_running(profile, vm), idempotent=False, why=why, why_es=why_es),
+        Action(id=f"{section}.wait_ssh.{node}", kind="wait", target=Target.node(node), command="true",
+               via_address=via, timeout=300, interval=5,
+               why=f"Wait until {node} has booted and answers SSH.",
+               why_es=f"Esperar a que {node} haya arrancado y responda por SSH.",
+               on_fail="The VM booted but SSH doesn't answer: check its address and sshd from its console.",
+               on_fail_es="La VM arrancó pero SSH no responde: revisa su dirección y sshd desde su consola."),
+    ]
+
+
+# -- network configuration of one node -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Iface:
+    role: str  # external / internal / heartbeat / server: names the action, stays stable
+    ifname: str
+    ip: str
+    network: str
+    gateway: str = ""
+    dns: str = ""
+
+
+def director_ifaces(answers: Answers, d: Director) -> list[Iface]:
+    n = answers.networks
+    return [
+        # Only the external NIC has a gateway and DNS: two default routes would fight.
+        Iface("external", d.external_if, d.external_ip, n.external, n.external_gateway, n.dns),
+        Iface("internal", d.internal_if, d.internal_ip, n.internal),
+        Iface("heartbeat", d.heartbeat_if, d.heartbeat_ip, n.heartbeat),
+    ]
+
+
+def iface_config(section: str, node: str, iface: Iface, profile: Profile, via: str = "") -> Action:
+    """The action that writes (or, with nmcli, sets) the static config of one interface."""
+    id_ = f"{section}.config_{iface.role}.{node}"
+    target = Target.node(node)
+    if profile.network_style == "nmcli":
+        settings = (f"ipv4.method manual ipv4.addresses {q(f'{iface.ip}/{prefix(iface.network)}')}"
+                    f" ipv4.gateway {q(iface.gateway)} ipv4.dns {q(iface.dns)} connection.autoconnect yes")
+        name = q(iface.ifname)
+        # modify when the connection exists, add it otherwise: running twice changes nothing.
+        cmd = (f"nmcli connection modify {name} {settings} 2>/dev/null"
+               f" || nmcli connection add type ethernet con-name {name} ifname {name} {settings}")
+        return Action(id=id_, kind="run", target=target, command=cmd, via_address=via,
+                      why=f"Static address {iface.ip} on {iface.ifname} (NetworkManager connection).",
+                      why_es=f"Dirección estática {iface.ip} en {iface.ifname} (conexión de NetworkManager).")
+    if profile.network_style == "ifcfg":
+        path = f"/etc/sysconfig/network-scripts/ifcfg-{iface.ifname}"
+        content = render("ifcfg.j2", ifname=iface.ifname, ip=iface.ip, netmask=netmask(iface.network),
+                         gateway=iface.gateway, dns=iface.dns)
+    else:
+        path = f"/etc/network/interfaces.d/{iface.ifname}"
+        content = render("debian-iface.j2", ifname=iface.ifname, ip=iface.ip, prefix=prefix(iface.network),
+                         gateway=iface.gateway, dns=iface.dns)
+    return write(id_, target, path, content, via_address=via,
+                 why=f"Static address {iface.ip} on {iface.ifname}.",
+                 why_es=f"Dirección estática {iface.ip} en {iface.ifname}.")
+
+
+def network_restart(section: str, node: str, ifnames: list[str], profile: Profile, via: str = "",
+                    reconnect_to: str = "") -> Action:
+    return Action(id=f"{section}.restart_network.{node}", kind="run", target=Target.node(node),
+                  command=profile.network_apply(ifnames), disrupts_network=True, via_address=via,
+                  reconnect_to=reconnect_to,
+                  why="Apply the new network configuration (the SSH connection drops for a moment).",
+                  why_es="Aplicar la nueva configuración de red (la conexión SSH se corta un momento).",
+                  on_fail="Check the interface files just written and the console of the VM.",
+                  on_fail_es="Revisa los ficheros de interfaz recién escritos y la consola de la VM.")
+
+
+def check_ip(section: str, node: str, iface: Iface) -> Action:
+    return Action(id=f"{section}.check_{iface.role}.{node}", kind="check", target=Target.node(node),
+                  command=f"ip addr show dev {q(iface.ifname)}", expect=re_ip(iface.ip, prefix(iface.network)),
+                  why=f"{iface.ifname} has {iface.ip}/{prefix(iface.network)}.",
+                  why_es=f"{iface.ifname} tiene {iface.ip}/{prefix(iface.network)}.")
+
+
+def find_nic(section: str, node: str, ifname: str, mac: str, via: str = "") -> Action:
+    """The NIC with this MAC must be called `ifname`; otherwise the answers need that name."""
+    return Action(id=f"{section}.find_nic.{node}", kind="check", target=Target.node(node),
+                  command=f"ip -o link | grep -i {q(mac_colon(mac))}", via_address=via,
+                  expect=rf"^\d+: {re.escape(ifname)}[:@]",
+                  why=f"The NIC with MAC {mac_colon(mac)} is {ifname}.",
+                  why_es=f"La tarjeta con MAC {mac_colon(mac)} se llama {ifname}.",
+                  on_fail=f"The system named that NIC differently: put its name (see the output) in the answers "
+                          f"instead of {ifname}.",
+                  on_fail_es=f"El sistema le dio otro nombre a la tarjeta: pon ese nombre (ver la salida) en las "
+                             f"respuestas en lugar de {ifname}.")
+
+
+# -- /etc/hosts ------------------------------------------------------------------------------
+
+def hosts_entries(answers: Answers) -> list[dict]:
+    """Both directors by their internal address (name.domain, name, aliases) and the ring names."""
+    entries = []
+    for d in answers.directors:
+        names = [f"{d.name}.{answers.domain}" if answers.domain else d.name, d.name, *d.aliases]
+        entries.append({"ip": d.internal_ip, "names": list(dict.fromkeys(names))})
+    for d in answers.directors:
+        entries.append({"ip": d.heartbeat_ip, "names": [d.ring_name]})
+    return entries
+
+
+def hosts_command(block: str, path: str = "/etc/hosts") -> str:
+    """Drop any earlier block between the markers, append the new one: re-running never duplicates.
+
+    The result is written back with `cat >` (same inode) rather than `sed -i` (rename): /etc/hosts
+    is often a bind mount (containers, the lab) where a rename fails.
+    """
+    tmp = f"{path}.ha-wizard"
+    delete = f"/^{HOSTS_BEGIN}$/,/^{HOSTS_END}$/d"
+    return (f"{{ sed {q(delete)} {q(path)}; cat <<'EOF'\n{block}EOF\n}} > {q(tmp)}"
+            f" && cat {q(tmp)} > {q(path)} && rm -f {q(tmp)}")
+
+
+def hosts_action(section: str, answers: Answers, node: str, via: str = "") -> Action:
+    block = render("hosts-block.j2", entries=hosts_entries(answers))
+    return Action(id=f"{section}.hosts.{node}", kind="write", target=Target.node(node),
+                  command=hosts_command(block), content=block, path="/etc/hosts", via_address=via,
+                  why="Names of both directors and their cluster-ring names in /etc/hosts (block between markers).",
+                  why_es="Nombres de los dos directores y sus nombres de anillo en /etc/hosts (bloque entre marcas).")

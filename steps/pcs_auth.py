@@ -1,0 +1,101 @@
+"""Section 5: pcs, pacemaker and corosync on both directors; hacluster password; pcs auth."""
+
+from __future__ import annotations
+
+from steps._common import q
+from steps.model import Action, Target, Text
+from steps.profiles import Profile
+from wizard.answers import Answers
+
+ID = "pcs_auth"
+TITLE = Text("Install pcs and authorise the nodes", "Instalar pcs y autorizar los nodos")
+EXPLANATION = Text(
+    en=(
+        "On the two nodes that will form the cluster, install the needed packages: `yum install -y pcs`; "
+        "Pacemaker and Corosync come as dependencies of pcs. Then start the pcsd daemon on both nodes and make "
+        "it start at every boot.\n\n"
+        "Installing pacemaker creates the user hacluster. Give it a password on master and standby, the same "
+        "password on both. The guide runs `passwd hacluster`; the wizard feeds the password to `chpasswd` on "
+        "its standard input, so it never appears in a command line, a log or the transcript.\n\n"
+        "So that the daemons managing the cluster on both nodes can talk to each other, open the firewall for "
+        "the high-availability service and let SELinux allow cluster mode.\n\n"
+        "From here on, commands run on master only: with hacluster set up, master authorises itself and the "
+        "standby node with `pcs cluster auth master-cr standby-cr` (pcs ≥ 0.10: `pcs host auth`)."
+    ),
+    es=(
+        "En los dos nodos que van a formar el cluster instalamos los paquetes necesarios: `yum install -y pcs`. "
+        "Pacemaker y Corosync se instalarán como dependencias del paquete pcs. Tras la instalación se pondrá en "
+        "ejecución en ambos nodos el demonio pcsd y se indicará que se inicie siempre en el arranque.\n\n"
+        "Cuando se instala pacemaker se crea automáticamente el usuario hacluster. Se debe configurar una "
+        "contraseña para este usuario en los nodos master y standby, usando la misma contraseña para ambos. La "
+        "guía usa `passwd hacluster`; el asistente pasa la contraseña a `chpasswd` por su entrada estándar, de "
+        "modo que nunca aparece en una línea de órdenes, un registro ni la transcripción.\n\n"
+        "Para que los distintos demonios que gestionan el cluster en ambos nodos no tengan problemas para "
+        "comunicarse entre ellos, configuramos adecuadamente el cortafuegos y el módulo de seguridad mejorada "
+        "(SELinux).\n\n"
+        "A partir de este momento los comandos se ejecutan sólo en el nodo master. Tras tener el usuario "
+        "hacluster configurado, desde el nodo master se autoriza al nodo standby con "
+        "`pcs cluster auth master-cr standby-cr` (pcs ≥ 0.10: `pcs host auth`)."
+    ),
+)
+USES = ["directors[].name", "directors[].ring_name"]
+ERRATA = [
+    Text(en="`pcs cluster auth master-cr standby-cr` without -u asks for the user name interactively; the wizard "
+            "passes -u hacluster and answers the password prompt on stdin, without echoing it.",
+         es="`pcs cluster auth master-cr standby-cr` sin -u pide el usuario de forma interactiva; el asistente "
+            "pasa -u hacluster y responde a la petición de contraseña por la entrada estándar, sin mostrarla."),
+]
+
+
+def plan(answers: Answers, profile: Profile) -> list[Action]:
+    names = [d.name for d in answers.directors]
+    both = Target.of_group("directors", names)
+    actions = []
+    if profile.enable_repo:
+        actions.append(Action(
+            id=f"{ID}.enable_repo", kind="run", target=both, command=profile.enable_repo,
+            why="The HA packages live in a repository that is off by default.",
+            why_es="Los paquetes de alta disponibilidad están en un repositorio desactivado por defecto."))
+    actions += [
+        Action(id=f"{ID}.install", kind="run", target=both, command=profile.install(profile.ha_packages),
+               timeout=1200,
+               why="Install pcs (pacemaker and corosync come as its dependencies).",
+               why_es="Instalar pcs (pacemaker y corosync se instalan como dependencias)."),
+        Action(id=f"{ID}.pcsd", kind="run", target=both, command="systemctl start pcsd && systemctl enable pcsd",
+               why="Start pcsd now and at every boot.", why_es="Arrancar pcsd ahora y en cada arranque."),
+        Action(id=f"{ID}.hacluster_password", kind="run", target=both, command="chpasswd",
+               secrets=("hacluster_password",), stdin="hacluster:{hacluster_password}\n",
+               why="The same password for user hacluster on both directors (fed on stdin, never shown).",
+               why_es="La misma contraseña para el usuario hacluster en los dos directores (por la entrada "
+                      "estándar, nunca se muestra)."),
+    ]
+    if profile.firewall:
+        actions += [
+            Action(id=f"{ID}.firewall_add", kind="run", target=both,
+                   command="firewall-cmd --permanent --add-service=high-availability",
+                   why="Open the cluster daemons' ports in the firewall (permanent config).",
+                   why_es="Abrir en el cortafuegos los puertos de los demonios del cluster (configuración "
+                          "permanente)."),
+            Action(id=f"{ID}.firewall_reload", kind="run", target=both, command="firewall-cmd --reload",
+                   why="Apply the permanent firewall config now.",
+                   why_es="Aplicar ya la configuración permanente del cortafuegos."),
+        ]
+    if profile.selinux:
+        actions.append(Action(
+            id=f"{ID}.selinux", kind="run", target=both, command="setsebool -P daemons_enable_cluster_mode 1",
+            why="Let SELinux allow the daemons' cluster mode.",
+            why_es="Permitir en SELinux el modo cluster de los demonios."))
+    rings = [d.ring_name for d in answers.directors]
+    tokens = profile.pcs_tokens_file
+    actions.append(Action(
+        id=f"{ID}.auth", kind="run", target=Target.node(answers.master.name), command=profile.pcs_auth(rings),
+        secrets=("hacluster_password",), stdin="{hacluster_password}\n",
+        probe=" && ".join(f"grep -qF {q(chr(34) + r + chr(34))} {tokens}" for r in rings),
+        erratum="pcs cluster auth master-cr standby-cr (without -u it prompts for the user name)",
+        why="Authorise master with pcsd on both ring names as hacluster (password on stdin).",
+        why_es="Autorizar a master ante pcsd en los dos nombres de anillo como hacluster (contraseña por la "
+               "entrada estándar).",
+        on_fail="Check that pcsd runs on both, the firewall allows it and the passwords match.",
+        on_fail_es="Comprueba que pcsd funciona en ambos, que el cortafuegos lo permite y que las contraseñas "
+                   "coinciden."))
+    return actions

@@ -1,0 +1,92 @@
+"""Section 1: a snapshot of every VM before anything changes, so the student can go back."""
+
+from __future__ import annotations
+
+from steps._common import q, vm_exists, vm_running
+from steps.model import Action, Target, Text
+from steps.profiles import Profile
+from wizard.answers import Answers
+
+ID = "snapshot"
+TITLE = Text("Snapshot of every VM", "Instantánea de todas las máquinas")
+EXPLANATION = Text(
+    en=(
+        "Before starting, take a snapshot of every machine of the cluster; the guide suggests calling it "
+        "\"preHA\". If something goes wrong in the following sections, restoring it (with the VM powered "
+        "off) brings the machine back to the state left by seminar 3.\n\n"
+        "Seminar 3 left a working web server that is not highly available: it has single points of failure. "
+        "The first is the load balancer: if master stops working (hardware failure, or software failure of "
+        "the balancing), clients' http requests cannot be served. The second is the storage node holding "
+        "the web pages. This seminar removes the first one by adding redundancy: a standby node that takes "
+        "over the load balancing in an active/passive setup. Three packages do it: Corosync (tells which "
+        "nodes are alive by passing periodic messages, \"totems\" or heartbeats), Pacemaker (the cluster "
+        "resource manager: here two floating IPs and HAProxy, always together on one node) and Pcs (the "
+        "tool that configures both).\n\n"
+        "The standby VM doesn't exist yet: its snapshot is taken only when it already exists (re-runs)."
+    ),
+    es=(
+        "Antes de empezar, sacaremos una instantánea de todas las máquinas del clúster. Se sugiere que la "
+        "instantánea se llame \"preHA\". Si algo sale mal en las secciones siguientes, restaurarla (con la "
+        "máquina apagada) devuelve la máquina al estado en que la dejó el seminario 3.\n\n"
+        "Una vez concluido el seminario 3, tenemos configurado un servidor web, pero no es altamente "
+        "disponible, pues el diseño tiene varios SPOF (Single Point Of Failure) o puntos únicos de fallo. "
+        "El primer SPOF lo encontramos en el balanceador de carga: si el nodo master deja de estar operativo, "
+        "por un fallo hardware o por un fallo software que afecta al balanceo de carga, las peticiones http "
+        "de los clientes no se podrán servir. El segundo SPOF se encuentra en el nodo de almacenamiento. En "
+        "este seminario se propone la eliminación del primer SPOF añadiendo redundancia: un nodo adicional "
+        "(standby) que asumirá la función de balanceador de carga en caso de que el nodo master falle, en "
+        "una configuración activo/pasivo. El software consta de tres paquetes: Corosync (controla cuántos "
+        "nodos del clúster están activos pasando periódicamente mensajes, totems o latidos), Pacemaker (el "
+        "gestor de recursos del clúster: aquí dos IP flotantes y Haproxy, que se han de ejecutar juntos en "
+        "el mismo nodo) y Pcs (la herramienta con la que se configuran Corosync y Pacemaker).\n\n"
+        "La máquina standby aún no existe: su instantánea solo se saca si ya existe (al repetir la sección)."
+    ),
+)
+USES = ["snapshot_name", "directors[0].vm", "directors[1].vm", "servers[].vm"]
+ERRATA: list[Text] = []
+
+
+def _has_snapshot(profile: Profile, vm: str, name: str) -> str:
+    # --machinereadable prints SnapshotName="x", SnapshotName-1="y", ... one per snapshot.
+    return (f"{profile.hypervisor} snapshot {q(vm)} list --machinereadable 2>/dev/null"
+            f" | sed -n 's/^SnapshotName[-0-9]*=//p' | grep -qxF {q(chr(34) + name + chr(34))}")
+
+
+def plan(answers: Answers, profile: Profile) -> list[Action]:
+    name = answers.snapshot_name
+    actions = []
+    vms = [answers.master.vm, *(s.vm for s in answers.servers)]
+    for vm in vms:
+        actions.append(Action(
+            id=f"snapshot.take.{vm}", kind="run", target=Target.local(),
+            command=f"{profile.hypervisor} snapshot {q(vm)} take {q(name)}",
+            probe=_has_snapshot(profile, vm, name), idempotent=False,
+            why=f"Snapshot \"{name}\" of {vm}, to come back here if needed.",
+            why_es=f"Instantánea \"{name}\" de {vm}, para poder volver a este punto.",
+        ))
+    standby = answers.standby.vm
+    actions.append(Action(
+        id=f"snapshot.take.{standby}", kind="run", target=Target.local(),
+        command=(f"if {vm_exists(profile, standby)}; then "
+                 f"{profile.hypervisor} snapshot {q(standby)} take {q(name)}; fi"),
+        probe=_has_snapshot(profile, standby, name), idempotent=False,
+        why=f"Snapshot of {standby} too, when it already exists (it is created in section 3).",
+        why_es=f"Instantánea también de {standby} si ya existe (se crea en la sección 3).",
+    ))
+    return actions
+
+
+def restore_actions(answers: Answers, profile: Profile) -> list[Action]:
+    """Going back (offered by the app, not part of the forward plan): power off, then restore."""
+    actions = []
+    name = answers.snapshot_name
+    for vm in [answers.master.vm, answers.standby.vm, *(s.vm for s in answers.servers)]:
+        actions.append(Action(
+            id=f"snapshot.restore.{vm}", kind="run", target=Target.local(),
+            command=(f"if {vm_exists(profile, vm)}; then "
+                     f"{{ {vm_running(profile, vm)} && {profile.hypervisor} controlvm {q(vm)} poweroff; "
+                     f"{profile.hypervisor} snapshot {q(vm)} restore {q(name)}; }}; fi"),
+            why=f"Power {vm} off and restore snapshot \"{name}\".",
+            why_es=f"Apagar {vm} y restaurar la instantánea \"{name}\".", tags=("restore",),
+        ))
+    return actions

@@ -1,0 +1,253 @@
+"""Headless sub-commands: `run`, `sessions`, `export` (wired into `ha-wizard` by wizard/cli.py).
+
+Exit status: 0 done; 1 an action failed (the message names it and the node); 2 bad input
+(answers, options, missing secret, unknown session) — a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from wizard.events import ActionFinished, ActionStarted, Event, OutputLine, Reconnecting
+from wizard.state import DONE, Session, StateError, atomic_write, list_sessions
+
+# Module top kept light (no rich/paramiko): `ha-wizard plan` imports this module at start-up.
+SSH_PASSWORD_ENV = "HA_WIZARD_SSH_PASSWORD"
+
+
+def _usage_error() -> type[Exception]:
+    from wizard.cli import UsageError
+    return UsageError
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+    return escape(text)
+
+
+def register(subparsers: Any) -> None:
+    run = subparsers.add_parser("run", help="run the plan headless (prints each command, then its output)")
+    run.add_argument("--answers", metavar="FILE", help="answers file (TOML)")
+    run.add_argument("--profile", help="distribution profile (default: the answers' profile)")
+    run.add_argument("--section", action="append", default=[], metavar="ID", help="run only this section (repeat)")
+    run.add_argument("--session", metavar="NAME", help="name of the new session (default: run-<time>)")
+    run.add_argument("--resume", metavar="NAME", help="continue a session")
+    run.add_argument("--yes", action="store_true",
+                     help="confirm manual steps without a check, and re-run interrupted non-idempotent ones")
+    run.add_argument("--trust-new-hosts", action="store_true", help="accept unknown SSH host keys (recorded)")
+    run.add_argument("--pin", action="append", default=[], metavar="HOST=SHA256:...",
+                     help="accept this host key fingerprint for HOST (node name or address)")
+    run.add_argument("--identity", action="append", default=[], metavar="FILE", help="SSH private key (repeat)")
+    run.add_argument("--known-hosts", action="append", default=[], metavar="FILE",
+                     help="extra known_hosts file (besides ~/.ssh/known_hosts and the wizard's own)")
+    run.add_argument("--connect-timeout", type=float, default=10.0, metavar="S")
+    run.set_defaults(func=cmd_run)
+
+    sessions = subparsers.add_parser("sessions", help="list sessions and their progress")
+    sessions.set_defaults(func=cmd_sessions)
+
+    export = subparsers.add_parser("export", help="export a session's transcript (bash script or Markdown)")
+    export.add_argument("name", metavar="NAME")
+    export.add_argument("--format", choices=("sh", "md"), default="sh")
+    export.add_argument("-o", "--output", metavar="FILE", help="write there (default: stdout)")
+    export.set_defaults(func=cmd_export)
+
+
+# -- run -------------------------------------------------------------------------------------------
+class Printer:
+    """Events -> the terminal. Group output is prefixed with the node so interleaving stays readable."""
+
+    def __init__(self, console: Any) -> None:
+        self.console = console
+        self.multi: dict[str, bool] = {}
+
+    def __call__(self, event: Event) -> None:
+        c = self.console
+        if isinstance(event, ActionStarted):
+            self.multi[event.action_id] = len(event.nodes) > 1
+            c.print(f"\n[bold cyan]▶ {_escape(event.action_id)}[/] [dim]@{_escape(', '.join(event.nodes))}[/]")
+            if event.command:
+                for i, line in enumerate(event.command.splitlines()):
+                    c.print(f"[bold]$[/] {_escape(line)}" if i == 0 else f"  {_escape(line)}", highlight=False)
+        elif isinstance(event, OutputLine):
+            prefix = f"[dim]{_escape(event.node)} |[/] " if self.multi.get(event.action_id) else "  "
+            style = {"stderr": "yellow", "info": "blue"}.get(event.stream, "")
+            text = _escape(event.text)
+            c.print(prefix + (f"[{style}]{text}[/]" if style else text), highlight=False)
+        elif isinstance(event, Reconnecting):
+            c.print(f"[blue]… reconnecting to {_escape(event.node)} at {_escape(event.address)} "
+                    f"(attempt {event.attempt})[/]")
+        elif isinstance(event, ActionFinished):
+            colour = {"ok": "green", "edited": "green", "skipped": "dim", "failed": "red"}.get(event.status, "")
+            codes = ", ".join(f"{n}={v}" for n, v in event.exit_codes.items())
+            extra = f" ({_escape(event.note)})" if event.note else ""
+            c.print(f"[{colour}]■ {_escape(event.action_id)}: {event.status}[/]{extra}"
+                    + (f" [dim]exit {codes}[/]" if codes else ""))
+            if event.error:
+                c.print(f"[red]  {_escape(event.error)}[/]")
+
+
+def _secret(name: str, env: str, required_reason: str) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    if sys.stdin.isatty():
+        value = getpass.getpass(f"{name} ({required_reason}): ")
+        if value:
+            return value
+    raise _usage_error()(f"{name} needed ({required_reason}): set {env}"
+                     + ("" if sys.stdin.isatty() else " (stdin is not a terminal, cannot prompt)"))
+
+
+def _open_session(args: argparse.Namespace) -> Session:
+    UsageError = _usage_error()  # noqa: N806
+    if args.resume:
+        if args.answers:
+            raise UsageError("--resume takes the answers from the session: drop --answers")
+        session = Session.load(args.resume)
+        if args.profile and args.profile != session.profile:
+            raise UsageError(f"--profile {args.profile}: session {args.resume} uses {session.profile}")
+        return session
+    if not args.answers:
+        raise UsageError("--answers FILE is required (or --resume NAME)")
+    from wizard.cli import load_checked_answers
+    answers = load_checked_answers(args.answers, args.profile)
+    profile = answers.profile
+    name = args.session or "run-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return Session.create(name, answers, profile)
+
+
+def cmd_run(args: argparse.Namespace, plan: Any = None, console: Any = None) -> int:
+    """`plan`: a plan to run instead of steps.full_plan (tests, custom plans)."""
+    from rich.console import Console
+    console = console or Console(highlight=False)
+    try:
+        return _run(args, plan, console)
+    except (_usage_error(), StateError, ValueError) as exc:
+        print(f"ha-wizard run: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, plan: Any, console: Any) -> int:
+    from wizard.hostkeys import parse_pins
+    UsageError = _usage_error()  # noqa: N806
+
+    pins = parse_pins(args.pin)
+    for path in [*args.identity, *args.known_hosts]:
+        if not Path(path).is_file():
+            raise UsageError(f"{path}: no such file")
+    session = _open_session(args)
+    fresh = not args.resume
+    try:
+        return _run_session(args, plan, console, session, pins)
+    except UsageError:
+        if fresh and not session.journal:
+            # Nothing ran: do not leave an empty session behind a usage error.
+            shutil.rmtree(session.folder, ignore_errors=True)
+        raise
+
+
+def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Session, pins: dict[str, str]) -> int:
+    from wizard.engine import Engine, EngineError, secret_env_var
+    UsageError = _usage_error()  # noqa: N806
+    sections = args.section or session.options.get("sections") or []
+    if args.section:
+        session.options["sections"] = list(args.section)
+    ssh_password = os.environ.get(SSH_PASSWORD_ENV) or None
+    if ssh_password is None and session.answers.ssh_user != "root" and sys.stdin.isatty():
+        # Not root: sudo will likely want it (empty = none, e.g. NOPASSWD).
+        ssh_password = getpass.getpass(f"SSH/sudo password for {session.answers.ssh_user} (empty: none): ") or None
+    engine = Engine(session, {}, None, Printer(console), plan=plan, trust_new_hosts=args.trust_new_hosts,
+                    pins=pins, identity_files=args.identity, known_hosts=args.known_hosts,
+                    ssh_password=ssh_password, connect_timeout=args.connect_timeout, yes=args.yes)
+    try:
+        unknown = [s for s in sections if s not in engine.section_ids()]
+        if unknown:
+            raise UsageError(f"--section {unknown[0]}: no such section ({', '.join(engine.section_ids())})")
+        for name in engine.needed_secrets(sections or None):
+            engine.secrets[name] = _secret(name, secret_env_var(name), "fed on stdin, never stored")
+        interrupted = session.interrupted()
+        if interrupted:
+            console.print(f"[yellow]interrupted earlier: {', '.join(interrupted)} — its probe decides[/]")
+        console.print(f"[bold]session {session.name}[/] (profile {session.profile}); "
+                      f"state in {session.folder}")
+        for section_id in (sections or engine.section_ids()):
+            if not engine.run_section(section_id):
+                failed = engine.next_pending(section_id)
+                if failed is None:
+                    break
+                rec = session.record(failed.id)
+                nodes = [n for n, c in rec.exit_codes.items() if c != 0] or list(rec.exit_codes)
+                where = f" on {', '.join(nodes)}" if nodes else ""
+                console.print(f"[red bold]failed: {failed.id}{where}[/] — {_escape(rec.error or rec.status)}")
+                if rec.on_fail:
+                    console.print(f"[yellow]what to check: {_escape(rec.on_fail)}[/]")
+                console.print(f"resume with: ha-wizard run --resume {session.name}")
+                return 1
+        left = [a for s in (sections or engine.section_ids()) for a in engine.section_actions(s)
+                if session.status(a.id) not in DONE]
+        if left:
+            console.print(f"[red]not done: {', '.join(a.id for a in left)}[/]")
+            return 1
+        console.print(f"[green bold]done[/]: session {session.name}")
+        return 0
+    except EngineError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        engine.close()
+
+
+# -- sessions / export -------------------------------------------------------------------------------
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+    console = Console(highlight=False)
+    rows = list_sessions()
+    if not rows:
+        console.print("no sessions yet")
+        return 0
+    table = Table("session", "profile", "progress", "status", "last action", "updated")
+    for s in rows:
+        table.add_row(s.name, s.profile, s.progress, s.status, s.last_action, s.updated[:19])
+    console.print(table)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from wizard.transcript import render
+    try:
+        session = Session.load(args.name)
+    except StateError as exc:
+        print(f"ha-wizard export: {exc}", file=sys.stderr)
+        return 2
+    text = render(session, args.format)
+    if args.output:
+        out = Path(args.output)
+        try:
+            atomic_write(out.resolve(), text, mode=0o755 if args.format == "sh" else 0o644)
+        except OSError as exc:
+            print(f"ha-wizard export: {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry (`python -m wizard.cli_run ...`) until cli.py wires these in."""
+    parser = argparse.ArgumentParser(prog="ha-wizard")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,592 @@
+"""The engine: runs a plan's actions over SSH and locally, checkpointing before and after each.
+
+Blocking API, meant for a worker thread (the TUI) or the main thread (headless). Events go to
+`on_event` from the engine's threads. Group actions run one thread per node.
+
+Decisions worth knowing (docs: the report of issue 4):
+- probe first: an action whose probe exits 0 on a node is not run there ("already done"), which
+  makes resuming after a crash safe for non-idempotent actions;
+- an action found `running` on resume was interrupted: its probe decides; without a probe, a
+  non-idempotent one is not re-run unless `yes` / `force` (the user checked by hand);
+- manual actions: with a check command, the check is waited on (every `interval` s for `timeout` s);
+  without one, `confirm_manual(action)` (the TUI) or `yes` (headless --yes) says it was done;
+- `disrupts_network`: started detached (nohup setsid, exit status to a file), the connection
+  dropped, then reconnected with bounded backoff to `reconnect_to` (or the same address) and the
+  exit status read back from the file.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets as _secrets
+import string
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import paramiko
+
+from steps.model import Action, Text
+from wizard.events import ActionFinished, ActionStarted, Event, OutputLine, Reconnecting
+from wizard.hostkeys import ConfirmHostKey, HostKeyError, HostKeyTrust
+from wizard.local import LocalRunner
+from wizard.ssh import (
+    AuthFailed,
+    Cancelled,
+    CommandTimeout,
+    SSHConnection,
+    SSHError,
+    SSHOptions,
+    detached_wrapper,
+    resolve_endpoint,
+)
+from wizard.state import DONE, Session, now_iso, wizard_known_hosts
+
+EXIT_TIMEOUT = 124  # as coreutils' timeout(1)
+EXIT_SSH = 255  # as ssh(1) when the connection fails
+OUTPUT_KEEP = 5000  # lines kept per node for a check's regex
+RECONNECT_DELAYS = (0.5, 1.0, 1.0, 2.0, 3.0, 5.0)  # then 5 s until the action's timeout
+REDACTED = "********"
+
+PlanEntry = tuple[Any, list[Action]]  # (section module with ID and TITLE, its actions)
+
+
+class EngineError(ValueError):
+    """A request the engine cannot honour (unknown action, missing secret...)."""
+
+
+def section(section_id: str, title: str, actions: list[Action]) -> PlanEntry:
+    """A plan entry without a steps module (tests, custom plans)."""
+    return SimpleNamespace(ID=section_id, TITLE=Text(title, title)), actions
+
+
+def secret_env_var(name: str) -> str:
+    return "HA_WIZARD_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+@dataclass
+class NodeResult:
+    code: int
+    ok: bool
+    error: str = ""
+    note: str = ""  # "already done"
+    ran: bool = True  # False when the probe said it was done
+    sent: str = ""  # the command line sent (detached wrapper for network changes)
+    sudo: str = ""
+    where: dict[str, Any] | None = None  # user/address/port/jump actually used (for the transcript)
+    figures: list[dict[str, Any]] | None = None
+
+
+class Connections:
+    """One SSH connection per node, reused; servers through the first reachable director."""
+
+    def __init__(self, answers: Any, options: SSHOptions, trust: HostKeyTrust,
+                 emit: Callable[[Event], None]) -> None:
+        self.answers = answers
+        self.options = options
+        self.trust = trust
+        self.emit = emit
+        self.config = options.load_config()
+        self._conns: dict[str, SSHConnection] = {}
+        self._extra: list[SSHConnection] = []  # ProxyJump hops from ~/.ssh/config
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def _node_lock(self, node: str) -> threading.Lock:
+        with self._lock:
+            return self._locks.setdefault(node, threading.Lock())
+
+    def address(self, node: str) -> str:
+        try:
+            return self.answers.node(node).address
+        except KeyError:
+            raise EngineError(f"node {node!r} is not in the answers") from None
+
+    def is_server(self, node: str) -> bool:
+        return any(s.name == node for s in self.answers.servers)
+
+    def get(self, node: str, address: str | None = None) -> SSHConnection:
+        address = address or self.address(node)
+        with self._node_lock(node):
+            conn = self._conns.get(node)
+            if conn is not None and conn.is_alive() and conn.endpoint.address == address:
+                return conn
+            if conn is not None:
+                conn.close()
+                del self._conns[node]
+            conn = self._open(node, address)
+            self._conns[node] = conn
+            return conn
+
+    def _open(self, node: str, address: str) -> SSHConnection:
+        jump_conn = self.jump() if self.is_server(node) else None
+        endpoint = resolve_endpoint(node, address, self.options, self.config,
+                                    jump=jump_conn.endpoint if jump_conn else None)
+        jump_transport = jump_conn.transport if jump_conn else None
+        if endpoint.jump is not None and jump_transport is None:
+            hop = SSHConnection(endpoint.jump, self.options, self.trust).connect()
+            self._extra.append(hop)
+            jump_transport = hop.transport
+        return SSHConnection(endpoint, self.options, self.trust, jump_transport).connect()
+
+    def jump(self) -> SSHConnection:
+        errors = []
+        for director in self.answers.directors:
+            try:
+                return self.get(director.name)
+            except HostKeyError:
+                raise
+            except SSHError as exc:
+                errors.append(str(exc))
+        raise SSHError("no director reachable to jump to the real servers: " + "; ".join(errors))
+
+    def alive(self, node: str, address: str) -> SSHConnection | None:
+        with self._node_lock(node):
+            conn = self._conns.get(node)
+        if conn is not None and conn.is_alive() and conn.endpoint.address == address:
+            return conn
+        return None
+
+    def drop(self, node: str) -> None:
+        with self._node_lock(node):
+            conn = self._conns.pop(node, None)
+        if conn is not None:
+            conn.close()
+
+    def reconnect(self, node: str, address: str, deadline: float, cancel: threading.Event) -> SSHConnection:
+        """Bounded backoff until `deadline` (monotonic). Host key and auth errors are final."""
+        attempt = 0
+        last = ""
+        while True:
+            attempt += 1
+            self.emit(Reconnecting(node, address, attempt))
+            try:
+                return self.get(node, address)
+            except (HostKeyError, AuthFailed):
+                raise
+            except SSHError as exc:
+                last = str(exc)
+            delay = RECONNECT_DELAYS[min(attempt - 1, len(RECONNECT_DELAYS) - 1)]
+            if time.monotonic() + delay >= deadline:
+                raise SSHError(f"{node}: not reachable again at {address} after {attempt} attempts ({last})")
+            if cancel.wait(delay):
+                raise Cancelled()
+
+    def close(self) -> None:
+        with self._lock:
+            conns = list(self._conns.values()) + self._extra
+            self._conns.clear()
+            self._extra.clear()
+        # Servers first: their connections ride on the directors' ones.
+        for conn in sorted(conns, key=lambda c: c.endpoint.jump is None):
+            conn.close()
+
+
+class Engine:
+    def __init__(self, session: Session, secrets: dict[str, str], confirm_host_key: ConfirmHostKey | None,
+                 on_event: Callable[[Event], None] | None = None, *,
+                 plan: Sequence[PlanEntry] | None = None,
+                 trust_new_hosts: bool = False, pins: dict[str, str] | None = None,
+                 identity_files: Sequence[str] = (), known_hosts: Sequence[str | Path] = (),
+                 ssh_password: str | None = None, ssh_config: Path | None = None,
+                 connect_timeout: float = 10.0, yes: bool = False,
+                 confirm_manual: Callable[[Action], bool] | None = None) -> None:
+        self.session = session
+        self.secrets = dict(secrets)
+        self.on_event = on_event
+        self.yes = yes
+        self.confirm_manual = confirm_manual
+        self._cancel = threading.Event()
+        if plan is None:
+            from steps import full_plan
+            from steps.profiles import get_profile
+            plan = full_plan(session.answers, get_profile(session.profile))
+        self.plan: list[PlanEntry] = list(plan)
+        self._actions: dict[str, tuple[Any, Action]] = {}
+        for module, actions in self.plan:
+            for action in actions:
+                if action.id in self._actions:
+                    raise EngineError(f"action id {action.id!r} appears twice in the plan")
+                self._actions[action.id] = (module, action)
+        session.plan = [{"id": a.id, "section": m.ID} for m, acts in self.plan for a in acts]
+        root = session.folder.parent.parent
+        user_files = [*HostKeyTrust.default_user_files(), *(Path(p) for p in known_hosts)]
+        self.trust = HostKeyTrust(wizard_file=wizard_known_hosts(root), user_files=user_files, pins=dict(pins or {}),
+                                  trust_new_hosts=trust_new_hosts, confirm=confirm_host_key,
+                                  on_trusted=session.trust)
+        for node, entries in session.trusted.items():
+            self.trust.node_fingerprints[node] = {e["fingerprint"] for e in entries}
+        self.ssh_options = SSHOptions(user=session.answers.ssh_user, port=session.answers.ssh_port,
+                                      identity_files=list(identity_files), password=ssh_password,
+                                      connect_timeout=connect_timeout, ssh_config=ssh_config)
+        self.conns = Connections(session.answers, self.ssh_options, self.trust, self._emit)
+        self.local = LocalRunner()
+        self._seq = max((e.get("seq", 0) for e in session.journal), default=0)
+        session.save()
+
+    # -- queries ----------------------------------------------------------------------------------
+    def action(self, action_id: str) -> Action:
+        try:
+            return self._actions[action_id][1]
+        except KeyError:
+            raise EngineError(f"no action {action_id!r} in the plan") from None
+
+    def section_of(self, action_id: str) -> Any:
+        self.action(action_id)
+        return self._actions[action_id][0]
+
+    def section_ids(self) -> list[str]:
+        return [m.ID for m, _ in self.plan]
+
+    def section_actions(self, section_id: str) -> list[Action]:
+        for module, actions in self.plan:
+            if module.ID == section_id:
+                return actions
+        raise EngineError(f"no section {section_id!r} (sections: {', '.join(self.section_ids())})")
+
+    def next_pending(self, section: str | None = None) -> Action | None:
+        """The first action not done yet (pending, interrupted or failed), in plan order."""
+        for module, actions in self.plan:
+            if section is not None and module.ID != section:
+                continue
+            for action in actions:
+                if self.session.status(action.id) not in DONE:
+                    return action
+        return None
+
+    def needed_secrets(self, sections: Sequence[str] | None = None) -> list[str]:
+        names: list[str] = []
+        for module, actions in self.plan:
+            if sections and module.ID not in sections:
+                continue
+            for action in actions:
+                if self.session.status(action.id) in DONE:
+                    continue
+                names += [n for n in action.secrets if n not in names]
+        return names
+
+    # -- control ----------------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Stop the running command (its process group is signalled) and the section loop."""
+        self._cancel.set()
+
+    def close(self) -> None:
+        self.conns.close()
+
+    def skip(self, action_id: str) -> None:
+        action = self.action(action_id)
+        rec = self.session.record(action_id)
+        with self.session.lock:
+            rec.status = "skipped"
+            rec.started = rec.ended = now_iso()
+            rec.note = "skipped by the user"
+            rec.error = ""
+            self._journal(action, action.command, False, "skipped", {}, "skipped by the user", {})
+        self.session.save()
+        self._emit(ActionFinished(action_id, "skipped", {}, "", "skipped by the user"))
+
+    def run_section(self, section_id: str) -> bool:
+        """Run the section's actions not done yet, in order; stop at the first failure."""
+        self._cancel.clear()
+        for action in self.section_actions(section_id):
+            if self._cancel.is_set():
+                return False
+            if self.session.status(action.id) in DONE:
+                continue
+            if self.run_action(action.id) == "failed":
+                return False
+        return True
+
+    # -- running one action -------------------------------------------------------------------
+    def run_action(self, action_id: str, command: str | None = None, *, force: bool = False) -> str:
+        action = self.action(action_id)
+        edited = command is not None and command != action.command
+        cmd = command if command is not None else action.command
+        nodes = ("local",) if action.target.is_local else tuple(action.target.nodes)
+        rec = self.session.record(action_id)
+        interrupted = rec.status == "running"
+        with self.session.lock:
+            rec.status = "running"
+            rec.started, rec.ended = now_iso(), ""
+            rec.command_run, rec.edited = cmd, edited
+            rec.exit_codes, rec.output = {}, []
+            rec.error = ""
+            rec.note = "interrupted earlier: the probe decides" if interrupted else ""
+        self.session.save()  # before: a crash from here on leaves "running" = interrupted
+        self._emit(ActionStarted(action_id, nodes, cmd, action.kind))
+        results: dict[str, NodeResult] = {}
+        error = ""
+        try:
+            if interrupted and not action.probe and not action.idempotent and not (force or self.yes):
+                raise EngineError("interrupted while it ran; it is not idempotent and has no probe: check by "
+                                  "hand whether it took effect, then skip it or run it again (--yes)")
+            stdin = self._stdin(action)
+            if action.target.is_local:
+                results["local"] = self._on_node(action, "local", cmd, stdin, rec)
+            elif len(nodes) == 1:
+                results[nodes[0]] = self._on_node(action, nodes[0], cmd, stdin, rec)
+            else:
+                with ThreadPoolExecutor(max_workers=len(nodes), thread_name_prefix="node") as pool:
+                    futures = {n: pool.submit(self._on_node, action, n, cmd, stdin, rec) for n in nodes}
+                    results = {n: f.result() for n, f in futures.items()}
+        except (EngineError, KeyError, ValueError) as exc:
+            error = str(exc)
+        failed = [n for n, r in results.items() if not r.ok]
+        if failed:
+            error = "; ".join(f"{n}: {results[n].error}" for n in failed)
+        if error:
+            status = "failed"
+        else:
+            status = "edited" if edited else "ok"
+        done_nodes = [n for n, r in results.items() if not r.ran]
+        if results and len(done_nodes) == len(results):
+            note = "already done"
+        elif done_nodes:
+            note = f"already done on {', '.join(done_nodes)}"
+        else:
+            note = rec.note if status != "ok" else ""
+        with self.session.lock:
+            rec.status = status
+            rec.ended = now_iso()
+            rec.exit_codes = {n: r.code for n, r in results.items()}
+            rec.error = error
+            rec.note = note
+            rec.runs += sum(1 for r in results.values() if r.ran)
+            rec.figures = [f for r in results.values() for f in (r.figures or [])]
+            on_fail = getattr(action, "on_fail_es", "") if self.session.lang == "es" else ""
+            rec.on_fail = (on_fail or getattr(action, "on_fail", "")) if status == "failed" else ""
+            self._journal(action, cmd, edited, status, rec.exit_codes, note, results, error)
+        self.session.save()  # after
+        self._emit(ActionFinished(action_id, status, dict(rec.exit_codes), error, note))
+        return status
+
+    def _stdin(self, action: Action) -> bytes | None:
+        if not action.stdin:
+            return None
+        missing = [n for n in action.secrets if not self.secrets.get(n)]
+        if missing:
+            raise EngineError(f"secret {missing[0]} not given (set {secret_env_var(missing[0])})")
+        try:
+            return action.stdin.format(**self.secrets).encode()
+        except (KeyError, IndexError) as exc:
+            raise EngineError(f"stdin template of {action.id} names an unknown secret {exc}") from None
+
+    def _redact(self, text: str) -> str:
+        for value in self.secrets.values():
+            if value and len(value) >= 3 and value in text:
+                text = text.replace(value, REDACTED)
+        pw = self.ssh_options.password
+        if pw and len(pw) >= 3 and pw in text:
+            text = text.replace(pw, REDACTED)
+        return text
+
+    def _on_node(self, action: Action, node: str, cmd: str, stdin: bytes | None, rec: Any) -> NodeResult:
+        """Everything an action does on one node; never raises (the result says what went wrong)."""
+        where: dict[str, Any] = {}
+        captured: list[str] = []
+        result = self._node_body(action, node, cmd, stdin, rec, where, captured)
+        result.where = where
+        if result.ran and captured:
+            result.figures = _figures(captured, node)
+        return result
+
+    def _node_body(self, action: Action, node: str, cmd: str, stdin: bytes | None, rec: Any,
+                   where: dict[str, Any], captured: list[str]) -> NodeResult:
+
+        def on_line(stream: str, text: str, keep: bool = True) -> None:
+            text = self._redact(text)
+            if keep and len(captured) < OUTPUT_KEEP:
+                captured.append(text)
+            with self.session.lock:
+                rec.add_output(node, stream, text)
+            self._emit(OutputLine(action.id, node, stream, text))  # type: ignore[arg-type]
+
+        def info(text: str) -> None:
+            on_line("info", text, keep=False)
+
+        try:
+            runner = self.local if node == "local" else self.conns.get(node, action.via_address or None)
+            sudo = getattr(runner, "sudo_mode", lambda: "")()
+            if isinstance(runner, SSHConnection):
+                ep = runner.endpoint
+                where.update(user=ep.user, address=ep.hostname, port=ep.port,
+                             jump=ep.jump.destination() if ep.jump else "")
+            if action.probe:
+                code = runner.run(action.probe, on_line=lambda s, t: None, timeout=min(action.timeout, 120.0),
+                                  cancel=self._cancel)
+                if code == 0:
+                    info(f"already done (probe exited 0): {action.probe}")
+                    return NodeResult(0, True, note="already done", ran=False, sudo=sudo)
+            if action.kind == "manual":
+                return self._manual(action, node, cmd, runner, on_line, info, captured)
+            if action.disrupts_network:
+                if stdin:
+                    raise EngineError("a network-changing action cannot take secrets on stdin")
+                code, sent = self._disruptive(action, node, cmd, on_line, info)
+                ok = code == 0 and self._expect_ok(action, captured)
+                return NodeResult(code, ok, "" if ok else self._why(action, code), sent=sent, sudo=sudo)
+            if action.kind == "wait":
+                return self._wait(action, cmd, runner, stdin, on_line, info, captured, sudo)
+            code = runner.run(cmd, stdin=stdin, on_line=on_line, timeout=action.timeout, cancel=self._cancel)
+            ok = code == 0 and (action.kind != "check" or self._expect_ok(action, captured))
+            return NodeResult(code, ok, "" if ok else self._why(action, code), sent=cmd, sudo=sudo)
+        except CommandTimeout as exc:
+            return NodeResult(EXIT_TIMEOUT, False, str(exc), sent=cmd)
+        except Cancelled:
+            return NodeResult(EXIT_TIMEOUT, False, "cancelled", sent=cmd)
+        except (SSHError, HostKeyError, paramiko.SSHException) as exc:
+            return NodeResult(EXIT_SSH, False, str(exc), ran=False)
+        except EngineError as exc:
+            return NodeResult(EXIT_SSH, False, str(exc), ran=False)
+
+    @staticmethod
+    def _why(action: Action, code: int) -> str:
+        if code != 0:
+            return f"exit status {code}"
+        return f"output does not match {action.expect!r}"
+
+    @staticmethod
+    def _expect_ok(action: Action, captured: list[str]) -> bool:
+        return not action.expect or re.search(action.expect, "\n".join(captured), re.MULTILINE) is not None
+
+    def _wait(self, action: Action, cmd: str, runner: Any, stdin: bytes | None, on_line: Any, info: Any,
+              captured: list[str], sudo: str) -> NodeResult:
+        deadline = time.monotonic() + action.timeout
+        interval = max(0.1, action.interval)
+        max_attempts = int(action.timeout / interval) + 2  # bounded in count as well as in time
+        code = -1
+        for attempt in range(1, max_attempts + 1):
+            captured.clear()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            code = runner.run(cmd, stdin=stdin, on_line=on_line, timeout=remaining, cancel=self._cancel)
+            if code == 0 and self._expect_ok(action, captured):
+                return NodeResult(0, True, sent=cmd, sudo=sudo,
+                                  note=f"after {attempt} attempts" if attempt > 1 else "")
+            if time.monotonic() + interval >= deadline:
+                break
+            info(f"not yet ({self._why(action, code)}); again in {interval:g} s")
+            if self._cancel.wait(interval):
+                raise Cancelled()
+        return NodeResult(code if code != 0 else 1, False,
+                          f"still not ready after {action.timeout:g} s ({self._why(action, code)})", sent=cmd,
+                          sudo=sudo)
+
+    def _manual(self, action: Action, node: str, cmd: str, runner: Any, on_line: Any, info: Any,
+                captured: list[str]) -> NodeResult:
+        lang = self.session.lang
+        text = action.instructions_es if lang == "es" and action.instructions_es else action.instructions
+        for line in (text or "").splitlines():
+            info(f"by hand: {line}")
+        if cmd:
+            info("waiting for the check to pass")
+            return self._wait(action, cmd, runner, None, on_line, info, captured, "")
+        if self.confirm_manual is not None and self.confirm_manual(action):
+            return NodeResult(0, True, note="confirmed by the user", ran=True)
+        if self.yes:
+            return NodeResult(0, True, note="confirmed with --yes", ran=True)
+        return NodeResult(1, False, "manual step: do it by hand, then run again with --yes", ran=False)
+
+    def _disruptive(self, action: Action, node: str, cmd: str, on_line: Any, info: Any) -> tuple[int, str]:
+        if node == "local":
+            return self.local.run(cmd, on_line=on_line, timeout=action.timeout, cancel=self._cancel), cmd
+        via = action.via_address or None
+        conn = self.conns.get(node, via)
+        tag = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{action.id}-{node}") + "-" + _secrets.token_hex(4)
+        log, rc = conn.start_detached(cmd, tag)
+        sent = detached_wrapper(cmd, tag)
+        target = action.reconnect_to or via or self.conns.address(node)
+        info(f"started detached (the connection may drop); will reconnect at {target}")
+        self.conns.drop(node)
+        deadline = time.monotonic() + action.timeout
+        # Give the change a moment to start, so the first reconnect does not meet the old network.
+        if self._cancel.wait(0.5):
+            raise Cancelled()
+        digits = string.digits
+        out: list[str] = []
+        for _ in range(int(action.timeout / 0.5) + 10):  # bounded; the deadline ends it first
+            if time.monotonic() >= deadline:
+                break
+            try:
+                conn = self.conns.alive(node, target) or self.conns.reconnect(node, target, deadline, self._cancel)
+                out.clear()
+                conn.run(f"cat {rc} 2>/dev/null", on_line=lambda s, t: out.append(t), timeout=15)
+                value = "".join(out).strip()
+                if value and all(c in digits for c in value):
+                    conn.run(f"cat {log}; rm -f {log} {rc}", on_line=on_line, timeout=30, cancel=self._cancel)
+                    return int(value), sent
+            except (HostKeyError, AuthFailed):
+                raise
+            except SSHError as exc:
+                info(f"connection lost again: {exc}")
+                self.conns.drop(node)
+                continue
+            if self._cancel.wait(0.5):
+                raise Cancelled()
+        raise CommandTimeout(action.timeout)
+
+    # -- journal / events ---------------------------------------------------------------------
+    def _journal(self, action: Action, cmd: str, edited: bool, status: str, codes: dict[str, int], note: str,
+                 results: dict[str, NodeResult], error: str = "") -> None:
+        self._seq += 1
+        module = self._actions[action.id][0]
+        nodes = ["local"] if action.target.is_local else list(action.target.nodes)
+        endpoints: dict[str, dict[str, Any]] = {}
+        for n in nodes:
+            if n == "local":
+                continue
+            r = results.get(n)
+            try:
+                addr = action.via_address or self.conns.address(n)
+            except EngineError:
+                addr = n
+            where = {"user": self.ssh_options.user, "address": addr, "port": self.ssh_options.port, "jump": ""}
+            if self.conns.is_server(n) and self.session.answers.directors:
+                d = self.session.answers.directors[0]  # what the jump would be when nothing ran
+                where["jump"] = f"{self.ssh_options.user}@{d.address}" + (
+                    f":{self.ssh_options.port}" if self.ssh_options.port != 22 else "")
+            where.update((r.where or {}) if r else {})
+            endpoints[n] = {**where, "sudo": r.sudo if r else "", "ran": bool(r and r.ran),
+                            "sent": r.sent if r and r.sent else cmd}
+        title = module.TITLE.get(self.session.lang) if hasattr(module.TITLE, "get") else str(module.TITLE)
+        self.session.add_journal({
+            "seq": self._seq, "action_id": action.id, "section": module.ID, "section_title": title,
+            "kind": action.kind, "target": action.target.kind, "group": action.target.group, "nodes": nodes,
+            "endpoints": endpoints, "command": cmd, "edited": edited,
+            "original": action.command if edited else "", "why": action.why,
+            "secrets": list(action.secrets), "stdin": action.stdin, "probe": action.probe,
+            "disrupts_network": action.disrupts_network, "reconnect_to": action.reconnect_to,
+            "instructions": action.instructions, "status": status, "exit_codes": dict(codes), "note": note,
+            "error": error, "on_fail": self.session.record(action.id).on_fail,
+            "figures": list(self.session.record(action.id).figures), "excerpt": [f"{n}: {t}" if len(nodes) > 1 else t
+                                        for n, s, t in self.session.record(action.id).output[-6:]],
+            "started": self.session.record(action.id).started, "ended": now_iso(),
+        })
+
+    def _emit(self, event: Event) -> None:
+        if self.on_event is None:
+            return
+        try:
+            self.on_event(event)
+        except Exception:  # noqa: BLE001 - a display bug must not leave the checkpoint "running"
+            pass
+
+
+def _figures(lines: list[str], node: str) -> list[dict[str, Any]]:
+    """Figures printed by the action (HA-WIZARD-FIGURE lines, ab/siege reports), labelled by node."""
+    try:
+        from wizard.figures import parse_figures
+    except ImportError:  # the lead's module; absent in early builds
+        return []
+    out = []
+    for fig in parse_figures(lines):
+        data = fig.to_dict()
+        data["labels"] = {**data.get("labels", {}), "node": node}
+        out.append(data)
+    return out

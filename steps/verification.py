@@ -118,11 +118,13 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         Action(id=f"{ID}.director_down", kind="manual", target=Target.node(s.name), tags=("failover", "director-down"),
                command=f"curl -fsS {q(url)}",
                instructions=(f"Power off the active director ({m.name}: run `poweroff` on it), or unplug its heartbeat "
-                             f"cable ({profile.hypervisor} controlvm {m.vm} setlinkstate3 off). {s.name} takes the "
+                             f"cable, network {vb.heartbeat_network} "
+                             f"({profile.hypervisor} controlvm {m.vm} setlinkstate3 off). {s.name} takes the "
                              f"VIPs within seconds: reload the page. Power {m.name} on again (or plug the cable) "
                              f"afterwards: it takes the resources back."),
                instructions_es=(f"Apaga el director activo ({m.name}: `poweroff` en él) o desconecta su cable de "
-                                f"latido ({profile.hypervisor} controlvm {m.vm} setlinkstate3 off). {s.name} se "
+                                f"la red {vb.heartbeat_network} "
+                                f"({profile.hypervisor} controlvm {m.vm} setlinkstate3 off). {s.name} se "
                                 f"queda con las VIP en segundos: recarga la página. Después vuelve a encender "
                                 f"{m.name} (o conecta el cable): recupera los recursos."),
                why="A director down: the survivor serves.", why_es="Un director caído: sirve el superviviente."),

@@ -1,0 +1,27 @@
+"""The local practice lab: the guide's machines as namespace "VMs" on one Linux box (root).
+
+Python API (stable; other engineers' tests use it):
+
+    from lab import Lab, LabError, LabUnavailable
+    lab = Lab(answers)              # wizard.answers.Answers; None = the running lab's answers, else the guide's
+    lab.up(prepared=False)          # build + boot; prepared=True: the state after guide sections 1-4
+    lab.down()                      # remove everything the lab made (safe twice; up() calls it first)
+    lab.exec(host, "cmd", timeout=120, input=None, check=False) -> subprocess.CompletedProcess
+                                    # bash -c cmd as root inside the host's namespaces (text output)
+    lab.poweroff(host); lab.poweron(host)      # power cut / boot
+    lab.unplug(host, ifname); lab.plug(host, ifname)
+    lab.key_path, lab.known_hosts_path         # the lab's ed25519 client key and OpenSSH known_hosts
+    lab.host_fingerprints() -> {vm: "SHA256:..."}
+    lab.root_address                # the root namespace's address on the external network
+    lab.ssh_argv(host) -> list[str] # OpenSSH command line reaching host (ProxyJump via a director
+                                    # for the real servers), StrictHostKeyChecking=yes
+    lab.status() -> list[dict]; lab.leftovers() -> list[str]; lab.running(vm) -> bool
+
+`host` is a VM name or any answers name of it (host name, alias, ring name).
+Reaching the hosts from the machine: directors on their external addresses; real servers only through
+a director, e.g. `ssh -i KEY -o UserKnownHostsFile=KH -J root@<master external ip> root@<server ip>`.
+"""
+
+from lab.core import Lab, LabError, LabUnavailable, missing_requirements
+
+__all__ = ["Lab", "LabError", "LabUnavailable", "missing_requirements"]

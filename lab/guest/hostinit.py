@@ -1,0 +1,156 @@
+"""PID 1 of one lab host: mounts its private "disk", boots it like a Debian host without systemd, reaps.
+
+Started by lab.core as
+    ip netns exec NS unshare -m -u -i -p -f --propagation private --mount-proc python3 -I hostinit.py HOSTDIR
+so it already runs in the host's own network, mount, UTS, IPC and PID namespaces. Standalone (stdlib only,
+system python3): the host keeps running whatever the wizard's venv does.
+
+HOSTDIR layout (made by lab.core): disk/{etc,var,root} = the host's writable layers (overlay upper dirs
+for /etc and /var, a plain folder for /root), work/{etc,var} = overlay work dirs.
+stdout/stderr are the host's console log; "BOOTED" on a line of its own tells lab.core the boot is done.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+GUEST = os.path.dirname(os.path.abspath(__file__))
+ENV = {
+    "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "LANG": "C.UTF-8",
+    "HOME": "/root",
+    "TERM": "dumb",
+}
+# Boot order of the services a host may have enabled; others follow alphabetically.
+ORDER = ["ssh", "corosync", "pacemaker", "pcsd-ruby", "pcsd", "haproxy", "phpweb"]
+ENABLED_FILE = "/etc/ha-wizard-lab/enabled"
+LAB_STATE = "/var/lib/ha-wizard-lab"
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def run(cmd: list[str], check: bool = True, timeout: float = 60) -> int:
+    rc = subprocess.run(cmd, env=ENV, timeout=timeout, stdin=subprocess.DEVNULL).returncode
+    if rc and check:
+        raise SystemExit(f"hostinit: {' '.join(cmd)} failed ({rc})")
+    return rc
+
+
+def mount_disk(hostdir: str) -> None:
+    disk = os.path.join(hostdir, "disk")
+    work = os.path.join(hostdir, "work")
+    for part in ("etc", "var"):
+        # The host's /etc and /var are the machine's, plus this host's own writes (copy-on-write):
+        # every file it changes lands in disk/<part>, which is what clone and snapshot copy.
+        run(["mount", "-t", "overlay", "overlay", "-o",
+             f"lowerdir=/{part},upperdir={disk}/{part},workdir={work}/{part}", f"/{part}"])
+    run(["mount", "--bind", f"{disk}/root", "/root"])
+    for where, opts in (("/run", "mode=755"), ("/tmp", "mode=1777"), ("/dev/shm", "mode=1777")):
+        run(["mount", "-t", "tmpfs", "-o", f"{opts},size=256m", "tmpfs", where])
+    # The lab's own state (every host's disk, the lab key) is not the host's business.
+    if os.path.isdir(LAB_STATE):
+        run(["mount", "-t", "tmpfs", "-o", "mode=700,size=1m", "tmpfs", LAB_STATE])
+    # Tools a Debian host would have through systemd, mapped onto the init scripts.
+    for tool in ("systemctl", "hostnamectl"):
+        if os.path.exists(f"/usr/bin/{tool}"):
+            run(["mount", "--bind", os.path.join(GUEST, tool), f"/usr/bin/{tool}"])
+
+
+def prepare_run() -> None:
+    for d in ("/run/network", "/run/sshd", "/run/lock", "/run/resource-agents"):
+        os.makedirs(d, exist_ok=True)
+    open("/run/network/ifstate", "a").close()
+    open("/run/utmp", "a").close()
+    try:
+        import grp
+        import pwd
+
+        uid = pwd.getpwnam("hacluster").pw_uid
+        gid = grp.getgrnam("haclient").gr_gid
+        for d in ("/run/crm", "/run/pacemaker"):
+            os.makedirs(d, exist_ok=True)
+            os.chown(d, uid, gid)
+            os.chmod(d, 0o750)
+    except KeyError:
+        pass
+
+
+def set_hostname() -> None:
+    try:
+        with open("/etc/hostname", encoding="utf-8") as f:
+            name = f.read().split()[0]
+    except (OSError, IndexError):
+        name = "localhost"
+    run(["hostname", name], check=False)
+    log(f"hostname {name}")
+
+
+def enabled_services() -> list[str]:
+    try:
+        with open(ENABLED_FILE, encoding="utf-8") as f:
+            names = {line.strip() for line in f if line.strip() and not line.startswith("#")}
+    except OSError:
+        names = set()
+    names.add("ssh")  # a host the lab can't log into is no use
+    known = [n for n in ORDER if n in names]
+    return known + sorted(names - set(known))
+
+
+def service(name: str, verb: str) -> None:
+    script = f"/etc/init.d/{name}"
+    if not os.path.exists(script):
+        log(f"{name}: no init script")
+        return
+    try:
+        rc = run([script, verb], check=False, timeout=90)
+    except subprocess.TimeoutExpired:
+        rc = -1
+    log(f"{verb} {name}: {'ok' if rc == 0 else f'failed ({rc})'}")
+
+
+def boot(hostdir: str) -> None:
+    mount_disk(hostdir)
+    prepare_run()
+    set_hostname()
+    run(["ip", "link", "set", "lo", "up"])
+    rc = run(["ifup", "-a"], check=False)
+    log(f"ifup -a: {'ok' if rc == 0 else f'failed ({rc})'}")
+    for name in enabled_services():
+        service(name, "start")
+    log("BOOTED")
+
+
+def shutdown(*_: object) -> None:
+    """ACPI power button: stop the enabled services in reverse order, then power off."""
+    log("power button pressed: shutting down")
+    for name in reversed(enabled_services()):
+        service(name, "stop")
+    log("power off")
+    os.kill(-1, signal.SIGKILL)  # pid namespace: every remaining process of this host
+    sys.exit(0)
+
+
+def main() -> None:
+    hostdir = sys.argv[1]
+    os.chdir("/")
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    boot(hostdir)
+    # PID 1 of the namespace adopts every orphan: reap them forever.
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            time.sleep(1)
+        except InterruptedError:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -31,13 +31,18 @@ def netmask(network: str) -> str:
     return str(ipaddress.ip_network(network, strict=False).netmask)
 
 
-def heredoc(path: str, content: str, append: bool = False) -> str:
-    """`cat > PATH <<'EOF'` writing `content` exactly (quoted delimiter: no expansion inside)."""
+def _delimiter(content: str) -> str:
     delim = "EOF"
     while re.search(rf"^{delim}$", content, re.M):  # a line "EOF" in the file would end it early
         delim += "_"
+    return delim
+
+
+def heredoc(path: str, content: str) -> str:
+    """`cat > PATH <<'EOF'` writing `content` exactly (quoted delimiter: no expansion inside)."""
+    delim = _delimiter(content)
     body = content if content.endswith("\n") else content + "\n"
-    return f"cat {'>>' if append else '>'} {q(path)} <<'{delim}'\n{body}{delim}"
+    return f"cat > {q(path)} <<'{delim}'\n{body}{delim}"
 
 
 def write(id_: str, target: Target, path: str, content: str, why: str, why_es: str, mkdir: bool = False,
@@ -156,6 +161,22 @@ def iface_config(section: str, node: str, iface: Iface, profile: Profile, via: s
                  why_es=f"Dirección estática {iface.ip} en {iface.ifname}.")
 
 
+def no_other_config(section: str, node: str, ifnames: list[str], profile: Profile, via: str = "") -> list[Action]:
+    """Debian: a stanza for the same interface left in /etc/network/interfaces would clash with the
+    file written in interfaces.d (ifupdown refuses duplicate definitions). Other styles: nothing."""
+    if profile.network_style != "debian":
+        return []
+    names = "|".join(re.escape(i) for i in ifnames)
+    pattern = q(f"^[[:space:]]*iface[[:space:]]+({names})[[:space:]]")
+    return [Action(
+        id=f"{section}.no_other_config.{node}", kind="check", target=Target.node(node), via_address=via,
+        command=f"! grep -Eqs {pattern} /etc/network/interfaces",
+        why=f"/etc/network/interfaces doesn't configure {', '.join(ifnames)} itself (interfaces.d does).",
+        why_es=f"/etc/network/interfaces no configura {', '.join(ifnames)} (lo hace interfaces.d).",
+        on_fail="Move or delete that interface's stanza in /etc/network/interfaces, then run this section again.",
+        on_fail_es="Mueve o borra la estrofa de esa interfaz en /etc/network/interfaces y repite la sección.")]
+
+
 def network_restart(section: str, node: str, ifnames: list[str], profile: Profile, via: str = "",
                     reconnect_to: str = "") -> Action:
     return Action(id=f"{section}.restart_network.{node}", kind="run", target=Target.node(node),
@@ -208,7 +229,8 @@ def hosts_command(block: str, path: str = "/etc/hosts") -> str:
     """
     tmp = f"{path}.ha-wizard"
     delete = f"/^{HOSTS_BEGIN}$/,/^{HOSTS_END}$/d"
-    return (f"{{ sed {q(delete)} {q(path)}; cat <<'EOF'\n{block}EOF\n}} > {q(tmp)}"
+    delim = _delimiter(block)
+    return (f"{{ sed {q(delete)} {q(path)}; cat <<'{delim}'\n{block}{delim}\n}} > {q(tmp)}"
             f" && cat {q(tmp)} > {q(path)} && rm -f {q(tmp)}")
 
 

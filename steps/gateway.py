@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from steps._common import Iface, iface_config, network_restart, q
+from steps._common import Iface, iface_config, network_restart, no_other_config, q
 from steps.model import Action, Target, Text
 from steps.profiles import Profile
 from wizard.answers import Answers, Server
@@ -68,6 +68,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     vip = answers.vip.internal
     for server in answers.servers:
         node = server.name
+        actions += no_other_config(ID, node, [server.ifname], profile)
         actions += [
             _set_gateway(answers, profile, server),
             network_restart(ID, node, [server.ifname], profile),

@@ -10,6 +10,7 @@ from steps._common import (
     hosts_action,
     iface_config,
     network_restart,
+    no_other_config,
     q,
     startvm_actions,
 )
@@ -80,6 +81,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                on_fail=f"Another machine answers at {via}: is {m.vm} really off?",
                on_fail_es=f"Otra máquina responde en {via}: ¿está {m.vm} realmente apagada?"),
     ]
+    actions += no_other_config(ID, node, [i.ifname for i in ifaces], profile, via=via)
     actions += [iface_config(ID, node, iface, profile, via=via) for iface in ifaces]
     actions.append(network_restart(ID, node, [i.ifname for i in ifaces], profile, via=via,
                                    reconnect_to=s.address if s.address != via else ""))

@@ -9,6 +9,7 @@ from steps._common import (
     hosts_action,
     iface_config,
     network_restart,
+    no_other_config,
     poweroff_actions,
     q,
     startvm_actions,
@@ -89,6 +90,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                                why_es=f"Arrancar de nuevo {m.vm}.")
     actions += [
         find_nic(ID, m.name, m.heartbeat_if, m.heartbeat_mac),
+        *no_other_config(ID, m.name, [hb.ifname], profile),
         iface_config(ID, m.name, hb, profile),
         network_restart(ID, m.name, [m.heartbeat_if], profile),
         check_ip(ID, m.name, hb),

@@ -479,3 +479,19 @@ def test_uses_name_real_answer_fields():
     for m in SECTIONS:
         for path in m.USES:
             _resolve(a, path)
+
+
+def test_heredoc_survives_an_eof_line(tmp_path):
+    from steps._common import heredoc
+    content = "a\nEOF\nb $HOME `id`\n"
+    cmd = heredoc(str(tmp_path / "f"), content)
+    assert "<<'EOF_'" in cmd
+    assert _sh(cmd).returncode == 0 and (tmp_path / "f").read_text() == content
+
+
+def test_snapshot_restore_actions_cover_every_vm():
+    from steps import snapshot
+    acts = snapshot.restore_actions(other_lab(), get_profile("rhel7"))
+    assert [a.id for a in acts] == ["snapshot.restore.vm-alpha", "snapshot.restore.vm-beta",
+                                    "snapshot.restore.vm-web-a", "snapshot.restore.vm-web-b"]
+    assert all("snapshot vm-" in a.command and "restore before-ha" in a.command and a.target.is_local for a in acts)

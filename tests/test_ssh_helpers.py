@@ -64,7 +64,7 @@ class LoopbackSSHD:
                 return self
             except OSError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError("sshd exited: " + (self.folder / "sshd.log").read_text())
+                    raise RuntimeError("sshd exited: " + (self.folder / "sshd.log").read_text()) from None
                 time.sleep(0.05)
         raise RuntimeError("sshd did not listen within 10 s")
 

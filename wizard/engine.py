@@ -317,6 +317,8 @@ class Engine:
             rec.exit_codes, rec.output = {}, []
             rec.error = ""
             rec.note = "interrupted earlier: the probe decides" if interrupted else ""
+            stale = dict(rec.remote_pids) if interrupted else {}
+            rec.remote_pids = {}
         self.session.save()  # before: a crash from here on leaves "running" = interrupted
         self._emit(ActionStarted(action_id, nodes, cmd, action.kind))
         results: dict[str, NodeResult] = {}
@@ -327,12 +329,13 @@ class Engine:
                                   "hand whether it took effect, then skip it or run it again (--yes)")
             stdin = self._stdin(action)
             if action.target.is_local:
-                results["local"] = self._on_node(action, "local", cmd, stdin, rec)
+                results["local"] = self._on_node(action, "local", cmd, stdin, rec, stale.get("local"))
             elif len(nodes) == 1:
-                results[nodes[0]] = self._on_node(action, nodes[0], cmd, stdin, rec)
+                results[nodes[0]] = self._on_node(action, nodes[0], cmd, stdin, rec, stale.get(nodes[0]))
             else:
                 with ThreadPoolExecutor(max_workers=len(nodes), thread_name_prefix="node") as pool:
-                    futures = {n: pool.submit(self._on_node, action, n, cmd, stdin, rec) for n in nodes}
+                    futures = {n: pool.submit(self._on_node, action, n, cmd, stdin, rec, stale.get(n))
+                           for n in nodes}
                     results = {n: f.result() for n, f in futures.items()}
         except (EngineError, KeyError, ValueError) as exc:
             error = str(exc)
@@ -385,18 +388,19 @@ class Engine:
             text = text.replace(pw, REDACTED)
         return text
 
-    def _on_node(self, action: Action, node: str, cmd: str, stdin: bytes | None, rec: Any) -> NodeResult:
+    def _on_node(self, action: Action, node: str, cmd: str, stdin: bytes | None, rec: Any,
+                 stale_pid: int | None = None) -> NodeResult:
         """Everything an action does on one node; never raises (the result says what went wrong)."""
         where: dict[str, Any] = {}
         captured: list[str] = []
-        result = self._node_body(action, node, cmd, stdin, rec, where, captured)
+        result = self._node_body(action, node, cmd, stdin, rec, where, captured, stale_pid)
         result.where = where
         if result.ran and captured:
             result.figures = _figures(captured, node)
         return result
 
     def _node_body(self, action: Action, node: str, cmd: str, stdin: bytes | None, rec: Any,
-                   where: dict[str, Any], captured: list[str]) -> NodeResult:
+                   where: dict[str, Any], captured: list[str], stale_pid: int | None) -> NodeResult:
 
         def on_line(stream: str, text: str, keep: bool = True) -> None:
             text = self._redact(text)
@@ -416,6 +420,18 @@ class Engine:
                 ep = runner.endpoint
                 where.update(user=ep.user, address=ep.hostname, port=ep.port,
                              jump=ep.jump.destination() if ep.jump else "")
+            if stale_pid:
+                # The interrupted run may still be going (the wizard died, not the command):
+                # let it end before the probe looks, or the probe would see half a change.
+                info(f"waiting for the interrupted run (process group {stale_pid}) to end")
+                if not runner.wait_group_gone(stale_pid, action.timeout):
+                    raise EngineError(f"the interrupted run (process group {stale_pid}) is still running")
+
+            def started(pgid: int) -> None:
+                with self.session.lock:
+                    rec.remote_pids[node] = pgid
+                self.session.save()  # so a resume after a crash can wait for this very process
+
             if action.probe:
                 code = runner.run(action.probe, on_line=lambda s, t: None, timeout=min(action.timeout, 120.0),
                                   cancel=self._cancel)
@@ -431,8 +447,9 @@ class Engine:
                 ok = code == 0 and self._expect_ok(action, captured)
                 return NodeResult(code, ok, "" if ok else self._why(action, code), sent=sent, sudo=sudo)
             if action.kind == "wait":
-                return self._wait(action, cmd, runner, stdin, on_line, info, captured, sudo)
-            code = runner.run(cmd, stdin=stdin, on_line=on_line, timeout=action.timeout, cancel=self._cancel)
+                return self._wait(action, cmd, runner, stdin, on_line, info, captured, sudo, started)
+            code = runner.run(cmd, stdin=stdin, on_line=on_line, timeout=action.timeout, cancel=self._cancel,
+                              on_start=started)
             ok = code == 0 and (action.kind != "check" or self._expect_ok(action, captured))
             return NodeResult(code, ok, "" if ok else self._why(action, code), sent=cmd, sudo=sudo)
         except CommandTimeout as exc:
@@ -455,7 +472,7 @@ class Engine:
         return not action.expect or re.search(action.expect, "\n".join(captured), re.MULTILINE) is not None
 
     def _wait(self, action: Action, cmd: str, runner: Any, stdin: bytes | None, on_line: Any, info: Any,
-              captured: list[str], sudo: str) -> NodeResult:
+              captured: list[str], sudo: str, on_start: Any = None) -> NodeResult:
         deadline = time.monotonic() + action.timeout
         interval = max(0.1, action.interval)
         max_attempts = int(action.timeout / interval) + 2  # bounded in count as well as in time
@@ -465,7 +482,8 @@ class Engine:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            code = runner.run(cmd, stdin=stdin, on_line=on_line, timeout=remaining, cancel=self._cancel)
+            code = runner.run(cmd, stdin=stdin, on_line=on_line, timeout=remaining, cancel=self._cancel,
+                              on_start=on_start)
             if code == 0 and self._expect_ok(action, captured):
                 return NodeResult(0, True, sent=cmd, sudo=sudo,
                                   note=f"after {attempt} attempts" if attempt > 1 else "")

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 
 from wizard.ssh import Cancelled, CommandTimeout, LineCallback, LineSplitter
 
@@ -24,10 +25,13 @@ class LocalRunner:
         self.cwd = cwd
 
     def run(self, command: str, *, stdin: bytes | None = None, on_line: LineCallback,
-            timeout: float = 300.0, cancel: threading.Event | None = None) -> int:
+            timeout: float = 300.0, cancel: threading.Event | None = None,
+            on_start: Callable[[int], None] | None = None) -> int:
         proc = subprocess.Popen(["bash", "-c", command], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True, env=self.env, cwd=self.cwd)
         assert proc.stdin and proc.stdout and proc.stderr
+        if on_start is not None:
+            on_start(proc.pid)  # a session leader: its pid is the process group
         deadline = time.monotonic() + timeout
         # stdin from a thread: a large input must not block reading the outputs.
         writer = threading.Thread(target=_feed, args=(proc.stdin, stdin or b""), daemon=True)
@@ -67,6 +71,18 @@ class LocalRunner:
             for f in (proc.stdout, proc.stderr):
                 f.close()
             writer.join(timeout=1.0)
+
+    def wait_group_gone(self, pgid: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(pgid, 0)
+            except ProcessLookupError:
+                return True
+            except PermissionError:
+                return False
+            time.sleep(0.2)
+        return False
 
     def close(self) -> None:
         pass

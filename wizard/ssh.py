@@ -250,17 +250,18 @@ class SSHConnection:
         return f"sudo -S -k -p '' bash -c {shlex.quote(command)}", self.options.password.encode() + b"\n"
 
     def run(self, command: str, *, stdin: bytes | None = None, on_line: LineCallback,
-            timeout: float = 300.0, cancel: threading.Event | None = None) -> int:
+            timeout: float = 300.0, cancel: threading.Event | None = None,
+            on_start: Callable[[int], None] | None = None) -> int:
         """Run `command` on the node (as root: through sudo if needed); stream lines; return the exit status.
 
         Raises CommandTimeout / Cancelled (the remote process group is signalled), SSHError when the
-        connection is lost.
+        connection is lost. `on_start(pgid)`: the remote process group, as soon as it is known.
         """
         sent, prefix = self.wrap(command)
-        return self._exec(sent, prefix + (stdin or b""), on_line, timeout, cancel)
+        return self._exec(sent, prefix + (stdin or b""), on_line, timeout, cancel, on_start)
 
     def _exec(self, command: str, stdin: bytes | None, on_line: LineCallback, timeout: float,
-              cancel: threading.Event | None) -> int:
+              cancel: threading.Event | None, on_start: Callable[[int], None] | None = None) -> int:
         t = self.transport
         if t is None or not t.is_active():
             raise SSHError(f"{self.endpoint.label()}: connection lost")
@@ -273,6 +274,8 @@ class SSHConnection:
         def stderr_line(stream: str, text: str) -> None:
             if not pid_box and text.startswith(PID_MARK):
                 pid_box.append(text[len(PID_MARK):].strip())
+                if on_start is not None and pid_box[0].isdigit():
+                    on_start(int(pid_box[0]))
                 return
             on_line(stream, text)
 
@@ -339,6 +342,12 @@ class SSHConnection:
             chan.close()
         except (paramiko.SSHException, OSError, EOFError):
             pass  # the connection is gone: nothing more can be done from here
+
+    def wait_group_gone(self, pgid: int, timeout: float) -> bool:
+        """Wait (bounded) until no process of group `pgid` is left; True when gone."""
+        script = (f"for i in $(seq {max(1, int(timeout * 2))}); do kill -0 -- -{int(pgid)} 2>/dev/null || exit 0; "
+                  f"sleep 0.5; done; exit 1")
+        return self._exec(script, None, lambda s, t: None, timeout + 10, None) == 0
 
     # -- commands that take the network down ---------------------------------------------------
     def start_detached(self, command: str, tag: str) -> tuple[str, str]:

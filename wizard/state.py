@@ -73,6 +73,7 @@ class ActionRecord:
     note: str = ""  # "already done" (probe), "interrupted", "confirmed with --yes"...
     error: str = ""
     runs: int = 0  # how many times the command itself was started (probes excluded)
+    remote_pids: dict[str, int] = field(default_factory=dict)  # node -> process group of the running command
     on_fail: str = ""  # when failed: the likely cause / what to check (Action.on_fail)
     figures: list[dict[str, Any]] = field(default_factory=list)  # wizard.figures.Figure.to_dict()
 

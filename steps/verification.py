@@ -96,7 +96,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         Action(id=f"{ID}.port_forward", kind="run", target=Target.local(),
                command=(f"{profile.hypervisor} natnetwork modify --netname {q(vb.natnetwork)}"
                         f" --port-forward-4 {q(rule)}"),
-               probe=f"{profile.hypervisor} list natnets | grep -qF {q(rule)}", idempotent=False,
+               probe=f"{profile.hypervisor} list natnetworks | grep -qF {q(rule)}", idempotent=False,
                why=f"Host port {port} forwards to the VIP's port 80.",
                why_es=f"El puerto {port} del host redirige al puerto 80 de la VIP."),
         Action(id=f"{ID}.curl_forward", kind="check", target=Target.local(),

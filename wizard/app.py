@@ -1,0 +1,463 @@
+"""The Textual app: start → inventory → one screen per section; the engine runs in thread workers.
+
+The app uses only the engine's contract (docs/TEAM-BRIEF.md): Session/list_sessions for the checkpoint,
+Engine for running, wizard.transcript through uicommon.export_transcript. Engine events arrive on the
+engine's threads and are posted (thread-safe) to the screen that started the work; host-key and
+manual-step questions from those threads are shown as modal dialogs while the thread waits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import threading
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from wizard.answers import Answers, AnswersError, load_answers
+from wizard.i18n import default_lang, t
+from wizard.screens.base import localize_bindings
+from wizard.uicommon import DONE_STATUSES, next_session_name, section_status
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+ASK_TIMEOUT = 600.0  # seconds a worker thread waits for the user's answer to a dialog
+
+
+class SectionCommands(Provider):
+    """Command palette: jump to any section by (part of) its name."""
+
+    def _entries(self) -> list[tuple[str, str]]:
+        app: WizardApp = self.app  # type: ignore[assignment]
+        if app.session is None:
+            return []
+        return [(module.ID, t("palette.section", app.lang, n=n, title=module.TITLE.get(app.lang)))
+                for n, (module, _) in enumerate(app.plan(), 1)]
+
+    async def search(self, query: str) -> Hits:
+        app: WizardApp = self.app  # type: ignore[assignment]
+        matcher = self.matcher(query)
+        for section_id, text in self._entries():
+            score = matcher.match(f"{text} {section_id}")
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), partial(app.goto_section, section_id),
+                          help=t("palette.help", app.lang))
+
+    async def discover(self) -> Hits:
+        app: WizardApp = self.app  # type: ignore[assignment]
+        for section_id, text in self._entries():
+            yield DiscoveryHit(text, partial(app.goto_section, section_id), help=t("palette.help", app.lang))
+
+
+class WizardApp(App[int]):
+    CSS_PATH = str(ASSETS / "app.tcss")
+    TITLE = "ha-wizard"
+    COMMANDS = App.COMMANDS | {SectionCommands}
+    # Screen classes by width: the sidebar widens when there is room (80 columns must work).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding("f1", "help", "bind.help"),
+        Binding("ctrl+l", "toggle_lang", "bind.lang"),
+        Binding("ctrl+t", "toggle_theme", "bind.theme", show=False),
+        Binding("ctrl+e", "export", "bind.export"),
+        Binding("ctrl+q", "quit", "bind.quit", priority=True),
+        Binding("ctrl+c", "quit", "bind.quit", show=False, priority=True),
+    ]
+
+    def __init__(self, *, lang: str | None = None, answers: Answers | None = None, answers_path: str | None = None,
+                 profile: str | None = None, state_root: Path | str | None = None, theme: str | None = None) -> None:
+        super().__init__()
+        self.lang = lang or default_lang()
+        self.state_root = state_root
+        self.profile_override = profile
+        self.initial_answers = answers
+        self.answers_path: str | None = None
+        self.answers_error = ""
+        if answers_path:
+            self.load_answers_file(answers_path)
+        if theme:
+            self.theme = theme
+        self.session: Any = None
+        self.engine: Any = None
+        self.engine_error = ""
+        self._plan: list[Any] | None = None
+        self.secrets: dict[str, str] = {}  # memory only: never written anywhere
+        self.busy = False
+        self.quitting = False
+        self.stop_requested = threading.Event()
+        self.closing = threading.Event()  # set on quit: threads waiting for a dialog give up
+        self.manual_confirmed: set[str] = set()
+        self.clash_shown: set[str] = set()
+        self.event_target: Any = None
+
+    # -- start-up ------------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from wizard.screens.start import StartScreen
+
+        self.title = t("app.title", self.lang)
+        localize_bindings(self, self.lang)
+        self.push_screen(StartScreen())
+
+    @property
+    def dark_theme(self) -> bool:
+        return self.theme != "textual-light"
+
+    # -- sessions --------------------------------------------------------------------------------------
+    def sessions(self) -> list[Any]:
+        from wizard.state import list_sessions
+
+        return list_sessions(self.state_root)
+
+    def suggest_session_name(self) -> str:
+        return next_session_name([s.name for s in self.sessions()])
+
+    def check_new_session_name(self, name: str) -> str | None:
+        from wizard.state import StateError, check_name
+
+        try:
+            check_name(name)
+        except StateError as exc:
+            return str(exc)
+        if name in {s.name for s in self.sessions()}:
+            return f"session {name!r} already exists (resume it, or choose another name)"
+        return None
+
+    def load_answers_file(self, path: str) -> bool:
+        if not path:
+            return False
+        try:
+            self.initial_answers = load_answers(path)
+        except AnswersError as exc:
+            self.answers_error = str(exc)
+            return False
+        self.answers_path = path
+        self.answers_error = ""
+        return True
+
+    def base_answers(self) -> Answers:
+        answers = copy.deepcopy(self.initial_answers) if self.initial_answers else Answers()
+        if self.profile_override:
+            answers.profile = self.profile_override
+        return answers
+
+    def open_inventory_new(self, name: str) -> None:
+        from wizard.screens.inventory import InventoryScreen
+
+        self.push_screen(InventoryScreen(self.base_answers(), name))
+
+    def open_inventory_edit(self) -> None:
+        from wizard.screens.inventory import InventoryScreen
+
+        self.push_screen(InventoryScreen(self.session.answers, None))
+
+    def inventory_done(self, answers: Answers, session_name: str | None,
+                       trusted: Iterable[tuple[str, str, str, str, str]] = ()) -> None:
+        from wizard.state import Session, StateError
+
+        if session_name is None:  # editing the running session's answers
+            self.apply_answers(answers)
+            for entry in trusted:
+                self.session.trust(*entry)
+            self.session.save()
+            self.pop_screen()
+            return
+        try:
+            session = Session.create(session_name, copy.deepcopy(answers), answers.profile, root=self.state_root,
+                                     lang=self.lang)
+        except StateError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        for entry in trusted:
+            session.trust(*entry)
+        session.save()
+        self.open_session(session)
+        self.pop_screen()  # the inventory; the start screen stays below
+        self.push_section(self.first_open_section())
+
+    def resume_session(self, name: str) -> None:
+        from wizard.state import Session, StateError
+
+        try:
+            session = Session.load(name, root=self.state_root)
+        except StateError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.open_session(session)
+        self.push_section(self.first_open_section())
+
+    def open_session(self, session: Any) -> None:
+        self.session = session
+        session.lang = self.lang
+        self.manual_confirmed.clear()
+        self.make_engine()
+
+    def make_engine(self) -> None:
+        """A fresh engine over the session (after answers change, or a cancel: its cancel flag stays set)."""
+        if self.engine is not None:
+            try:
+                self.engine.close()
+            except Exception:  # noqa: BLE001 - closing dead connections must not stop the app
+                pass
+        self.engine = None
+        self._plan = None
+        try:
+            from wizard.engine import Engine
+
+            self.engine = Engine(self.session, self.secrets, self.confirm_host_key, self.on_engine_event,
+                                 confirm_manual=self.confirm_manual)
+            self.engine_error = ""
+        except Exception as exc:  # noqa: BLE001 - shown on the section screens; the plan is still browsable
+            self.engine_error = f"{type(exc).__name__}: {exc}"
+
+    def apply_answers(self, answers: Answers) -> None:
+        from wizard.screens.section import SectionScreen
+
+        self.session.answers = copy.deepcopy(answers)
+        self.session.profile = answers.profile
+        self.session.save()
+        self.make_engine()
+        for screen in self.screen_stack:
+            if isinstance(screen, SectionScreen):
+                screen.built_lang = ""  # the plan changed: compose again when shown
+
+    def set_secret(self, name: str, value: str) -> None:
+        self.secrets[name] = value
+        if self.engine is not None:
+            self.engine.secrets[name] = value  # the engine keeps its own copy
+
+    # -- the plan, as the screens see it --------------------------------------------------------------
+    def plan(self) -> list[Any]:
+        if self.engine is not None:
+            return self.engine.plan
+        if self._plan is None:
+            from steps import full_plan
+            from steps.profiles import get_profile
+
+            self._plan = full_plan(self.session.answers, get_profile(self.session.profile))
+        return self._plan
+
+    def section(self, section_id: str) -> tuple[Any, list[Any]]:
+        for module, actions in self.plan():
+            if module.ID == section_id:
+                return module, actions
+        raise KeyError(section_id)
+
+    def section_number(self, section_id: str) -> int:
+        return [m.ID for m, _ in self.plan()].index(section_id) + 1
+
+    def status(self, action_id: str) -> str:
+        return self.session.status(action_id)
+
+    def record(self, action_id: str) -> Any | None:
+        return self.session.records.get(action_id)
+
+    def section_state(self, section_id: str) -> str:
+        return section_status([self.status(a.id) for a in self.section(section_id)[1]])
+
+    def sidebar_entries(self) -> list[tuple[str, str, str]]:
+        return [(m.ID, m.TITLE.get(self.lang), section_status([self.status(a.id) for a in actions]))
+                for m, actions in self.plan()]
+
+    def first_open_section(self) -> str:
+        for module, actions in self.plan():
+            if any(self.status(a.id) not in DONE_STATUSES for a in actions):
+                return module.ID
+        return self.plan()[-1][0].ID
+
+    def where_short(self, action: Any) -> str:
+        target = action.target
+        if target.is_local:
+            return t("sec.where_local", self.lang)
+        if target.kind == "group":
+            return target.group
+        return ", ".join(target.nodes)
+
+    def where_long(self, action: Any) -> str:
+        from wizard.listing import target_label
+
+        return target_label(self.session.answers, action.target, action.via_address)
+
+    # -- navigation -------------------------------------------------------------------------------------
+    def push_section(self, section_id: str) -> None:
+        from wizard.screens.section import SectionScreen
+
+        if isinstance(self.screen, SectionScreen):
+            self.switch_screen(SectionScreen(section_id))
+        else:
+            self.push_screen(SectionScreen(section_id))
+
+    def goto_section(self, section_id: str) -> None:
+        from wizard.screens.dialogs import ConfirmDialog
+
+        if self.session is None:
+            return
+        if self.busy:
+            self.notify(t("sec.busy", self.lang), severity="warning")
+            return
+        open_before = []
+        for n, (module, actions) in enumerate(self.plan(), 1):
+            if module.ID == section_id:
+                break
+            if any(self.status(a.id) not in DONE_STATUSES for a in actions):
+                open_before.append(f"{n}. {module.TITLE.get(self.lang)}")
+        if not open_before:
+            self.push_section(section_id)
+            return
+        message = t("sec.jump_warn", self.lang, sections=", ".join(open_before))
+
+        def answer(ok: bool | None) -> None:
+            if ok:
+                self.push_section(section_id)
+
+        self.push_screen(ConfirmDialog(message, "sec.jump"), answer)
+
+    # -- questions from the engine's threads ------------------------------------------------------------
+    def _ask(self, screen: Any) -> Any:
+        """Show `screen` from a worker thread and wait (bounded) for its result."""
+        done = threading.Event()
+        result: list[Any] = [None]
+
+        def answered(value: Any) -> None:
+            result[0] = value
+            done.set()
+
+        try:
+            self.call_from_thread(self.push_screen, screen, answered)
+        except RuntimeError:  # the app is not running any more
+            return None
+        deadline = ASK_TIMEOUT
+        while deadline > 0 and not done.is_set() and not self.closing.is_set():
+            done.wait(0.2)
+            deadline -= 0.2
+        return result[0]
+
+    def confirm_host_key(self, node: str, address: str, key: str) -> bool:
+        from wizard.screens.dialogs import HostKeyDialog
+
+        return bool(self._ask(HostKeyDialog(node, address, key)))
+
+    def confirm_manual(self, action: Any) -> bool:
+        from wizard.screens.dialogs import ManualDialog
+
+        if action.id in self.manual_confirmed:
+            return True
+        return bool(self._ask(ManualDialog(action, self.lang, self.dark_theme)))
+
+    def on_engine_event(self, event: Any) -> None:
+        """Engine thread → the screen that started the work (post_message is thread-safe)."""
+        from wizard.screens.section import EngineEvent
+
+        target = self.event_target
+        if target is not None:
+            target.post_message(EngineEvent(event))
+
+    # -- running state -----------------------------------------------------------------------------------
+    def stop_running(self) -> None:
+        self.stop_requested.set()
+        if self.engine is not None:
+            self.engine.cancel()
+
+    def worker_finished(self, result: tuple[str, str | None]) -> bool:
+        """Called by a section screen when its engine worker ends. True when the app is exiting."""
+        if self.stop_requested.is_set():
+            self.make_engine()  # the old engine's cancel flag stays set
+            self.stop_requested.clear()
+        if self.quitting:
+            self._close_engine()
+            self.exit(0)
+            return True
+        return False
+
+    def _close_engine(self) -> None:
+        if self.engine is not None:
+            try:
+                self.engine.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    async def action_quit(self) -> None:
+        if self.busy:
+            # Cancel, then exit when the worker returns: the engine writes the action's end state first.
+            self.quitting = True
+            self.closing.set()
+            self.notify(t("quit.waiting", self.lang), severity="warning")
+            self.stop_running()
+            self.set_timer(30, self._force_exit)
+            return
+        self.closing.set()
+        self._close_engine()
+        self.exit(0)
+
+    def _force_exit(self) -> None:
+        self.exit(1)
+
+    # -- app-wide actions ---------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from wizard.screens.dialogs import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(getattr(self.screen, "HELP_KEY", "help.start")))
+
+    async def action_toggle_lang(self) -> None:
+        await self.set_lang("en" if self.lang == "es" else "es")
+
+    async def set_lang(self, lang: str) -> None:
+        from wizard.screens.base import Localized
+
+        if lang == self.lang:
+            return
+        self.lang = lang
+        self.title = t("app.title", lang)
+        localize_bindings(self, lang)
+        if self.session is not None:
+            self.session.lang = lang
+            if not self.busy:
+                self.session.save()
+        screen = self.screen
+        if isinstance(screen, Localized):
+            await screen.relocalize()
+        self.refresh_bindings()
+        self.notify(t("lang.switched", lang), timeout=2)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.dark_theme else "textual-dark"
+
+    def action_export(self) -> None:
+        from wizard.screens.dialogs import ExportDialog
+
+        if self.session is None:
+            self.notify(t("export.no_session", self.lang), severity="warning")
+            return
+        if isinstance(self.screen, ExportDialog):
+            return
+
+        def chosen(value: tuple[str, str] | None) -> None:
+            if value:
+                self.export(*value)
+
+        self.push_screen(ExportDialog(self.session.name), chosen)
+
+    def export(self, fmt: str, path: str) -> Path | None:
+        from wizard.uicommon import export_transcript
+
+        try:
+            written = export_transcript(self.session, fmt, path)
+        except (OSError, ValueError, RuntimeError) as exc:
+            self.notify(t("export.failed", self.lang, error=exc), severity="error", timeout=8)
+            return None
+        self.notify(t("export.done", self.lang, path=written))
+        return written
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """`ha-wizard` with no sub-command."""
+    app = WizardApp(lang=getattr(args, "lang", None), answers_path=getattr(args, "answers", None),
+                    profile=getattr(args, "profile", None))
+    result = app.run()
+    return int(result or 0)

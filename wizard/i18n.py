@@ -1,0 +1,306 @@
+"""The app's and plain mode's own strings, in Spanish and English.
+
+Section titles, explanations, whys and instructions come from the steps (steps.model.Text and the
+`*_es` fields); this file holds only the user interface's words. Light on purpose: no imports beyond
+the standard library, so `ha-wizard --plain` and the app start fast.
+"""
+
+from __future__ import annotations
+
+import os
+
+LANGS = ("es", "en")
+
+# key -> (English, Spanish). Placeholders use str.format names.
+STRINGS: dict[str, tuple[str, str]] = {
+    # -- common -------------------------------------------------------------------------------
+    "app.title": ("ha-wizard — HAProxy active/passive with Corosync + Pacemaker",
+                  "ha-wizard — HAProxy activo/pasivo con Corosync + Pacemaker"),
+    "lang.switched": ("Language: English", "Idioma: español"),
+    "theme.switched": ("Theme: {theme}", "Tema: {theme}"),
+    "btn.back": ("Back", "Atrás"),
+    "btn.cancel": ("Cancel", "Cancelar"),
+    "btn.close": ("Close", "Cerrar"),
+    "btn.ok": ("OK", "Aceptar"),
+    "btn.yes": ("Yes", "Sí"),
+    "btn.no": ("No", "No"),
+    "bind.quit": ("Quit", "Salir"),
+    "bind.help": ("Help", "Ayuda"),
+    "bind.lang": ("ES/EN", "ES/EN"),
+    "bind.theme": ("Theme", "Tema"),
+    "bind.export": ("Export", "Exportar"),
+    "bind.back": ("Back", "Atrás"),
+    "bind.next": ("Next", "Siguiente"),
+    "bind.sidebar": ("Sections", "Secciones"),
+    "bind.inventory": ("Inventory", "Inventario"),
+    "bind.run_next": ("Run next", "Ejecutar sig."),
+    "bind.run_section": ("Run section", "Ejecutar sección"),
+    "bind.skip": ("Skip", "Omitir"),
+    "bind.edit": ("Edit cmd", "Editar orden"),
+    "bind.retry": ("Retry", "Reintentar"),
+    "bind.cancel_run": ("Stop", "Detener"),
+    "status.pending": ("pending", "pendiente"),
+    "status.running": ("running", "en curso"),
+    "status.ok": ("ok", "ok"),
+    "status.failed": ("failed", "fallida"),
+    "status.skipped": ("skipped", "omitida"),
+    "status.edited": ("edited", "editada"),
+    "sstatus.new": ("new", "nueva"),
+    "sstatus.in progress": ("in progress", "en curso"),
+    "sstatus.failed": ("failed", "fallida"),
+    "sstatus.interrupted": ("interrupted", "interrumpida"),
+    "sstatus.done": ("done", "terminada"),
+    "sstatus.unreadable": ("unreadable", "ilegible"),
+    "quit.waiting": ("Stopping the running action; the checkpoint stays consistent…",
+                     "Deteniendo la acción en curso; el punto de control queda coherente…"),
+    # -- start screen -----------------------------------------------------------------------------
+    "start.heading": ("Build a highly available load balancer, step by step",
+                      "Construye un balanceador de carga de alta disponibilidad, paso a paso"),
+    "start.intro": (
+        "Each section of the lab guide is a screen: why it is done, the values it needs, the exact "
+        "commands before they run, their output live, and a checkpoint after every command.",
+        "Cada sección del guion es una pantalla: por qué se hace, los valores que necesita, las órdenes "
+        "exactas antes de ejecutarse, su salida en directo y un punto de control tras cada orden."),
+    "start.new": ("New session", "Nueva sesión"),
+    "start.name": ("Session name", "Nombre de la sesión"),
+    "start.resume": ("Resume", "Reanudar"),
+    "start.sessions": ("Sessions", "Sesiones"),
+    "start.no_sessions": ("No sessions yet.", "Aún no hay sesiones."),
+    "start.load": ("Load answers", "Cargar respuestas"),
+    "start.answers_file": ("Answers file (TOML)", "Fichero de respuestas (TOML)"),
+    "start.loaded": ("Answers loaded from {path}", "Respuestas cargadas de {path}"),
+    "start.defaults": ("Starting from the guide's values", "Partiendo de los valores del guion"),
+    "col.name": ("Name", "Nombre"),
+    "col.profile": ("Profile", "Perfil"),
+    "col.last": ("Last step", "Último paso"),
+    "col.progress": ("Done", "Hecho"),
+    "col.status": ("Status", "Estado"),
+    "col.updated": ("Updated", "Actualizada"),
+    "start.pick_session": ("Select a session in the list first.", "Elige primero una sesión de la lista."),
+    # -- inventory --------------------------------------------------------------------------------
+    "inv.title": ("Inventory: the lab's topology", "Inventario: la topología del laboratorio"),
+    "inv.intro": ("The guide's values, to edit for your lab. Errors show next to the field as you type.",
+                  "Los valores del guion, para adaptar a tu laboratorio. Los errores aparecen junto al "
+                  "campo mientras escribes."),
+    "inv.general": ("General", "General"),
+    "inv.networks": ("Networks", "Redes"),
+    "inv.vip": ("Floating IPs (VIPs)", "IPs flotantes (VIP)"),
+    "inv.director": ("Director {n}: {name}", "Director {n}: {name}"),
+    "inv.server": ("Real server {n}: {name}", "Servidor real {n}: {name}"),
+    "inv.virtualbox": ("VirtualBox", "VirtualBox"),
+    "inv.secret": ("hacluster password", "Contraseña de hacluster"),
+    "inv.password": ("Password (kept in memory only)", "Contraseña (solo en memoria)"),
+    "inv.password2": ("Repeat it", "Repítela"),
+    "inv.pw_empty": ("the hacluster password is needed (section 5 sets it on both directors)",
+                     "hace falta la contraseña de hacluster (la sección 5 la pone en ambos directores)"),
+    "inv.pw_mismatch": ("the two passwords differ", "las dos contraseñas no coinciden"),
+    "inv.add_server": ("+ server", "+ servidor"),
+    "inv.del_server": ("− last server", "− último servidor"),
+    "inv.check": ("Check connections", "Comprobar conexiones"),
+    "inv.next": ("Start the sections", "Empezar las secciones"),
+    "inv.save": ("Save", "Guardar"),
+    "inv.errors": ("{n} problem(s) to fix before going on", "{n} problema(s) que corregir antes de seguir"),
+    "inv.ok": ("All values are valid", "Todos los valores son válidos"),
+    "inv.cannot": ("Fix the marked fields first.", "Corrige antes los campos marcados."),
+    "inv.not_int": ("{value!r} is not a whole number", "{value!r} no es un número entero"),
+    "inv.conn_title": ("Connection check", "Comprobación de conexiones"),
+    "inv.conn_running": ("Reaching every node…", "Contactando con cada nodo…"),
+    "inv.conn_none": ("Not checked yet (optional: it also detects the profile).",
+                      "Aún sin comprobar (opcional: también detecta el perfil)."),
+    "inv.detected": ("Detected profile: {profile}", "Perfil detectado: {profile}"),
+    "inv.use_detected": ("Use it", "Usarlo"),
+    "inv.conn_unavailable": ("The connection check needs the engine (wizard.engine), not available: {error}",
+                             "La comprobación necesita el motor (wizard.engine), no disponible: {error}"),
+    "col.node": ("Node", "Nodo"),
+    "col.address": ("Address", "Dirección"),
+    "col.fingerprint": ("Host key", "Clave del host"),
+    "col.system": ("System", "Sistema"),
+    "col.result": ("Result", "Resultado"),
+    "field.profile": ("Profile", "Perfil"),
+    "field.cluster_name": ("Cluster name", "Nombre del clúster"),
+    "field.snapshot_name": ("Snapshot name", "Nombre de la instantánea"),
+    "field.domain": ("Domain", "Dominio"),
+    "field.ssh_user": ("SSH user", "Usuario SSH"),
+    "field.ssh_port": ("SSH port", "Puerto SSH"),
+    "field.bench_requests": ("Benchmark requests", "Peticiones del benchmark"),
+    "field.bench_concurrency": ("Benchmark concurrency", "Concurrencia del benchmark"),
+    "field.pi_intervals": ("pi.php intervals", "Intervalos de pi.php"),
+    "field.external": ("External", "Externa"),
+    "field.internal": ("Internal", "Interna"),
+    "field.heartbeat": ("Heartbeat", "Latido"),
+    "field.external_gateway": ("External gateway", "Puerta de enlace externa"),
+    "field.dns": ("DNS", "DNS"),
+    "field.name": ("Host name", "Nombre de host"),
+    "field.aliases": ("Aliases (comma)", "Alias (comas)"),
+    "field.ring_name": ("Cluster node name", "Nombre en el clúster"),
+    "field.vm": ("VirtualBox VM", "Máquina VirtualBox"),
+    "field.external_if": ("External NIC", "NIC externa"),
+    "field.external_ip": ("External IP", "IP externa"),
+    "field.internal_if": ("Internal NIC", "NIC interna"),
+    "field.internal_ip": ("Internal IP", "IP interna"),
+    "field.heartbeat_if": ("Heartbeat NIC", "NIC de latido"),
+    "field.heartbeat_ip": ("Heartbeat IP", "IP de latido"),
+    "field.heartbeat_mac": ("Heartbeat MAC", "MAC de latido"),
+    "field.ssh_host": ("Reach at (empty: own IP)", "Acceso por (vacío: su IP)"),
+    "field.ip": ("IP", "IP"),
+    "field.ifname": ("NIC", "NIC"),
+    "field.natnetwork": ("NAT network", "Red NAT"),
+    "field.heartbeat_network": ("Heartbeat network", "Red de latido"),
+    "field.internal_network": ("Internal network", "Red interna"),
+    "field.nic_type": ("Heartbeat NIC type", "Tipo de NIC de latido"),
+    "field.host_port": ("Host port forward", "Puerto reenviado del host"),
+    "field.standby_macs": ("Standby MACs 1-3 (comma)", "MACs del standby 1-3 (comas)"),
+    # -- section screen ---------------------------------------------------------------------------
+    "sec.explanation": ("Why (the guide's explanation)", "Por qué (la explicación del guion)"),
+    "sec.errata": ("⚠ errata of the guide fixed here", "⚠ erratas del guion corregidas aquí"),
+    "sec.fields": ("Values this section uses", "Valores que usa esta sección"),
+    "sec.fields_apply": ("Apply", "Aplicar"),
+    "sec.fields_applied": ("Values saved; the plan was rebuilt.", "Valores guardados; el plan se ha rehecho."),
+    "sec.actions": ("Actions", "Acciones"),
+    "sec.output": ("Output", "Salida"),
+    "sec.no_fields": ("(no values of its own)", "(sin valores propios)"),
+    "col.st": ("", ""),
+    "col.action": ("Action", "Acción"),
+    "col.target": ("Where", "Dónde"),
+    "col.kind": ("Kind", "Tipo"),
+    "sec.none_left": ("Every action of this section is done.", "Todas las acciones de esta sección están hechas."),
+    "sec.busy": ("An action is running: wait for it or stop it (Esc).",
+                 "Hay una acción en curso: espera o detenla (Esc)."),
+    "sec.done_section": ("Section done: {title}", "Sección terminada: {title}"),
+    "sec.stopped_fail": ("Stopped: {action} failed", "Detenido: falló {action}"),
+    "sec.jump_warn": ("Earlier sections are not done: {sections}. Jump anyway?",
+                      "Hay secciones anteriores sin terminar: {sections}. ¿Saltar igualmente?"),
+    "sec.jump": ("Jump", "Saltar"),
+    "sec.by_hand": ("by hand", "a mano"),
+    "sec.edited_mark": ("edited", "editada"),
+    "sec.where_local": ("this machine", "esta máquina"),
+    "sec.cmd_none": ("(nothing runs: done by hand)", "(no se ejecuta nada: se hace a mano)"),
+    "sec.probe": ("Skipped when already done: {probe}", "Se omite si ya está hecho: {probe}"),
+    "sec.stdin": ("stdin: {names} (secret, never shown)", "stdin: {names} (secreto, nunca se muestra)"),
+    "sec.cancelled": ("Stopped by you.", "Detenido por ti."),
+    "sec.no_engine": ("The engine is not available: {error}", "El motor no está disponible: {error}"),
+    "fail.title": ("✘ {action} failed", "✘ {action} ha fallado"),
+    "fail.exit": ("Exit status: {codes}", "Código de salida: {codes}"),
+    "fail.stderr": ("Last lines of stderr:", "Últimas líneas de stderr:"),
+    "fail.check": ("What to check:", "Qué comprobar:"),
+    "fail.generic": ("Read the output above; fix the cause (or edit the command with E) and retry with R.",
+                     "Lee la salida; corrige la causa (o edita la orden con E) y reintenta con R."),
+    # -- dialogs ----------------------------------------------------------------------------------
+    "edit.title": ("Edit the command before it runs (recorded as edited)",
+                   "Edita la orden antes de ejecutarla (queda registrada como editada)"),
+    "edit.run": ("Run edited", "Ejecutar editada"),
+    "export.title": ("Export the transcript", "Exportar la transcripción"),
+    "export.format": ("Format", "Formato"),
+    "export.sh": ("sh — a bash script that replays what ran", "sh — un script bash que repite lo ejecutado"),
+    "export.md": ("md — a readable report", "md — un informe legible"),
+    "export.path": ("File", "Fichero"),
+    "export.go": ("Export", "Exportar"),
+    "export.done": ("Transcript written to {path}", "Transcripción escrita en {path}"),
+    "export.failed": ("Export failed: {error}", "Falló la exportación: {error}"),
+    "export.no_session": ("No session yet: start or resume one first.",
+                          "Aún no hay sesión: empieza o reanuda una."),
+    "hostkey.title": ("Unknown host key: trust it?", "Clave de host desconocida: ¿confiar en ella?"),
+    "hostkey.body": ("The wizard has never seen this machine. Compare the fingerprint with the one the node "
+                     "shows (`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` on its console) before trusting it.",
+                     "El asistente nunca ha visto esta máquina. Compara la huella con la que muestra el nodo "
+                     "(`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub` en su consola) antes de confiar."),
+    "hostkey.trust": ("Trust", "Confiar"),
+    "hostkey.refuse": ("Refuse", "Rechazar"),
+    "manual.title": ("By hand: {action}", "A mano: {action}"),
+    "manual.done": ("Done — check it", "Hecho — compruébalo"),
+    "manual.done_nocheck": ("Done", "Hecho"),
+    "manual.check": ("Then the wizard checks it with:", "Después el asistente lo comprueba con:"),
+    "manual.later": ("Not now", "Ahora no"),
+    "clash.title": ("Section 3: the clone's address clash", "Sección 3: el conflicto de direcciones del clon"),
+    "clash.body": (
+        "The clone `{standby}` boots with `{master}`'s addresses ({ip}). Two machines with one address "
+        "confuse ARP and SSH. The wizard avoids it in this order:",
+        "El clon `{standby}` arranca con las direcciones de `{master}` ({ip}). Dos máquinas con una "
+        "dirección confunden ARP y SSH. El asistente lo evita en este orden:"),
+    "clash.step_via": ("reaches the clone at {via} (while {master} is off)",
+                       "accede al clon en {via} (con {master} apagado)"),
+    "clash.step_move": ("moves it to its own address and reconnects at {to}",
+                        "lo mueve a su propia dirección y reconecta en {to}"),
+    "clash.go": ("Understood", "Entendido"),
+    "pw.title": ("hacluster password (kept in memory only)", "Contraseña de hacluster (solo en memoria)"),
+    "pw.why": ("{action} needs it; it is fed on stdin and never stored.",
+               "{action} la necesita; se pasa por stdin y nunca se guarda."),
+    "help.title": ("Help", "Ayuda"),
+    "help.start": (
+        "Start: create a new session (a name, then the inventory), resume one from the list (Enter on it), "
+        "or load an answers file (TOML, `ha-wizard answers init FILE` writes one).\n\n"
+        "Keys: Ctrl+L switches Spanish/English, Ctrl+T light/dark theme, Ctrl+P command palette, "
+        "F1 this help, Ctrl+Q quit.",
+        "Inicio: crea una sesión nueva (un nombre y después el inventario), reanuda una de la lista (Intro "
+        "sobre ella) o carga un fichero de respuestas (TOML, `ha-wizard answers init FICHERO` crea uno).\n\n"
+        "Teclas: Ctrl+L cambia español/inglés, Ctrl+T tema claro/oscuro, Ctrl+P paleta de órdenes, "
+        "F1 esta ayuda, Ctrl+Q salir."),
+    "help.inventory": (
+        "Inventory: every value of the guide, prefilled. Type to change one; a red message under a field "
+        "says what is wrong and the wizard will not go on until every field is valid. The hacluster "
+        "password is asked once, masked, and kept only in memory. 'Check connections' reaches every node, "
+        "shows its host key fingerprint (trust on first use) and detects the profile from /etc/os-release "
+        "and `pcs --version`; you can still choose another profile.",
+        "Inventario: todos los valores del guion, ya rellenos. Escribe para cambiarlos; un mensaje rojo bajo "
+        "el campo dice qué está mal y no se avanza hasta que todo es válido. La contraseña de hacluster se "
+        "pide una vez, oculta, y solo se guarda en memoria. 'Comprobar conexiones' contacta con cada nodo, "
+        "muestra la huella de su clave (confianza en el primer uso) y detecta el perfil con /etc/os-release y "
+        "`pcs --version`; puedes elegir otro perfil."),
+    "help.section": (
+        "Section: the explanation (expand it), the values it uses, and its actions with the exact command. "
+        "N runs the next action, S the whole section, K skips the selected one, E edits its command before "
+        "it runs (recorded as edited), R retries a failed one, Esc stops a running one. The sidebar (B "
+        "toggles it) jumps to another section; Ctrl+P finds a section by name; X exports the transcript; "
+        "I opens the inventory. Quitting mid-action stops it cleanly: resume the session later.",
+        "Sección: la explicación (despliégala), los valores que usa y sus acciones con la orden exacta. "
+        "N ejecuta la siguiente acción, S toda la sección, K omite la seleccionada, E edita su orden antes de "
+        "ejecutarla (queda como editada), R reintenta una fallida, Esc detiene la que está en curso. La barra "
+        "lateral (B la oculta) salta a otra sección; Ctrl+P busca una sección por nombre; X exporta la "
+        "transcripción; I abre el inventario. Salir a mitad de una acción la detiene limpiamente: reanuda la "
+        "sesión después."),
+    "help.dialog": ("Enter confirms, Esc cancels.", "Intro confirma, Esc cancela."),
+    "palette.section": ("Go to section {n}: {title}", "Ir a la sección {n}: {title}"),
+    "palette.help": ("Open this section's screen", "Abre la pantalla de esta sección"),
+    # -- plain mode ---------------------------------------------------------------------------------
+    "plain.start": ("What do you want to do?", "¿Qué quieres hacer?"),
+    "plain.resume_which": ("Which session?", "¿Qué sesión?"),
+    "plain.edit_q": ("Change a value? (pick one, or continue)", "¿Cambiar un valor? (elige uno o continúa)"),
+    "plain.continue": ("Continue", "Continuar"),
+    "plain.value": ("New value for {field}", "Nuevo valor para {field}"),
+    "plain.section_q": ("Section {n}/{total}: what now?", "Sección {n}/{total}: ¿y ahora?"),
+    "plain.next_section": ("Next section", "Siguiente sección"),
+    "plain.goto": ("Go to another section", "Ir a otra sección"),
+    "plain.which_action": ("Which action?", "¿Qué acción?"),
+    "plain.show_expl": ("Show the explanation", "Ver la explicación"),
+    "plain.quit": ("Quit (the session can be resumed)", "Salir (la sesión se puede reanudar)"),
+    "plain.lang": ("Switch language (ES/EN)", "Cambiar idioma (ES/EN)"),
+    "plain.done": ("Manual step done?", "¿Paso manual hecho?"),
+    "plain.trust": ("Trust {node}'s host key {fingerprint}?", "¿Confiar en la clave de {node} {fingerprint}?"),
+    "plain.running": ("Running {action} on {where}", "Ejecutando {action} en {where}"),
+    "plain.finished": ("{action}: {status}", "{action}: {status}"),
+    "plain.all_done": ("Every section is done.", "Todas las secciones están hechas."),
+    "plain.export_path": ("Write the transcript to", "Escribir la transcripción en"),
+}
+
+
+def default_lang(environ: dict[str, str] | None = None) -> str:
+    """Spanish when the locale says so (LC_ALL, LC_MESSAGES, LANG, LANGUAGE, in POSIX order), else English."""
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = env.get(var, "")
+        if value:
+            return "es" if value.lower().startswith("es") else "en"
+    return "en"
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The string `key` in `lang`, formatted; an unknown key shows as itself (never crashes the UI)."""
+    pair = STRINGS.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "es" else pair[0]
+    return text.format(**values) if values else text
+
+
+def status_text(status: str, lang: str) -> str:
+    return t(f"status.{status}", lang)

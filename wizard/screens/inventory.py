@@ -1,0 +1,287 @@
+"""Inventory: the topology as an editable form, validated as the user types; password; connection check."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+
+from wizard.answers import Answers, Server
+from wizard.screens.base import WizardScreen
+from wizard.uicommon import (
+    SECRET_HACLUSTER,
+    FieldSpec,
+    NodeCheck,
+    get_value,
+    inventory_fields,
+    set_value,
+    suggested_profile,
+)
+from wizard.widgets.fields import FieldRow, field_id
+
+
+def group_title(screen: WizardScreen, group: str, answers: Answers) -> str:
+    if group.startswith("director:"):
+        i = int(group.split(":")[1])
+        return screen.t("inv.director", n=i + 1, name=answers.directors[i].name)
+    if group.startswith("server:"):
+        i = int(group.split(":")[1])
+        return screen.t("inv.server", n=i + 1, name=answers.servers[i].name)
+    return screen.t(f"inv.{group}")
+
+
+class InventoryScreen(WizardScreen):
+    """`session_name` set: a new session; otherwise the current session's answers are edited."""
+
+    HELP_KEY = "help.inventory"
+    BINDINGS = [Binding("escape", "back", "bind.back"), Binding("ctrl+s", "next", "bind.next")]
+
+    def __init__(self, answers: Answers, session_name: str | None = None) -> None:
+        super().__init__()
+        self.answers = copy.deepcopy(answers)
+        self.session_name = session_name
+        self.specs: dict[str, FieldSpec] = {}
+        self.raw: dict[str, str] = {}  # typed text that is not stored (an int field with letters)
+        self.parse_errors: dict[str, str] = {}
+        self.problems: dict[str, str] = {}
+        self.general: list[str] = []
+        self.checks: list[NodeCheck] = []
+        self.trusted: list[tuple[str, str, str, str, str]] = []
+        self.detected: str | None = None
+
+    # -- layout ------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="inventory"):
+            yield Static(self.t("inv.title"), classes="heading")
+            yield Static(self.t("inv.intro"), classes="muted")
+            yield Static("", id="inv-summary")
+            group = None
+            self.specs = {}
+            for spec in inventory_fields(self.answers):
+                self.specs[field_id(spec.path)] = spec
+                if spec.group != group:
+                    group = spec.group
+                    yield Label(group_title(self, group, self.answers), classes="group-title")
+                value = self.raw.get(spec.path, get_value(self.answers, spec.path))
+                yield FieldRow(spec, self.t(spec.label_key), value)
+                if spec.path == f"servers[{len(self.answers.servers) - 1}].ssh_host":
+                    with Horizontal(classes="row buttons"):
+                        yield Button(self.t("inv.add_server"), id="add-server", compact=True)
+                        yield Button(self.t("inv.del_server"), id="del-server", compact=True,
+                                     disabled=len(self.answers.servers) <= 1)
+            yield Label(self.t("inv.secret"), classes="group-title")
+            if self.wapp.secrets.get(SECRET_HACLUSTER) and self.session_name is None:
+                yield Static("••••••••", classes="muted")
+            else:
+                with Horizontal(classes="field-line"):
+                    yield Label(self.t("inv.password"), classes="field-label")
+                    yield Input(password=True, id="pw1", compact=True)
+                with Horizontal(classes="field-line"):
+                    yield Label(self.t("inv.password2"), classes="field-label")
+                    yield Input(password=True, id="pw2", compact=True)
+                yield Static("", id="pw-error", classes="error")
+            yield Label(self.t("inv.conn_title"), classes="group-title")
+            yield Static(self.t("inv.conn_none"), id="conn-status", classes="muted")
+            yield DataTable(id="conn", cursor_type="row", show_cursor=False)
+            with Horizontal(classes="row buttons"):
+                yield Button(self.t("inv.check"), id="check", compact=True)
+                yield Button(self.t("inv.use_detected"), id="use-detected", compact=True, disabled=True)
+        with Horizontal(id="nav"):
+            yield Button(self.t("btn.back"), id="back", compact=True)
+            label = "inv.next" if self.session_name else "inv.save"
+            yield Button(self.t(label), id="next", variant="primary", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.setup_conn_table()
+        self.revalidate()
+
+    def after_relocalize(self) -> None:
+        self.setup_conn_table()
+        self.revalidate()
+
+    def setup_conn_table(self) -> None:
+        table = self.query_one("#conn", DataTable)
+        table.clear(columns=True)
+        for key in ("col.node", "col.address", "col.fingerprint", "col.system", "col.result"):
+            table.add_column(self.t(key), key=key)
+        for check in self.checks:
+            self.add_check_row(check)
+        table.display = bool(self.checks)
+
+    # -- validation ----------------------------------------------------------------------------------
+    def revalidate(self) -> list[str]:
+        """Run the lead's validation over the whole form; show each problem next to its field."""
+        from wizard.validation import validate
+
+        problems = validate(self.answers)
+        by_field: dict[str, list[str]] = {}
+        for p in problems:
+            by_field.setdefault(p.field, []).append(p.message)
+        for path, message in self.parse_errors.items():
+            by_field[path] = [message]
+        shown = set()
+        for row in self.query(FieldRow):
+            messages = by_field.get(row.spec.path)
+            row.show_error("; ".join(messages) if messages else None)
+            if messages:
+                shown.add(row.spec.path)
+        # Problems of no single input ("directors", "servers") go to the summary.
+        self.general = [f"{f}: {'; '.join(m)}" for f, m in by_field.items() if f not in shown]
+        total = len(by_field)
+        summary = self.query_one("#inv-summary", Static)
+        text = self.t("inv.errors", n=total) if total else self.t("inv.ok")
+        if self.general:
+            text += "\n" + "\n".join(self.general)
+        summary.update(text)
+        summary.set_class(bool(total), "error")
+        summary.set_class(not total, "ok")
+        self.problems = {f: "; ".join(m) for f, m in by_field.items()}
+        return list(self.problems)
+
+    def password_problem(self) -> str | None:
+        if self.wapp.secrets.get(SECRET_HACLUSTER) and not self.query("#pw1"):
+            return None
+        pw1 = self.query_one("#pw1", Input).value
+        pw2 = self.query_one("#pw2", Input).value
+        if not pw1:
+            if self.session_name is None:
+                return None  # editing a running session: keep the password already given (or ask later)
+            return self.t("inv.pw_empty")
+        if pw1 != pw2:
+            return self.t("inv.pw_mismatch")
+        return None
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if event.input.id in ("pw1", "pw2"):
+            self.query_one("#pw-error", Static).update("")
+            return
+        spec = self.specs.get(event.input.id or "")
+        if spec is None:
+            return
+        problem = set_value(self.answers, spec.path, event.value, spec.kind)
+        if problem:
+            self.parse_errors[spec.path] = self.t("inv.not_int", value=event.value)
+            self.raw[spec.path] = event.value
+        else:
+            self.parse_errors.pop(spec.path, None)
+            self.raw.pop(spec.path, None)
+        self.revalidate()
+
+    @on(Select.Changed)
+    def _choice(self, event: Select.Changed) -> None:
+        spec = self.specs.get(event.select.id or "")
+        if spec is not None and isinstance(event.value, str):
+            set_value(self.answers, spec.path, event.value, spec.kind)
+            self.revalidate()
+
+    # -- servers ---------------------------------------------------------------------------------
+    @on(Button.Pressed, "#add-server")
+    async def _add_server(self) -> None:
+        n = len(self.answers.servers)
+        last = self.answers.servers[-1] if self.answers.servers else None
+        name = f"cluster{n + 2}"
+        ip = ""
+        if last is not None:
+            head, _, tail = last.ip.rpartition(".")
+            ip = f"{head}.{int(tail) + 1}" if tail.isdigit() else ""
+        self.answers.servers.append(Server(name=name, vm=name, ip=ip, ifname=last.ifname if last else "enp0s3"))
+        await self.recompose()
+        self.after_relocalize()
+
+    @on(Button.Pressed, "#del-server")
+    async def _del_server(self) -> None:
+        if len(self.answers.servers) > 1:
+            i = len(self.answers.servers) - 1
+            self.answers.servers.pop()
+            for store in (self.raw, self.parse_errors):
+                for key in [k for k in store if k.startswith(f"servers[{i}]")]:
+                    del store[key]
+            await self.recompose()
+            self.after_relocalize()
+
+    # -- connection check ------------------------------------------------------------------------
+    def add_check_row(self, check: NodeCheck) -> None:
+        table = self.query_one("#conn", DataTable)
+        result = self.t("status.ok") if check.ok else check.error
+        system = check.system + (f", pcs {check.pcs}" if check.pcs else "")
+        if check.profile:
+            system += f" → {check.profile}"
+        table.add_row(check.node, check.address, check.fingerprint or "—", system or "—", result)
+        table.display = True
+
+    @on(Button.Pressed, "#check")
+    def _check(self) -> None:
+        if self.problems:
+            self.notify(self.t("inv.cannot"), severity="warning")
+            return
+        self.checks = []
+        self.setup_conn_table()
+        self.query_one("#conn-status", Static).update(self.t("inv.conn_running"))
+        self.query_one("#check", Button).disabled = True
+        self.run_check(copy.deepcopy(self.answers))
+
+    @work(thread=True, exclusive=True, group="conncheck")
+    def run_check(self, answers: Answers) -> None:
+        from wizard.uicommon import check_connections
+
+        app = self.wapp
+        try:
+            checks, trusted = check_connections(
+                answers, app.confirm_host_key, app.state_root,
+                on_result=lambda c: app.call_from_thread(self.add_check_row, c))
+        except Exception as exc:  # noqa: BLE001 - an engine that is not there yet, paramiko missing...
+            app.call_from_thread(self.check_done, [], [], self.t("inv.conn_unavailable", error=exc))
+            return
+        app.call_from_thread(self.check_done, checks, trusted, "")
+
+    def check_done(self, checks: list[NodeCheck], trusted: list[Any], error: str) -> None:
+        self.checks = checks
+        self.trusted = trusted
+        self.query_one("#check", Button).disabled = False
+        self.detected = suggested_profile(checks)
+        status = self.query_one("#conn-status", Static)
+        if error:
+            status.update(error)
+        elif self.detected:
+            status.update(self.t("inv.detected", profile=self.detected))
+        else:
+            status.update("")
+        self.query_one("#use-detected", Button).disabled = not self.detected
+
+    @on(Button.Pressed, "#use-detected")
+    def _use_detected(self) -> None:
+        if self.detected:
+            self.query_one(f"#{field_id('profile')}", Select).value = self.detected
+
+    # -- navigation ------------------------------------------------------------------------------
+    @on(Button.Pressed, "#back")
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#next")
+    def action_next(self) -> None:
+        problems = self.revalidate()
+        pw_problem = self.password_problem()
+        if self.query("#pw-error"):
+            self.query_one("#pw-error", Static).update(pw_problem or "")
+        if problems or pw_problem:
+            self.notify(self.t("inv.cannot"), severity="error")
+            for row in self.query(FieldRow):
+                if row.spec.path in self.problems:
+                    self.query_one(f"#{field_id(row.spec.path)}").focus()
+                    break
+            else:
+                if pw_problem:
+                    self.query_one("#pw1", Input).focus()
+            return
+        if self.query("#pw1") and self.query_one("#pw1", Input).value:
+            self.wapp.set_secret(SECRET_HACLUSTER, self.query_one("#pw1", Input).value)
+        self.wapp.inventory_done(self.answers, self.session_name, self.trusted)

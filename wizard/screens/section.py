@@ -1,0 +1,523 @@
+"""One screen per section: explanation, values, actions with their exact commands, running them."""
+
+from __future__ import annotations
+
+import copy
+from functools import partial
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Collapsible, DataTable, Footer, Header, Input, RichLog, Select, Static
+from textual.worker import Worker, WorkerState
+
+from wizard.events import ActionFinished, ActionStarted, OutputLine, Reconnecting
+from wizard.i18n import status_text
+from wizard.screens.base import WizardScreen
+from wizard.screens.dialogs import ClashDialog, EditCommandDialog, ManualDialog, PasswordDialog, bash
+from wizard.uicommon import (
+    DONE_STATUSES,
+    STATUS_ICONS,
+    field_spec,
+    get_value,
+    inventory_fields,
+    section_field_paths,
+    set_value,
+)
+from wizard.widgets.fields import FieldRow, field_id
+from wizard.widgets.panels import FailurePanel, Sidebar
+
+
+class EngineEvent(Message):
+    """An engine event, carried from the engine's thread into the screen's message queue."""
+
+    def __init__(self, event: Any) -> None:
+        super().__init__()
+        self.event = event
+
+
+RUN_ACTIONS = ("run_next", "run_section", "skip", "edit", "retry")
+
+
+class SectionScreen(WizardScreen):
+    HELP_KEY = "help.section"
+    BINDINGS = [
+        Binding("n", "run_next", "bind.run_next"),
+        Binding("s", "run_section", "bind.run_section"),
+        Binding("k", "skip", "bind.skip"),
+        Binding("e", "edit", "bind.edit"),
+        Binding("r", "retry", "bind.retry"),
+        Binding("escape", "stop", "bind.cancel_run"),
+        Binding("x", "app.export", "bind.export", show=False),
+        Binding("b", "toggle_sidebar", "bind.sidebar", show=False),
+        Binding("i", "inventory", "bind.inventory", show=False),
+    ]
+
+    def __init__(self, section_id: str) -> None:
+        super().__init__(name=section_id)
+        self.section_id = section_id
+        self.module: Any = None
+        self.actions: list[Any] = []
+        self.field_answers: Any = None
+        self.field_specs: dict[str, Any] = {}
+
+    # -- layout --------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        app = self.wapp
+        lang = app.lang
+        self.module, self.actions = app.section(self.section_id)
+        self.field_answers = copy.deepcopy(app.session.answers)
+        yield Header()
+        with Horizontal(id="body"):
+            yield Sidebar(app.sidebar_entries(), self.section_id)
+            with VerticalScroll(id="main"):
+                yield Static(self.title_text(), id="sec-title", classes="heading")
+                errata = list(getattr(self.module, "ERRATA", []) or [])
+                title = self.t("sec.explanation") + (f"  {self.t('sec.errata')}" if errata else "")
+                with Collapsible(title=title, collapsed=True, id="explanation"):
+                    yield Static(self.module.EXPLANATION.get(lang), classes="explanation")
+                    for erratum in errata:
+                        yield Static(f"⚠ {erratum.get(lang)}", classes="erratum")
+                with Collapsible(title=self.t("sec.fields"), collapsed=True, id="fields"):
+                    paths = self.field_paths()
+                    self.field_specs = {}
+                    for path in paths:
+                        spec = field_spec(self.field_answers, path)
+                        self.field_specs[field_id(path)] = spec
+                        yield FieldRow(spec, self.t(spec.label_key), get_value(self.field_answers, path))
+                    if paths:
+                        yield Button(self.t("sec.fields_apply"), id="apply", compact=True)
+                    else:
+                        yield Static(self.t("sec.no_fields"), classes="muted")
+                yield DataTable(id="actions", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="detail")
+                with Horizontal(id="buttons"):
+                    yield Button(f"N {self.t('bind.run_next')}", id="btn-run_next", variant="primary", compact=True)
+                    yield Button(f"S {self.t('bind.run_section')}", id="btn-run_section", compact=True)
+                    yield Button(f"K {self.t('bind.skip')}", id="btn-skip", compact=True)
+                    yield Button(f"E {self.t('bind.edit')}", id="btn-edit", compact=True)
+                    yield Button(f"R {self.t('bind.retry')}", id="btn-retry", compact=True)
+                    yield Button(f"Esc {self.t('bind.cancel_run')}", id="btn-stop", variant="error", compact=True)
+                yield FailurePanel(id="failure")
+                yield RichLog(id="output", max_lines=2000, wrap=True, markup=False, highlight=False)
+        yield Footer()
+
+    def field_paths(self) -> list[str]:
+        editable = {s.path for s in inventory_fields(self.field_answers)}
+        uses = getattr(self.module, "USES", None)
+        paths = list(uses) if uses else section_field_paths(self.section_id, self.field_answers)
+        seen: list[str] = []
+        for p in paths:
+            if "[*]" in p:
+                group = p.split("[", 1)[0]
+                expanded = [p.replace("[*]", f"[{i}]") for i in range(len(getattr(self.field_answers, group)))]
+            else:
+                expanded = [p]
+            seen += [e for e in expanded if e in editable and e not in seen]
+        return seen
+
+    def title_text(self) -> str:
+        app = self.wapp
+        n = app.section_number(self.section_id)
+        done = sum(app.status(a.id) in DONE_STATUSES for a in self.actions)
+        return f"{n}. {self.module.TITLE.get(app.lang)}  [{self.section_id}]  {done}/{len(self.actions)}"
+
+    def on_mount(self) -> None:
+        self.fill_table()
+        self.query_one("#failure", FailurePanel).hide()
+        self.query_one("#actions", DataTable).focus()
+        self.update_buttons()
+        self.maybe_show_clash()
+
+    def after_relocalize(self) -> None:
+        self.fill_table()
+        self.query_one("#failure", FailurePanel).hide()
+        self.update_buttons()
+        self.show_selected()
+
+    def fill_table(self) -> None:
+        table = self.query_one("#actions", DataTable)
+        table.clear(columns=True)
+        table.add_column("", key="st", width=1)
+        table.add_column(self.t("col.action"), key="action")
+        table.add_column(self.t("col.target"), key="where")
+        table.add_column(self.t("col.status"), key="status")
+        prefix = self.section_id + "."
+        for a in self.actions:
+            status = self.wapp.status(a.id)
+            short = a.id[len(prefix):] if a.id.startswith(prefix) else a.id
+            if a.kind == "manual":
+                short = f"✋ {short}"
+            if a.erratum:
+                short = f"{short} ⚠"
+            table.add_row(STATUS_ICONS.get(status, "·"), short, self.wapp.where_short(a),
+                          self.status_label(a.id, status), key=a.id)
+        nxt = self.next_index()
+        if nxt is not None:
+            table.move_cursor(row=nxt)
+        self.show_selected()
+
+    def status_label(self, action_id: str, status: str) -> str:
+        rec = self.wapp.record(action_id)
+        label = status_text(status, self.wapp.lang)
+        if rec is not None and rec.note == "already done":
+            label += " (=)"
+        return label
+
+    def next_index(self) -> int | None:
+        for i, a in enumerate(self.actions):
+            if self.wapp.status(a.id) not in DONE_STATUSES:
+                return i
+        return None
+
+    # -- the selected action -----------------------------------------------------------------------
+    def selected(self) -> Any | None:
+        table = self.query_one("#actions", DataTable)
+        if not self.actions or table.cursor_row is None or table.cursor_row >= len(self.actions):
+            return None
+        return self.actions[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#actions")
+    def _highlighted(self) -> None:
+        self.show_selected()
+
+    def show_selected(self) -> None:
+        action = self.selected()
+        detail = self.query_one("#detail", Static)
+        failure = self.query_one("#failure", FailurePanel)
+        if action is None:
+            detail.update("")
+            failure.hide()
+            return
+        app = self.wapp
+        lang = app.lang
+        rec = app.record(action.id)
+        why = action.why_es if lang == "es" and action.why_es else action.why
+        parts: list[Any] = [Text.assemble((why, "bold"), "  ", (app.where_long(action), "italic"))]
+        if action.kind == "manual":
+            text = action.instructions_es if lang == "es" and action.instructions_es else action.instructions
+            parts.append(Text(f"✋ {self.t('sec.by_hand')}: {text}"))
+        command = rec.command_run if rec is not None and rec.edited and rec.command_run else action.command
+        if command:
+            if rec is not None and rec.edited:
+                parts.append(Text(f"✎ {self.t('sec.edited_mark')}", style="bold yellow"))
+            parts.append(bash(command, app.dark_theme))
+        elif action.kind == "manual":
+            parts.append(Text(self.t("sec.cmd_none"), style="dim"))
+        if action.erratum:
+            parts.append(Text(f"⚠ {action.erratum}", style="yellow"))
+        if action.probe:
+            parts.append(Text(self.t("sec.probe", probe=action.probe), style="dim"))
+        if action.secrets:
+            parts.append(Text(self.t("sec.stdin", names=", ".join(action.secrets)), style="dim"))
+        detail.update(Group(*parts))
+        if rec is not None and rec.status == "failed":
+            failure.show_failure(action, rec, lang)
+        else:
+            failure.hide()
+
+    # -- buttons and bindings ------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        busy = self.wapp.busy
+        if action in RUN_ACTIONS:
+            return None if busy or self.wapp.engine is None else True
+        if action == "stop":
+            return True if busy else None
+        return True
+
+    def update_buttons(self) -> None:
+        busy = self.wapp.busy
+        no_engine = self.wapp.engine is None
+        for name in RUN_ACTIONS:
+            self.query_one(f"#btn-{name}", Button).disabled = busy or no_engine
+        self.query_one("#btn-stop", Button).disabled = not busy
+        self.refresh_bindings()
+
+    @on(Button.Pressed, "#buttons Button")
+    def _button(self, event: Button.Pressed) -> None:
+        name = (event.button.id or "").removeprefix("btn-")
+        self.run_action(name)
+
+    def guard(self) -> bool:
+        """True when an action cannot start now (and says why)."""
+        if self.wapp.busy:
+            self.notify(self.t("sec.busy"), severity="warning")
+            return True
+        if self.wapp.engine is None:
+            self.notify(self.t("sec.no_engine", error=self.wapp.engine_error), severity="error")
+            return True
+        return False
+
+    def action_run_next(self) -> None:
+        if self.guard():
+            return
+        action = self.wapp.engine.next_pending(self.section_id)
+        if action is None:
+            self.notify(self.t("sec.none_left"))
+            return
+        self.start(action, "one")
+
+    def action_run_section(self) -> None:
+        if self.guard():
+            return
+        action = self.wapp.engine.next_pending(self.section_id)
+        if action is None:
+            self.notify(self.t("sec.none_left"))
+            return
+        self.start(action, "section")
+
+    def action_skip(self) -> None:
+        if self.guard():
+            return
+        action = self.selected()
+        if action is None:
+            return
+        self.wapp.engine.skip(action.id)
+        self.refresh_statuses()
+        nxt = self.next_index()
+        if nxt is not None:
+            self.query_one("#actions", DataTable).move_cursor(row=nxt)
+
+    def action_edit(self) -> None:
+        if self.guard():
+            return
+        action = self.selected()
+        if action is None:
+            return
+        rec = self.wapp.record(action.id)
+        current = rec.command_run if rec is not None and rec.edited and rec.command_run else action.command
+
+        def edited(text: str | None) -> None:
+            if text is None or not text.strip():
+                return
+            self.start(action, "one", command=None if text == action.command else text)
+
+        self.app.push_screen(EditCommandDialog(action.id, current), edited)
+
+    def action_retry(self) -> None:
+        if self.guard():
+            return
+        action = self.selected()
+        if action is not None:
+            self.start(action, "one")
+
+    def action_stop(self) -> None:
+        if self.wapp.busy:
+            self.wapp.stop_running()
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = not sidebar.display
+
+    def action_inventory(self) -> None:
+        if self.guard():
+            return
+        self.wapp.open_inventory_edit()
+
+    # -- starting work -------------------------------------------------------------------------------
+    def start(self, action: Any, mode: str, command: str | None = None) -> None:
+        """Ask what is missing (secret, a by-hand step), then run in a thread worker."""
+        app = self.wapp
+        needed = list(action.secrets)
+        if mode == "section":
+            needed += [n for n in app.engine.needed_secrets([self.section_id]) if n not in needed]
+        missing = [n for n in needed if not app.secrets.get(n)]
+        if missing:
+            def got(value: str | None) -> None:
+                if value:
+                    for name in missing:
+                        app.set_secret(name, value)
+                    self.start(action, mode, command)
+
+            self.app.push_screen(PasswordDialog(action.id), got)
+            return
+        if action.kind == "manual" and action.id not in app.manual_confirmed:
+            def done(ok: bool | None) -> None:
+                if ok:
+                    app.manual_confirmed.add(action.id)
+                    self.launch(action.id, mode, command)
+
+            self.app.push_screen(ManualDialog(action, app.lang, app.dark_theme), done)
+            return
+        self.launch(action.id, mode, command)
+
+    def launch(self, action_id: str | None, mode: str, command: str | None = None) -> None:
+        app = self.wapp
+        app.busy = True
+        app.stop_requested.clear()
+        app.event_target = self
+        self.query_one("#failure", FailurePanel).hide()
+        self.update_buttons()
+        self.run_worker(partial(self.work, action_id, mode, command), thread=True, name="engine",
+                        group="engine", exit_on_error=False)
+
+    def work(self, action_id: str | None, mode: str, command: str | None) -> tuple[str, str | None]:
+        """Runs in a worker thread: only engine calls here, results go back through the worker."""
+        app = self.wapp
+        engine = app.engine
+        if action_id is not None:
+            status = engine.run_action(action_id, command)
+            if app.stop_requested.is_set():
+                return "stopped", action_id
+            if status == "failed":
+                return "failed", action_id
+            if mode == "one":
+                return status, action_id
+        for _ in range(len(self.actions) + 1):  # bounded: each turn finishes one action or returns
+            if app.stop_requested.is_set():
+                return "stopped", None
+            nxt = engine.next_pending(self.section_id)
+            if nxt is None:
+                return "done", None
+            if nxt.kind == "manual" and nxt.id not in app.manual_confirmed:
+                return "manual", nxt.id
+            if any(not app.secrets.get(n) for n in nxt.secrets):
+                return "secret", nxt.id
+            status = engine.run_action(nxt.id)
+            if app.stop_requested.is_set():
+                return "stopped", nxt.id
+            if status == "failed":
+                return "failed", nxt.id
+        return "done", None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "engine" or event.state not in (
+                WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        app = self.wapp
+        app.busy = False
+        result: tuple[str, str | None] = ("error", None)
+        if event.state == WorkerState.SUCCESS and event.worker.result:
+            result = event.worker.result
+        elif event.state == WorkerState.ERROR:
+            self.notify(str(event.worker.error), severity="error", timeout=10)
+        if app.worker_finished(result):
+            return  # the app is quitting
+        self.refresh_statuses()
+        self.update_buttons()
+        outcome, action_id = result
+        table = self.query_one("#actions", DataTable)
+        if outcome == "failed" and action_id is not None:
+            table.move_cursor(row=self.index_of(action_id))
+            self.show_selected()
+            self.notify(self.t("sec.stopped_fail", action=action_id), severity="error")
+            return
+        if outcome in ("manual", "secret") and action_id is not None:
+            table.move_cursor(row=self.index_of(action_id))
+            self.start(self.actions[self.index_of(action_id)], "section")
+            return
+        if outcome == "stopped":
+            self.notify(self.t("sec.cancelled"), severity="warning")
+        elif outcome == "done":
+            self.notify(self.t("sec.done_section", title=self.module.TITLE.get(app.lang)))
+        nxt = self.next_index()
+        if nxt is not None:
+            table.move_cursor(row=nxt)
+        self.show_selected()
+
+    def index_of(self, action_id: str) -> int:
+        for i, a in enumerate(self.actions):
+            if a.id == action_id:
+                return i
+        return 0
+
+    # -- engine events -------------------------------------------------------------------------------
+    def on_engine_event(self, message: EngineEvent) -> None:
+        ev = message.event
+        log = self.query_one("#output", RichLog)
+        if isinstance(ev, ActionStarted):
+            self.set_row(ev.action_id, "running")
+            where = ", ".join(ev.nodes)
+            log.write(Text.assemble(("▶ ", "bold"), (ev.action_id, "bold"), f"  @{where}"))
+            if ev.command:
+                log.write(Text(f"$ {ev.command}", style="cyan"))
+        elif isinstance(ev, OutputLine):
+            style = {"stderr": "red", "info": "dim italic"}.get(ev.stream, "")
+            prefix = f"[{ev.node}] " if ev.node != "local" else ""
+            log.write(Text(prefix + ev.text, style=style))
+        elif isinstance(ev, ActionFinished):
+            self.set_row(ev.action_id, ev.status)
+            style = "green" if ev.status in DONE_STATUSES else "red"
+            extra = f" — {ev.error}" if ev.error else (f" — {ev.note}" if ev.note else "")
+            log.write(Text(f"{STATUS_ICONS.get(ev.status, '')} {ev.action_id}: "
+                           f"{status_text(ev.status, self.wapp.lang)}{extra}", style=style))
+            self.query_one("#sec-title", Static).update(self.title_text())
+            self.query_one(Sidebar).set_status(self.section_id, self.wapp.section_state(self.section_id))
+            if ev.action_id == getattr(self.selected(), "id", None):
+                self.show_selected()
+        elif isinstance(ev, Reconnecting):
+            log.write(Text(f"… {ev.node}: reconnecting to {ev.address} (attempt {ev.attempt})", style="dim"))
+
+    def set_row(self, action_id: str, status: str) -> None:
+        table = self.query_one("#actions", DataTable)
+        try:
+            table.update_cell(action_id, "st", STATUS_ICONS.get(status, "·"))
+            table.update_cell(action_id, "status", self.status_label(action_id, status))
+        except Exception:  # noqa: BLE001 - an event of another section's action: nothing to show here
+            return
+
+    def refresh_statuses(self) -> None:
+        for a in self.actions:
+            self.set_row(a.id, self.wapp.status(a.id))
+        self.query_one("#sec-title", Static).update(self.title_text())
+        sidebar = self.query_one(Sidebar)
+        for sid, _, status in self.wapp.sidebar_entries():
+            sidebar.set_status(sid, status)
+
+    # -- jumping, clash, fields ----------------------------------------------------------------------
+    @on(Sidebar.Jump)
+    def _jump(self, event: Sidebar.Jump) -> None:
+        if event.section_id != self.section_id:
+            self.wapp.goto_section(event.section_id)
+
+    def maybe_show_clash(self) -> None:
+        app = self.wapp
+        moving = [a for a in self.actions if a.via_address or (a.disrupts_network and a.reconnect_to)]
+        if not moving or self.section_id in app.clash_shown or app.section_state(self.section_id) == "ok":
+            return
+        if self.section_id not in ("standby_clone", "networking"):
+            return
+        app.clash_shown.add(self.section_id)
+        self.app.push_screen(ClashDialog(app.session.answers, self.actions, app.lang))
+
+    @on(Input.Changed, "#fields Input")
+    def _field_changed(self, event: Input.Changed) -> None:
+        spec = self.field_specs.get(event.input.id or "")
+        if spec is None:
+            return
+        problem = set_value(self.field_answers, spec.path, event.value, spec.kind)
+        self.validate_fields(extra={spec.path: problem} if problem else {})
+
+    @on(Select.Changed, "#fields Select")
+    def _field_choice(self, event: Select.Changed) -> None:
+        spec = self.field_specs.get(event.select.id or "")
+        if spec is not None and isinstance(event.value, str):
+            set_value(self.field_answers, spec.path, event.value, spec.kind)
+            self.validate_fields()
+
+    def validate_fields(self, extra: dict[str, str] | None = None) -> bool:
+        from wizard.validation import validate
+
+        problems: dict[str, str] = dict(extra or {})
+        for p in validate(self.field_answers):
+            problems.setdefault(p.field, p.message)
+        for row in self.query(FieldRow):
+            row.show_error(problems.get(row.spec.path))
+        return not problems
+
+    @on(Button.Pressed, "#apply")
+    async def _apply(self) -> None:
+        if self.guard():
+            return
+        if not self.validate_fields():
+            self.notify(self.t("inv.cannot"), severity="error")
+            return
+        self.wapp.apply_answers(self.field_answers)
+        self.notify(self.t("sec.fields_applied"))
+        await self.recompose()
+        self.after_relocalize()

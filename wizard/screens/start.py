@@ -1,0 +1,111 @@
+"""First screen: new session, resume one, or load an answers file; language buttons."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static
+
+from wizard.i18n import t
+from wizard.screens.base import WizardScreen
+
+
+class StartScreen(WizardScreen):
+    HELP_KEY = "help.start"
+    BINDINGS = [Binding("ctrl+n", "new", "start.new")]
+
+    def compose(self) -> ComposeResult:
+        app = self.wapp
+        yield Header()
+        with VerticalScroll(id="start"):
+            yield Static(self.t("start.heading"), classes="heading")
+            yield Static(self.t("start.intro"), classes="muted")
+            with Horizontal(classes="row"):
+                yield Label(self.t("start.name"), classes="row-label")
+                yield Input(app.suggest_session_name(), id="session-name", compact=True)
+                yield Button(self.t("start.new"), id="new", variant="primary", compact=True)
+            yield Static("", id="name-error", classes="error")
+            with Horizontal(classes="row"):
+                yield Label(self.t("start.answers_file"), classes="row-label")
+                yield Input(app.answers_path or "", id="answers-path", placeholder="my-lab.toml", compact=True)
+                yield Button(self.t("start.load"), id="load", compact=True)
+            yield Static(self.answers_status(), id="answers-status", classes="muted")
+            yield Label(self.t("start.sessions"), classes="group-title")
+            yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+            with Horizontal(classes="row buttons"):
+                yield Button(self.t("start.resume"), id="resume", compact=True)
+                yield Button("Español", id="lang-es", compact=True)
+                yield Button("English", id="lang-en", compact=True)
+        yield Footer()
+
+    def answers_status(self) -> str:
+        app = self.wapp
+        if app.answers_error:
+            return app.answers_error
+        if app.answers_path:
+            return self.t("start.loaded", path=app.answers_path)
+        return self.t("start.defaults")
+
+    def on_mount(self) -> None:
+        self.fill_sessions()
+        self.query_one("#session-name", Input).focus()
+
+    def after_relocalize(self) -> None:
+        self.fill_sessions()
+
+    def fill_sessions(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        table.clear(columns=True)
+        for key in ("col.name", "col.profile", "col.last", "col.progress", "col.status", "col.updated"):
+            table.add_column(self.t(key), key=key)
+        sessions = self.wapp.sessions()
+        for s in sessions:
+            updated = s.updated[:16].replace("T", " ")
+            table.add_row(s.name, s.profile, s.last_action or "—", s.progress,
+                          t(f"sstatus.{s.status}", self.wapp.lang), updated, key=s.name)
+        table.display = bool(sessions)
+        self.query_one("#resume", Button).display = bool(sessions)
+        if not sessions:
+            self.query_one("#answers-status", Static).update(
+                self.answers_status() + "\n" + self.t("start.no_sessions"))
+
+    @on(Input.Submitted, "#session-name")
+    @on(Button.Pressed, "#new")
+    def action_new(self) -> None:
+        name = self.query_one("#session-name", Input).value.strip()
+        problem = self.wapp.check_new_session_name(name)
+        self.query_one("#name-error", Static).update(problem or "")
+        if problem is None:
+            self.wapp.open_inventory_new(name)
+
+    @on(Input.Submitted, "#answers-path")
+    @on(Button.Pressed, "#load")
+    def _load(self) -> None:
+        path = self.query_one("#answers-path", Input).value.strip()
+        self.wapp.load_answers_file(path)
+        status = self.query_one("#answers-status", Static)
+        status.update(self.answers_status())
+        status.set_class(bool(self.wapp.answers_error), "error")
+
+    @on(DataTable.RowSelected, "#sessions")
+    def _resume_row(self, event: DataTable.RowSelected) -> None:
+        self.wapp.resume_session(str(event.row_key.value))
+
+    @on(Button.Pressed, "#resume")
+    def _resume(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        if table.row_count == 0:
+            self.notify(self.t("start.pick_session"))
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        self.wapp.resume_session(str(key.value))
+
+    @on(Button.Pressed, "#lang-es")
+    async def _es(self) -> None:
+        await self.wapp.set_lang("es")
+
+    @on(Button.Pressed, "#lang-en")
+    async def _en(self) -> None:
+        await self.wapp.set_lang("en")

@@ -29,6 +29,7 @@ ENV = {
 ORDER = ["ssh", "corosync", "pacemaker", "pcsd-ruby", "pcsd", "haproxy", "phpweb"]
 ENABLED_FILE = "/etc/ha-wizard-lab/enabled"
 LAB_STATE = "/var/lib/ha-wizard-lab"
+HOSTDIR = ""
 
 
 def log(msg: str) -> None:
@@ -114,8 +115,9 @@ def service(name: str, verb: str) -> None:
     log(f"{verb} {name}: {'ok' if rc == 0 else f'failed ({rc})'}")
 
 
-def boot(hostdir: str) -> None:
-    mount_disk(hostdir)
+def boot(hostdir: str, remount: bool = True) -> None:
+    if remount:
+        mount_disk(hostdir)
     prepare_run()
     set_hostname()
     run(["ip", "link", "set", "lo", "up"])
@@ -126,30 +128,74 @@ def boot(hostdir: str) -> None:
     log("BOOTED")
 
 
-def shutdown(*_: object) -> None:
-    """ACPI power button: stop the enabled services in reverse order, then power off."""
-    log("power button pressed: shutting down")
+def stop_services() -> None:
     for name in reversed(enabled_services()):
         service(name, "stop")
-    log("power off")
-    os.kill(-1, signal.SIGKILL)  # pid namespace: every remaining process of this host
-    sys.exit(0)
+
+
+def cut_everything() -> None:
+    """Kill what is left and cut the network like a dead box."""
+    try:
+        os.kill(-1, signal.SIGKILL)  # pid namespace: every remaining process of this host
+    except ProcessLookupError:
+        pass
+    # The namespace outlives its processes: without this its addresses would keep answering pings.
+    for ifname in os.listdir("/sys/class/net"):
+        if ifname != "lo":
+            run(["ip", "-4", "addr", "flush", "dev", ifname], check=False)
+            run(["ip", "link", "set", "dev", ifname, "down"], check=False)
+
+
+PENDING: dict[str, object] = {"action": None, "worker": None}
+
+
+def on_power_signal(signum: int, _frame: object) -> None:
+    """SIGTERM = power button / `poweroff` inside the host; SIGUSR1 = `reboot` inside the host.
+
+    The services are stopped by a forked worker while PID 1 keeps reaping: start-stop-daemon waits
+    for its daemon to vanish, and an orphaned daemon only vanishes once PID 1 reaps it.
+    """
+    if PENDING["worker"] is not None:
+        return
+    PENDING["action"] = "reboot" if signum == signal.SIGUSR1 else "halt"
+    log("rebooting" if PENDING["action"] == "reboot" else "shutting down")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            stop_services()
+        finally:
+            os._exit(0)
+    PENDING["worker"] = pid
+
+
+def after_worker() -> None:
+    cut_everything()
+    if PENDING["action"] == "halt":
+        log("power off")
+        sys.exit(0)
+    for d in os.listdir("/run"):
+        run(["rm", "-rf", "--one-file-system", os.path.join("/run", d)], check=False)
+    PENDING["action"] = PENDING["worker"] = None
+    boot(HOSTDIR, remount=False)
 
 
 def main() -> None:
-    hostdir = sys.argv[1]
+    global HOSTDIR
+    HOSTDIR = sys.argv[1]
     os.chdir("/")
-    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGTERM, on_power_signal)
+    signal.signal(signal.SIGUSR1, on_power_signal)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    boot(hostdir)
+    boot(HOSTDIR)
     # PID 1 of the namespace adopts every orphan: reap them forever.
     while True:
         try:
-            os.wait()
+            pid, _ = os.wait()
         except ChildProcessError:
             time.sleep(1)
-        except InterruptedError:
-            pass
+            continue
+        if pid == PENDING["worker"]:
+            after_worker()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,211 @@
+"""`ha-wizard lab ...`: the local practice lab's command line. `register(subparsers)` adds the tree.
+
+Imported by wizard/cli.py at every start: keep the module top light (no lab.core import here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+EXIT_FAIL = 1
+EXIT_UNAVAILABLE = 2
+
+LAB_HELP = """\
+The local practice lab: the guide's machines (master, cluster2..4, later standby) as network-namespace
+hosts on this Linux box, with real sshd, haproxy, corosync, pacemaker, pcs and PHP. Needs root and the
+Debian packages of scripts/install-deps.sh.
+
+Reaching the hosts from this machine (the lab's key and known_hosts, host keys checked):
+  ssh -i /var/lib/ha-wizard-lab/id_ed25519 -o UserKnownHostsFile=/var/lib/ha-wizard-lab/known_hosts \\
+      root@<director external address>
+The real servers live on the internal network only: jump through a director, e.g.
+  ssh ... -o ProxyCommand="ssh ... -W %h:%p root@<master external address>" root@<server address>
+or simply `ha-wizard lab shell HOST`.
+"""
+
+
+def _lab(args: argparse.Namespace) -> Any:
+    from lab.core import Lab
+
+    answers = None
+    if getattr(args, "answers", None):
+        from wizard.answers import AnswersError, load_answers
+
+        try:
+            answers = load_answers(args.answers)
+        except AnswersError as exc:
+            raise SystemExit(_fail(str(exc), EXIT_UNAVAILABLE)) from None
+    return Lab(answers)
+
+
+def _fail(msg: str, code: int = EXIT_FAIL) -> int:
+    print(f"ha-wizard lab: {msg}", file=sys.stderr)
+    return code
+
+
+def _guarded(func):  # noqa: ANN001, ANN202 - a decorator for the sub-command functions
+    def wrapper(args: argparse.Namespace) -> int:
+        from lab.core import LabError, LabUnavailable, missing_requirements
+
+        problems = missing_requirements()
+        if problems:
+            return _fail("the lab cannot run here:\n" + "\n".join(f"  - {p}" for p in problems), EXIT_UNAVAILABLE)
+        try:
+            return int(func(args) or 0)
+        except LabUnavailable as exc:
+            return _fail(str(exc), EXIT_UNAVAILABLE)
+        except LabError as exc:
+            return _fail(str(exc))
+    wrapper.__name__ = func.__name__
+    return wrapper
+
+
+def _print_status(lab: Any) -> None:
+    rows = lab.status()
+    if not rows:
+        print("the lab is down (no hosts); `ha-wizard lab up` builds it")
+        return
+    from lab.core import ROOT_LINK
+
+    print(f"this machine: {lab.root_address}/{lab.external_net.prefixlen} on {ROOT_LINK} (external network)\n"
+          f"lab key {lab.key_path}, known_hosts {lab.known_hosts_path}")
+    for r in rows:
+        addrs = "  ".join(f"{ifn} {','.join(c)}" for ifn, c in sorted(r["addresses"].items())) or "-"
+        unplugged = [n["ifname"] for n in r["nics"].values() if not n["cable"] and n["type"] != "none"]
+        print(f"{r['vm']:<10} {r['state']:<8} hostname={r['hostname'] or '-':<10} {addrs}")
+        print(f"{'':<10} services: {' '.join(r['services']) or '-'}"
+              + (f"   unplugged: {' '.join(unplugged)}" if unplugged else ""))
+        print(f"{'':<10} host key {r['fingerprint']}")
+    for name, fwd in lab.forwards().items():
+        print(f"port forward {name}: {fwd['rule']} (127.0.0.1)")
+
+
+@_guarded
+def _cmd_up(args: argparse.Namespace) -> int:
+    lab = _lab(args)
+    t0 = time.monotonic()
+    lab.up(prepared=args.prepared)
+    print(f"lab up{' (prepared: guide sections 1-4 done)' if args.prepared else ''} in "
+          f"{time.monotonic() - t0:.1f} s")
+    _print_status(lab)
+    return 0
+
+
+@_guarded
+def _cmd_down(args: argparse.Namespace) -> int:
+    from lab.core import Lab
+
+    lab = Lab()
+    t0 = time.monotonic()
+    lab.down()
+    left = lab.leftovers()
+    if left:
+        return _fail("could not remove: " + ", ".join(left))
+    print(f"lab down in {time.monotonic() - t0:.1f} s")
+    return 0
+
+
+@_guarded
+def _cmd_status(args: argparse.Namespace) -> int:
+    _print_status(_lab(args))
+    return 0
+
+
+@_guarded
+def _cmd_shell(args: argparse.Namespace) -> int:
+    lab = _lab(args)
+    argv = lab.nsenter_argv(args.host)
+    cmd = args.cmd
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    full = [*argv, "/bin/bash", "-c", " ".join(cmd)] if cmd else [*argv, "TERM=" + os.environ.get("TERM", "xterm"),
+                                                                  "/bin/bash", "-l"]
+    os.execvp(full[0], full)
+    return 0  # not reached
+
+
+@_guarded
+def _cmd_power(args: argparse.Namespace) -> int:
+    lab = _lab(args)
+    t0 = time.monotonic()
+    if args.lab_command == "poweroff":
+        lab.poweroff(args.host)
+    else:
+        lab.poweron(args.host)
+    print(f"{args.host}: {args.lab_command} done in {time.monotonic() - t0:.1f} s")
+    return 0
+
+
+@_guarded
+def _cmd_cable(args: argparse.Namespace) -> int:
+    lab = _lab(args)
+    if args.lab_command == "unplug":
+        lab.unplug(args.host, args.ifname)
+    else:
+        lab.plug(args.host, args.ifname)
+    print(f"{args.host} {args.ifname}: {'unplugged' if args.lab_command == 'unplug' else 'plugged'}")
+    return 0
+
+
+@_guarded
+def _cmd_vboxmanage(args: argparse.Namespace) -> int:
+    from lab.vbox import vboxmanage
+
+    argv = list(args.vbox_args)
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    from lab.core import LabError
+
+    try:
+        return vboxmanage(_lab(args), argv)
+    except LabError as exc:
+        # VBoxManage's own error format, as a script calling VBoxManage expects it.
+        print(str(exc), file=sys.stderr)
+        return EXIT_FAIL
+
+
+def register(subparsers: Any) -> None:
+    """Add `lab` and its sub-commands to an argparse sub-parser set (wizard/cli.py and lab/__main__.py)."""
+    from lab.vbox import HELP as VBOX_HELP
+
+    lab = subparsers.add_parser("lab", help="the local practice lab (network namespaces; root)",
+                                description=LAB_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
+
+    up = sub.add_parser("up", help="build and boot the lab (cleans a previous one first)")
+    up.add_argument("--answers", help="answers file (TOML); default: the guide's values")
+    up.add_argument("--prepared", action="store_true",
+                    help="start after guide sections 1-4 (standby cloned, heartbeat NICs, /etc/hosts)")
+    up.set_defaults(func=_cmd_up)
+
+    down = sub.add_parser("down", help="remove every namespace, process, link, mount and file of the lab")
+    down.set_defaults(func=_cmd_down)
+
+    status = sub.add_parser("status", help="hosts, addresses, services, host key fingerprints")
+    status.set_defaults(func=_cmd_status)
+
+    shell = sub.add_parser("shell", help="a root shell (or CMD) inside a lab host")
+    shell.add_argument("host")
+    shell.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD")
+    shell.set_defaults(func=_cmd_shell)
+
+    for name, text in (("poweroff", "power cut: every process of HOST killed, its links down"),
+                       ("poweron", "boot HOST (sshd and its enabled services start)")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("host")
+        p.set_defaults(func=_cmd_power)
+
+    for name, text in (("unplug", "pull the cable of HOST's IFNAME"), ("plug", "plug it back")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("host")
+        p.add_argument("ifname")
+        p.set_defaults(func=_cmd_cable)
+
+    vb = sub.add_parser("vboxmanage", help="the lab's stand-in for VBoxManage (NOT VirtualBox)",
+                        description=VBOX_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    vb.add_argument("vbox_args", nargs=argparse.REMAINDER, metavar="ARGS")
+    vb.set_defaults(func=_cmd_vboxmanage)

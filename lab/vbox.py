@@ -1,0 +1,337 @@
+"""`ha-wizard lab vboxmanage`: the lab's stand-in for VirtualBox's VBoxManage (NOT VirtualBox).
+
+It implements, with VBoxManage's argument syntax, the part of VBoxManage the guide uses, on the lab's
+namespace "VMs": list, showvminfo, snapshot take/restore/list/delete, modifyvm (NICs, MACs, cables),
+clonevm, startvm, controlvm, unregistervm and natnetwork port forwards. Errors look like VBoxManage's
+and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+
+from lab.core import Lab, LabError
+from wizard.answers import mac_colon, mac_plain
+
+HELP = """\
+ha-wizard lab vboxmanage -- the ha-wizard LAB's stand-in for VBoxManage. This is NOT VirtualBox:
+it acts on the lab's namespace hosts (`ha-wizard lab up`), with VBoxManage's syntax.
+
+  list vms | runningvms | natnetworks
+  showvminfo VM [--machinereadable]
+  snapshot VM take NAME [--description TEXT] [--live]
+  snapshot VM restore NAME            (VM powered off)
+  snapshot VM restorecurrent | list [--machinereadable] | delete NAME
+  modifyvm VM --nicN none|intnet|natnetwork --intnetN NET --nat-networkN NET --nictypeN TYPE
+              --macaddressN MAC --cableconnectedN on|off   (VM powered off, as in VirtualBox)
+  clonevm VM --name NEW [--register]  (a copy of VM's disk: same hostname, addresses and host keys;
+                                       new MACs, as VirtualBox does)
+  startvm VM [--type headless|gui|separate]
+  controlvm VM poweroff | acpipowerbutton | reset | setlinkstateN on|off
+  unregistervm VM [--delete]
+  natnetwork modify --netname NET --port-forward-4 "name:tcp:[]:HOSTPORT:[GUESTIP]:GUESTPORT"
+  natnetwork modify --netname NET --port-forward-4 delete NAME
+      (the forward listens on 127.0.0.1:HOSTPORT of this machine)
+"""
+
+
+class Usage(LabError):
+    pass
+
+
+def _opts(args: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """VBoxManage style options: `--opt value`, `--opt=value`, and bare positional words."""
+    words: list[str] = []
+    opts: dict[str, list[str]] = {}
+    i = 0
+    flags = {"--register", "--machinereadable", "--live", "--delete", "--details", "-l", "--long"}
+    while i < len(args):
+        a = args[i]
+        if a.startswith("-") and a not in flags:
+            if "=" in a:
+                k, v = a.split("=", 1)
+            else:
+                if i + 1 >= len(args):
+                    raise Usage(f"VBoxManage: error: option {a} needs a value")
+                k, v = a, args[i + 1]
+                i += 1
+            opts.setdefault(k, []).append(v)
+        elif a in flags:
+            opts.setdefault(a, []).append("")
+        else:
+            words.append(a)
+        i += 1
+    return words, opts
+
+
+def _vm(lab: Lab, name_or_uuid: str) -> str:
+    for vm in lab.vms():
+        if vm == name_or_uuid or lab.vm_config(vm).get("uuid") == name_or_uuid:
+            return vm
+    raise LabError(f"VBoxManage: error: Could not find a registered machine named '{name_or_uuid}'")
+
+
+def _state(lab: Lab, vm: str) -> str:
+    return "running" if lab.running(vm) else "poweroff"
+
+
+def cmd_list(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
+    what = args[0] if args else ""
+    if what in ("vms", "runningvms"):
+        for vm in lab.vms():
+            if what == "vms" or lab.running(vm):
+                out(f'"{vm}" {{{lab.vm_config(vm)["uuid"]}}}')
+        return 0
+    if what == "natnetworks":
+        seen = set()
+        for vm in lab.vms():
+            for nic in lab.nics(vm).values():
+                if nic.type == "natnetwork" and nic.network not in seen:
+                    seen.add(nic.network)
+                    out(f"Name:         {nic.network}\nNetwork:      {lab.answers.networks.external}\n"
+                        f"Gateway:      {lab.answers.networks.external_gateway}\nEnabled:      Yes")
+                    for fwd in lab.forwards().values():
+                        if fwd["network"] == nic.network:
+                            out(f"Port-forwarding (ipv4)\n        {fwd['rule']}")
+        return 0
+    raise Usage("VBoxManage: error: list: expected vms, runningvms or natnetworks")
+
+
+def cmd_showvminfo(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
+    words, opts = _opts(args)
+    if not words:
+        raise Usage("VBoxManage: error: showvminfo: VM name missing")
+    vm = _vm(lab, words[0])
+    cfg = lab.vm_config(vm)
+    nics = lab.nics(vm)
+    if "--machinereadable" in opts:
+        out(f'name="{vm}"')
+        out(f'UUID="{cfg["uuid"]}"')
+        out(f'VMState="{_state(lab, vm)}"')
+        for n in range(1, 9):
+            nic = nics.get(n)
+            if nic is None or nic.type == "none":
+                out(f'nic{n}="none"')
+                continue
+            out(f'nic{n}="{nic.type}"')
+            out(f'nictype{n}="{nic.nictype}"')
+            out(f'macaddress{n}="{mac_plain(nic.mac)}"')
+            out(f'cableconnected{n}="{"on" if nic.cable else "off"}"')
+            out(f'{"nat-network" if nic.type == "natnetwork" else "intnet"}{n}="{nic.network}"')
+            out(f'guestifname{n}="{nic.ifname}"')
+        for i, snap in enumerate(lab.snapshots(vm)):
+            out(f'SnapshotName{"" if i == 0 else f"-{i}"}="{snap}"')
+        return 0
+    out(f"Name:            {vm}\nUUID:            {cfg['uuid']}\nState:           {_state(lab, vm)}\n"
+        "Note:            ha-wizard lab VM (network namespaces), not VirtualBox")
+    for n, nic in sorted(nics.items()):
+        if nic.type == "none":
+            continue
+        kind = f"NAT Network '{nic.network}'" if nic.type == "natnetwork" else f"Internal Network '{nic.network}'"
+        out(f"NIC {n}:           MAC: {mac_plain(nic.mac)}, Attachment: {kind}, Cable connected: "
+            f"{'on' if nic.cable else 'off'}, Type: {nic.nictype}, Guest interface: {nic.ifname}")
+    return 0
+
+
+def cmd_snapshot(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
+    words, opts = _opts(args)
+    if len(words) < 2:
+        raise Usage("VBoxManage: error: snapshot VM take|restore|restorecurrent|list|delete [NAME]")
+    vm, verb = _vm(lab, words[0]), words[1]
+    if verb == "take":
+        if len(words) < 3:
+            raise Usage("VBoxManage: error: snapshot take: snapshot name missing")
+        lab.snapshot_take(vm, words[2])
+        out(f"Snapshot taken. UUID: {lab.vm_config(vm)['uuid']}")
+        return 0
+    if verb in ("restore", "restorecurrent"):
+        snaps = lab.snapshots(vm)
+        name = words[2] if verb == "restore" and len(words) > 2 else (snaps[-1] if snaps else "")
+        if not name:
+            raise LabError("VBoxManage: error: This machine does not have any snapshots")
+        lab.snapshot_restore(vm, name)
+        out(f"Restoring snapshot '{name}'\n0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%")
+        lab.write_known_hosts()
+        return 0
+    if verb == "list":
+        snaps = lab.snapshots(vm)
+        if not snaps:
+            out("This machine does not have any snapshots")
+            return 0
+        for i, name in enumerate(snaps):
+            if "--machinereadable" in opts:
+                out(f'SnapshotName{"" if i == 0 else f"-{i}"}="{name}"')
+            else:
+                out(f"   Name: {name}{' *' if i == len(snaps) - 1 else ''}")
+        return 0
+    if verb == "delete":
+        if len(words) < 3:
+            raise Usage("VBoxManage: error: snapshot delete: snapshot name missing")
+        lab.snapshot_delete(vm, words[2])
+        return 0
+    raise Usage(f"VBoxManage: error: snapshot: unknown sub-command {verb!r}")
+
+
+_NIC_OPT = re.compile(r"--(nic|intnet|nat-network|natnetwork|natnet|nictype|macaddress|cableconnected)(\d)$")
+
+
+def cmd_modifyvm(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
+    words, opts = _opts(args)
+    if not words:
+        raise Usage("VBoxManage: error: modifyvm: VM name missing")
+    vm = _vm(lab, words[0])
+    changes: dict[int, dict] = {}
+    for key, values in opts.items():
+        m = _NIC_OPT.match(key)
+        if not m:
+            raise Usage(f"VBoxManage: error: modifyvm: option {key} is not supported by the lab's stand-in")
+        what, n = m.group(1), int(m.group(2))
+        value = values[-1]
+        c = changes.setdefault(n, {})
+        if what == "nic":
+            if value not in ("none", "null", "intnet", "natnetwork"):
+                raise LabError(f"VBoxManage: error: --nic{n} {value}: the lab has intnet, natnetwork and none")
+            c["type"] = "none" if value == "null" else value
+        elif what == "intnet":
+            c["intnet"] = value
+        elif what in ("nat-network", "natnetwork", "natnet"):
+            c["natnet"] = value
+        elif what == "nictype":
+            c["nictype"] = value
+        elif what == "macaddress":
+            plain = mac_plain(value)
+            if not re.fullmatch(r"[0-9A-F]{12}", plain):
+                raise LabError(f"VBoxManage: error: Invalid MAC address format '{value}'")
+            c["mac"] = plain
+        elif what == "cableconnected":
+            c["cable"] = value == "on"
+    if lab.running(vm):
+        lab.modify_nic(vm, 1)  # raises the "locked" error
+    for n, c in sorted(changes.items()):
+        nic = lab.nics(vm).get(n)
+        kind = c.get("type") or (nic.type if nic else "none")
+        network = None
+        if kind == "intnet":
+            network = c.get("intnet") or (nic.network if nic and nic.type == "intnet" else "intnet")
+        elif kind == "natnetwork":
+            network = c.get("natnet") or (nic.network if nic and nic.type == "natnetwork" else "NatNetwork")
+        lab.modify_nic(vm, n, type=kind, network=network, nictype=c.get("nictype"), mac=c.get("mac"),
+                       cable=c.get("cable"))
+    return 0
+
+
+def cmd_clonevm(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
+    words, opts = _opts(args)
+    if not words or "--name" not in opts:
+        raise Usage("VBoxManage: error: clonevm VM --name NEW [--register]")
+    vm = _vm(lab, words[0])
+    new = opts["--name"][-1]
+    lab.clone(vm, new)
+    lab.write_known_hosts()
+    out("0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%")
+    out(f'Machine has been successfully cloned as "{new}"')
+    return 0
+
+
+def cmd_startvm(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
+    words, _ = _opts(args)
+    if not words:
+        raise Usage("VBoxManage: error: startvm: VM name missing")
+    for name in words:
+        vm = _vm(lab, name)
+        out(f'Waiting for VM "{vm}" to power on...')
+        lab.poweron(vm)
+        out(f'VM "{vm}" has been successfully started.')
+    return 0
+
+
+def cmd_controlvm(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
+    words, _ = _opts(args)
+    if len(words) < 2:
+        raise Usage("VBoxManage: error: controlvm VM poweroff|acpipowerbutton|reset|setlinkstateN on|off")
+    vm, verb = _vm(lab, words[0]), words[1]
+    if not lab.running(vm):
+        raise LabError(f"VBoxManage: error: Machine '{vm}' is not currently running")
+    if verb == "poweroff":
+        out("0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%")
+        lab.poweroff(vm)
+        return 0
+    if verb == "acpipowerbutton":
+        lab.acpi_shutdown(vm)
+        return 0
+    if verb == "reset":
+        lab.poweroff(vm)
+        lab.poweron(vm)
+        return 0
+    m = re.fullmatch(r"setlinkstate(\d)", verb)
+    if m and len(words) > 2 and words[2] in ("on", "off"):
+        lab.set_cable(vm, int(m.group(1)), words[2] == "on")
+        return 0
+    raise Usage(f"VBoxManage: error: controlvm: {verb!r} is not supported by the lab's stand-in")
+
+
+def cmd_unregistervm(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
+    words, _ = _opts(args)
+    if not words:
+        raise Usage("VBoxManage: error: unregistervm: VM name missing")
+    lab.unregister(_vm(lab, words[0]))
+    return 0
+
+
+def cmd_natnetwork(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
+    if not args or args[0] not in ("modify", "list"):
+        raise Usage("VBoxManage: error: natnetwork modify --netname NET --port-forward-4 RULE")
+    if args[0] == "list":
+        return cmd_list(lab, ["natnetworks"], out)
+    rest = args[1:]
+    # `--port-forward-4 delete NAME` takes two words.
+    if "delete" in rest:
+        i = rest.index("delete")
+        if i + 1 < len(rest) and i > 0 and rest[i - 1] in ("--port-forward-4", "-p"):
+            lab.delete_forward(rest[i + 1])
+            return 0
+    words, opts = _opts(rest)
+    net = (opts.get("--netname") or opts.get("-t") or [""])[-1]
+    if not net:
+        raise Usage("VBoxManage: error: natnetwork modify: --netname missing")
+    known = {nic.network for vm in lab.vms() for nic in lab.nics(vm).values() if nic.type == "natnetwork"}
+    if net not in known:
+        raise LabError(f"VBoxManage: error: Could not find a NAT network named '{net}'")
+    rules = opts.get("--port-forward-4", []) + opts.get("-p", [])
+    if not rules:
+        raise Usage("VBoxManage: error: natnetwork modify: only --port-forward-4 is supported by the lab")
+    for rule in rules:
+        lab.add_forward(net, rule)
+    return 0
+
+
+COMMANDS = {
+    "list": cmd_list, "showvminfo": cmd_showvminfo, "snapshot": cmd_snapshot, "modifyvm": cmd_modifyvm,
+    "clonevm": cmd_clonevm, "startvm": cmd_startvm, "controlvm": cmd_controlvm,
+    "unregistervm": cmd_unregistervm, "natnetwork": cmd_natnetwork,
+}
+
+
+def vboxmanage(lab: Lab, argv: list[str], out: Callable[[str], None] = print) -> int:
+    """Run one VBoxManage command line on the lab; returns the exit status (errors raise LabError)."""
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        out(HELP)
+        return 0
+    cmd = argv[0].lower()
+    if cmd not in COMMANDS:
+        raise Usage(f"VBoxManage: error: unknown command {argv[0]!r} (the lab's stand-in knows: "
+                    f"{', '.join(COMMANDS)})")
+    return COMMANDS[cmd](lab, argv[1:], out)
+
+
+def main(argv: list[str]) -> int:
+    try:
+        return vboxmanage(Lab(), argv)
+    except LabError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+
+
+__all__ = ["vboxmanage", "HELP", "mac_colon"]

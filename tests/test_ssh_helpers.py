@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+# Loopback addresses the test sshd listens on: several "nodes" (directors, a server behind them).
+ADDRESSES = ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4")
 
 
 def free_port() -> int:
@@ -43,14 +45,20 @@ class LoopbackSSHD:
     def host_pub(self) -> str:
         return (self.folder / "host_ed25519.pub").read_text().split()[1]
 
-    def known_hosts_line(self, address: str = "127.0.0.1") -> str:
-        return f"[{address}]:{self.port} ssh-ed25519 {self.host_pub}\n"
+    def known_hosts_line(self, *addresses: str) -> str:
+        return "".join(f"[{a}]:{self.port} ssh-ed25519 {self.host_pub}\n" for a in (addresses or ADDRESSES))
+
+    def connections(self) -> list[int]:
+        """Pids of sshd's per-connection processes (children of the listener)."""
+        assert self.proc is not None
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
 
     def start(self) -> LoopbackSSHD:
         Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation directory
         config = self.folder / "sshd_config"
         config.write_text(
-            f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {self.host_key}\n"
+            f"Port {self.port}\n" + "".join(f"ListenAddress {a}\n" for a in ADDRESSES) + f"HostKey {self.host_key}\n"
             f"PidFile {self.folder / 'sshd.pid'}\nAuthorizedKeysFile {self.folder / 'authorized_keys'}\n"
             "StrictModes no\nUsePAM no\nPermitRootLogin yes\nPasswordAuthentication yes\n"
             "KbdInteractiveAuthentication no\nLogLevel ERROR\nMaxSessions 100\nMaxStartups 100\n"
@@ -82,8 +90,8 @@ def can_run_sshd() -> bool:
     return os.geteuid() == 0 and os.path.exists(SSHD)
 
 
-@pytest.fixture(scope="session")
-def sshd(tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="session", name="sshd")
+def sshd_fixture(tmp_path_factory: pytest.TempPathFactory):
     if not can_run_sshd():
         pytest.skip("needs root and OpenSSH's sshd")
     server = LoopbackSSHD(tmp_path_factory.mktemp("sshd")).start()
@@ -91,8 +99,8 @@ def sshd(tmp_path_factory: pytest.TempPathFactory):
     server.stop()
 
 
-@pytest.fixture
-def clean_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(name="clean_home")
+def clean_home_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No user known_hosts/ssh config/agent leaks into a test; the state dir is the test's own."""
     home = tmp_path / "home"
     (home / ".ssh").mkdir(parents=True)

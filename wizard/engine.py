@@ -319,6 +319,9 @@ class Engine:
             rec.note = "interrupted earlier: the probe decides" if interrupted else ""
             stale = dict(rec.remote_pids) if interrupted else {}
             rec.remote_pids = {}
+            if interrupted:
+                self._mark_interrupted(action_id)
+            entry = self._journal(action, cmd, edited, "running", {}, "", {})
         self.session.save()  # before: a crash from here on leaves "running" = interrupted
         self._emit(ActionStarted(action_id, nodes, cmd, action.kind))
         results: dict[str, NodeResult] = {}
@@ -363,7 +366,7 @@ class Engine:
             rec.figures = [f for r in results.values() for f in (r.figures or [])]
             on_fail = getattr(action, "on_fail_es", "") if self.session.lang == "es" else ""
             rec.on_fail = (on_fail or getattr(action, "on_fail", "")) if status == "failed" else ""
-            self._journal(action, cmd, edited, status, rec.exit_codes, note, results, error)
+            self._journal(action, cmd, edited, status, rec.exit_codes, note, results, error, entry=entry)
         self.session.save()  # after
         self._emit(ActionFinished(action_id, status, dict(rec.exit_codes), error, note))
         return status
@@ -551,8 +554,8 @@ class Engine:
 
     # -- journal / events ---------------------------------------------------------------------
     def _journal(self, action: Action, cmd: str, edited: bool, status: str, codes: dict[str, int], note: str,
-                 results: dict[str, NodeResult], error: str = "") -> None:
-        self._seq += 1
+                 results: dict[str, NodeResult], error: str = "", entry: dict[str, Any] | None = None) -> dict:
+        """Add (or complete, when `entry` is the one added at the start) the journal entry of a run."""
         module = self._actions[action.id][0]
         nodes = ["local"] if action.target.is_local else list(action.target.nodes)
         endpoints: dict[str, dict[str, Any]] = {}
@@ -570,22 +573,39 @@ class Engine:
                 where["jump"] = f"{self.ssh_options.user}@{d.address}" + (
                     f":{self.ssh_options.port}" if self.ssh_options.port != 22 else "")
             where.update((r.where or {}) if r else {})
-            endpoints[n] = {**where, "sudo": r.sudo if r else "", "ran": bool(r and r.ran),
+            # No result yet (the entry written at the start): it is about to run.
+            ran = bool(r.ran) if r else status == "running"
+            endpoints[n] = {**where, "sudo": r.sudo if r else "", "ran": ran,
                             "sent": r.sent if r and r.sent else cmd}
         title = module.TITLE.get(self.session.lang) if hasattr(module.TITLE, "get") else str(module.TITLE)
-        self.session.add_journal({
-            "seq": self._seq, "action_id": action.id, "section": module.ID, "section_title": title,
+        rec = self.session.record(action.id)
+        data = {
+            "action_id": action.id, "section": module.ID, "section_title": title,
             "kind": action.kind, "target": action.target.kind, "group": action.target.group, "nodes": nodes,
             "endpoints": endpoints, "command": cmd, "edited": edited,
             "original": action.command if edited else "", "why": action.why,
             "secrets": list(action.secrets), "stdin": action.stdin, "probe": action.probe,
             "disrupts_network": action.disrupts_network, "reconnect_to": action.reconnect_to,
             "instructions": action.instructions, "status": status, "exit_codes": dict(codes), "note": note,
-            "error": error, "on_fail": self.session.record(action.id).on_fail,
-            "figures": list(self.session.record(action.id).figures), "excerpt": [f"{n}: {t}" if len(nodes) > 1 else t
-                                        for n, s, t in self.session.record(action.id).output[-6:]],
-            "started": self.session.record(action.id).started, "ended": now_iso(),
-        })
+            "error": error, "on_fail": rec.on_fail, "figures": list(rec.figures),
+            "excerpt": [f"{n}: {t}" if len(nodes) > 1 else t for n, _s, t in rec.output[-6:]],
+            "started": rec.started, "ended": "" if status == "running" else now_iso(),
+        }
+        if entry is not None:
+            entry.update(data)
+            return entry
+        self._seq += 1
+        data = {"seq": self._seq, **data}
+        self.session.add_journal(data)
+        return data
+
+    def _mark_interrupted(self, action_id: str) -> None:
+        """The journal entry of a run the wizard died in: it ran (maybe partly), say so."""
+        for entry in reversed(self.session.journal):
+            if entry.get("action_id") == action_id and entry.get("status") == "running":
+                entry["status"] = "interrupted"
+                entry["note"] = "the wizard stopped while this ran; the next entry shows what the probe found"
+                break
 
     def _emit(self, event: Event) -> None:
         if self.on_event is None:

@@ -154,12 +154,18 @@ def _entry_sh(entry: dict[str, Any]) -> list[str]:
             ep = entry["endpoints"].get(node)
             if ep is None or not entry["command"]:
                 continue
-            if not skipped and not ep.get("ran", True):
+            if not skipped and not ep.get("ran", True) and entry.get("note") != "already done":
                 lines.append(f"# {node}: not run ({entry.get('note') or entry.get('error') or 'nothing to do'})")
                 lines += _comment([remote_line(entry, node)])
                 continue
             body.append(f"{remote_line(entry, node)} {_on_failure(entry, node)}")
-    if skipped:
+    if status == "interrupted":
+        lines.append("# INTERRUPTED: the wizard stopped while this ran (it ran at least in part)")
+        lines += body
+    elif status == "running":
+        lines.append("# RUNNING when exported (or the wizard died in it)")
+        lines += body
+    elif skipped:
         lines.append("# SKIPPED by the user — not run:")
         lines += _comment(body)
     elif entry.get("note") == "already done":

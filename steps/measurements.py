@@ -126,3 +126,29 @@ def benchmark(vip: str, backend: str, servers: list[str], socket: str, requests:
             lines.append(f"siege -q -j -c {int(concurrency)} -r {reps} {_q(index)}")
     lines += [haproxy_runtime(f"enable server {backend}/{name}", socket) for name in servers]
     return "\n".join(lines)
+
+
+def until_spread(url: str, servers: list[tuple[str, str]], requests: int, limit_s: float, name: str,
+                 failure: str, expect_servers: list[str] | None = None, forbid_servers: list[str] | None = None,
+                 labels: str = "") -> str:
+    """Time until a round of requests passes `spread`'s conditions (HAProxy's health checks have
+    noticed the change), then show that round's figures."""
+    check = spread(url, servers, requests, expect_servers, forbid_servers)
+    return "\n".join([
+        "t0=$(date +%s.%N)",
+        _poll_until(f"( {check}\n) >/dev/null 2>&1", limit_s, failure),
+        _elapsed_figure(name, labels),
+        check,
+    ])
+
+
+def until_error_page(url: str, marker: str, limit_s: float, name: str) -> str:
+    """Time until the director answers its local error page (every real server down)."""
+    condition = (f"[ \"$(curl -sS -m 2 -o /tmp/ha-wizard-error-page.html -w '%{{http_code}}' {_q(url)})\" = 503 ] "
+                 f"&& grep -qF {_q(marker)} /tmp/ha-wizard-error-page.html")
+    return "\n".join([
+        "t0=$(date +%s.%N)",
+        _poll_until(condition, limit_s, f"no local error page (HTTP 503) from {url} within {int(limit_s)} s"),
+        _elapsed_figure(name),
+        "cat /tmp/ha-wizard-error-page.html",
+    ])

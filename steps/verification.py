@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from assets import render
-from steps._common import prefix, q, re_ip, write
+from steps._common import all_of, prefix, q, re_ip, vm_running, write
+from steps.measurements import (
+    benchmark,
+    only_where_vip,
+    spread,
+    until_error_page,
+    until_spread,
+    vip_recovery_after,
+    wait_for_location,
+)
 from steps.model import Action, Target, Text
 from steps.profiles import Profile
 from wizard.answers import Answers
@@ -78,89 +87,192 @@ def pi_php() -> str:
     return render("pi.php.j2")
 
 
+ERROR_MARKER = "no real server available"  # in assets/ha-wizard-503.http.j2
+
+# Where a failed test most likely comes from, shown with the failure.
+WHY_NO_ANSWER = ("Nothing answers on the VIP: `pcs status` on a director — are VIP_externa and HAproxy Started? "
+                 "Is haproxy.cfg bound to the VIP (section 8)? A 503 page instead means haproxy runs but marks "
+                 "every real server down: check their web server and that they route through the internal VIP "
+                 "(section 10: `ip route` on a server).")
+WHY_NO_ANSWER_ES = ("Nada responde en la VIP: `pcs status` en un director — ¿están VIP_externa y HAproxy Started? "
+                    "¿Escucha haproxy.cfg en la VIP (sección 8)? Si sale la página 503, haproxy funciona pero ve "
+                    "caídos todos los servidores reales: revisa su servidor web y que su pasarela sea la VIP "
+                    "interna (sección 10: `ip route` en un servidor).")
+
+
 def plan(answers: Answers, profile: Profile) -> list[Action]:
     m, s = answers.master, answers.standby
     vip = answers.vip.external
     url = f"http://{vip}/{PAGE}"
     pi_url = f"http://{vip}/pi.php?n={answers.pi_intervals}"
     vb = answers.virtualbox
+    hv = profile.hypervisor
     port = vb.host_port
+    # The wizard's host reaches the VIP through the NAT network's port forward (VirtualBox and the lab).
+    fwd_url = f"http://localhost:{port}/{PAGE}"
     master = Target.node(m.name)
+    directors = Target.of_group("directors", [d.name for d in answers.directors])
+    local = Target.local()
     rule = f"http2:tcp:[]:{port}:[{vip}]:80"
     n, c = answers.bench_requests, answers.bench_concurrency
     servers = [sv.name for sv in answers.servers]
+    farm = [(sv.name, sv.ip) for sv in answers.servers]
+    rounds = 3 * len(servers)
+    fail = dict(on_fail=WHY_NO_ANSWER, on_fail_es=WHY_NO_ANSWER_ES)
+
+    # Guarded so that re-running a test after an interruption is harmless (these are measurements).
+    def start_vm(vm: str) -> str:
+        return f"{vm_running(profile, vm)} || {hv} startvm {q(vm)} --type headless"
+
+    def stop_vm(vm: str) -> str:
+        return f"! {vm_running(profile, vm)} || {hv} controlvm {q(vm)} poweroff"
+
     actions = [
         Action(id=f"{ID}.curl.{m.name}", kind="check", target=master, command=f"curl -fsS {q(url)}",
                tags=("check",), why="The web service answers on the external VIP.",
-               why_es="El servicio web responde en la VIP externa."),
-        Action(id=f"{ID}.port_forward", kind="run", target=Target.local(),
-               command=(f"{profile.hypervisor} natnetwork modify --netname {q(vb.natnetwork)}"
-                        f" --port-forward-4 {q(rule)}"),
-               probe=f"{profile.hypervisor} list natnetworks | grep -qF {q(rule)}", idempotent=False,
+               why_es="El servicio web responde en la VIP externa.", **fail),
+        Action(id=f"{ID}.port_forward", kind="run", target=local,
+               command=f"{hv} natnetwork modify --netname {q(vb.natnetwork)} --port-forward-4 {q(rule)}",
+               probe=f"{hv} list natnetworks | grep -qF {q(rule)}", idempotent=False,
                why=f"Host port {port} forwards to the VIP's port 80.",
                why_es=f"El puerto {port} del host redirige al puerto 80 de la VIP."),
-        Action(id=f"{ID}.curl_forward", kind="check", target=Target.local(),
-               command=f"curl -fsS {q(f'http://localhost:{port}/{PAGE}')}", tags=("check",),
-               why="The page through the host's port forward.",
-               why_es="La página a través de la redirección de puertos del host."),
+        Action(id=f"{ID}.curl_forward", kind="check", target=local, command=f"curl -fsS {q(fwd_url)}",
+               tags=("check",), why="The page through the host's port forward.",
+               why_es="La página a través de la redirección de puertos del host.", **fail),
     ]
     if profile.is_lab:  # the lab's host sits on the external network itself
-        actions.append(Action(id=f"{ID}.curl_local", kind="check", target=Target.local(),
+        actions.append(Action(id=f"{ID}.curl_local", kind="check", target=local,
                               command=f"curl -fsS {q(url)}", tags=("check",),
                               why="The page from this machine, straight to the VIP.",
-                              why_es="La página desde esta máquina, directamente a la VIP."))
+                              why_es="La página desde esta máquina, directamente a la VIP.", **fail))
     actions += [
-        # --- the guide's tests -------------------------------------------------------------
-        Action(id=f"{ID}.all_up", kind="check", target=master, tags=("failover", "all-up"),
-               command=f"for i in $(seq {2 * len(servers)}); do curl -fsS {q(url)}; done",
-               why="All up: consecutive requests are served by different real servers.",
-               why_es="Todo activo: peticiones seguidas las sirven servidores reales distintos."),
-        Action(id=f"{ID}.director_down", kind="manual", target=Target.node(s.name), tags=("failover", "director-down"),
-               command=f"curl -fsS {q(url)}",
-               instructions=(f"Power off the active director ({m.name}: run `poweroff` on it), or unplug its heartbeat "
-                             f"cable, network {vb.heartbeat_network} "
-                             f"({profile.hypervisor} controlvm {m.vm} setlinkstate3 off). {s.name} takes the "
-                             f"VIPs within seconds: reload the page. Power {m.name} on again (or plug the cable) "
-                             f"afterwards: it takes the resources back."),
-               instructions_es=(f"Apaga el director activo ({m.name}: `poweroff` en él) o desconecta su cable de "
-                                f"la red {vb.heartbeat_network} "
-                                f"({profile.hypervisor} controlvm {m.vm} setlinkstate3 off). {s.name} se "
-                                f"queda con las VIP en segundos: recarga la página. Después vuelve a encender "
-                                f"{m.name} (o conecta el cable): recupera los recursos."),
-               why="A director down: the survivor serves.", why_es="Un director caído: sirve el superviviente."),
-        Action(id=f"{ID}.vips_on_standby", kind="check", target=Target.node(s.name), tags=("failover", "director-down"),
-               command="ip addr show",
-               expect=re_ip(vip, prefix(answers.networks.external)),
-               why=f"With {m.name} down, {s.name} holds the external VIP.",
-               why_es=f"Con {m.name} caído, {s.name} tiene la VIP externa."),
-        Action(id=f"{ID}.servers_down", kind="manual", target=master, tags=("failover", "servers-down"),
-               command=f"curl -sS {q(url)}",
-               instructions=("Power off one or more real servers (`poweroff` on them, or unplug their cable): the "
-                             "others serve. With all of them off the director answers with its local error page "
-                             "(503). Then one director and a single real server. Power them on again afterwards."),
-               instructions_es=("Apaga uno o varios servidores reales (`poweroff` o desconectando su cable): sirven "
-                                "los demás. Con todos apagados el director responde con su página local de error "
-                                "(503). Después, un director y un solo servidor real. Vuelve a encenderlos al "
-                                "terminar."),
-               why="Real servers down: the survivors serve; none left: the local error page.",
-               why_es="Servidores reales caídos: sirven los supervivientes; sin ninguno: la página de error local."),
-        Action(id=f"{ID}.haproxy_stop", kind="run", target=master, tags=("failover", "software"),
-               command="systemctl stop haproxy",
-               why="Simulate a software failure: haproxy stops (pacemaker will notice).",
-               why_es="Simular un fallo software: se para haproxy (pacemaker lo notará)."),
-        Action(id=f"{ID}.haproxy_back", kind="wait", target=master, tags=("failover", "software"),
-               command=f"curl -fsS {q(url)}", timeout=60, interval=1,
-               why="About 5 s later pacemaker has started HAproxy again and the page loads.",
-               why_es="Unos 5 s después pacemaker ha vuelto a lanzar HAproxy y la página carga."),
-        # --- benchmarks ----------------------------------------------------------------------
+        # --- 1. all up ----------------------------------------------------------------------------
+        Action(id=f"{ID}.all_up", kind="run", target=master, tags=("failover", "all-up"),
+               command=spread(url, farm, rounds, expect_servers=servers),
+               why=f"All up: {rounds} requests to the VIP, spread over every real server (count per server).",
+               why_es=f"Todo activo: {rounds} peticiones a la VIP, repartidas entre todos los servidores reales "
+                      "(cuántas sirve cada uno).", **fail),
+        # --- 2. a director down ---------------------------------------------------------------------
+        Action(id=f"{ID}.vips_on_master", kind="check", target=master, tags=("failover", "director-down"),
+               command="ip -o -4 addr show", expect=re_ip(vip, prefix(answers.networks.external)),
+               why=f"Before the test: {m.name}, the preferred director, holds the VIPs.",
+               why_es=f"Antes de la prueba: {m.name}, el director preferido, tiene las VIP.",
+               on_fail=f"The resources are not on {m.name}: `pcs status`; the location constraint (section 9).",
+               on_fail_es=f"Los recursos no están en {m.name}: `pcs status`; la restricción de ubicación "
+                          "(sección 9)."),
+        Action(id=f"{ID}.director_down", kind="run", target=local, tags=("failover", "director-down"),
+               command=vip_recovery_after(stop_vm(m.vm), fwd_url, "director_failover", 90, f"off={m.name}"),
+               timeout=150,
+               why=f"Power {m.name} off (as pulling its plug): seconds until the VIP serves again from {s.name}.",
+               why_es=f"Apagar {m.name} (como desenchufarlo): segundos hasta que la VIP vuelve a servir desde "
+                      f"{s.name}.",
+               on_fail=(f"{s.name} did not take the VIPs: `pcs status` on {s.name} (is {m.name} OFFLINE? are "
+                        "stonith-enabled=false and no-quorum-policy=ignore set, section 7?)."),
+               on_fail_es=(f"{s.name} no se quedó con las VIP: `pcs status` en {s.name} (¿{m.name} OFFLINE? "
+                           "¿stonith-enabled=false y no-quorum-policy=ignore, sección 7?).")),
+        Action(id=f"{ID}.vips_on_standby", kind="check", target=Target.node(s.name),
+               tags=("failover", "director-down"), command="ip -o -4 addr show",
+               expect=all_of(re_ip(vip, prefix(answers.networks.external)),
+                             re_ip(answers.vip.internal, prefix(answers.networks.internal))),
+               why=f"With {m.name} down, {s.name} holds both VIPs.",
+               why_es=f"Con {m.name} caído, {s.name} tiene las dos VIP."),
+        Action(id=f"{ID}.director_unplug", kind="manual", target=local, tags=("failover", "director-down", "manual"),
+               command="",
+               instructions=(f"Optional, the guide's other way: unplug the cable of a running director's NIC on "
+                             f"{vb.heartbeat_network} "
+                             f"({hv} controlvm {m.vm} setlinkstate3 off). Without fencing each director then "
+                             f"believes the other dead and both take the VIPs (split brain): this is why production "
+                             f"clusters keep STONITH on. Plug it back (setlinkstate3 on) and the cluster settles "
+                             f"again."),
+               instructions_es=(f"Opcional, la otra forma de la guía: desconecta el cable de la red "
+                                f"{vb.heartbeat_network} de un director en marcha ({hv} controlvm {m.vm} "
+                                f"setlinkstate3 off). Sin fencing cada director cree muerto al otro y ambos "
+                                f"toman las VIP (split brain): por eso en producción STONITH "
+                                f"sigue activo. Vuelve a conectarlo (setlinkstate3 on) y el clúster se recompone."),
+               why="The heartbeat cable test, by hand.", why_es="La prueba del cable de latido, a mano."),
+        # --- 3. real servers down -------------------------------------------------------------------
+    ]
+    dead: list[str] = []
+    for sv in answers.servers[:-1]:
+        dead.append(sv.name)
+        alive = [x for x in servers if x not in dead]
+        actions.append(Action(
+            id=f"{ID}.server_down.{sv.name}", kind="run", target=local, tags=("failover", "servers-down"),
+            command=(stop_vm(sv.vm) + "\n"
+                     + until_spread(fwd_url, farm, 2 * len(alive), 60, "server_down_detected",
+                                    f"requests still fail or reach {sv.name} after 60 s", alive, dead,
+                                    f"off={sv.name}")),
+            timeout=120,
+            why=f"Power {sv.name} off: seconds until HAProxy's health checks stop sending it requests; "
+                "the survivors serve.",
+            why_es=f"Apagar {sv.name}: segundos hasta que los chequeos de HAProxy dejan de enviarle peticiones; "
+                   "sirven los supervivientes.",
+            on_fail="HAProxy keeps sending requests to a dead server: `check` on every server line of "
+                    "haproxy.cfg (section 8), `option redispatch`.",
+            on_fail_es="HAProxy sigue enviando peticiones a un servidor caído: `check` en cada servidor de "
+                       "haproxy.cfg (sección 8), `option redispatch`."))
+    last = answers.servers[-1]
+    actions += [
+        Action(id=f"{ID}.all_servers_down", kind="run", target=local, tags=("failover", "servers-down"),
+               command=(stop_vm(last.vm) + "\n"
+                        + until_error_page(fwd_url, ERROR_MARKER, 60, "error_page_after")),
+               timeout=120,
+               why=f"Power {last.name} off too: with no real server left the director answers its local error "
+                   "page (503).",
+               why_es=f"Apagar también {last.name}: sin servidores reales el director responde su página de "
+                      "error local (503).",
+               on_fail="No local error page: the `errorfile 503` line of haproxy.cfg and its file (section 8).",
+               on_fail_es="Sin página de error local: la línea `errorfile 503` de haproxy.cfg y su fichero "
+                          "(sección 8)."),
+        # --- 4. one director and one real server ------------------------------------------------------
+        Action(id=f"{ID}.one_and_one", kind="run", target=local, tags=("failover", "one-and-one"),
+               command=(start_vm(answers.servers[0].vm) + "\n"
+                        + until_spread(fwd_url, farm, 4, 180, "one_and_one_serving",
+                                       f"{servers[0]} did not serve through {s.name} within 180 s",
+                                       [servers[0]], servers[1:], f"director={s.name} server={servers[0]}")),
+               timeout=240,
+               why=f"One director ({s.name}) and one real server ({servers[0]}, powered on again): it serves.",
+               why_es=f"Un director ({s.name}) y un servidor real ({servers[0]}, encendido de nuevo): sirve.",
+               **fail),
+        # --- back to everything up: the preferred director takes the resources back ---------------------
+        Action(id=f"{ID}.power_on", kind="run", target=local, tags=("failover", "restore"),
+               command="\n".join(start_vm(vm) for vm in [m.vm, *(sv.vm for sv in answers.servers[1:])]),
+               why=f"Power {m.name} and the real servers on again.",
+               why_es=f"Volver a encender {m.name} y los servidores reales."),
+        Action(id=f"{ID}.failback", kind="run", target=Target.node(s.name), tags=("failover", "restore"),
+               command=wait_for_location("HAproxy", m.ring_name, 300, "failback"), timeout=330,
+               why=f"{m.name} is back: seconds until the resources return to it (the location constraint).",
+               why_es=f"{m.name} ha vuelto: segundos hasta que recupera los recursos (restricción de ubicación).",
+               on_fail=f"The resources stay on {s.name}: is {m.name} Online in `pcs status` (did its cluster "
+                       "services start at boot — `pcs cluster enable --all`, section 6)?",
+               on_fail_es=f"Los recursos siguen en {s.name}: ¿está {m.name} Online en `pcs status` (¿arrancan sus "
+                          "servicios de clúster al inicio? `pcs cluster enable --all`, sección 6)?"),
+        Action(id=f"{ID}.all_back", kind="run", target=local, tags=("failover", "restore"),
+               command=until_spread(fwd_url, farm, rounds, 300, "all_servers_back",
+                                    "not every real server serves again after 300 s", servers),
+               timeout=330, why="Every real server serves again.", why_es="Todos los servidores reales sirven."),
+        # --- 5. software failure -------------------------------------------------------------------
+        Action(id=f"{ID}.haproxy_stop", kind="run", target=directors, tags=("failover", "software"),
+               command=only_where_vip(vip, vip_recovery_after("systemctl stop haproxy", url, "haproxy_recovery",
+                                                              60)
+                                      + "\npcs resource cleanup HAproxy >/dev/null"),
+               timeout=90,
+               why="Software failure: stop haproxy on the active director; seconds until Pacemaker's monitor "
+                   "(every 5 s) notices and starts it again, then its failure record is cleaned up.",
+               why_es="Fallo software: parar haproxy en el director activo; segundos hasta que el monitor de "
+                      "Pacemaker (cada 5 s) lo detecta y lo relanza; después se limpia el registro del fallo.",
+               on_fail="Pacemaker did not restart haproxy: `pcs status` (HAproxy failed actions), the resource's "
+                       "monitor operation (section 8).",
+               on_fail_es="Pacemaker no relanzó haproxy: `pcs status` (acciones fallidas de HAproxy), la "
+                          "operación monitor del recurso (sección 8)."),
+        # --- benchmarks ------------------------------------------------------------------------------
         Action(id=f"{ID}.bench_install", kind="run", target=master, tags=("bench",),
                command=profile.install(profile.bench_packages), timeout=1200,
                why="apachebench (ab) on master.", why_es="apachebench (ab) en master."),
-    ]
-    actions.append(
         Action(id=f"{ID}.ab", kind="run", target=master, tags=("bench", "ab"),
                command=f"ab -n {n} -c {c} {q(url)}", timeout=600,
-               why=f"{n} requests, {c} at a time, to {PAGE}.", why_es=f"{n} peticiones, {c} a la vez, a {PAGE}."))
+               why=f"{n} requests, {c} at a time, to {PAGE}.", why_es=f"{n} peticiones, {c} a la vez, a {PAGE}."),
+    ]
     if profile.bench_repo:
         actions.append(Action(id=f"{ID}.bench_repo", kind="run", target=master, tags=("bench",),
                               command=profile.install(profile.bench_repo), timeout=1200,
@@ -184,6 +296,15 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                command=f"ab -n {n} -c {c} -r {q(pi_url)}", timeout=1200, erratum="unquoted ? in the pi.php URL",
                why="A heavier page: pi by numerical integration on the real servers.",
                why_es="Una página más pesada: pi por integración numérica en los servidores reales."),
+        Action(id=f"{ID}.bench_matrix", kind="run", target=directors, tags=("bench", "ab", "siege", "pi"),
+               command=only_where_vip(vip, benchmark(vip, "farm", servers, profile.haproxy_socket, n, c,
+                                                     answers.pi_intervals)),
+               timeout=3600,
+               why=f"ab and siege on {PAGE} and pi.php with 1..{len(servers)} real servers enabled (the others "
+                   "disabled through HAProxy's runtime API, not killed): requests/s and mean time per request.",
+               why_es=f"ab y siege sobre {PAGE} y pi.php con 1..{len(servers)} servidores reales habilitados (el "
+                      "resto deshabilitados con la API de HAProxy, no apagados): peticiones/s y tiempo medio.",
+               on_fail="`socat` missing, or the stats socket path differs from haproxy.cfg's `stats socket`.",
+               on_fail_es="Falta `socat`, o la ruta del socket difiere de `stats socket` en haproxy.cfg."),
     ]
     return actions
-

@@ -117,13 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_cmd_answers_check)
 
     for name in _EXTENSIONS:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # TODO(lead): drop once every extension has landed
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 

@@ -223,7 +223,7 @@ class WizardApp(App[int]):
         self.make_engine()
         for screen in self.screen_stack:
             if isinstance(screen, SectionScreen):
-                screen.built_lang = ""  # the plan changed: compose again when shown
+                screen.stale = True  # the plan changed: compose again when shown
 
     def set_secret(self, name: str, value: str) -> None:
         self.secrets[name] = value

@@ -36,7 +36,8 @@ class Localized:
     """Mixin for screens: `self.t(key)` in the app's language, and a rebuild when it changes."""
 
     HELP_KEY = "help.start"
-    built_lang = ""
+    built_lang: str | None = None  # None until mounted: a resume event can come before the mount
+    stale = False  # set when the model changed under the screen (answers applied): compose again
 
     @property
     def wapp(self) -> WizardApp:
@@ -51,9 +52,10 @@ class Localized:
 
     async def relocalize(self) -> None:
         """Compose again in the current language (values live in the model, not in the widgets)."""
-        if self.built_lang == self.wapp.lang:
+        if self.built_lang is None or (self.built_lang == self.wapp.lang and not self.stale):
             return
         self.built_lang = self.wapp.lang
+        self.stale = False
         localize_bindings(self, self.wapp.lang)  # type: ignore[arg-type]
         await self.recompose()  # type: ignore[attr-defined]
         self.after_relocalize()

@@ -45,7 +45,12 @@ class FieldRow(Vertical):
                             type="integer" if self.spec.kind == "int" else "text")
         yield Static("", classes="field-error")
 
+    shown: str | None = None
+
     def show_error(self, message: str | None) -> None:
+        if message == self.shown:
+            return  # most keystrokes change nothing here: skip the repaint
+        self.shown = message
         self.set_class(bool(message), "-invalid")
         self.query_one(".field-error", Static).update(message or "")
         widget = self.query_one(f"#{field_id(self.spec.path)}")

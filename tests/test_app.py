@@ -1,0 +1,247 @@
+"""Pilot tests of the Textual app: inventory validation, language, edited commands, quit and resume.
+
+Real parts: the real engine runs real local commands (an edited command, `sleep`), the real checkpoint
+is written to a temporary state folder and the real transcript is exported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from wizard.answers import Answers
+from wizard.app import WizardApp
+from wizard.screens.dialogs import EditCommandDialog, ExportDialog
+from wizard.screens.inventory import InventoryScreen
+from wizard.screens.section import SectionScreen
+from wizard.screens.start import StartScreen
+from wizard.state import Session
+from wizard.widgets.fields import FieldRow
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "state"
+    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(root))
+    monkeypatch.setenv("HOME", str(tmp_path))  # no user known_hosts / ssh config of the machine
+    return root
+
+
+async def wait_for(pilot, condition, timeout: float = 15.0) -> None:
+    """Let the app run until `condition()` holds (bounded in time)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+async def type_into(pilot, selector: str, text: str, keys: bool = False) -> None:
+    """Put `text` in an input: as key presses (slow in Pilot, ~80 ms a key) or as a value change."""
+    widget = pilot.app.screen.query_one(selector)
+    widget.focus()
+    if keys:
+        widget.value = ""
+        await pilot.pause()
+        await pilot.press(*text)
+    else:
+        widget.value = text
+    await pilot.pause()
+
+
+def on_section(app, section_id: str | None = None) -> bool:
+    screen = app.screen
+    return (isinstance(screen, SectionScreen) and screen.built_lang is not None
+            and (section_id is None or screen.section_id == section_id))
+
+
+def row(app, path: str) -> FieldRow:
+    return next(r for r in app.screen.query(FieldRow) if r.spec.path == path)
+
+
+async def test_inventory_bad_values_block_then_good_values_go_on(state: Path) -> None:
+    app = WizardApp(lang="en", state_root=state)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, StartScreen)
+        await type_into(pilot, "#session-name", "class-lab")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InventoryScreen)
+
+        # A director address outside the external network: the error shows next to the field at once.
+        await type_into(pilot, "#f-directors-0-external_ip", "192.168.7.101", keys=True)
+        bad = row(app, "directors[0].external_ip")
+        assert bad.has_class("-invalid")
+        assert "not inside networks.external" in str(bad.query_one(".field-error").render())
+        # A VIP equal to a real address, and a port that is not a number.
+        await type_into(pilot, "#f-vip-internal", "10.0.100.12")
+        assert "already the real address" in str(row(app, "vip.internal").query_one(".field-error").render())
+        await type_into(pilot, "#f-servers-2-name", "cluster2")
+        assert row(app, "servers[2].name").has_class("-invalid")
+
+        await pilot.press("ctrl+s")  # next: refused
+        await pilot.pause()
+        assert isinstance(app.screen, InventoryScreen)
+        assert not (state / "sessions" / "class-lab").exists()
+
+        # Fix them all; a password that does not match its repetition still blocks.
+        await type_into(pilot, "#f-directors-0-external_ip", "192.168.1.101")
+        await type_into(pilot, "#f-vip-internal", "10.0.100.200")
+        await type_into(pilot, "#f-servers-2-name", "cluster4")
+        assert not any(r.has_class("-invalid") for r in app.screen.query(FieldRow))
+        await type_into(pilot, "#pw1", "s3cret-hacluster")
+        await type_into(pilot, "#pw2", "other")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, InventoryScreen)
+        assert "differ" in str(app.screen.query_one("#pw-error").render())
+
+        await type_into(pilot, "#pw2", "s3cret-hacluster")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: on_section(app))
+        assert app.screen.section_id == "snapshot"
+        assert app.secrets["hacluster_password"] == "s3cret-hacluster"
+    saved = (state / "sessions" / "class-lab" / "state.json").read_text()
+    assert "s3cret-hacluster" not in saved  # memory only
+    assert json.loads(saved)["answers"]["directors"][0]["external_ip"] == "192.168.1.101"
+
+
+async def test_switch_language(state: Path) -> None:
+    app = WizardApp(lang="en", state_root=state)
+    async with app.run_test(size=(80, 24)) as pilot:
+        heading = app.screen.query_one(".heading")
+        assert "step by step" in str(heading.render())
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert app.lang == "es"
+        assert "paso a paso" in str(app.screen.query_one(".heading").render())
+        # The footer speaks Spanish too.
+        bindings = {ab.binding.action: ab.binding.description for ab in app.screen.active_bindings.values()}
+        assert bindings["quit"] == "Salir"
+        # And back with the button on the start screen.
+        await pilot.click("#lang-en")
+        await pilot.pause()
+        assert app.lang == "en"
+        assert "step by step" in str(app.screen.query_one(".heading").render())
+
+
+def make_session(state: Path, name: str, profile: str = "rhel7") -> Session:
+    answers = Answers()
+    answers.profile = profile
+    return Session.create(name, answers, profile, root=state)
+
+
+async def test_edit_command_is_recorded_and_exported(state: Path, tmp_path: Path) -> None:
+    make_session(state, "edit-me")
+    app = WizardApp(lang="en", state_root=state)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.resume_session("edit-me")
+        await wait_for(pilot, lambda: on_section(app))
+        first = app.screen.selected()
+        assert first.id == "snapshot.take.master"
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditCommandDialog))
+        editor = app.screen.query_one("#editor")
+        assert editor.text == first.command
+        editor.text = "echo edited-by-test"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.session.status(first.id) == "edited" and not app.busy)
+        rec = app.session.record(first.id)
+        assert rec.status == "edited" and rec.edited and rec.command_run == "echo edited-by-test"
+        assert "edited" in str(app.screen.query_one("#actions").get_row(first.id))
+        # Export through the dialog (binding + path).
+        await pilot.press("ctrl+e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportDialog))
+        out = tmp_path / "out.md"
+        app.screen.query_one("#fmt-md").value = True
+        await pilot.pause()
+        app.screen.query_one("#export-path").value = str(out)
+        await pilot.click("#go")
+        await wait_for(pilot, lambda: out.exists())
+        assert "echo edited-by-test" in out.read_text()
+        app.export("sh", str(tmp_path / "out.sh"))
+    state_json = json.loads((state / "sessions" / "edit-me" / "state.json").read_text())
+    assert state_json["actions"][first.id]["command_run"] == "echo edited-by-test"
+    assert state_json["actions"][first.id]["status"] == "edited"
+    sh = (tmp_path / "out.sh").read_text()
+    assert "echo edited-by-test" in sh and "edited" in sh.lower()
+
+
+async def test_quit_mid_action_then_resume_at_the_same_action(state: Path) -> None:
+    make_session(state, "quitter")
+    app = WizardApp(lang="en", state_root=state)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.resume_session("quitter")
+        await wait_for(pilot, lambda: on_section(app))
+        screen = app.screen
+        screen.action_skip()  # first action skipped: the second is the one to interrupt
+        await pilot.pause()
+        second = screen.selected()
+        assert second.id == "snapshot.take.cluster2"
+        screen.start(second, "one", command="sleep 30")
+        await wait_for(pilot, lambda: app.session.status(second.id) == "running")
+        started = time.monotonic()
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, timeout=20)
+    assert time.monotonic() - started < 10  # the command was stopped, not waited for
+    # The checkpoint is consistent: readable, the action ended (not left "running"), nothing else changed.
+    data = json.loads((state / "sessions" / "quitter" / "state.json").read_text())
+    assert data["actions"]["snapshot.take.master"]["status"] == "skipped"
+    assert data["actions"][second.id]["status"] in ("failed", "running")
+    assert "snapshot.take.cluster3" not in data["actions"] or \
+        data["actions"]["snapshot.take.cluster3"]["status"] == "pending"
+
+    app2 = WizardApp(lang="en", state_root=state)
+    async with app2.run_test(size=(80, 24)) as pilot:
+        table = app2.screen.query_one("#sessions")
+        assert table.row_count == 1
+        await pilot.click("#resume")
+        await wait_for(pilot, lambda: on_section(app2))
+        assert app2.screen.section_id == "snapshot"
+        assert app2.screen.selected().id == second.id  # resumes at the interrupted action
+        assert app2.engine.next_pending("snapshot").id == second.id
+
+
+async def test_jump_warns_when_earlier_sections_are_open_and_palette_finds_sections(state: Path) -> None:
+    make_session(state, "jumper")
+    app = WizardApp(lang="en", state_root=state)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.resume_session("jumper")
+        await wait_for(pilot, lambda: on_section(app))
+        app.goto_section("properties")
+        await pilot.pause()
+        from wizard.screens.dialogs import ConfirmDialog
+
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "1. Snapshot" in str(app.screen.query_one(".dialog-body").render())
+        await pilot.click("#yes")
+        await wait_for(pilot, lambda: on_section(app, "properties"))
+        # F1 help on the section screen.
+        await pilot.press("f1")
+        await pilot.pause()
+        assert "runs the next action" in str(app.screen.query_one("#help-text").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        # The command palette offers the sections.
+        from wizard.app import SectionCommands
+
+        provider = SectionCommands(app.screen)
+        hits = [hit async for hit in provider.search("gateway")]
+        assert hits and "gateway" in str(hits[0].text).lower()
+
+
+def test_theme_and_i18n_defaults() -> None:
+    from wizard.i18n import STRINGS, default_lang
+
+    assert default_lang({"LANG": "es_ES.UTF-8"}) == "es"
+    assert default_lang({"LC_ALL": "C", "LANG": "es_ES.UTF-8"}) == "en"
+    assert default_lang({}) == "en"
+    assert all(len(pair) == 2 and all(pair) or key == "col.st" for key, pair in STRINGS.items())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    asyncio.run(test_switch_language(Path("/tmp/ha-wizard-app-state")))

@@ -433,7 +433,9 @@ class Engine:
             def started(pgid: int) -> None:
                 with self.session.lock:
                     rec.remote_pids[node] = pgid
-                self.session.save()  # so a resume after a crash can wait for this very process
+                # So a resume after the wizard is killed can wait for this very process. Not fsynced:
+                # after a power cut of the wizard's machine the pid would be useless anyway.
+                self.session.save(durable=False)
 
             if action.probe:
                 code = runner.run(action.probe, on_line=lambda s, t: None, timeout=min(action.timeout, 120.0),

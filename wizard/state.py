@@ -219,12 +219,17 @@ class Session:
                 entries.append(entry)
 
     # -- persistence ---------------------------------------------------------------------------
-    def save(self) -> None:
-        """Atomic: the state file is always either the old or the new version, complete."""
+    def save(self, durable: bool = True) -> None:
+        """Atomic: the state file is always either the old or the new version, complete.
+
+        durable=False skips the fsyncs: still atomic against the wizard being killed (the page cache
+        survives a process), not against a power cut. For frequent, best-effort updates.
+        """
         with self.lock:
             self.updated = now_iso()
-            text = json.dumps(self.to_dict(), indent=1, ensure_ascii=False)
-            atomic_write(self.folder / STATE_FILE, text)
+            # No indent: json's C encoder only runs without one (10x faster on a long journal).
+            text = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+            atomic_write(self.folder / STATE_FILE, text, durable=durable)
 
     def summary(self) -> SessionSummary:
         ids = [p["id"] for p in self.plan] or list(self.records)
@@ -249,7 +254,7 @@ class Session:
         return SessionSummary(self.name, self.profile, last, done, len(ids), status, self.updated)
 
 
-def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
+def atomic_write(path: Path, text: str, mode: int = 0o600, durable: bool = True) -> None:
     """Write `text` to `path` so that a crash at any instant leaves the old or the new file."""
     folder = path.parent
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
@@ -257,7 +262,8 @@ def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
@@ -266,6 +272,8 @@ def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
         except OSError:
             pass
         raise
+    if not durable:
+        return
     # The rename is durable only once the directory entry is on disk.
     dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:

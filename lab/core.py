@@ -502,6 +502,7 @@ class Lab:
         for ifname, text in interfaces.items():
             _write(etc / "network/interfaces.d" / ifname, text)
         _write(etc / "ha-wizard-lab/enabled", "".join(f"{s}\n" for s in enabled))
+        _write(etc / "network/if-up.d/ha-wizard-lab-garp", (GUEST / "garp").read_text(), 0o755)
         # Its own host keys (ed25519 only: one key per host, one fingerprint to check).
         ssh = etc / "ssh"
         ssh.mkdir(parents=True, exist_ok=True)
@@ -849,6 +850,21 @@ class Lab:
                     info["hostname"] = parts[2].strip()
             out.append(info)
         return out
+
+    def memory(self) -> dict[str, int]:
+        """Memory of the running lab's processes, in KiB: {"rss": sum of RSS, "pss": sum of PSS, "processes": n}.
+        RSS counts shared pages once per process (pessimistic); PSS shares them out (closer to the truth)."""
+        rss = pss = count = 0
+        for pid in self._stray_pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                rss += int(re.search(r"^VmRSS:\s+(\d+)", status, re.M).group(1))
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+                pss += int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1))
+                count += 1
+            except (OSError, AttributeError):
+                continue  # gone, or a kernel thread
+        return {"rss": rss, "pss": pss, "processes": count}
 
     # -- disks: snapshots and clones (used by the VBoxManage stand-in) --------------------------------
     def snapshot_take(self, vm: str, name: str) -> None:

@@ -1,0 +1,375 @@
+"""The local practice lab against real software: sshd, PHP, haproxy, corosync, pacemaker, pcs in namespaces.
+
+Tests marked `lab` need root and scripts/install-deps.sh's packages; they skip with the reason otherwise.
+Figures (failover seconds, memory) are printed: run with `-s` to see them.
+"""
+
+from __future__ import annotations
+
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lab import Lab, LabError, missing_requirements
+from wizard.answers import Answers, mac_plain
+
+PASSWORD = "lab-test-" + str(time.time_ns())[-6:]  # fed on stdin only
+
+
+def ssh(lab: Lab, host: str, cmd: str, address: str | None = None, known_hosts: Path | None = None,
+        timeout: float = 30) -> subprocess.CompletedProcess:
+    argv = lab.ssh_argv(host, address)
+    if known_hosts is not None:
+        argv = [a.replace(str(lab.known_hosts_path), str(known_hosts)) for a in argv]
+    return subprocess.run([*argv, cmd], capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def wait_for(what: str, check, timeout: float, interval: float = 0.2) -> float:
+    """Poll check() until true; returns the seconds it took. Bounded in time."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if check():
+            return time.monotonic() - t0
+        time.sleep(interval)
+    raise AssertionError(f"{what}: not true after {timeout} s")
+
+
+def curl(url: str, timeout: float = 5) -> str:
+    res = subprocess.run(["curl", "-sS", "-m", str(timeout), url], capture_output=True, text=True,
+                         timeout=timeout + 5)
+    return res.stdout if res.returncode == 0 else ""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# -- without root -----------------------------------------------------------------------------------
+
+def test_without_root_lab_up_says_what_is_missing(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from lab.__main__ import main
+
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    assert any("root" in p for p in missing_requirements())
+    assert main(["up"]) == 2
+    err = capsys.readouterr().err
+    assert "needs root" in err and "Traceback" not in err
+
+
+def test_missing_package_names_the_install_script(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda prog, path=None: None if prog == "pcs" else real(prog, path=path))
+    problems = " ".join(missing_requirements())
+    assert "pcs" in problems and "scripts/install-deps.sh" in problems
+
+
+def test_vboxmanage_help_says_it_is_not_virtualbox() -> None:
+    res = subprocess.run([sys.executable, "-m", "lab", "vboxmanage", "--help"], capture_output=True, text=True,
+                         timeout=30)
+    assert res.returncode == 0
+    assert "NOT VirtualBox" in res.stdout and "stand-in" in res.stdout
+
+
+def test_install_deps_check_runs() -> None:
+    script = Path(__file__).resolve().parents[1] / "scripts/install-deps.sh"
+    res = subprocess.run(["sh", str(script), "--check"], capture_output=True, text=True, timeout=60)
+    assert res.returncode in (0, 1)
+    assert ("missing:" in res.stdout) == (res.returncode == 1)
+
+
+# -- the prepared lab (guide sections 1-4 done) --------------------------------------------------------
+
+@pytest.mark.lab
+def test_every_host_answers_ssh_on_each_address_with_its_hostname(lab_prepared: Lab) -> None:
+    a = lab_prepared.answers
+    targets = [(d.name, ip) for d in a.directors for ip in (d.external_ip, d.internal_ip, d.heartbeat_ip)]
+    targets += [(s.name, s.ip) for s in a.servers]
+    for name, ip in targets:
+        res = ssh(lab_prepared, name, "hostname", address=ip)
+        assert res.returncode == 0, f"{name} at {ip}: {res.stderr}"
+        assert res.stdout.strip() == name, f"{ip} answered as {res.stdout.strip()!r}, expected {name}"
+    fps = lab_prepared.host_fingerprints()
+    assert len(set(fps.values())) == len(fps) == len(a.directors) + len(a.servers), "host keys must differ"
+
+
+@pytest.mark.lab
+def test_host_keys_are_really_checked(lab_prepared: Lab, tmp_path: Path) -> None:
+    # The same ssh with a known_hosts that has another host's key under master's address must refuse.
+    a = lab_prepared.answers
+    lines = lab_prepared.known_hosts_path.read_text().splitlines()
+    other_key = next(line.split(" ", 1)[1] for line in lines if line.startswith(a.servers[0].name + ","))
+    wrong = tmp_path / "known_hosts"
+    wrong.write_text(f"{a.master.external_ip} {other_key}\n")
+    res = ssh(lab_prepared, a.master.name, "hostname", known_hosts=wrong)
+    assert res.returncode != 0 and "host key" in res.stderr.lower()
+
+
+@pytest.mark.lab
+def test_servers_serve_both_pages_and_only_inside(lab_prepared: Lab) -> None:
+    a = lab_prepared.answers
+    for s in a.servers:
+        page = lab_prepared.exec(a.master.name, f"curl -sS -m 5 http://{s.ip}/index.php", check=True).stdout
+        assert s.name in page and s.ip in page
+        pi = lab_prepared.exec(a.master.name, f"curl -sS -m 10 'http://{s.ip}/pi.php?n=100000'", check=True).stdout
+        assert "3.14159" in pi and f"El servidor es {s.ip}" in pi
+    # From the machine: the servers' network is not reachable (no route), seminar 3's balancer is.
+    assert curl(f"http://{a.servers[0].ip}/index.php", timeout=2) == ""
+    served = {curl(f"http://{a.master.external_ip}/index.php").split("served-by: ")[-1].split()[0]
+              for _ in range(len(a.servers))}
+    assert served == {s.name for s in a.servers}, "haproxy on master balances over every server"
+
+
+@pytest.mark.lab
+def test_hosts_have_private_etc_var_and_hostname(lab_prepared: Lab) -> None:
+    a = lab_prepared.answers
+    m, s = a.master.name, a.standby.name
+    mark = f"/etc/lab-test-{time.time_ns()}"
+    lab_prepared.exec(m, f"echo only-{m} > {mark}; echo x > /var/tmp/lab-test", check=True)
+    try:
+        assert lab_prepared.exec(m, f"cat {mark}").stdout.strip() == f"only-{m}"
+        assert lab_prepared.exec(s, f"test -e {mark}").returncode != 0
+        assert lab_prepared.exec(s, "test -e /var/tmp/lab-test").returncode != 0
+        assert not Path(mark).exists(), "the machine's own /etc must not change"
+        assert lab_prepared.exec(s, "cat /etc/hostname; hostname").stdout.split() == [s, s]
+        # The lab's state (every host's disk, the lab key) is hidden inside the hosts.
+        assert lab_prepared.exec(s, "ls -A /var/lib/ha-wizard-lab").stdout.strip() == ""
+        # Each host sees only its own processes.
+        assert "pcsd" not in lab_prepared.exec(a.servers[0].name, "ps -e").stdout
+    finally:
+        lab_prepared.exec(m, f"rm -f {mark} /var/tmp/lab-test")
+
+
+@pytest.mark.lab
+def test_root_namespace_gets_one_address_and_no_route(lab_prepared: Lab) -> None:
+    addrs = subprocess.run(["ip", "-o", "-4", "addr", "show", "dev", "hawl0"], capture_output=True, text=True).stdout
+    assert f"{lab_prepared.root_address}/" in addrs
+    routes = subprocess.run(["ip", "-4", "route", "show", "dev", "hawl0"], capture_output=True, text=True).stdout
+    assert routes.strip().splitlines() == [f"{lab_prepared.external_net} proto kernel scope link src "
+                                           f"{lab_prepared.root_address}"]
+    default = subprocess.run(["ip", "-4", "route", "show", "default"], capture_output=True, text=True).stdout
+    assert "hawl0" not in default
+
+
+# -- the cluster, configured by the guide's pcs commands (lab profile) ----------------------------------
+
+def configure_cluster(lab: Lab) -> None:
+    from steps.profiles import get_profile
+
+    a = lab.answers
+    p = get_profile("lab")
+    m, s = a.master, a.standby
+    rings = [d.ring_name for d in a.directors]
+    for d in a.directors:
+        lab.exec(d.name, "systemctl start pcsd && systemctl enable pcsd", check=True)
+        lab.exec(d.name, "chpasswd", input=f"hacluster:{PASSWORD}\n", check=True)
+    out = lab.exec(m.name, p.pcs_auth(rings), input=f"{PASSWORD}\n", check=True)
+    assert out.stderr.count("Authorized") == len(rings), out.stderr
+    lab.exec(m.name, p.cluster_setup(a.cluster_name, rings), check=True, timeout=120)
+    lab.exec(m.name, "pcs cluster start --all", check=True, timeout=180)
+    lab.exec(m.name, "pcs cluster enable --all", check=True, timeout=60)
+    lab.exec(m.name, "pcs property set stonith-enabled=false && pcs property set no-quorum-policy=ignore",
+             check=True)
+    q = shlex.quote
+    for name, ip, d_if in (("VIP_externa", a.vip.external, m.external_if), ("VIP_interna", a.vip.internal,
+                                                                              m.internal_if)):
+        net = a.networks.external if name == "VIP_externa" else a.networks.internal
+        lab.exec(m.name, f"pcs resource create {name} ocf:heartbeat:IPaddr2 ip={q(ip)} nic={q(d_if)} "
+                         f"cidr_netmask={net.split('/')[1]} op monitor interval=10s", check=True)
+    for d in a.directors:
+        lab.exec(d.name, "systemctl stop haproxy && systemctl disable haproxy", check=True)
+        lab.exec(d.name, f"sed -i 's/^\\( *bind \\).*:80$/\\1{a.vip.external}:80/' /etc/haproxy/haproxy.cfg",
+                 check=True)
+    lab.exec(m.name, f"pcs resource create HAproxy {p.haproxy_agent} op monitor interval=5s", check=True)
+    for c in ("colocation add VIP_externa with VIP_interna INFINITY", "colocation add VIP_interna with HAproxy INFINITY",
+              "order set VIP_externa VIP_interna HAproxy", f"location HAproxy prefers {q(m.ring_name)}"):
+        lab.exec(m.name, f"pcs constraint {c}", check=True)
+    assert lab.exec(m.name, "systemctl is-enabled pcsd corosync pacemaker").stdout.split() == ["enabled"] * 3
+    assert lab.exec(s.name, "systemctl is-enabled haproxy").stdout.strip() == "disabled"
+
+
+def holds_vips(lab: Lab, host: str) -> bool:
+    a = lab.answers
+    res = lab.exec(host, "ip -o -4 addr show", timeout=20)
+    return f" {a.vip.external}/" in res.stdout and f" {a.vip.internal}/" in res.stdout
+
+
+@pytest.mark.lab
+def test_cluster_vips_fail_over_and_pacemaker_restarts_haproxy(fresh_lab) -> None:
+    lab = fresh_lab(prepared=True)
+    a = lab.answers
+    m, s = a.master, a.standby
+    configure_cluster(lab)
+    wait_for("VIPs on master", lambda: holds_vips(lab, m.name), timeout=90)
+    assert not holds_vips(lab, s.name)
+    # haproxy starts after the VIPs (the order constraint), bound to the external VIP.
+    wait_for("service on the VIP", lambda: "served-by:" in curl(f"http://{a.vip.external}/index.php", 2), timeout=30)
+    assert "HAproxy" in lab.exec(m.name, "crm_mon -1").stdout
+
+    # Software failure: haproxy killed; pacemaker's 5 s monitor starts it again.
+    lab.exec(m.name, "kill -9 $(cat /run/haproxy.pid)", check=True)
+    assert lab.exec(m.name, "pgrep -x haproxy").returncode != 0
+    back = wait_for("haproxy restarted by pacemaker",
+                    lambda: lab.exec(m.name, "pgrep -x haproxy").returncode == 0, timeout=40)
+    print(f"\nhaproxy restarted by pacemaker after {back:.1f} s")
+    wait_for("service back", lambda: "served-by:" in curl(f"http://{a.vip.external}/index.php", 2), timeout=20)
+
+    # Power cut of the active director: the VIPs and haproxy move to the other one.
+    t0 = time.monotonic()
+    lab.poweroff(m.name)
+    wait_for("VIPs on standby", lambda: holds_vips(lab, s.name), timeout=60)
+    moved = time.monotonic() - t0
+    served = wait_for("service through the standby",
+                      lambda: "served-by:" in curl(f"http://{a.vip.external}/index.php", 2), timeout=30)
+    print(f"VIPs on {s.name} {moved:.1f} s after the power cut of {m.name}; serving after {moved + served:.1f} s")
+    assert not lab.running(m.vm)
+    assert "OFFLINE" in lab.exec(s.name, "crm_mon -1").stdout
+
+
+# -- VBoxManage stand-in and power ------------------------------------------------------------------
+
+def vbox(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lab", "vboxmanage", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.lab
+def test_vboxmanage_guide_sections_1_to_4(fresh_lab) -> None:
+    lab = fresh_lab()
+    a = lab.answers
+    m, s = a.master, a.standby
+    vb = a.virtualbox
+    nic3 = ["--nic3", "intnet", "--intnet3", vb.heartbeat_network, "--nictype3", vb.nic_type,
+            "--macaddress3", mac_plain(m.heartbeat_mac)]
+
+    assert vbox("snapshot", m.vm, "take", a.snapshot_name).returncode == 0
+    assert f'SnapshotName="{a.snapshot_name}"' in vbox("snapshot", m.vm, "list", "--machinereadable").stdout
+
+    refused = vbox("modifyvm", m.vm, *nic3)
+    assert refused.returncode == 1 and "locked" in refused.stderr, "VirtualBox refuses modifyvm on a running VM"
+    assert vbox("controlvm", m.vm, "poweroff").returncode == 0
+    assert 'VMState="poweroff"' in vbox("showvminfo", m.vm, "--machinereadable").stdout
+    assert vbox("modifyvm", m.vm, *nic3).returncode == 0
+    info = vbox("showvminfo", m.vm, "--machinereadable").stdout
+    assert f'macaddress3="{mac_plain(m.heartbeat_mac)}"' in info and f'intnet3="{vb.heartbeat_network}"' in info
+
+    # The clone boots with master's disk: master's hostname, addresses and host key (the clash is real).
+    assert vbox("clonevm", m.vm, "--name", s.vm, "--register").returncode == 0
+    macs = [f"--macaddress{i}" if j == 0 else mac for i, mac in enumerate(vb.standby_macs, 1) for j in (0, 1)]
+    assert vbox("modifyvm", s.vm, *macs).returncode == 0
+    assert vbox("startvm", s.vm, "--type", "headless").returncode == 0
+    assert f'"{s.vm}"' in vbox("list", "runningvms").stdout
+    assert lab.exec(s.vm, "hostname").stdout.strip() == m.name
+    res = ssh(lab, s.name, "hostname", address=m.external_ip)  # master is off: the clone answers
+    assert res.returncode == 0 and res.stdout.strip() == m.name, res.stderr
+    link = lab.exec(s.vm, f"ip -o link show {m.heartbeat_if}").stdout.lower()
+    assert mac_plain(vb.standby_macs[2]).lower() in link.replace(":", "")
+
+    # Section 4 on the clone (lab profile: ifupdown + systemctl restart networking + hostnamectl).
+    from assets import render
+
+    for ifname, ip, net in ((s.external_if, s.external_ip, a.networks.external),
+                            (s.internal_if, s.internal_ip, a.networks.internal),
+                            (s.heartbeat_if, s.heartbeat_ip, a.networks.heartbeat)):
+        text = render("debian-iface.j2", ifname=ifname, ip=ip, prefix=net.split("/")[1], gateway="", dns="")
+        lab.exec(s.vm, f"cat > /etc/network/interfaces.d/{ifname}", input=text, check=True)
+    lab.exec(s.vm, "systemctl restart networking && hostnamectl set-hostname " + shlex.quote(s.name), check=True)
+    addrs = lab.exec(s.vm, "ip -o -4 addr show").stdout
+    assert f" {s.external_ip}/" in addrs and f" {m.external_ip}/" not in addrs
+    assert f" {s.heartbeat_ip}/" in addrs
+    assert lab.exec(s.vm, "hostname").stdout.strip() == s.name
+
+    # Power master back on: both answer on their own addresses and the heartbeat NIC is there.
+    assert vbox("startvm", m.vm).returncode == 0
+    assert ssh(lab, m.name, "hostname").stdout.strip() == m.name
+    assert lab.exec(m.vm, f"ip link show {m.heartbeat_if}").returncode == 0
+    assert lab.exec(s.vm, f"ping -c1 -W2 {m.internal_ip}").returncode == 0
+
+    # Port forward of the NAT network: 127.0.0.1:PORT -> master's haproxy.
+    port = free_port()
+    rule = f"http2:tcp:[]:{port}:[{m.external_ip}]:80"
+    assert vbox("natnetwork", "modify", "--netname", vb.natnetwork, "--port-forward-4", rule).returncode == 0
+    assert rule in vbox("list", "natnetworks").stdout
+    assert "served-by:" in curl(f"http://127.0.0.1:{port}/index.php")
+
+    # Snapshot restore needs the VM off, and brings its disk back.
+    lab.exec(m.vm, "echo after > /etc/after-snapshot", check=True)
+    assert vbox("snapshot", m.vm, "restore", a.snapshot_name).returncode == 1
+    assert vbox("controlvm", m.vm, "poweroff").returncode == 0
+    assert vbox("snapshot", m.vm, "restore", a.snapshot_name).returncode == 0
+    assert "nic3=\"none\"" in vbox("showvminfo", m.vm, "--machinereadable").stdout
+    assert vbox("startvm", m.vm).returncode == 0
+    assert lab.exec(m.vm, "test -e /etc/after-snapshot").returncode == 1
+
+
+@pytest.mark.lab
+def test_unplug_plug_and_power_cycle(fresh_lab) -> None:
+    lab = fresh_lab()
+    a = lab.answers
+    m, srv = a.master, a.servers[0]
+    ping = f"ping -c1 -W1 {srv.ip}"
+    assert lab.exec(m.name, ping).returncode == 0
+    lab.unplug(srv.name, srv.ifname)
+    assert lab.exec(m.name, ping).returncode != 0
+    assert "NO-CARRIER" in lab.exec(srv.name, f"ip link show {srv.ifname}").stdout
+    lab.plug(srv.name, srv.ifname)
+    wait_for("ping after plug", lambda: lab.exec(m.name, ping).returncode == 0, timeout=10)
+
+    lab.poweroff(srv.name)
+    assert not lab.running(srv.vm)
+    assert lab.exec(m.name, ping).returncode != 0
+    with pytest.raises(LabError):
+        lab.exec(srv.name, "true")
+    lab.poweron(srv.name)
+    assert "phpweb" in lab.exec(srv.name, "systemctl is-active phpweb && echo phpweb").stdout
+    # `poweroff` inside a host powers it off (the guide's way to take a director down).
+    lab.exec(srv.name, "poweroff")
+    wait_for("host off", lambda: not lab.running(srv.vm), timeout=30)
+    assert lab.exec(m.name, ping).returncode != 0
+    mem = lab.memory()
+    print(f"\nlab memory: {mem['rss'] // 1024} MiB RSS, {mem['pss'] // 1024} MiB PSS in {mem['processes']} processes")
+
+
+# -- down --------------------------------------------------------------------------------------------
+
+@pytest.mark.lab
+def test_down_leaves_nothing_also_after_a_crash_midway(fresh_lab) -> None:
+    fresh_lab()  # a lab to crash into; fresh_lab's teardown runs down() once more (safe twice)
+    up = subprocess.Popen([sys.executable, "-m", "lab", "up", "--prepared"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    # Kill `lab up` while it builds: some namespaces, veths and hosts exist, others not.
+    wait_for("lab up under way", lambda: Path("/var/lib/ha-wizard-lab/hosts/master/vm.json").exists(), timeout=30,
+             interval=0.01)
+    up.kill()
+    up.wait(timeout=10)
+    lab = Lab(Answers())
+    t0 = time.monotonic()
+    lab.down()
+    print(f"\nlab down in {time.monotonic() - t0:.2f} s")
+    assert lab.leftovers() == []
+    netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert "hawl-" not in netns
+    assert "ha-wizard-lab" not in Path("/proc/self/mountinfo").read_text()
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "lab/guest/hostinit.py" not in ps
+    lab.down()  # twice is fine
+    assert lab.leftovers() == []
+    # And `up` after the crash works from whatever was left.
+    t0 = time.monotonic()
+    lab.up()
+    print(f"lab up in {time.monotonic() - t0:.2f} s")
+    assert ssh(lab, a_master(lab), "hostname").returncode == 0
+    lab.down()
+    assert lab.leftovers() == []
+
+
+def a_master(lab: Lab) -> str:
+    return lab.answers.master.name

@@ -524,7 +524,9 @@ class Engine:
         tag = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{action.id}-{node}") + "-" + _secrets.token_hex(4)
         log, rc = conn.start_detached(cmd, tag)
         sent = detached_wrapper(cmd, tag)
-        target = action.reconnect_to or via or self.conns.address(node)
+        # Where the node is after the change: reconnect_to, else its own address (not via_address: the
+        # standby clone reached at master's address comes back at its own).
+        target = action.reconnect_to or self.conns.address(node)
         info(f"started detached (the connection may drop); will reconnect at {target}")
         self.conns.drop(node)
         deadline = time.monotonic() + action.timeout

@@ -214,9 +214,9 @@ class Session:
     def trust(self, node: str, address: str, key_type: str, fingerprint: str, how: str) -> None:
         with self.lock:
             entries = self.trusted.setdefault(node, [])
-            entry = {"address": address, "key_type": key_type, "fingerprint": fingerprint, "how": how}
-            if entry not in entries:
-                entries.append(entry)
+            # The first reason a key was trusted at an address is the one worth keeping.
+            if not any(e["address"] == address and e["fingerprint"] == fingerprint for e in entries):
+                entries.append({"address": address, "key_type": key_type, "fingerprint": fingerprint, "how": how})
 
     # -- persistence ---------------------------------------------------------------------------
     def save(self, durable: bool = True) -> None:

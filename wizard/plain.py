@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import signal
 import threading
 from typing import Any
@@ -145,7 +146,9 @@ class Plain:
             for spec in specs:
                 mark = " ⚠" if spec.path in problems else ""
                 choices.append(questionary.Choice(f"{spec.path} = {get_value(answers, spec.path)}{mark}", spec.path))
-            choice = self.ask(questionary.select(self.t("plain.edit_q"), choices=choices))
+            # With problems, the cursor starts on the first broken field (Continue is not offered).
+            first_bad = next((s.path for s in specs if s.path in problems), None)
+            choice = self.ask(questionary.select(self.t("plain.edit_q"), choices=choices, default=first_bad))
             if choice is None:
                 return None
             if choice == BACK:
@@ -441,6 +444,9 @@ class Plain:
 def run_plain(args: argparse.Namespace) -> int:
     """`ha-wizard --plain`."""
     lang = getattr(args, "lang", None) or default_lang()
+    # prompt_toolkit asks the terminal for the cursor position before each prompt and waits up to a
+    # second for the reply; serial consoles and log-capturing terminals never reply.
+    os.environ.setdefault("PROMPT_TOOLKIT_NO_CPR", "1")
     answers = Answers()
     path = getattr(args, "answers", None)
     if path:

@@ -1,0 +1,145 @@
+"""Snapshot tests (pytest-textual-snapshot) of the app's main screens at 80x24 and at 120x40.
+
+Deterministic: a fixed state folder content (session names, profiles, `updated` times written into the
+state files), no clock on screen, notifications cleared before the picture. Snapshots live in
+tests/snapshots/ (update them with `pytest tests/test_app_snapshots.py --snapshot-update`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+import pytest_textual_snapshot
+
+from wizard.answers import Answers
+from wizard.app import WizardApp
+from wizard.screens.section import SectionScreen
+from wizard.state import Session
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+class _SnapshotsHere(pytest_textual_snapshot.SVGImageExtension):
+    @classmethod
+    def dirname(cls, *, test_location) -> str:  # noqa: ANN001 - syrupy's PyTestLocation
+        return str(Path(test_location.filepath).parent / "snapshots" / test_location.basename)
+
+
+@pytest.fixture(autouse=True)
+def _snapshot_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    # snap_compare looks the extension up when it runs: point it at tests/snapshots/.
+    monkeypatch.setattr(pytest_textual_snapshot, "SVGImageExtension", _SnapshotsHere)
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "state"
+    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(root))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return root
+
+
+def fixed_session(root: Path, name: str, profile: str, updated: str, statuses: dict[str, str] | None = None) -> None:
+    answers = Answers()
+    answers.profile = profile
+    Session.create(name, answers, profile, root=root)
+    path = root / "sessions" / name / "state.json"
+    data = json.loads(path.read_text())
+    data["created"] = data["updated"] = updated
+    for action_id, status in (statuses or {}).items():
+        data["actions"][action_id] = {"status": status, "started": updated, "ended": updated}
+    path.write_text(json.dumps(data))
+
+
+async def settle(pilot, condition, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "app did not settle"
+        await pilot.pause(0.05)
+    await pilot.pause()
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def on_section(app: WizardApp, section_id: str) -> bool:
+    return isinstance(app.screen, SectionScreen) and app.screen.built_lang is not None \
+        and app.screen.section_id == section_id
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_start(snap_compare, state: Path, size) -> None:
+    fixed_session(state, "course-a", "rhel7", "2026-11-20T09:00:00.000+00:00",
+                  {"snapshot.take.master": "ok", "snapshot.take.cluster2": "ok"})
+    fixed_session(state, "lab-demo", "lab", "2026-11-21T10:30:00.000+00:00", {"snapshot.take.master": "failed"})
+    assert snap_compare(WizardApp(lang="en", state_root=state), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_inventory_with_an_error(snap_compare, state: Path, size) -> None:
+    async def run_before(pilot) -> None:
+        pilot.app.open_inventory_new("course-b")
+        await settle(pilot, lambda: pilot.app.screen.query("#f-directors-0-external_ip"))
+        field = pilot.app.screen.query_one("#f-directors-0-external_ip")
+        field.value = "192.168.7.101"
+        field.focus()  # scrolls the form to the field and its error
+        await settle(pilot, lambda: True)
+
+    assert snap_compare(WizardApp(lang="en", state_root=state), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_section(snap_compare, state: Path, size) -> None:
+    fixed_session(state, "course-c", "rhel7", "2026-11-22T08:00:00.000+00:00")
+
+    async def run_before(pilot) -> None:
+        pilot.app.resume_session("course-c")
+        await settle(pilot, lambda: on_section(pilot.app, "snapshot"))
+        pilot.app.push_section("cluster_setup")
+        await settle(pilot, lambda: on_section(pilot.app, "cluster_setup"))
+
+    assert snap_compare(WizardApp(lang="en", state_root=state), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_failure_panel(snap_compare, state: Path, size) -> None:
+    fixed_session(state, "course-d", "rhel7", "2026-11-22T08:00:00.000+00:00")
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        app.resume_session("course-d")
+        await settle(pilot, lambda: on_section(app, "snapshot"))
+        screen = app.screen
+        screen.start(screen.selected(), "one", command="echo 'VBoxManage: error: no VM named master' >&2; exit 3")
+        await settle(pilot, lambda: app.session.status("snapshot.take.master") == "failed" and not app.busy)
+        screen.query_one("#main").scroll_to_widget(screen.query_one("#failure"), animate=False, top=True)
+        await settle(pilot, lambda: True)
+
+    assert snap_compare(WizardApp(lang="en", state_root=state), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_export_dialog(snap_compare, state: Path, size) -> None:
+    fixed_session(state, "course-e", "rhel7", "2026-11-22T08:00:00.000+00:00")
+
+    async def run_before(pilot) -> None:
+        pilot.app.resume_session("course-e")
+        await settle(pilot, lambda: on_section(pilot.app, "snapshot"))
+        await pilot.press("ctrl+e")
+        await settle(pilot, lambda: pilot.app.screen.query("#export-path"))
+
+    assert snap_compare(WizardApp(lang="en", state_root=state), terminal_size=size, run_before=run_before)
+
+
+def test_snapshot_section_light_theme_spanish(snap_compare, state: Path) -> None:
+    fixed_session(state, "curso-f", "rhel9", "2026-11-22T08:00:00.000+00:00",
+                  {"snapshot.take.master": "ok", "snapshot.take.cluster2": "skipped"})
+
+    async def run_before(pilot) -> None:
+        pilot.app.resume_session("curso-f")
+        await settle(pilot, lambda: on_section(pilot.app, "snapshot"))
+
+    app = WizardApp(lang="es", state_root=state, theme="textual-light")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

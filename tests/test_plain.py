@@ -1,0 +1,79 @@
+"""Plain mode driven through a pseudo-terminal (pexpect): questionary prompts, real engine, real export."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+pexpect = pytest.importorskip("pexpect")
+
+DOWN = "\x1b[B"
+KILL_LINE = "\x15"  # Ctrl+U: clear a prefilled answer
+
+
+def spawn(tmp_path: Path, *args: str):
+    env = dict(os.environ, HA_WIZARD_STATE_DIR=str(tmp_path / "state"), TERM="xterm", LANG="C.UTF-8",
+               HOME=str(tmp_path))
+    child = pexpect.spawn(sys.executable, ["-m", "wizard.cli", "--plain", *args], env=env, encoding="utf-8",
+                          dimensions=(40, 120), timeout=30)
+    child.logfile_read = open(tmp_path / "plain.log", "w")  # noqa: SIM115 - closed with the child
+    return child
+
+
+def test_plain_mode_new_session_edit_value_edit_command_export(tmp_path: Path) -> None:
+    out = tmp_path / "replay.sh"
+    child = spawn(tmp_path, "--lang", "en")
+    try:
+        child.expect("What do you want to do")
+        child.send("\r")  # New session
+        child.expect("Session name")
+        child.send("\r")  # session-1
+        child.expect("Change a value")
+        child.send(DOWN * 2 + "\r")  # Continue, profile, cluster_name
+        child.expect("New value for cluster_name")
+        child.send(KILL_LINE + "bad name!\r")
+        child.expect("Change a value")  # the problem is listed next to the field; Continue is not offered
+        child.expect("cluster_name")
+        child.send("\r")  # the first choice is now the broken field itself
+        child.expect("New value for cluster_name")
+        child.send(KILL_LINE + "my_cluster\r")
+        child.expect("All values are valid")
+        child.expect("Change a value")
+        child.send("\r")  # Continue
+        child.expect("Password")
+        child.send("pw-plain-123\r")
+        child.expect("Repeat")
+        child.send("pw-plain-123\r")
+        child.expect("Section 1/11")
+        child.send(DOWN * 3 + "\r")  # Edit cmd
+        child.expect("Which action")
+        child.send("\r")  # the first pending one
+        child.expect("Edit the command")
+        child.send(KILL_LINE + "echo plain-edited\r")
+        child.expect("plain-edited")
+        child.expect("snapshot.take.master: edited")
+        child.expect("what now")
+        child.send(DOWN * 8 + "\r")  # Export
+        child.expect("Format")
+        child.send("\r")  # sh
+        child.expect("Write the transcript to")
+        child.send(KILL_LINE + str(out) + "\r")
+        child.expect("Transcript written")
+        child.expect("what now")
+        child.send(DOWN * 10 + "\r")  # Quit
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    state_file = tmp_path / "state" / "sessions" / "session-1" / "state.json"
+    state = json.loads(state_file.read_text())
+    assert state["answers"]["cluster_name"] == "my_cluster"
+    assert state["actions"]["snapshot.take.master"]["status"] == "edited"
+    assert state["actions"]["snapshot.take.master"]["command_run"] == "echo plain-edited"
+    assert "pw-plain-123" not in state_file.read_text()
+    script = out.read_text()
+    assert "echo plain-edited" in script and "pw-plain-123" not in script

@@ -70,8 +70,11 @@ class WizardApp(App[int]):
     ]
 
     def __init__(self, *, lang: str | None = None, answers: Answers | None = None, answers_path: str | None = None,
-                 profile: str | None = None, state_root: Path | str | None = None, theme: str | None = None) -> None:
+                 profile: str | None = None, state_root: Path | str | None = None, theme: str | None = None,
+                 engine_options: dict[str, Any] | None = None) -> None:
         super().__init__()
+        # Extra Engine keywords (identity_files, known_hosts, ssh_password, connect_timeout...).
+        self.engine_options = dict(engine_options or {})
         self.lang = lang or default_lang()
         self.state_root = state_root
         self.profile_override = profile
@@ -209,7 +212,7 @@ class WizardApp(App[int]):
             from wizard.engine import Engine
 
             self.engine = Engine(self.session, self.secrets, self.confirm_host_key, self.on_engine_event,
-                                 confirm_manual=self.confirm_manual)
+                                 confirm_manual=self.confirm_manual, **self.engine_options)
             self.engine_error = ""
         except Exception as exc:  # noqa: BLE001 - shown on the section screens; the plan is still browsable
             self.engine_error = f"{type(exc).__name__}: {exc}"
@@ -457,7 +460,13 @@ class WizardApp(App[int]):
 
 def run_app(args: argparse.Namespace) -> int:
     """`ha-wizard` with no sub-command."""
+    options: dict[str, Any] = {}
+    # Honoured when the command line has them (as `ha-wizard run` does: --identity, --known-hosts).
+    if getattr(args, "identity", None):
+        options["identity_files"] = list(args.identity)
+    if getattr(args, "known_hosts", None):
+        options["known_hosts"] = list(args.known_hosts)
     app = WizardApp(lang=getattr(args, "lang", None), answers_path=getattr(args, "answers", None),
-                    profile=getattr(args, "profile", None))
+                    profile=getattr(args, "profile", None), engine_options=options)
     result = app.run()
     return int(result or 0)

@@ -239,6 +239,8 @@ class NodeCheck:
 
 def check_connections(answers: Answers, confirm_host_key: Any, root: Path | str | None = None,
                       on_result: Any = None, connect_timeout: float = 8.0,
+                      identity_files: list[str] | tuple[str, ...] = (),
+                      known_hosts: list[str] | tuple[str, ...] = (),
                       ) -> tuple[list[NodeCheck], list[tuple[str, str, str, str, str]]]:
     """Reach every node over SSH (the engine's own connections and host-key rules), read what it runs.
 
@@ -252,9 +254,11 @@ def check_connections(answers: Answers, confirm_host_key: Any, root: Path | str 
     from wizard.state import wizard_known_hosts
 
     trusted: list[tuple[str, str, str, str, str]] = []
-    trust = HostKeyTrust(wizard_file=wizard_known_hosts(root), user_files=HostKeyTrust.default_user_files(),
+    user_files = [*HostKeyTrust.default_user_files(), *(Path(p) for p in known_hosts)]
+    trust = HostKeyTrust(wizard_file=wizard_known_hosts(root), user_files=user_files,
                          confirm=confirm_host_key, on_trusted=lambda *a: trusted.append(a))
-    options = SSHOptions(user=answers.ssh_user, port=answers.ssh_port, connect_timeout=connect_timeout)
+    options = SSHOptions(user=answers.ssh_user, port=answers.ssh_port, connect_timeout=connect_timeout,
+                         identity_files=list(identity_files))
     conns = Connections(answers, options, trust, lambda event: None)
     checks: list[NodeCheck] = []
     try:

@@ -1,0 +1,112 @@
+"""The app against the lab: the inventory's connection check, and a section run through the UI.
+
+Uses the session's `lab_prepared` (guide sections 1-4 done by `lab up --prepared`): section 5 (pcs
+install and auth) is the next one, run here with its button/binding, the hacluster password asked by the
+app, and every status turning done.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from wizard.app import WizardApp
+from wizard.screens.dialogs import PasswordDialog
+from wizard.screens.inventory import InventoryScreen
+from wizard.screens.section import SectionScreen
+from wizard.state import Session
+
+pytestmark = pytest.mark.lab
+PASSWORD = "App-lab-hacluster-5521"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    state = tmp_path / "state"
+    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(state))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    # Local lab steps call `ha-wizard lab vboxmanage`: the venv's scripts must be on PATH.
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}")
+    return state
+
+
+def lab_app(lab, state: Path, lang: str = "en") -> WizardApp:
+    return WizardApp(lang=lang, state_root=state, engine_options={
+        "identity_files": [str(lab.key_path)], "known_hosts": [str(lab.known_hosts_path)]})
+
+
+async def wait_for(pilot, condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await pilot.pause(0.1)
+
+
+async def test_connection_check_shows_fingerprints_and_detects_the_profile(lab_prepared, env: Path) -> None:
+    app = lab_app(lab_prepared, env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.initial_answers = copy.deepcopy(lab_prepared.answers)
+        app.open_inventory_new("lab-check")
+        await wait_for(pilot, lambda: isinstance(app.screen, InventoryScreen) and app.screen.query("#check"), 10)
+        await pilot.click("#check")
+        await wait_for(pilot, lambda: not app.screen.query_one("#check").disabled and app.screen.checks, 120)
+        checks = {c.node: c for c in app.screen.checks}
+        names = [d.name for d in lab_prepared.answers.directors] + [s.name for s in lab_prepared.answers.servers]
+        assert sorted(checks) == sorted(names)
+        for check in checks.values():
+            assert check.ok, check.error
+            assert check.fingerprint.startswith("SHA256:")
+            assert check.profile in ("lab", "debian12")
+        table = app.screen.query_one("#conn")
+        assert table.row_count == len(names)
+        assert "SHA256:" in str(table.get_row_at(0))
+        await pilot.click("#use-detected")
+        await pilot.pause()
+        assert app.screen.answers.profile == app.screen.detected
+
+
+async def test_run_section_5_through_the_ui_turns_it_done(lab_prepared, env: Path) -> None:
+    answers = copy.deepcopy(lab_prepared.answers)
+    answers.profile = "lab"
+    session = Session.create("lab-ui", answers, "lab", root=env)
+    from steps import full_plan
+    from steps.profiles import get_profile
+
+    for module, actions in full_plan(answers, get_profile("lab")):
+        if module.ID == "pcs_auth":
+            break
+        for action in actions:  # sections 1-4: what `lab up --prepared` already did
+            record = session.record(action.id)
+            record.status, record.note = "skipped", "done by lab up --prepared"
+    session.save()
+
+    app = lab_app(lab_prepared, env)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.click("#resume")
+        await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen) and app.screen.built_lang, 20)
+        screen = app.screen
+        assert screen.section_id == "pcs_auth"
+        assert app.section_state("pcs_auth") == "pending"
+        await pilot.press("s")  # run the section: the app asks the hacluster password first
+        await wait_for(pilot, lambda: isinstance(app.screen, PasswordDialog), 10)
+        app.screen.query_one("#pw").value = PASSWORD
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.busy, 10)
+        await wait_for(pilot, lambda: not app.busy, 600)
+        failed = [a.id for a in screen.actions if app.status(a.id) == "failed"]
+        assert not failed, [(i, app.record(i).error) for i in failed]
+        assert app.section_state("pcs_auth") == "ok"
+        table = screen.query_one("#actions")
+        assert all(str(table.get_row(a.id)[0]) == "✔" for a in screen.actions)
+        side = screen.query_one("#side-pcs_auth")
+        assert side.has_class("side-ok")
+        log_text = "\n".join(str(line) for line in screen.query_one("#output").lines)
+        assert "pcs host auth" in log_text
+    state_text = (env / "sessions" / "lab-ui" / "state.json").read_text()
+    assert PASSWORD not in state_text

@@ -503,6 +503,11 @@ class Lab:
             _write(etc / "network/interfaces.d" / ifname, text)
         _write(etc / "ha-wizard-lab/enabled", "".join(f"{s}\n" for s in enabled))
         _write(etc / "network/if-up.d/ha-wizard-lab-garp", (GUEST / "garp").read_text(), 0o755)
+        # The lab has no DNS server: names come from /etc/hosts. The machine's resolver is unreachable
+        # from the lab networks, and each lookup that falls through to DNS (getent hosts asks for IPv6
+        # first) would wait for its timeouts; a closed local port fails at once instead.
+        _write(etc / "resolv.conf", "# ha-wizard lab: no DNS here, names are in /etc/hosts\n"
+                                    "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
         # Its own host keys (ed25519 only: one key per host, one fingerprint to check).
         ssh = etc / "ssh"
         ssh.mkdir(parents=True, exist_ok=True)

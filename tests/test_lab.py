@@ -373,3 +373,40 @@ def test_down_leaves_nothing_also_after_a_crash_midway(fresh_lab) -> None:
 
 def a_master(lab: Lab) -> str:
     return lab.answers.master.name
+
+
+@pytest.mark.lab
+def test_other_names_interfaces_and_subnets(fresh_lab) -> None:
+    """Nothing of the guide's topology is hard-coded: other names, VMs, interfaces and subnets work alike."""
+    from wizard.answers import answers_from_dict
+
+    def director(n: int) -> dict:
+        return {"name": f"lb{n}", "vm": f"vm-lb{n}", "ring_name": f"lb{n}-ring", "aliases": [f"balancer{n}"],
+                "external_ip": f"172.30.5.{10 + n}", "internal_ip": f"10.77.0.{n}", "heartbeat_ip": f"10.78.1.{n}",
+                "heartbeat_mac": f"02:00:00:00:0{n}:09", "external_if": "ext0", "internal_if": "int0",
+                "heartbeat_if": "hb0"}
+
+    answers = answers_from_dict({
+        "domain": "example", "cluster_name": "lbpair",
+        "networks": {"external": "172.30.5.0/24", "internal": "10.77.0.0/16", "heartbeat": "10.78.1.0/24",
+                     "external_gateway": "172.30.5.1", "dns": "172.30.5.1"},
+        "vip": {"external": "172.30.5.100", "internal": "10.77.0.100"},
+        "directors": [director(1), director(2)],
+        "servers": [{"name": f"web{n}", "vm": f"vm-web{n}", "ip": f"10.77.3.{n}", "ifname": "lan0"} for n in (1, 2)],
+        "virtualbox": {"natnetwork": "outside", "heartbeat_network": "beat", "internal_network": "farm"},
+    })
+    lab = fresh_lab(prepared=True, answers=answers)
+    assert lab.root_address == "172.30.5.254"
+    for d in answers.directors:
+        for ip in (d.external_ip, d.internal_ip, d.heartbeat_ip):
+            res = ssh(lab, d.name, "hostname", address=ip)
+            assert res.stdout.strip() == d.name, res.stderr
+        assert lab.exec(d.name, "getent hosts lb1-ring lb2-ring | wc -l").stdout.strip() == "2"
+        assert "hb0" in lab.exec(d.name, "ip -o link show").stdout
+    for s in answers.servers:
+        assert ssh(lab, s.name, "hostname").stdout.strip() == s.name
+        page = lab.exec("lb1", f"curl -sS -m 5 http://{s.ip}/index.php").stdout
+        assert f"{s.name} {s.ip}" in page
+        assert "default via 10.77.0.1 " in lab.exec(s.name, "ip route").stdout
+    served = curl(f"http://{answers.master.external_ip}/index.php")
+    assert "served-by: web" in served

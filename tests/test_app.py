@@ -6,7 +6,6 @@ is written to a temporary state folder and the real transcript is exported.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from pathlib import Path
@@ -243,5 +242,24 @@ def test_theme_and_i18n_defaults() -> None:
     assert all(len(pair) == 2 and all(pair) or key == "col.st" for key, pair in STRINGS.items())
 
 
-if __name__ == "__main__":  # pragma: no cover
-    asyncio.run(test_switch_language(Path("/tmp/ha-wizard-app-state")))
+
+async def test_measured_figures_are_charted(state: Path) -> None:
+    session = make_session(state, "figures")
+    rec = session.record("verification.bench_matrix")
+    rec.status = "ok"
+    rec.figures = [{"name": "pi_time", "value": v, "unit": "s", "labels": {"servers": str(n)}}
+                   for n, v in ((1, 2.5), (2, 1.4), (3, 0.9))]
+    session.save()
+    app = WizardApp(lang="en", state_root=state)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.resume_session("figures")
+        await wait_for(pilot, lambda: on_section(app))
+        app.push_section("verification")
+        await wait_for(pilot, lambda: on_section(app, "verification"))
+        from textual_plotext import PlotextPlot
+
+        from wizard.widgets.figures import FiguresPanel
+
+        panel = app.screen.query_one(FiguresPanel)
+        assert [label for label, _ in panel.series()] == ["pi_time servers=1", "pi_time servers=2", "pi_time servers=3"]
+        assert panel.query(PlotextPlot)

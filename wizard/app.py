@@ -211,7 +211,7 @@ class WizardApp(App[int]):
         try:
             from wizard.engine import Engine
 
-            self.engine = Engine(self.session, self.secrets, self.confirm_host_key, self.on_engine_event,
+            self.engine = Engine(self.session, self.secrets, self.confirm_host_key, self.engine_callback,
                                  confirm_manual=self.confirm_manual, **self.engine_options)
             self.engine_error = ""
         except Exception as exc:  # noqa: BLE001 - shown on the section screens; the plan is still browsable
@@ -351,7 +351,7 @@ class WizardApp(App[int]):
             return True
         return bool(self._ask(ManualDialog(action, self.lang, self.dark_theme)))
 
-    def on_engine_event(self, event: Any) -> None:
+    def engine_callback(self, event: Any) -> None:
         """Engine thread → the screen that started the work (post_message is thread-safe)."""
         from wizard.screens.section import EngineEvent
 

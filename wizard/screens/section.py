@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Collapsible, DataTable, Footer, Header, Input, RichLog, Select, Static
 from textual.worker import Worker, WorkerState
@@ -30,10 +30,11 @@ from wizard.uicommon import (
     set_value,
 )
 from wizard.widgets.fields import FieldRow, field_id
+from wizard.widgets.figures import FiguresPanel, collect
 from wizard.widgets.panels import FailurePanel, Sidebar
 
 
-class EngineEvent(Message):
+class EngineEvent(Message, bubble=False):
     """An engine event, carried from the engine's thread into the screen's message queue."""
 
     def __init__(self, event: Any) -> None:
@@ -104,8 +105,25 @@ class SectionScreen(WizardScreen):
                     yield Button(f"R {self.t('bind.retry')}", id="btn-retry", compact=True)
                     yield Button(f"Esc {self.t('bind.cancel_run')}", id="btn-stop", variant="error", compact=True)
                 yield FailurePanel(id="failure")
+                with Vertical(id="figures-box"):
+                    figures = self.figures()
+                    if figures:
+                        yield FiguresPanel(figures)
                 yield RichLog(id="output", max_lines=2000, wrap=True, markup=False, highlight=False)
         yield Footer()
+
+    def figures(self) -> list[tuple[str, dict[str, Any]]]:
+        return collect([(a.id, self.wapp.record(a.id)) for a in self.actions])
+
+    def refresh_figures(self) -> None:
+        figures = self.figures()
+        box = self.query_one("#figures-box", Vertical)
+        current = box.query(FiguresPanel)
+        if current and current.first().figures == figures:
+            return
+        box.remove_children()
+        if figures:
+            box.mount(FiguresPanel(figures))
 
     def field_paths(self) -> list[str]:
         editable = {s.path for s in inventory_fields(self.field_answers)}
@@ -448,6 +466,7 @@ class SectionScreen(WizardScreen):
                            f"{status_text(ev.status, self.wapp.lang)}{extra}", style=style))
             self.query_one("#sec-title", Static).update(self.title_text())
             self.query_one(Sidebar).set_status(self.section_id, self.wapp.section_state(self.section_id))
+            self.refresh_figures()
             if ev.action_id == getattr(self.selected(), "id", None):
                 self.show_selected()
         elif isinstance(ev, Reconnecting):

@@ -54,7 +54,7 @@ async def test_connection_check_shows_fingerprints_and_detects_the_profile(lab_p
         app.initial_answers = copy.deepcopy(lab_prepared.answers)
         app.open_inventory_new("lab-check")
         await wait_for(pilot, lambda: isinstance(app.screen, InventoryScreen) and app.screen.query("#check"), 10)
-        await pilot.click("#check")
+        app.screen.query_one("#check").press()
         await wait_for(pilot, lambda: not app.screen.query_one("#check").disabled and app.screen.checks, 120)
         checks = {c.node: c for c in app.screen.checks}
         names = [d.name for d in lab_prepared.answers.directors] + [s.name for s in lab_prepared.answers.servers]
@@ -66,7 +66,7 @@ async def test_connection_check_shows_fingerprints_and_detects_the_profile(lab_p
         table = app.screen.query_one("#conn")
         assert table.row_count == len(names)
         assert "SHA256:" in str(table.get_row_at(0))
-        await pilot.click("#use-detected")
+        app.screen.query_one("#use-detected").press()
         await pilot.pause()
         assert app.screen.answers.profile == app.screen.detected
 

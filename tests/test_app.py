@@ -263,3 +263,44 @@ async def test_measured_figures_are_charted(state: Path) -> None:
         panel = app.screen.query_one(FiguresPanel)
         assert [label for label, _ in panel.series()] == ["pi_time servers=1", "pi_time servers=2", "pi_time servers=3"]
         assert panel.query(PlotextPlot)
+
+
+async def test_guided_screens_for_the_address_clash_and_a_by_hand_step(state: Path) -> None:
+    from wizard.screens.dialogs import ClashDialog, ManualDialog
+
+    session = make_session(state, "guided")
+    from steps import full_plan
+    from steps.profiles import get_profile
+
+    # Everything before the first manual step of the verification done, so "run next" reaches it.
+    for _module, actions in full_plan(session.answers, get_profile("rhel7")):
+        for action in actions:
+            if action.kind == "manual":
+                break
+            session.record(action.id).status = "skipped"
+        else:
+            continue
+        break
+    session.save()
+    app = WizardApp(lang="en", state_root=state)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.resume_session("guided")
+        await wait_for(pilot, lambda: on_section(app, "verification"))
+        manual = app.engine.next_pending("verification")
+        assert manual.kind == "manual"
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ManualDialog))
+        steps = [str(s.render()) for s in app.screen.query(".manual-step")]
+        assert steps and any(word in " ".join(steps) for word in ("cable", "unplug", "power", "NIC"))
+        await pilot.press("escape")  # not now: nothing ran
+        await pilot.pause()
+        assert app.session.status(manual.id) == "pending" and not app.busy
+        # Section 3, not done yet, opens with its guided explanation of the clash (once per run of the app).
+        for action in app.section("standby_clone")[1]:
+            app.session.records.pop(action.id, None)
+        app.goto_section("standby_clone")
+        await wait_for(pilot, lambda: isinstance(app.screen, ClashDialog))
+        body = " ".join(app.screen.step_texts)
+        assert "192.168.1.101" in body  # the clone is reached at master's address
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: on_section(app, "standby_clone"))

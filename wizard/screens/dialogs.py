@@ -223,6 +223,7 @@ class ClashDialog(WizardModal[None]):
 
     def compose(self) -> ComposeResult:
         m, s = self.answers.directors[0], self.answers.directors[1]
+        self.step_texts: list[str] = []  # the steps as plain text (tests, screen readers' logs)
         with Vertical(classes="dialog wide", id="clash-dialog"):
             yield Label(self.t("clash.title"), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
@@ -241,6 +242,7 @@ class ClashDialog(WizardModal[None]):
                     body = Text.assemble((f"{n:>2}. ", "bold"), (why, style))
                     if notes:
                         body.append("\n     → " + "; ".join(notes), style="italic")
+                    self.step_texts.append(body.plain)
                     yield Static(Group(body), classes="clash-step")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.t("clash.go"), id="go", variant="primary", compact=True)

@@ -110,3 +110,39 @@ async def test_run_section_5_through_the_ui_turns_it_done(lab_prepared, env: Pat
         assert "pcs host auth" in log_text
     state_text = (env / "sessions" / "lab-ui" / "state.json").read_text()
     assert PASSWORD not in state_text
+
+
+async def test_trust_on_first_use_during_the_connection_check(lab_prepared, env: Path) -> None:
+    from wizard.screens.dialogs import HostKeyDialog
+
+    # No known_hosts given: every node's key is unknown, the app asks (fingerprint shown) for each.
+    app = WizardApp(lang="en", state_root=env, engine_options={"identity_files": [str(lab_prepared.key_path)]})
+    asked: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.initial_answers = copy.deepcopy(lab_prepared.answers)
+        app.open_inventory_new("lab-tofu")
+        await wait_for(pilot, lambda: isinstance(app.screen, InventoryScreen) and app.screen.query("#check"), 10)
+        inventory = app.screen
+        inventory.query_one("#check").press()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if isinstance(app.screen, HostKeyDialog):
+                asked.append(f"{app.screen.node} {app.screen.key}")
+                app.screen.query_one("#trust").press()
+            elif inventory.checks and not inventory.query_one("#check").disabled:
+                break
+            await pilot.pause(0.05)
+        nodes = [d.name for d in lab_prepared.answers.directors] + [s.name for s in lab_prepared.answers.servers]
+        assert all(c.ok for c in inventory.checks), [c.error for c in inventory.checks]
+        assert sorted(a.split()[0] for a in asked) == sorted(nodes)
+        assert all("SHA256:" in a for a in asked)
+        assert sorted(t[0] for t in inventory.trusted) == sorted(nodes)
+        inventory.query_one("#pw1").value = inventory.query_one("#pw2").value = PASSWORD
+        inventory.action_next()
+        await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen), 20)
+    state = (env / "sessions" / "lab-tofu" / "state.json").read_text()
+    import json
+
+    trusted = json.loads(state)["trusted_hosts"]
+    assert sorted(trusted) == sorted(nodes)
+    assert all(e["how"] == "confirmed" for entries in trusted.values() for e in entries)

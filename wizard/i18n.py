@@ -45,6 +45,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status.failed": ("failed", "fallida"),
     "status.skipped": ("skipped", "omitida"),
     "status.edited": ("edited", "editada"),
+    "status.interrupted": ("interrupted", "interrumpida"),
     "sstatus.new": ("new", "nueva"),
     "sstatus.in progress": ("in progress", "en curso"),
     "sstatus.failed": ("failed", "fallida"),

@@ -66,6 +66,7 @@ class SectionScreen(WizardScreen):
         self.actions: list[Any] = []
         self.field_answers: Any = None
         self.field_specs: dict[str, Any] = {}
+        self.log_history: list[Text] = []  # the output log, replayed after a recompose (language switch)
 
     # -- layout --------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -154,6 +155,9 @@ class SectionScreen(WizardScreen):
 
     def after_relocalize(self) -> None:
         self.fill_table()
+        log = self.query_one("#output", RichLog)
+        for line in self.log_history:
+            log.write(line)
         self.query_one("#failure", FailurePanel).hide()
         self.update_buttons()
         self.show_selected()
@@ -182,6 +186,8 @@ class SectionScreen(WizardScreen):
 
     def status_label(self, action_id: str, status: str) -> str:
         rec = self.wapp.record(action_id)
+        if status == "running" and not self.wapp.busy:
+            status = "interrupted"  # found running in the checkpoint: the wizard died mid-action
         label = status_text(status, self.wapp.lang)
         if rec is not None and rec.note == "already done":
             label += " (=)"
@@ -445,24 +451,30 @@ class SectionScreen(WizardScreen):
         return 0
 
     # -- engine events -------------------------------------------------------------------------------
+    def write_log(self, line: Text) -> None:
+        self.log_history.append(line)
+        if len(self.log_history) > 2000:
+            del self.log_history[:500]
+        self.query_one("#output", RichLog).write(line)
+
     def on_engine_event(self, message: EngineEvent) -> None:
         ev = message.event
-        log = self.query_one("#output", RichLog)
+        log = self
         if isinstance(ev, ActionStarted):
             self.set_row(ev.action_id, "running")
             where = ", ".join(ev.nodes)
-            log.write(Text.assemble(("▶ ", "bold"), (ev.action_id, "bold"), f"  @{where}"))
+            log.write_log(Text.assemble(("▶ ", "bold"), (ev.action_id, "bold"), f"  @{where}"))
             if ev.command:
-                log.write(Text(f"$ {ev.command}", style="cyan"))
+                log.write_log(Text(f"$ {ev.command}", style="cyan"))
         elif isinstance(ev, OutputLine):
             style = {"stderr": "red", "info": "dim italic"}.get(ev.stream, "")
             prefix = f"[{ev.node}] " if ev.node != "local" else ""
-            log.write(Text(prefix + ev.text, style=style))
+            log.write_log(Text(prefix + ev.text, style=style))
         elif isinstance(ev, ActionFinished):
             self.set_row(ev.action_id, ev.status)
             style = "green" if ev.status in DONE_STATUSES else "red"
             extra = f" — {ev.error}" if ev.error else (f" — {ev.note}" if ev.note else "")
-            log.write(Text(f"{STATUS_ICONS.get(ev.status, '')} {ev.action_id}: "
+            log.write_log(Text(f"{STATUS_ICONS.get(ev.status, '')} {ev.action_id}: "
                            f"{status_text(ev.status, self.wapp.lang)}{extra}", style=style))
             self.query_one("#sec-title", Static).update(self.title_text())
             self.query_one(Sidebar).set_status(self.section_id, self.wapp.section_state(self.section_id))
@@ -470,7 +482,7 @@ class SectionScreen(WizardScreen):
             if ev.action_id == getattr(self.selected(), "id", None):
                 self.show_selected()
         elif isinstance(ev, Reconnecting):
-            log.write(Text(f"… {ev.node}: reconnecting to {ev.address} (attempt {ev.attempt})", style="dim"))
+            log.write_log(Text(f"… {ev.node}: reconnecting to {ev.address} (attempt {ev.attempt})", style="dim"))
 
     def set_row(self, action_id: str, status: str) -> None:
         table = self.query_one("#actions", DataTable)

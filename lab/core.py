@@ -272,6 +272,11 @@ class Lab:
         ext = self._bridge("natnetwork", self.answers.virtualbox.natnetwork)
         _run(["ip", "link", "add", ROOT_LINK, "type", "veth", "peer", "name", "root0", "netns", BRIDGE_NS])
         _run(["ip", "-n", BRIDGE_NS, "link", "set", "root0", "master", ext, "up"])
+        # VirtualBox's NAT network has its gateway (and DNS proxy) at networks.external_gateway: the lab
+        # gives that address to the bridge, so it answers pings; it leads nowhere (no way out of the lab).
+        gateway = self.answers.networks.external_gateway
+        if gateway and ipaddress.ip_address(gateway) in self.external_net:
+            _run(["ip", "-n", BRIDGE_NS, "addr", "add", f"{gateway}/{self.external_net.prefixlen}", "dev", ext])
         _run(["ip", "addr", "add", f"{self.root_address}/{self.external_net.prefixlen}", "dev", ROOT_LINK])
         _run(["ip", "link", "set", ROOT_LINK, "up"])
         self._create_vms(prepared)

@@ -157,6 +157,9 @@ def test_root_namespace_gets_one_address_and_no_route(lab_prepared: Lab) -> None
                                            f"{lab_prepared.root_address}"]
     default = subprocess.run(["ip", "-4", "route", "show", "default"], capture_output=True, text=True).stdout
     assert "hawl0" not in default
+    # The NAT network's gateway answers (as VirtualBox's does), and leads nowhere.
+    gw = lab_prepared.answers.networks.external_gateway
+    assert lab_prepared.exec(lab_prepared.answers.master.name, f"ping -c1 -W2 {gw}").returncode == 0
 
 
 # -- the cluster, configured by the guide's pcs commands (lab profile) ----------------------------------

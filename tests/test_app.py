@@ -19,7 +19,6 @@ from wizard.screens.inventory import InventoryScreen
 from wizard.screens.section import SectionScreen
 from wizard.screens.start import StartScreen
 from wizard.state import Session
-from wizard.widgets.fields import FieldRow
 
 
 @pytest.fixture
@@ -58,8 +57,16 @@ def on_section(app, section_id: str | None = None) -> bool:
             and (section_id is None or screen.section_id == section_id))
 
 
-def row(app, path: str) -> FieldRow:
-    return next(r for r in app.screen.query(FieldRow) if r.spec.path == path)
+def field_input(app, path: str):
+    from wizard.widgets.fields import field_id
+
+    return app.screen.query_one(f"#{field_id(path)}")
+
+
+def field_error(app, path: str) -> str:
+    """The problem text shown under the field's row (a form row or a row of the hosts' table)."""
+    row = field_input(app, path).parent.parent
+    return str(row.query_one(".field-error").render())
 
 
 async def test_inventory_bad_values_block_then_good_values_go_on(state: Path) -> None:
@@ -73,14 +80,14 @@ async def test_inventory_bad_values_block_then_good_values_go_on(state: Path) ->
 
         # A director address outside the external network: the error shows next to the field at once.
         await type_into(pilot, "#f-directors-0-external_ip", "192.168.7.101", keys=True)
-        bad = row(app, "directors[0].external_ip")
-        assert bad.has_class("-invalid")
-        assert "not inside networks.external" in str(bad.query_one(".field-error").render())
+        assert field_input(app, "directors[0].external_ip").has_class("-invalid")
+        assert "master: 192.168.7.101 is not inside networks.external" in field_error(app, "directors[0].external_ip")
+        assert not field_input(app, "directors[1].external_ip").has_class("-invalid")
         # A VIP equal to a real address, and a port that is not a number.
         await type_into(pilot, "#f-vip-internal", "10.0.100.12")
-        assert "already the real address" in str(row(app, "vip.internal").query_one(".field-error").render())
+        assert "already the real address" in field_error(app, "vip.internal")
         await type_into(pilot, "#f-servers-2-name", "cluster2")
-        assert row(app, "servers[2].name").has_class("-invalid")
+        assert field_input(app, "servers[2].name").has_class("-invalid")
 
         await pilot.press("ctrl+s")  # next: refused
         await pilot.pause()
@@ -91,7 +98,14 @@ async def test_inventory_bad_values_block_then_good_values_go_on(state: Path) ->
         await type_into(pilot, "#f-directors-0-external_ip", "192.168.1.101")
         await type_into(pilot, "#f-vip-internal", "10.0.100.200")
         await type_into(pilot, "#f-servers-2-name", "cluster4")
-        assert not any(r.has_class("-invalid") for r in app.screen.query(FieldRow))
+        assert not app.screen.query("Input.-invalid")
+        # The servers table grows and shrinks; a new server gets the next address.
+        app.screen.query_one("#add-server").press()
+        await wait_for(pilot, lambda: app.screen.query("#f-servers-3-ip"))
+        assert field_input(app, "servers[3].ip").value == "10.0.100.15"
+        app.screen.query_one("#del-server").press()
+        await wait_for(pilot, lambda: not app.screen.query("#f-servers-3-ip"))
+        assert len(app.screen.answers.servers) == 3
         await type_into(pilot, "#pw1", "s3cret-hacluster")
         await type_into(pilot, "#pw2", "other")
         await pilot.press("ctrl+s")

@@ -89,6 +89,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "inv.director": ("Director {n}: {name}", "Director {n}: {name}"),
     "inv.server": ("Real server {n}: {name}", "Servidor real {n}: {name}"),
     "inv.virtualbox": ("VirtualBox", "VirtualBox"),
+    "inv.directors": ("Directors", "Directores"),
+    "inv.servers": ("Real servers", "Servidores reales"),
     "inv.secret": ("hacluster password", "Contraseña de hacluster"),
     "inv.password": ("Password (kept in memory only)", "Contraseña (solo en memoria)"),
     "inv.password2": ("Repeat it", "Repítela"),

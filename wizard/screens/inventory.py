@@ -22,7 +22,7 @@ from wizard.uicommon import (
     set_value,
     suggested_profile,
 )
-from wizard.widgets.fields import FieldRow, field_id
+from wizard.widgets.fields import FieldGridRow, FieldRow, GridHeader, field_id
 
 
 def group_title(screen: WizardScreen, group: str, answers: Answers) -> str:
@@ -61,20 +61,23 @@ class InventoryScreen(WizardScreen):
             yield Static(self.t("inv.title"), classes="heading")
             yield Static(self.t("inv.intro"), classes="muted")
             yield Static("", id="inv-summary")
-            group = None
             self.specs = {}
-            for spec in inventory_fields(self.answers):
+            specs = inventory_fields(self.answers)
+            for spec in specs:
                 self.specs[field_id(spec.path)] = spec
+            group = None
+            for spec in specs:
+                if spec.group.startswith(("director:", "server:")):
+                    kind = spec.group.split(":")[0]
+                    if group != kind:
+                        group = kind
+                        yield from self.host_table(kind, [s for s in specs if s.group.startswith(kind + ":")])
+                    continue
                 if spec.group != group:
                     group = spec.group
                     yield Label(group_title(self, group, self.answers), classes="group-title")
                 value = self.raw.get(spec.path, get_value(self.answers, spec.path))
                 yield FieldRow(spec, self.t(spec.label_key), value)
-                if spec.path == f"servers[{len(self.answers.servers) - 1}].ssh_host":
-                    with Horizontal(classes="row buttons"):
-                        yield Button(self.t("inv.add_server"), id="add-server", compact=True)
-                        yield Button(self.t("inv.del_server"), id="del-server", compact=True,
-                                     disabled=len(self.answers.servers) <= 1)
             yield Label(self.t("inv.secret"), classes="group-title")
             if self.wapp.secrets.get(SECRET_HACLUSTER) and self.session_name is None:
                 yield Static("••••••••", classes="muted")
@@ -97,6 +100,26 @@ class InventoryScreen(WizardScreen):
             label = "inv.next" if self.session_name else "inv.save"
             yield Button(self.t(label), id="next", variant="primary", compact=True)
         yield Footer()
+
+    def host_table(self, kind: str, specs: list[FieldSpec]) -> ComposeResult:
+        """Directors or servers as a table: one row per field, one column per host."""
+        hosts = self.answers.directors if kind == "director" else self.answers.servers
+        columns = [h.name or "?" for h in hosts]
+        yield GridHeader(self.t("inv.directors" if kind == "director" else "inv.servers"), columns)
+        leaves: list[str] = []
+        for spec in specs:
+            leaf = spec.path.rsplit(".", 1)[1]
+            if leaf not in leaves:
+                leaves.append(leaf)
+        for leaf in leaves:
+            cells = [s for s in specs if s.path.rsplit(".", 1)[1] == leaf]
+            values = [self.raw.get(c.path, get_value(self.answers, c.path)) for c in cells]
+            yield FieldGridRow(cells, self.t(cells[0].label_key), values, columns)
+        if kind == "server":
+            with Horizontal(classes="row buttons"):
+                yield Button(self.t("inv.add_server"), id="add-server", compact=True)
+                yield Button(self.t("inv.del_server"), id="del-server", compact=True,
+                             disabled=len(self.answers.servers) <= 1)
 
     def on_mount(self) -> None:
         self.setup_conn_table()
@@ -126,12 +149,14 @@ class InventoryScreen(WizardScreen):
             by_field.setdefault(p.field, []).append(p.message)
         for path, message in self.parse_errors.items():
             by_field[path] = [message]
+        joined = {f: "; ".join(m) for f, m in by_field.items()}
         shown = set()
         for row in self.query(FieldRow):
-            messages = by_field.get(row.spec.path)
-            row.show_error("; ".join(messages) if messages else None)
-            if messages:
-                shown.add(row.spec.path)
+            row.show_error(joined.get(row.spec.path))
+            shown.add(row.spec.path)
+        for grid in self.query(FieldGridRow):
+            grid.show_errors(joined)
+            shown.update(s.path for s in grid.specs)
         # Problems of no single input ("directors", "servers") go to the summary.
         self.general = [f"{f}: {'; '.join(m)}" for f, m in by_field.items() if f not in shown]
         total = len(by_field)
@@ -276,9 +301,9 @@ class InventoryScreen(WizardScreen):
             self.query_one("#pw-error", Static).update(pw_problem or "")
         if problems or pw_problem:
             self.notify(self.t("inv.cannot"), severity="error")
-            for row in self.query(FieldRow):
-                if row.spec.path in self.problems:
-                    self.query_one(f"#{field_id(row.spec.path)}").focus()
+            for spec in self.specs.values():
+                if spec.path in self.problems:
+                    self.query_one(f"#{field_id(spec.path)}").focus()
                     break
             else:
                 if pw_problem:

@@ -55,3 +55,67 @@ class FieldRow(Vertical):
         self.query_one(".field-error", Static).update(message or "")
         widget = self.query_one(f"#{field_id(self.spec.path)}")
         widget.set_class(bool(message), "-invalid")
+
+
+class FieldGridRow(Vertical):
+    """One field of several hosts side by side (a table row: the field, then one cell per host).
+
+    The problems of any cell show under the row, each prefixed with its host's column name.
+    """
+
+    DEFAULT_CSS = """
+    FieldGridRow { height: auto; }
+    FieldGridRow > Horizontal { height: auto; }
+    FieldGridRow .field-label { width: 26; padding: 0 1 0 0; height: 1; }
+    FieldGridRow Input { width: 1fr; margin-right: 1; }
+    FieldGridRow .field-error { color: $error; padding-left: 26; display: none; height: auto; }
+    FieldGridRow.-invalid .field-error { display: block; }
+    FieldGridRow.header .cell-title { width: 1fr; text-style: bold; color: $primary; }
+    """
+
+    def __init__(self, specs: list[FieldSpec], label: str, values: list[str], columns: list[str]) -> None:
+        super().__init__(id="row-" + field_id(specs[0].path)[2:], classes="field-row")
+        self.specs = specs
+        self.label = label
+        self.values = values
+        self.columns = columns
+        self.shown: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label(self.label, classes="field-label")
+            for spec, value in zip(self.specs, self.values, strict=True):
+                yield Input(value, id=field_id(spec.path), compact=True,
+                            type="integer" if spec.kind == "int" else "text")
+        yield Static("", classes="field-error")
+
+    def show_errors(self, problems: dict[str, str]) -> None:
+        mine = {s.path: problems[s.path] for s in self.specs if s.path in problems}
+        if mine == self.shown:
+            return
+        self.shown = mine
+        for spec in self.specs:
+            self.query_one(f"#{field_id(spec.path)}").set_class(spec.path in mine, "-invalid")
+        names = dict(zip((s.path for s in self.specs), self.columns, strict=True))
+        self.set_class(bool(mine), "-invalid")
+        self.query_one(".field-error", Static).update("\n".join(f"{names[p]}: {m}" for p, m in mine.items()))
+
+
+class GridHeader(Horizontal):
+    """The column titles of a group of FieldGridRows (the hosts' names)."""
+
+    DEFAULT_CSS = """
+    GridHeader { height: 1; }
+    GridHeader .field-label { width: 26; }
+    GridHeader .cell-title { width: 1fr; text-style: bold; color: $primary; margin-right: 1; }
+    """
+
+    def __init__(self, title: str, columns: list[str]) -> None:
+        super().__init__(classes="group-title grid-header")
+        self.title = title
+        self.columns = columns
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.title, classes="field-label")
+        for name in self.columns:
+            yield Label(name, classes="cell-title")

@@ -24,7 +24,8 @@ def spawn(tmp_path: Path, *args: str):
     return child
 
 
-def test_plain_mode_new_session_edit_value_edit_command_export(tmp_path: Path) -> None:
+async def test_plain_mode_new_session_edit_value_edit_command_export(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "replay.sh"
     child = spawn(tmp_path, "--lang", "en")
     try:
@@ -77,3 +78,20 @@ def test_plain_mode_new_session_edit_value_edit_command_export(tmp_path: Path) -
     assert "pw-plain-123" not in state_file.read_text()
     script = out.read_text()
     assert "echo plain-edited" in script and "pw-plain-123" not in script
+
+    # The same checkpoint resumes in the app, at the next action, with the edit shown.
+    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    from wizard.app import WizardApp
+    from wizard.screens.section import SectionScreen
+
+    app = WizardApp(lang="en", state_root=tmp_path / "state")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#resume")
+        for _ in range(200):
+            if isinstance(app.screen, SectionScreen) and app.screen.built_lang:
+                break
+            await pilot.pause(0.05)
+        assert app.session.answers.cluster_name == "my_cluster"
+        assert app.screen.selected().id == "snapshot.take.cluster2"
+        assert "edited" in str(app.screen.query_one("#actions").get_row("snapshot.take.master"))

@@ -16,6 +16,15 @@ Python API (stable; other engineers' tests use it):
     lab.ssh_argv(host) -> list[str] # OpenSSH command line reaching host (ProxyJump via a director
                                     # for the real servers), StrictHostKeyChecking=yes
     lab.status() -> list[dict]; lab.leftovers() -> list[str]; lab.running(vm) -> bool
+    lab.memory() -> {"rss": KiB, "pss": KiB, "processes": n}   # of the running lab's processes
+    lab.acpi_shutdown(host)         # the power button: services stop, then off
+    from lab.vbox import vboxmanage; vboxmanage(lab, ["snapshot", "master", "take", "preHA"])
+
+Only one lab exists on a machine at a time (fixed state folders and namespace names): `up` replaces
+whatever lab was there. Hosts behave like Debian 12 without systemd: ifupdown (/etc/network/interfaces.d/),
+a systemctl/hostnamectl stand-in over the init scripts (guest/systemctl), `poweroff`/`reboot` inside a host
+work, no DNS (names in /etc/hosts; /etc/resolv.conf points at a closed port so lookups fail at once),
+the NAT network's gateway (networks.external_gateway) answers pings but leads nowhere.
 
 `host` is a VM name or any answers name of it (host name, alias, ring name).
 Reaching the hosts from the machine: directors on their external addresses; real servers only through

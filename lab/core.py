@@ -260,6 +260,11 @@ class Lab:
         self.check()
         t0 = time.monotonic()
         self.down()
+        for tool in ("systemctl", "hostnamectl", "garp", "phpweb"):
+            # An installed wheel may not keep the executable bits the hosts need.
+            path = GUEST / tool
+            if not os.access(path, os.X_OK):
+                path.chmod(0o755)
         self._check_root_routes()
         (self.state_dir / "hosts").mkdir(parents=True, exist_ok=True)
         self.state_dir.chmod(0o700)
@@ -585,6 +590,9 @@ class Lab:
 
     # -- power ----------------------------------------------------------------------------------------
     def running(self, vm: str) -> bool:
+        proc = self._procs.get(vm)
+        if proc is not None:
+            proc.poll()  # reap our `ip netns exec` child once the host powered itself off
         pid = self.init_pid(vm)
         return pid is not None and _pid_alive(pid)
 

@@ -32,13 +32,14 @@ def keygen(path: Path, kind: str = "ed25519") -> Path:
 
 
 class LoopbackSSHD:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, addresses: tuple[str, ...] = (), port: int = 0) -> None:
+        self.addresses = addresses or ADDRESSES
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.host_key = keygen(folder / "host_ed25519")
         self.client_key = keygen(folder / "id_ed25519")
         shutil.copy(folder / "id_ed25519.pub", folder / "authorized_keys")
-        self.port = free_port()
+        self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -58,7 +59,7 @@ class LoopbackSSHD:
         Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation directory
         config = self.folder / "sshd_config"
         config.write_text(
-            f"Port {self.port}\n" + "".join(f"ListenAddress {a}\n" for a in ADDRESSES) + f"HostKey {self.host_key}\n"
+            f"Port {self.port}\n" + "".join(f"ListenAddress {a}\n" for a in self.addresses) + f"HostKey {self.host_key}\n"
             f"PidFile {self.folder / 'sshd.pid'}\nAuthorizedKeysFile {self.folder / 'authorized_keys'}\n"
             "StrictModes no\nUsePAM no\nPermitRootLogin yes\nPasswordAuthentication yes\n"
             "KbdInteractiveAuthentication no\nLogLevel ERROR\nMaxSessions 100\nMaxStartups 100\n"
@@ -68,7 +69,7 @@ class LoopbackSSHD:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                socket.create_connection((self.addresses[0], self.port), timeout=0.5).close()
                 return self
             except OSError:
                 if self.proc.poll() is not None:

@@ -250,3 +250,26 @@ def test_network_change_survives_the_drop_and_reconnects(tmp_path, sshd, clean_h
     assert "wrapper" not in engine.session.journal[0]["endpoints"]["master"]["sent"]
     assert "nohup setsid" in engine.session.journal[0]["endpoints"]["master"]["sent"]
     engine.close()
+
+
+def test_wait_retries_while_the_node_is_not_reachable_yet(tmp_path, sshd, clean_home) -> None:
+    """A node still booting (connection refused) is waited for, as after `startvm`."""
+    import shutil
+    late = LoopbackSSHD(tmp_path / "late", addresses=("127.0.0.5",), port=sshd.port)
+    shutil.copy(sshd.folder / "authorized_keys", late.folder / "authorized_keys")
+    a = node_action("t.wait_ssh", "echo up", Target.node("standby"), kind="wait", expect="^up$", timeout=15,
+                    interval=0.3)
+    engine, events = engine_for(tmp_path, sshd, [a])
+    engine.session.answers.standby.ssh_host = "127.0.0.5"
+    (tmp_path / "kh").write_text(sshd.known_hosts_line() + late.known_hosts_line("127.0.0.5"))
+    timer = threading.Timer(1.2, late.start)
+    timer.start()
+    try:
+        assert engine.run_action("t.wait_ssh") == "ok", engine.session.record("t.wait_ssh").error
+        rec = engine.session.record("t.wait_ssh")
+        assert rec.note.startswith("after ") and rec.exit_codes == {"standby": 0}
+        assert any(isinstance(e, OutputLine) and "not reachable" in e.text for e in events)
+    finally:
+        timer.join()
+        engine.close()
+        late.stop()

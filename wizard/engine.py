@@ -39,6 +39,7 @@ from wizard.ssh import (
     AuthFailed,
     Cancelled,
     CommandTimeout,
+    NotStarted,
     SSHConnection,
     SSHError,
     SSHOptions,
@@ -185,6 +186,49 @@ class Connections:
         # Servers first: their connections ride on the directors' ones.
         for conn in sorted(conns, key=lambda c: c.endpoint.jump is None):
             conn.close()
+
+
+class _NodeRunner:
+    """A node's runner for one action: connected on first use, and reconnected once when a stale
+    connection (the node was powered off and on) cannot even start a command."""
+
+    def __init__(self, engine: Engine, node: str, via: str | None, where: dict[str, Any]) -> None:
+        self.engine, self.node, self.via, self.where = engine, node, via, where
+        self.runner: Any = None
+        self.started = False  # a command of the action itself may have run
+        self._sudo = ""
+
+    def get(self) -> Any:
+        if self.runner is None:
+            if self.node == "local":
+                self.runner = self.engine.local
+            else:
+                self.runner = self.engine.conns.get(self.node, self.via)
+                ep = getattr(self.runner, "endpoint", None)  # None: a stand-in runner (tests)
+                if ep is not None:
+                    self.where.update(user=ep.user, address=ep.hostname, port=ep.port,
+                                      jump=ep.jump.destination() if ep.jump else "")
+                    self._sudo = self.runner.sudo_mode()
+        return self.runner
+
+    def reset(self) -> None:
+        if self.node != "local":
+            self.engine.conns.drop(self.node)
+        self.runner = None
+
+    def run(self, command: str, **kw: Any) -> int:
+        runner = self.get()
+        self.started = True
+        try:
+            return runner.run(command, **kw)
+        except NotStarted:
+            if self.node == "local":
+                raise
+            self.reset()
+            return self.get().run(command, **kw)
+
+    def sudo(self) -> str:
+        return self._sudo
 
 
 class Engine:
@@ -349,11 +393,14 @@ class Engine:
             status = "failed"
         else:
             status = "edited" if edited else "ok"
-        done_nodes = [n for n, r in results.items() if not r.ran]
+        done_nodes = [n for n, r in results.items() if r.note == "already done"]
+        others = [(n, r.note) for n, r in results.items() if r.note and r.note != "already done"]
         if results and len(done_nodes) == len(results):
             note = "already done"
         elif done_nodes:
             note = f"already done on {', '.join(done_nodes)}"
+        elif others:
+            note = "; ".join(f"{n}: {t}" if len(results) > 1 else t for n, t in others)
         else:
             note = rec.note if status != "ok" else ""
         with self.session.lock:
@@ -416,18 +463,16 @@ class Engine:
         def info(text: str) -> None:
             on_line("info", text, keep=False)
 
+        nr = _NodeRunner(self, node, action.via_address or None, where)
         try:
-            runner = self.local if node == "local" else self.conns.get(node, action.via_address or None)
-            sudo = getattr(runner, "sudo_mode", lambda: "")()
-            if isinstance(runner, SSHConnection):
-                ep = runner.endpoint
-                where.update(user=ep.user, address=ep.hostname, port=ep.port,
-                             jump=ep.jump.destination() if ep.jump else "")
+            waits = action.kind == "wait" or (action.kind == "manual" and bool(cmd))
+            if not waits:
+                nr.get()  # connect now: a refused host key or login fails before anything else
             if stale_pid:
                 # The interrupted run may still be going (the wizard died, not the command):
                 # let it end before the probe looks, or the probe would see half a change.
                 info(f"waiting for the interrupted run (process group {stale_pid}) to end")
-                if not runner.wait_group_gone(stale_pid, action.timeout):
+                if not nr.get().wait_group_gone(stale_pid, action.timeout):
                     raise EngineError(f"the interrupted run (process group {stale_pid}) is still running")
 
             def started(pgid: int) -> None:
@@ -438,31 +483,38 @@ class Engine:
                 self.session.save(durable=False)
 
             if action.probe:
-                code = runner.run(action.probe, on_line=lambda s, t: None, timeout=min(action.timeout, 120.0),
+                try:
+                    code = nr.run(action.probe, on_line=lambda s, t: None, timeout=min(action.timeout, 120.0),
                                   cancel=self._cancel)
+                except (HostKeyError, AuthFailed):
+                    raise
+                except SSHError:
+                    if not waits:
+                        raise
+                    code = 1  # a wait on a node not up yet: its loop retries the connection
                 if code == 0:
                     info(f"already done (probe exited 0): {action.probe}")
-                    return NodeResult(0, True, note="already done", ran=False, sudo=sudo)
+                    return NodeResult(0, True, note="already done", ran=False, sudo=nr.sudo())
             if action.kind == "manual":
-                return self._manual(action, node, cmd, runner, on_line, info, captured)
+                return self._manual(action, node, cmd, nr, on_line, info, captured)
             if action.disrupts_network:
                 if stdin:
                     raise EngineError("a network-changing action cannot take secrets on stdin")
                 code, sent = self._disruptive(action, node, cmd, on_line, info)
                 ok = code == 0 and self._expect_ok(action, captured)
-                return NodeResult(code, ok, "" if ok else self._why(action, code), sent=sent, sudo=sudo)
+                return NodeResult(code, ok, "" if ok else self._why(action, code), sent=sent, sudo=nr.sudo())
             if action.kind == "wait":
-                return self._wait(action, cmd, runner, stdin, on_line, info, captured, sudo, started)
-            code = runner.run(cmd, stdin=stdin, on_line=on_line, timeout=action.timeout, cancel=self._cancel,
-                              on_start=started)
+                return self._wait(action, cmd, nr, stdin, on_line, info, captured, started)
+            code = nr.run(cmd, stdin=stdin, on_line=on_line, timeout=action.timeout, cancel=self._cancel,
+                          on_start=started)
             ok = code == 0 and (action.kind != "check" or self._expect_ok(action, captured))
-            return NodeResult(code, ok, "" if ok else self._why(action, code), sent=cmd, sudo=sudo)
+            return NodeResult(code, ok, "" if ok else self._why(action, code), sent=cmd, sudo=nr.sudo())
         except CommandTimeout as exc:
-            return NodeResult(EXIT_TIMEOUT, False, str(exc), sent=cmd)
+            return NodeResult(EXIT_TIMEOUT, False, str(exc), sent=cmd, sudo=nr.sudo())
         except Cancelled:
-            return NodeResult(EXIT_TIMEOUT, False, "cancelled", sent=cmd)
+            return NodeResult(EXIT_TIMEOUT, False, "cancelled", sent=cmd, sudo=nr.sudo())
         except (SSHError, HostKeyError, paramiko.SSHException) as exc:
-            return NodeResult(EXIT_SSH, False, str(exc), ran=False)
+            return NodeResult(EXIT_SSH, False, str(exc), ran=nr.started)
         except EngineError as exc:
             return NodeResult(EXIT_SSH, False, str(exc), ran=False)
 
@@ -476,32 +528,40 @@ class Engine:
     def _expect_ok(action: Action, captured: list[str]) -> bool:
         return not action.expect or re.search(action.expect, "\n".join(captured), re.MULTILINE) is not None
 
-    def _wait(self, action: Action, cmd: str, runner: Any, stdin: bytes | None, on_line: Any, info: Any,
-              captured: list[str], sudo: str, on_start: Any = None) -> NodeResult:
+    def _wait(self, action: Action, cmd: str, nr: _NodeRunner, stdin: bytes | None, on_line: Any, info: Any,
+              captured: list[str], on_start: Any = None) -> NodeResult:
+        """Retry every `interval` s until `timeout` s: also while the node cannot be reached (booting)."""
         deadline = time.monotonic() + action.timeout
         interval = max(0.1, action.interval)
         max_attempts = int(action.timeout / interval) + 2  # bounded in count as well as in time
-        code = -1
+        code, why = -1, ""
         for attempt in range(1, max_attempts + 1):
             captured.clear()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            code = runner.run(cmd, stdin=stdin, on_line=on_line, timeout=remaining, cancel=self._cancel,
+            try:
+                code = nr.run(cmd, stdin=stdin, on_line=on_line, timeout=remaining, cancel=self._cancel,
                               on_start=on_start)
+                why = self._why(action, code)
+            except (HostKeyError, AuthFailed):
+                raise
+            except SSHError as exc:
+                nr.reset()
+                code, why = EXIT_SSH, f"not reachable: {exc}"
             if code == 0 and self._expect_ok(action, captured):
-                return NodeResult(0, True, sent=cmd, sudo=sudo,
+                return NodeResult(0, True, sent=cmd, sudo=nr.sudo(),
                                   note=f"after {attempt} attempts" if attempt > 1 else "")
             if time.monotonic() + interval >= deadline:
                 break
-            info(f"not yet ({self._why(action, code)}); again in {interval:g} s")
+            info(f"not yet ({why}); again in {interval:g} s")
             if self._cancel.wait(interval):
                 raise Cancelled()
         return NodeResult(code if code != 0 else 1, False,
-                          f"still not ready after {action.timeout:g} s ({self._why(action, code)})", sent=cmd,
-                          sudo=sudo)
+                          f"still not ready after {action.timeout:g} s ({why or 'never ran'})", sent=cmd,
+                          sudo=nr.sudo())
 
-    def _manual(self, action: Action, node: str, cmd: str, runner: Any, on_line: Any, info: Any,
+    def _manual(self, action: Action, node: str, cmd: str, nr: _NodeRunner, on_line: Any, info: Any,
                 captured: list[str]) -> NodeResult:
         lang = self.session.lang
         text = action.instructions_es if lang == "es" and action.instructions_es else action.instructions
@@ -509,7 +569,7 @@ class Engine:
             info(f"by hand: {line}")
         if cmd:
             info("waiting for the check to pass")
-            return self._wait(action, cmd, runner, None, on_line, info, captured, "")
+            return self._wait(action, cmd, nr, None, on_line, info, captured)
         if self.confirm_manual is not None and self.confirm_manual(action):
             return NodeResult(0, True, note="confirmed by the user", ran=True)
         if self.yes:

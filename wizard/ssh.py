@@ -40,6 +40,10 @@ class AuthFailed(SSHError):
     pass
 
 
+class NotStarted(SSHError):
+    """The command could not even be started (stale or lost connection): nothing ran, safe to retry."""
+
+
 class CommandTimeout(Exception):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"timed out after {seconds:g} s")
@@ -264,7 +268,7 @@ class SSHConnection:
               cancel: threading.Event | None, on_start: Callable[[int], None] | None = None) -> int:
         t = self.transport
         if t is None or not t.is_active():
-            raise SSHError(f"{self.endpoint.label()}: connection lost")
+            raise NotStarted(f"{self.endpoint.label()}: connection lost")
         deadline = time.monotonic() + timeout
         # The login shell announces its pid first (on stderr, consumed here): sshd made it a session
         # and process group leader, so a timeout or cancel can kill the whole group from a second
@@ -283,7 +287,8 @@ class SSHConnection:
             chan = t.open_session(timeout=self.endpoint.connect_timeout)
             chan.exec_command(f"echo {PID_MARK}$$ >&2\n{command}")
         except (paramiko.SSHException, OSError, EOFError) as exc:
-            raise SSHError(f"{self.endpoint.label()}: cannot start the command ({exc or type(exc).__name__})") from None
+            raise NotStarted(f"{self.endpoint.label()}: cannot start the command "
+                             f"({exc or type(exc).__name__})") from None
         try:
             if stdin:
                 chan.sendall(stdin)

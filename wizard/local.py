@@ -10,6 +10,7 @@ import os
 import selectors
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -17,11 +18,21 @@ from collections.abc import Callable
 from wizard.ssh import Cancelled, CommandTimeout, LineCallback, LineSplitter
 
 
+def _default_env() -> dict[str, str] | None:
+    """The wizard's own `ha-wizard` (lab profile: `ha-wizard lab vboxmanage`) first on PATH, when the
+    wizard runs from a virtualenv that is not on PATH (`.venv/bin/python -m wizard.cli`)."""
+    bindir = os.path.dirname(sys.executable)
+    path = os.environ.get("PATH", "")
+    if os.path.exists(os.path.join(bindir, "ha-wizard")) and bindir not in path.split(os.pathsep):
+        return {**os.environ, "PATH": bindir + os.pathsep + path}
+    return None
+
+
 class LocalRunner:
     node = "local"
 
     def __init__(self, env: dict[str, str] | None = None, cwd: str | None = None) -> None:
-        self.env = env
+        self.env = env if env is not None else _default_env()
         self.cwd = cwd
 
     def run(self, command: str, *, stdin: bytes | None = None, on_line: LineCallback,

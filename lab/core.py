@@ -114,6 +114,13 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+def _is_mount_point(path: str) -> bool:
+    try:
+        return any(line.split()[4] == path for line in Path("/proc/self/mountinfo").read_text().splitlines())
+    except OSError:
+        return False
+
+
 def _safe_name(name: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,30}", name))
 
@@ -269,8 +276,11 @@ class Lab:
         (self.state_dir / "hosts").mkdir(parents=True, exist_ok=True)
         self.state_dir.chmod(0o700)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        # `ip netns add` makes /run/netns a mount point when it is not one yet: remember, to undo it.
         self._save_lab_state({"answers": self.answers.to_dict(), "bridges": {}, "forwards": {},
-                              "root_address": self.root_address})
+                              "root_address": self.root_address,
+                              "made_run_netns": not _is_mount_point("/run/netns"),
+                              "made_run_netns_dir": not Path("/run/netns").exists()})
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ha-wizard-lab", "-f", str(self.key_path)])
         _run(["ip", "netns", "add", BRIDGE_NS])
         _run(["ip", "-n", BRIDGE_NS, "link", "set", "lo", "up"])
@@ -308,6 +318,7 @@ class Lab:
 
     def down(self) -> None:
         """Remove every namespace, process, link, mount and file of the lab. Safe to run twice."""
+        made = self._lab_state() if self.lab_file.exists() else {}
         for pidfile in (self.run_dir / "forwards").glob("*.pid") if (self.run_dir / "forwards").is_dir() else []:
             self._kill_pidfile(pidfile)
         for ns in _netns_list():
@@ -330,6 +341,14 @@ class Lab:
             _run(["ip", "link", "del", ROOT_LINK], check=False)
         for mnt in self._stray_mounts():
             _run(["umount", "-l", mnt], check=False)
+        netns_dir = Path("/run/netns")
+        if made.get("made_run_netns") and netns_dir.is_dir() and not any(netns_dir.iterdir()):
+            _run(["umount", str(netns_dir)], check=False)
+            if made.get("made_run_netns_dir") and not _is_mount_point(str(netns_dir)):
+                try:
+                    netns_dir.rmdir()
+                except OSError:
+                    pass
         shutil.rmtree(self.run_dir, ignore_errors=True)
         shutil.rmtree(self.state_dir, ignore_errors=True)
 

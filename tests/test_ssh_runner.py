@@ -273,3 +273,23 @@ def test_wait_retries_while_the_node_is_not_reachable_yet(tmp_path, sshd, clean_
         timer.join()
         engine.close()
         late.stop()
+
+
+def test_connect_timeout_when_nothing_answers(tmp_path, clean_home) -> None:
+    """A port that accepts TCP but never speaks SSH (a hung sshd): bounded by the connect timeout."""
+    import socket
+
+    from wizard.ssh import SSHError
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)  # the kernel completes handshakes; nobody ever sends a banner
+    try:
+        opts = SSHOptions(port=silent.getsockname()[1], allow_agent=False, look_for_keys=False,
+                          connect_timeout=1.0)
+        trust = HostKeyTrust(wizard_file=tmp_path / "wk", trust_new_hosts=True)
+        t0 = time.monotonic()
+        with pytest.raises(SSHError, match="cannot connect"):
+            SSHConnection(resolve_endpoint("master", "127.0.0.1", opts), opts, trust).connect()
+        assert time.monotonic() - t0 < 4
+    finally:
+        silent.close()

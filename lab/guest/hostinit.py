@@ -121,8 +121,18 @@ def boot(hostdir: str, remount: bool = True) -> None:
     prepare_run()
     set_hostname()
     run(["ip", "link", "set", "lo", "up"])
+    # Debian 12's systemd sets promote_secondaries=1 (50-default.conf): removing an interface's own
+    # address then keeps the secondary ones (pacemaker's VIPs) instead of deleting them all.
+    for conf in ["all", "default", *os.listdir("/sys/class/net")]:
+        try:
+            with open(f"/proc/sys/net/ipv4/conf/{conf}/promote_secondaries", "w") as f:
+                f.write("1")
+        except OSError:
+            pass
     rc = run(["ifup", "-a"], check=False)
     log(f"ifup -a: {'ok' if rc == 0 else f'failed ({rc})'}")
+    # What ifup configured, for `systemctl restart networking` to undo (guest/systemctl).
+    run([os.path.join(GUEST, "systemctl"), "ha-wizard-lab-record-network"], check=False)
     for name in enabled_services():
         service(name, "start")
     log("BOOTED")

@@ -52,8 +52,12 @@ def main() -> int:
     lab = Lab()
     built = False
     vms = ["master", "cluster2", "cluster3", "cluster4"]  # read-only commands: a lab in use is fine
-    if not all(lab.running(vm) for vm in vms):
-        print("no running lab: building one (lab up)…", flush=True)
+    if lab.vms() and not all(lab.running(vm) for vm in vms):
+        # Someone's lab, mid-change (a VM powered off): never rebuild or remove it from here.
+        print("the lab exists but master or a server is not running (in use?): try again later", file=sys.stderr)
+        return 2
+    if not lab.vms():
+        print("no lab: building one (lab up)…", flush=True)
         lab = Lab(Answers())
         lab.up(prepared=False)
         built = True

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import shlex
@@ -26,6 +27,10 @@ from pathlib import Path
 import paramiko
 
 from wizard.hostkeys import HostKeyChanged, HostKeyError, HostKeyTrust, changed_message, fingerprint
+
+# paramiko logs transport failures (with tracebacks) that the runner already turns into SSHError
+# messages; without a handler Python would print them on stderr, over the TUI or the headless output.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 LineCallback = Callable[[str, str], None]  # (stream "stdout"|"stderr", line without newline)
 READ_CHUNK = 32768

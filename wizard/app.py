@@ -396,6 +396,12 @@ class WizardApp(App[int]):
         self._close_engine()
         self.exit(0)
 
+    def on_unmount(self) -> None:
+        # However the app ends, threads waiting for a dialog stop waiting, and a running command stops.
+        self.closing.set()
+        if self.busy:
+            self.stop_running()
+
     def _force_exit(self) -> None:
         self.exit(1)
 

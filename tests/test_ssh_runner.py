@@ -231,6 +231,16 @@ def test_servers_are_reached_through_a_director(tmp_path, sshd, clean_home) -> N
     engine.close()
 
 
+def test_servers_use_the_next_director_when_the_first_is_down(tmp_path, sshd, clean_home) -> None:
+    a = node_action("t.srv", "hostname", Target.node("cluster2"))
+    engine, events = engine_for(tmp_path, sshd, [a])
+    engine.session.answers.master.ssh_host = "127.0.0.9"  # nothing listens there: master is "down"
+    assert engine.run_action("t.srv") == "ok", engine.session.record("t.srv").error
+    assert engine.conns.get("cluster2").endpoint.jump.node == "standby"
+    assert engine.session.journal[-1]["endpoints"]["cluster2"]["jump"] == f"root@127.0.0.2:{sshd.port}"
+    engine.close()
+
+
 def test_network_change_survives_the_drop_and_reconnects(tmp_path, sshd, clean_home) -> None:
     """The command cuts every connection to the node (as a network restart does) half-way."""
     cmd = f"echo before; sleep 0.7; pkill -P {sshd.proc.pid}; sleep 0.5; echo after; exit 3"
@@ -293,3 +303,14 @@ def test_connect_timeout_when_nothing_answers(tmp_path, clean_home) -> None:
         assert time.monotonic() - t0 < 4
     finally:
         silent.close()
+
+
+def test_no_output_lost_when_the_channel_closes_while_a_callback_is_slow(tmp_path, sshd, clean_home) -> None:
+    """Regression: data, EOF and CLOSE can all arrive while on_start (a checkpoint save) runs."""
+    conn = connect(tmp_path, sshd)
+    for _ in range(3):
+        out: list[str] = []
+        code = conn.run("printf 'a\\nb\\n'; echo c >&2", on_line=lambda s, t, o=out: o.append(t),
+                        on_start=lambda pid: time.sleep(0.3))
+        assert code == 0 and sorted(out) == ["a", "b", "c"]
+    conn.close()

@@ -39,6 +39,7 @@ from wizard.ssh import (
     AuthFailed,
     Cancelled,
     CommandTimeout,
+    JumpFailed,
     NotStarted,
     SSHConnection,
     SSHError,
@@ -125,15 +126,37 @@ class Connections:
             return conn
 
     def _open(self, node: str, address: str) -> SSHConnection:
-        jump_conn = self.jump() if self.is_server(node) else None
-        endpoint = resolve_endpoint(node, address, self.options, self.config,
-                                    jump=jump_conn.endpoint if jump_conn else None)
-        jump_transport = jump_conn.transport if jump_conn else None
-        if endpoint.jump is not None and jump_transport is None:
+        if self.is_server(node):
+            return self._open_via_director(node, address)
+        endpoint = resolve_endpoint(node, address, self.options, self.config)
+        jump_transport = None
+        if endpoint.jump is not None:
             hop = SSHConnection(endpoint.jump, self.options, self.trust).connect()
             self._extra.append(hop)
             jump_transport = hop.transport
         return SSHConnection(endpoint, self.options, self.trust, jump_transport).connect()
+
+    def _open_via_director(self, node: str, address: str) -> SSHConnection:
+        """Real servers: through the first director that is reachable and can reach the server."""
+        errors = []
+        for director in self.answers.directors:
+            try:
+                jump = self.get(director.name)
+            except HostKeyError:
+                raise
+            except SSHError as exc:
+                errors.append(str(exc))
+                continue
+            endpoint = resolve_endpoint(node, address, self.options, self.config, jump=jump.endpoint)
+            try:
+                return SSHConnection(endpoint, self.options, self.trust, jump.transport).connect()
+            except JumpFailed as exc:
+                errors.append(str(exc))
+                if exc.unresponsive:
+                    # A dead connection (the director was powered off): forget it. A director that
+                    # answered keeps its connection: other servers' commands may be riding on it.
+                    self.drop(director.name)
+        raise SSHError(f"{node} ({address}): not reachable through any director: " + "; ".join(errors))
 
     def jump(self) -> SSHConnection:
         errors = []
@@ -443,7 +466,10 @@ class Engine:
         """Everything an action does on one node; never raises (the result says what went wrong)."""
         where: dict[str, Any] = {}
         captured: list[str] = []
-        result = self._node_body(action, node, cmd, stdin, rec, where, captured, stale_pid)
+        try:
+            result = self._node_body(action, node, cmd, stdin, rec, where, captured, stale_pid)
+        except Exception as exc:  # noqa: BLE001 - a bug must fail the action, not leave it "running"
+            result = NodeResult(EXIT_SSH, False, f"internal error: {type(exc).__name__}: {exc}")
         result.where = where
         if result.ran and captured:
             result.figures = _figures(captured, node)

@@ -45,6 +45,14 @@ class AuthFailed(SSHError):
     pass
 
 
+class JumpFailed(SSHError):
+    """The jump host did not open the tunnel. `unresponsive`: it did not even answer (dead connection)."""
+
+    def __init__(self, message: str, unresponsive: bool) -> None:
+        super().__init__(message)
+        self.unresponsive = unresponsive
+
+
 class NotStarted(SSHError):
     """The command could not even be started (stale or lost connection): nothing ran, safe to retry."""
 
@@ -191,8 +199,11 @@ class SSHConnection:
                 sock = self.jump_transport.open_channel("direct-tcpip", (ep.hostname, ep.port), ("127.0.0.1", 0),
                                                         timeout=ep.connect_timeout)
             except (paramiko.SSHException, OSError, EOFError) as exc:
-                raise SSHError(f"{ep.label()}: the jump host could not open a connection to "
-                               f"{ep.hostname}:{ep.port} ({exc or type(exc).__name__})") from None
+                # ChannelException: the jump host answered (target refused/unreachable); anything
+                # else (timeout, EOF): the jump host's own connection is dead.
+                raise JumpFailed(f"{ep.label()}: the jump host could not open a connection to "
+                                 f"{ep.hostname}:{ep.port} ({exc or type(exc).__name__})",
+                                 unresponsive=not isinstance(exc, paramiko.ChannelException)) from None
         try:
             client.connect(ep.hostname, port=ep.port, username=ep.user, password=self.options.password,
                            key_filename=ep.identity_files or None, timeout=ep.connect_timeout,
@@ -305,9 +316,11 @@ class SSHConnection:
                     out.feed(chan.recv(READ_CHUNK))
                 while chan.recv_stderr_ready():
                     err.feed(chan.recv_stderr(READ_CHUNK))
-                if chan.eof_received and not chan.recv_ready() and not chan.recv_stderr_ready():
-                    break
-                if chan.closed:
+                # Done once drained and the remote closed the channel (or sent EOF and its exit
+                # status). Data, EOF and CLOSE may all have arrived while a callback ran: never
+                # leave on `closed` with data still buffered.
+                if (chan.closed or (chan.eof_received and chan.exit_status_ready())) \
+                        and not chan.recv_ready() and not chan.recv_stderr_ready():
                     break
                 now = time.monotonic()
                 if now >= deadline:
@@ -318,8 +331,12 @@ class SSHConnection:
                     raise Cancelled()
                 if not t.is_active():
                     raise SSHError(f"{self.endpoint.label()}: connection lost during the command")
-                # Woken by data, EOF or close; the cap keeps timeout/cancel/liveness checks running.
-                select.select([fd], [], [], min(0.5, deadline - now))
+                if chan.eof_received:
+                    # After EOF paramiko keeps the pipe readable: wait on the exit status instead.
+                    chan.status_event.wait(min(0.05, deadline - now))
+                else:
+                    # Woken by data, EOF or close; the cap keeps timeout/cancel/liveness checks running.
+                    select.select([fd], [], [], min(0.5, deadline - now))
             out.flush()
             err.flush()
             # Exit status comes just before EOF/close; bounded wait for the rare late one.

@@ -406,7 +406,13 @@ class Engine:
                 with ThreadPoolExecutor(max_workers=len(nodes), thread_name_prefix="node") as pool:
                     futures = {n: pool.submit(self._on_node, action, n, cmd, stdin, rec, stale.get(n))
                            for n in nodes}
-                    results = {n: f.result() for n, f in futures.items()}
+                    try:
+                        results = {n: f.result() for n, f in futures.items()}
+                    except BaseException:
+                        # Ctrl-C in the main thread: stop the node threads' commands too (the pool
+                        # waits for them on the way out); the record stays "running" = interrupted.
+                        self._cancel.set()
+                        raise
         except (EngineError, KeyError, ValueError) as exc:
             error = str(exc)
         failed = [n for n, r in results.items() if not r.ok]

@@ -159,13 +159,14 @@ def test_changed_host_key_always_refused_with_both_fingerprints(tmp_path, sshd, 
 
 
 def test_ssh_config_is_honoured(tmp_path, sshd, clean_home) -> None:
+    (tmp_path / "cfg_known_hosts").write_text(sshd.known_hosts_line("127.0.0.2"))
     (clean_home / ".ssh" / "config").write_text(
         f"Host labmaster\n  HostName 127.0.0.2\n  Port {sshd.port}\n  IdentityFile {sshd.client_key}\n"
-        "  ServerAliveInterval 7\n")
+        f"  ServerAliveInterval 7\n  UserKnownHostsFile {tmp_path / 'cfg_known_hosts'}\n")
     opts = SSHOptions(allow_agent=False, look_for_keys=False)  # no port, no key: the config has them
     ep = resolve_endpoint("master", "labmaster", opts)
     assert (ep.hostname, ep.port, ep.keepalive) == ("127.0.0.2", sshd.port, 7)
-    conn = SSHConnection(ep, opts, trust_for(tmp_path, sshd)).connect()
+    conn = SSHConnection(ep, opts, trust_for(tmp_path, None)).connect()  # key known from the config's file
     out: list[str] = []
     conn.run("echo $SSH_CONNECTION", on_line=lambda s, t: out.append(t))
     assert out[0].split()[2] == "127.0.0.2"

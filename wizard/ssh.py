@@ -122,6 +122,7 @@ class Endpoint:
     connect_timeout: float = 10.0
     keepalive: int = 15
     jump: Endpoint | None = None
+    known_hosts: list[str] = field(default_factory=list)  # ssh config UserKnownHostsFile
 
     def label(self) -> str:
         via = f" via {self.jump.node}" if self.jump else ""
@@ -150,9 +151,10 @@ def resolve_endpoint(node: str, address: str, options: SSHOptions, config: param
                            connect_timeout=options.connect_timeout, keepalive=options.keepalive,
                            ssh_config=options.ssh_config)
         jump = resolve_endpoint(f"jump:{jhost}", jhost, jopts, config)
+    known = [os.path.expanduser(p) for p in entry.get("userknownhostsfile", "").split()]
     return Endpoint(node=node, address=address, hostname=entry.get("hostname", address), port=port,
                     user=options.user, identity_files=identities, connect_timeout=timeout, keepalive=keepalive,
-                    jump=jump)
+                    jump=jump, known_hosts=known)
 
 
 class SSHConnection:
@@ -184,6 +186,9 @@ class SSHConnection:
         ep = self.endpoint
         client = paramiko.SSHClient()
         self.trust.load_into(client)
+        for path in ep.known_hosts:
+            if os.path.isfile(path):
+                client.load_system_host_keys(path)
         client.set_missing_host_key_policy(self.trust.policy(ep.node, ep.address))
         sock: socket.socket | paramiko.Channel
         if self.jump_transport is None:

@@ -614,16 +614,24 @@ class Engine:
         via = action.via_address or None
         conn = self.conns.get(node, via)
         tag = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{action.id}-{node}") + "-" + _secrets.token_hex(4)
-        log, rc = conn.start_detached(cmd, tag)
         sent = detached_wrapper(cmd, tag)
+        log, rc = f"/tmp/ha-wizard-{tag}.log", f"/tmp/ha-wizard-{tag}.rc"
+        try:
+            conn.start_detached(cmd, tag)
+        except NotStarted:
+            raise
+        except SSHError as exc:
+            # The drop came before the wrapper's own exit status: the log file tells whether it started.
+            info(f"connection dropped while starting it ({exc}); checking that it started")
         # Where the node is after the change: reconnect_to, else its own address (not via_address: the
         # standby clone reached at master's address comes back at its own).
         target = action.reconnect_to or self.conns.address(node)
         info(f"started detached (the connection may drop); will reconnect at {target}")
         self.conns.drop(node)
         deadline = time.monotonic() + action.timeout
-        # Give the change a moment to start, so the first reconnect does not meet the old network.
-        if self._cancel.wait(0.5):
+        # Give the change a moment to start (it waits 0.5 s itself), so the first reconnect does not
+        # meet the old network.
+        if self._cancel.wait(1.0):
             raise Cancelled()
         digits = string.digits
         out: list[str] = []
@@ -633,8 +641,11 @@ class Engine:
             try:
                 conn = self.conns.alive(node, target) or self.conns.reconnect(node, target, deadline, self._cancel)
                 out.clear()
-                conn.run(f"cat {rc} 2>/dev/null", on_line=lambda s, t: out.append(t), timeout=15)
+                conn.run(f"cat {rc} 2>/dev/null || test -e {log} || echo NOT-STARTED",
+                         on_line=lambda s, t: out.append(t), timeout=15)
                 value = "".join(out).strip()
+                if value == "NOT-STARTED":
+                    raise EngineError("the command did not start (the connection dropped first); nothing ran")
                 if value and all(c in digits for c in value):
                     conn.run(f"cat {log}; rm -f {log} {rc}", on_line=on_line, timeout=30, cancel=self._cancel)
                     return int(value), sent

@@ -395,5 +395,6 @@ class SSHConnection:
 def detached_wrapper(command: str, tag: str) -> str:
     """What `start_detached` sends (for the transcript)."""
     log, rc = f"/tmp/ha-wizard-{tag}.log", f"/tmp/ha-wizard-{tag}.rc"
-    inner = f"bash -c {shlex.quote(command)}; echo $? > {rc}.tmp && mv {rc}.tmp {rc}"
+    # The pause lets this session return its exit status before the change cuts the network.
+    inner = f"sleep 0.5; bash -c {shlex.quote(command)}; echo $? > {rc}.tmp && mv {rc}.tmp {rc}"
     return f"rm -f {rc}; nohup setsid sh -c {shlex.quote(inner)} > {log} 2>&1 < /dev/null &"

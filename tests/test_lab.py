@@ -318,6 +318,10 @@ def test_unplug_plug_and_power_cycle(fresh_lab) -> None:
     lab = fresh_lab()
     a = lab.answers
     m, srv = a.master, a.servers[0]
+    status = subprocess.run([sys.executable, "-m", "lab", "status"], capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0
+    assert all(fp in status.stdout for fp in lab.host_fingerprints().values()), "status shows every host key"
+    assert f"{srv.ip}/" in status.stdout and "phpweb" in status.stdout
     ping = f"ping -c1 -W1 {srv.ip}"
     assert lab.exec(m.name, ping).returncode == 0
     lab.unplug(srv.name, srv.ifname)

@@ -20,8 +20,11 @@ Python API (stable; other engineers' tests use it):
     lab.acpi_shutdown(host)         # the power button: services stop, then off
     from lab.vbox import vboxmanage; vboxmanage(lab, ["snapshot", "master", "take", "preHA"])
 
-Only one lab exists on a machine at a time (fixed state folders and namespace names): `up` replaces
-whatever lab was there. Hosts behave like Debian 12 without systemd: ifupdown (/etc/network/interfaces.d/),
+Only one lab exists on a machine at a time (fixed state folders and namespace names). The process that
+ran `up` owns it until `down()` or its own end; `up`/`down` in another process wait for the owner
+(at most `wait` seconds, default HA_WIZARD_LAB_WAIT or 1800) then replace whatever lab was there, so test
+sessions running at once take turns. `down(force=True)` does not wait.
+Hosts behave like Debian 12 without systemd: ifupdown (/etc/network/interfaces.d/),
 a systemctl/hostnamectl stand-in over the init scripts (guest/systemctl), `poweroff`/`reboot` inside a host
 work, no DNS (names in /etc/hosts; /etc/resolv.conf points at a closed port so lookups fail at once),
 the NAT network's gateway (networks.external_gateway) answers pings but leads nowhere.
@@ -31,6 +34,6 @@ Reaching the hosts from the machine: directors on their external addresses; real
 a director, e.g. `ssh -i KEY -o UserKnownHostsFile=KH -J root@<master external ip> root@<server ip>`.
 """
 
-from lab.core import Lab, LabError, LabUnavailable, missing_requirements
+from lab.core import Lab, LabBusy, LabError, LabUnavailable, missing_requirements
 
-__all__ = ["Lab", "LabError", "LabUnavailable", "missing_requirements"]
+__all__ = ["Lab", "LabBusy", "LabError", "LabUnavailable", "missing_requirements"]

@@ -87,8 +87,9 @@ def _print_status(lab: Any) -> None:
 @_guarded
 def _cmd_up(args: argparse.Namespace) -> int:
     lab = _lab(args)
+    lab.on_wait = lambda msg: print(f"ha-wizard lab: {msg}", file=sys.stderr, flush=True)
     t0 = time.monotonic()
-    lab.up(prepared=args.prepared)
+    lab.up(prepared=args.prepared, wait=args.wait)
     print(f"lab up{' (prepared: guide sections 1-4 done)' if args.prepared else ''} in "
           f"{time.monotonic() - t0:.1f} s")
     _print_status(lab)
@@ -100,8 +101,9 @@ def _cmd_down(args: argparse.Namespace) -> int:
     from lab.core import Lab
 
     lab = Lab()
+    lab.on_wait = lambda msg: print(f"ha-wizard lab: {msg}", file=sys.stderr, flush=True)
     t0 = time.monotonic()
-    lab.down()
+    lab.down(force=args.force, wait=args.wait)
     left = lab.leftovers()
     if left:
         return _fail("could not remove: " + ", ".join(left))
@@ -180,9 +182,14 @@ def register(subparsers: Any) -> None:
     up.add_argument("--answers", help="answers file (TOML); default: the guide's values")
     up.add_argument("--prepared", action="store_true",
                     help="start after guide sections 1-4 (standby cloned, heartbeat NICs, /etc/hosts)")
+    up.add_argument("--wait", type=float, default=0, metavar="S",
+                    help="while a test session owns the lab, wait up to S seconds (default: fail at once)")
     up.set_defaults(func=_cmd_up)
 
     down = sub.add_parser("down", help="remove every namespace, process, link, mount and file of the lab")
+    down.add_argument("--wait", type=float, default=0, metavar="S",
+                      help="while a test session owns the lab, wait up to S seconds (default: fail at once)")
+    down.add_argument("--force", action="store_true", help="even while another process owns the lab")
     down.set_defaults(func=_cmd_down)
 
     status = sub.add_parser("status", help="hosts, addresses, services, host key fingerprints")

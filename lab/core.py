@@ -63,6 +63,61 @@ class LabUnavailable(LabError):
     """The lab cannot run on this machine (not root, packages missing). Exit status 2."""
 
 
+class LabBusy(LabError):
+    """Another live process owns the lab (a test session, say): one lab per machine at a time."""
+
+
+# Ownership of the machine's one lab: an abstract unix socket bound by the owning process (the one that
+# ran `up`), released by `down` or when that process ends, however it ends. Several test sessions on one
+# machine then take turns instead of tearing down each other's lab.
+OWNER_SOCKET = "\0ha-wizard-lab-owner"
+DEFAULT_WAIT = float(os.environ.get("HA_WIZARD_LAB_WAIT", "1800"))
+_owner: dict[str, object] = {"sock": None}
+
+
+def _owner_pid(run_dir: Path) -> str:
+    try:
+        return (run_dir / "owner").read_text().strip()
+    except OSError:
+        return "?"
+
+
+def acquire_lab(run_dir: Path = RUN, wait: float = DEFAULT_WAIT, on_wait: object = None) -> None:
+    """Become the lab's owner, waiting (bounded) while another live process owns it."""
+    import socket
+
+    if _owner["sock"] is not None:
+        return
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(OWNER_SOCKET)
+            _owner["sock"] = sock
+            return
+        except OSError:
+            sock.close()
+        if time.monotonic() >= deadline:
+            raise LabBusy(f"the lab is in use by process {_owner_pid(run_dir)} (a test session or another "
+                          "`lab up`); wait for it to finish, or `ha-wizard lab down --force`")
+        if not told and callable(on_wait):
+            on_wait(f"the lab is in use by process {_owner_pid(run_dir)}: waiting (at most {wait:.0f} s)")
+            told = True
+        time.sleep(0.5)
+
+
+def release_lab() -> None:
+    sock = _owner["sock"]
+    _owner["sock"] = None
+    if sock is not None:
+        sock.close()
+
+
+def owns_lab() -> bool:
+    return _owner["sock"] is not None
+
+
 def missing_requirements() -> list[str]:
     """What stops the lab from running here, as sentences; empty when it can run."""
     problems = []
@@ -162,6 +217,8 @@ class Lab:
         self.state_dir = Path(state_dir)
         self.run_dir = Path(run_dir)
         self._procs: dict[str, subprocess.Popen] = {}
+        # Told when up/down waits for another owner (the CLI prints it; tests may set print).
+        self.on_wait: object = None
         if answers is None:
             answers = self._stored_answers() or Answers()
         self.answers = answers
@@ -262,11 +319,15 @@ class Lab:
             raise LabUnavailable("the lab cannot run here:\n" + "\n".join(f"  - {p}" for p in problems))
 
     # -- up / down ------------------------------------------------------------------------------------
-    def up(self, prepared: bool = False) -> dict[str, float]:
-        """Build and boot the lab: the guide's starting point, or (prepared) the state after sections 1-4."""
+    def up(self, prepared: bool = False, wait: float | None = None) -> dict[str, float]:
+        """Build and boot the lab: the guide's starting point, or (prepared) the state after sections 1-4.
+
+        The calling process becomes the lab's owner until `down()` or its end; while another live process
+        owns the lab this waits for it, at most `wait` seconds (default HA_WIZARD_LAB_WAIT or 1800)."""
         self.check()
+        acquire_lab(self.run_dir, DEFAULT_WAIT if wait is None else wait, self.on_wait)
         t0 = time.monotonic()
-        self.down()
+        self.down(keep_ownership=True)
         for tool in ("systemctl", "hostnamectl", "garp", "phpweb"):
             # An installed wheel may not keep the executable bits the hosts need.
             path = GUEST / tool
@@ -276,6 +337,7 @@ class Lab:
         (self.state_dir / "hosts").mkdir(parents=True, exist_ok=True)
         self.state_dir.chmod(0o700)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "owner").write_text(f"{os.getpid()}\n")
         # `ip netns add` makes /run/netns a mount point when it is not one yet: remember, to undo it.
         self._save_lab_state({"answers": self.answers.to_dict(), "bridges": {}, "forwards": {},
                               "root_address": self.root_address,
@@ -316,8 +378,20 @@ class Lab:
                 raise LabError(f"networks.external {net} overlaps a route of this machine ({line.strip()}); "
                                "choose another external network in the answers")
 
-    def down(self) -> None:
-        """Remove every namespace, process, link, mount and file of the lab. Safe to run twice."""
+    def down(self, keep_ownership: bool = False, force: bool = False, wait: float | None = None) -> None:
+        """Remove every namespace, process, link, mount and file of the lab. Safe to run twice.
+
+        Waits (like `up`) while another live process owns the lab, unless `force`. Ownership is released
+        afterwards unless `keep_ownership` (a test about to build the next lab)."""
+        if not force:
+            acquire_lab(self.run_dir, DEFAULT_WAIT if wait is None else wait, self.on_wait)
+        try:
+            self._teardown()
+        finally:
+            if not keep_ownership:
+                release_lab()
+
+    def _teardown(self) -> None:
         made = self._lab_state() if self.lab_file.exists() else {}
         for pidfile in (self.run_dir / "forwards").glob("*.pid") if (self.run_dir / "forwards").is_dir() else []:
             self._kill_pidfile(pidfile)

@@ -2,6 +2,8 @@
 
 - marker `lab`: the test needs root, namespaces and the lab's Debian packages; skipped with the reason
   otherwise (scripts/install-deps.sh installs the packages).
+- One lab per machine: the process that builds it owns it until `down()` (lab.core.acquire_lab); a second
+  test session on the same machine waits for the first (HA_WIZARD_LAB_WAIT seconds, default 1800).
 - `lab_prepared` (session): a lab after guide sections 1-4 (`lab up --prepared`: both directors with their
   three NICs and /etc/hosts; no pcs yet). `lab down` runs before it is built and at the end of the session,
   whatever the tests did.
@@ -69,7 +71,8 @@ def lab_prepared() -> Iterator[object]:
     from lab import Lab
     from wizard.answers import Answers
 
-    Lab().down()
+    # Waits while another test session on this machine owns the lab (one lab per machine), then keeps it.
+    Lab().down(keep_ownership=True)
     lab = Lab(Answers())
     try:
         lab.up(prepared=True)
@@ -98,9 +101,9 @@ def fresh_lab() -> Iterator[Callable[..., object]]:
     try:
         yield make
     finally:
-        for lab in made:
-            lab.down()
         shared = _SESSION["lab"]
+        for lab in made:
+            lab.down(keep_ownership=shared is not None)
         if made and shared is not None:
             shared.up(prepared=True)  # the session's lab was replaced: give it back, fresh
 

@@ -349,9 +349,12 @@ def test_unplug_plug_and_power_cycle(fresh_lab) -> None:
 
 @pytest.mark.lab
 def test_down_leaves_nothing_also_after_a_crash_midway(fresh_lab) -> None:
+    from lab.core import release_lab
+
     fresh_lab()  # a lab to crash into; fresh_lab's teardown runs down() once more (safe twice)
-    up = subprocess.Popen([sys.executable, "-m", "lab", "up", "--prepared"], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL)
+    release_lab()  # let the `lab up` below own it (it would wait for this process otherwise)
+    up = subprocess.Popen([sys.executable, "-m", "lab", "up", "--prepared", "--wait", "60"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Kill `lab up` while it builds: some namespaces, veths and hosts exist, others not.
     wait_for("lab up under way", lambda: Path("/var/lib/ha-wizard-lab/hosts/master/vm.json").exists(), timeout=30,
              interval=0.01)
@@ -417,3 +420,15 @@ def test_other_names_interfaces_and_subnets(fresh_lab) -> None:
         assert "default via 10.77.0.1 " in lab.exec(s.name, "ip route").stdout
     served = curl(f"http://{answers.master.external_ip}/index.php")
     assert "served-by: web" in served
+
+
+@pytest.mark.lab
+def test_a_second_session_waits_for_the_lab_owner(fresh_lab) -> None:
+    """Two test sessions on one machine take turns: `up` elsewhere waits while this process owns the lab."""
+    fresh_lab()
+    other = subprocess.run([sys.executable, "-m", "lab", "up"], capture_output=True, text=True, timeout=60)
+    assert other.returncode == 1 and "in use by process" in other.stderr
+    assert Lab().running(Lab().answers.master.vm), "the owner's lab is untouched"
+    down = subprocess.run([sys.executable, "-m", "lab", "down", "--wait", "1"], capture_output=True, text=True,
+                          timeout=60)
+    assert down.returncode == 1 and Lab().running(Lab().answers.master.vm)

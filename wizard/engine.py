@@ -269,6 +269,7 @@ class Engine:
         self.yes = yes
         self.confirm_manual = confirm_manual
         self._cancel = threading.Event()
+        self._running: set[str] = set()
         if plan is None:
             from steps import full_plan
             from steps.profiles import get_profile
@@ -376,6 +377,21 @@ class Engine:
         cmd = command if command is not None else action.command
         nodes = ("local",) if action.target.is_local else tuple(action.target.nodes)
         rec = self.session.record(action_id)
+        with self.session.lock:
+            if action_id in self._running:
+                raise EngineError(f"{action_id} is already running")
+            self._running.add(action_id)
+        try:
+            return self._run_action(action, rec, cmd, edited, nodes, force)
+        finally:
+            with self.session.lock:
+                self._running.discard(action_id)
+
+    def _run_action(self, action: Action, rec: Any, cmd: str, edited: bool, nodes: tuple[str, ...],
+                    force: bool) -> str:
+        action_id = action.id
+        self._cancel.clear()  # a cancel was for the previous action
+        # "running" in the checkpoint and not running here: the wizard died while it ran.
         interrupted = rec.status == "running"
         with self.session.lock:
             rec.status = "running"

@@ -528,7 +528,7 @@ class Engine:
                     rec.remote_pids[node] = pgid
                 # So a resume after the wizard is killed can wait for this very process. Not fsynced:
                 # after a power cut of the wizard's machine the pid would be useless anyway.
-                self.session.save(durable=False)
+                self.session.save_pids()
 
             if action.probe:
                 try:

@@ -26,6 +26,7 @@ SCHEMA_VERSION = 1
 STATUSES = ("pending", "running", "ok", "failed", "skipped", "edited")
 DONE = ("ok", "skipped", "edited")  # nothing left to do for these
 STATE_FILE = "state.json"
+PIDS_FILE = "pids.json"
 TAIL_LINES = 40  # output lines kept per action: enough to see an error, bounded for the file size
 TAIL_WIDTH = 400  # characters kept per line
 JOURNAL_MAX = 5000  # entries kept in the run journal (a whole guide is ~200 actions)
@@ -172,6 +173,14 @@ class Session:
             session.options = dict(data.get("options", {}))
         except (KeyError, TypeError, ValueError) as exc:
             raise StateError(f"state file {folder / STATE_FILE}: malformed ({exc})") from None
+        try:  # best effort: the pids of commands that were running when the wizard died
+            pids = json.loads((folder / PIDS_FILE).read_text(encoding="utf-8"))
+            for action_id, by_node in pids.items():
+                rec = session.records.get(action_id)
+                if rec is not None and rec.status == "running":
+                    rec.remote_pids.update({n: int(p) for n, p in by_node.items()})
+        except (OSError, ValueError, TypeError, AttributeError):
+            pass
         return session
 
     def to_dict(self) -> dict[str, Any]:
@@ -230,6 +239,14 @@ class Session:
             # No indent: json's C encoder only runs without one (10x faster on a long journal).
             text = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
             atomic_write(self.folder / STATE_FILE, text, durable=durable)
+
+    def save_pids(self) -> None:
+        """Only the process groups of the running commands, in a small file of their own: written at
+        each command start, so it must be cheap (the whole state is rewritten before and after)."""
+        with self.lock:
+            pids = {k: dict(v.remote_pids) for k, v in self.records.items()
+                    if v.status == "running" and v.remote_pids}
+            atomic_write(self.folder / PIDS_FILE, json.dumps(pids), durable=False)
 
     def summary(self) -> SessionSummary:
         ids = [p["id"] for p in self.plan] or list(self.records)

@@ -261,6 +261,15 @@ def test_network_change_survives_the_drop_and_reconnects(tmp_path, sshd, clean_h
     assert "wrapper" not in engine.session.journal[0]["endpoints"]["master"]["sent"]
     assert "nohup setsid" in engine.session.journal[0]["endpoints"]["master"]["sent"]
     engine.close()
+    # The export replays the detached start, then waits for the node at its new address, as the wizard did.
+    import subprocess
+
+    from wizard.transcript import render
+    script = render(engine.session, "sh")
+    wait = [line for line in script.splitlines() if line.startswith("for _try in")]
+    assert len(wait) == 1 and "root@127.0.0.2" in wait[0] and "test -e /tmp/ha-wizard-t.netrestart-" in wait[0]
+    (tmp_path / "x.sh").write_text(script)
+    assert subprocess.run(["bash", "-n", str(tmp_path / "x.sh")]).returncode == 0
 
 
 def test_wait_retries_while_the_node_is_not_reachable_yet(tmp_path, sshd, clean_home) -> None:

@@ -700,6 +700,11 @@ class Engine:
             ran = bool(r.ran) if r else status == "running"
             endpoints[n] = {**where, "sudo": r.sudo if r else "", "ran": ran,
                             "sent": r.sent if r and r.sent else cmd}
+            if action.disrupts_network:
+                try:
+                    endpoints[n]["reconnect"] = action.reconnect_to or self.conns.address(n)
+                except EngineError:
+                    endpoints[n]["reconnect"] = action.reconnect_to
         title = module.TITLE.get(self.session.lang) if hasattr(module.TITLE, "get") else str(module.TITLE)
         rec = self.session.record(action.id)
         data = {

@@ -65,6 +65,18 @@ def remote_line(entry: dict[str, Any], node: str) -> str:
     return line
 
 
+def _wait_for_change(entry: dict[str, Any], node: str) -> list[str]:
+    """After a detached network change: wait, as the wizard did, until the node answers (at its new
+    address) and the change wrote its exit status. Bounded: 60 tries, 2 s apart."""
+    ep = entry["endpoints"][node]
+    match = re.search(r"/tmp/ha-wizard-[A-Za-z0-9_.-]+\.rc", ep.get("sent", ""))
+    if not entry.get("disrupts_network") or not match:
+        return []
+    after = dict(ep, address=ep.get("reconnect") or ep["address"], sudo="")
+    check = f"{ssh_prefix(after, False)} -o ConnectTimeout=5 {shlex.quote('test -e ' + match.group(0))}"
+    return [f"for _try in $(seq 60); do {check} 2>/dev/null && break; sleep 2; done"]
+
+
 def _local_block(entry: dict[str, Any]) -> list[str]:
     cmd = entry["command"]
     lines = ["("] + cmd.splitlines() + [")"]
@@ -159,6 +171,7 @@ def _entry_sh(entry: dict[str, Any]) -> list[str]:
                 lines += _comment([remote_line(entry, node)])
                 continue
             body.append(f"{remote_line(entry, node)} {_on_failure(entry, node)}")
+            body += _wait_for_change(entry, node)
     if status == "interrupted":
         lines.append("# INTERRUPTED: the wizard stopped while this ran (it ran at least in part)")
         lines += body

@@ -139,10 +139,11 @@ async def test_trust_on_first_use_during_the_connection_check(lab_prepared, env:
         assert all(c.ok for c in inventory.checks), [c.error for c in inventory.checks]
         assert sorted(a.split()[0] for a in asked) == sorted(nodes)
         assert all("SHA256:" in a for a in asked)
-        assert sorted(t[0] for t in inventory.trusted) == sorted(nodes)
+        assert sorted({t[0] for t in inventory.trusted}) == sorted(nodes)
+        assert all(t[4] == "confirmed" for t in inventory.trusted if t[4] != "known_hosts")
         inventory.query_one("#pw1").value = inventory.query_one("#pw2").value = PASSWORD
         inventory.action_next()
-        await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen), 20)
+        await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen) and app.screen.built_lang, 20)
     state = (env / "sessions" / "lab-tofu" / "state.json").read_text()
     import json
 

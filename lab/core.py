@@ -17,6 +17,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import stat
@@ -24,8 +25,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -523,11 +522,9 @@ class Lab:
 
     # -- VM creation ----------------------------------------------------------------------------------
     def _new_vm(self, vm: str, nics: dict[int, Nic]) -> Path:
-        data = self._lab_state()
         indexes = [self.vm_config(v)["index"] for v in self.vms()]
         config = {"name": vm, "uuid": str(uuid.uuid4()), "index": max(indexes, default=0) + 1,
                   "nics": {str(n): vars(nic) for n, nic in sorted(nics.items())}}
-        del data
         d = self.hostdir(vm)
         for sub in ("disk/etc", "disk/var", "disk/root", "work/etc", "work/var", "snapshots"):
             (d / sub).mkdir(parents=True, exist_ok=True)
@@ -934,7 +931,7 @@ class Lab:
             director = next((d for d in a.directors if d.vm in self.vms() and self.running(d.vm)), a.master)
             jump = f"root@{director.external_ip}"
             # ssh runs the jump with the same identity and known_hosts options.
-            opts += ["-o", f"ProxyCommand=ssh {' '.join(opts)} -W %h:%p {jump}"]
+            opts += ["-o", f"ProxyCommand={shlex.join(['ssh', *opts])} -W %h:%p {jump}"]
         return ["ssh", *opts, f"root@{target}"]
 
     # -- status ---------------------------------------------------------------------------------------
@@ -1097,13 +1094,3 @@ class Lab:
 
     def forwards(self) -> dict[str, dict]:
         return self._lab_state().get("forwards", {})
-
-
-@contextmanager
-def timed() -> Iterator[list[float]]:
-    box: list[float] = []
-    t0 = time.monotonic()
-    try:
-        yield box
-    finally:
-        box.append(time.monotonic() - t0)

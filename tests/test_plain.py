@@ -95,3 +95,36 @@ async def test_plain_mode_new_session_edit_value_edit_command_export(tmp_path: P
         assert app.session.answers.cluster_name == "my_cluster"
         assert app.screen.selected().id == "snapshot.take.cluster2"
         assert "edited" in str(app.screen.query_one("#actions").get_row("snapshot.take.master"))
+
+
+def test_plain_mode_ctrl_c_stops_the_running_action_and_keeps_the_checkpoint(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "--lang", "en")
+    try:
+        child.expect("What do you want to do")
+        child.send("\r")
+        child.expect("Session name")
+        child.send("\r")
+        child.expect("Change a value")
+        child.send("\r")  # Continue with the guide's values
+        child.expect("Password")
+        child.send("pw-plain-123\r")
+        child.expect("Repeat")
+        child.send("pw-plain-123\r")
+        child.expect("Section 1/11")
+        child.send(DOWN * 3 + "\r")  # Edit cmd
+        child.expect("Which action")
+        child.send("\r")
+        child.expect("Edit the command")
+        child.send(KILL_LINE + "echo STARTED-$((40+2)); sleep 60\r")
+        child.expect("STARTED-42")  # its output, not the echo of the command
+        child.sendintr()  # Ctrl+C while it runs
+        child.expect("Stopped by you", timeout=15)
+        child.expect("what now")
+        child.send(DOWN * 10 + "\r")  # Quit
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    state = json.loads((tmp_path / "state" / "sessions" / "session-1" / "state.json").read_text())
+    record = state["actions"]["snapshot.take.master"]
+    assert record["status"] == "failed" and record["ended"]  # ended cleanly: resumable at this action

@@ -59,8 +59,12 @@ def main() -> int:
     if not lab.vms():
         print("no lab: building one (lab up)…", flush=True)
         lab = Lab(Answers())
-        lab.up(prepared=False)
         built = True
+        try:
+            lab.up(prepared=False)
+        except BaseException:
+            lab.down()  # ours, half built
+            raise
     answers = lab.answers
     tmp = Path(tempfile.mkdtemp(prefix="bench-runner-"))
     os.environ["HA_WIZARD_STATE_DIR"] = str(tmp / "state")

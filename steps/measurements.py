@@ -152,3 +152,21 @@ def until_error_page(url: str, marker: str, limit_s: float, name: str) -> str:
         _elapsed_figure(name),
         "cat /tmp/ha-wizard-error-page.html",
     ])
+
+
+def served_by_director(url: str, header: str, names: list[str]) -> str:
+    """A condition: the answer's `header` names the director (any of its names, or an FQDN of one)."""
+    alternatives = "|".join(re.escape(n) for n in names)
+    return (f"curl -sS -m 2 -o /dev/null -D - {_q(url)} 2>/dev/null | tr -d '\\r' | "
+            f"grep -qiE {_q('^' + re.escape(header) + ': (' + alternatives + ')([.]|$)')}")
+
+
+def director_back(start: str, url: str, header: str, names: list[str], limit_s: float, name: str) -> str:
+    """Run `start` (power the preferred director on), then time until it serves the VIP again."""
+    return "\n".join([
+        "t0=$(date +%s.%N)",
+        start,
+        _poll_until(served_by_director(url, header, names), limit_s,
+                    f"{names[0]} did not serve {url} again within {int(limit_s)} s"),
+        _elapsed_figure(name, f"node={names[0]}"),
+    ])

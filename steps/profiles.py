@@ -35,6 +35,9 @@ class Profile:
     # /run/haproxy, RHEL's package ships /var/lib/haproxy). The verification reads stats from it.
     haproxy_socket: str = "/run/haproxy/admin.sock"
     web_root: str = "/var/www/html"  # the real servers' document root (pi.php goes there)
+    # HAProxy >= 2.2 (`http-after-response`, the `hostname` fetch): every answer names the director
+    # that served it, so the wizard's host can see a failover/failback. CentOS 7 ships HAProxy 1.5.
+    haproxy_director_header: bool = True
 
     def install(self, packages: tuple[str, ...] | list[str]) -> str:
         return self.pkg_install.format(pkgs=" ".join(shlex.quote(p) for p in packages))
@@ -102,6 +105,7 @@ RHEL7 = Profile(
     bench_repo=("epel-release",),
     bench_extra=("siege",),
     haproxy_socket="/var/lib/haproxy/stats",
+    haproxy_director_header=False,
 )
 
 RHEL9 = Profile(

@@ -68,11 +68,16 @@ HAPROXY_CFG = "/etc/haproxy/haproxy.cfg"
 ERRORS_DIR = "/etc/haproxy/errors"
 
 
+# Response header naming the director that served (see Profile.haproxy_director_header).
+DIRECTOR_HEADER = "X-HA-Director"
+
+
 def haproxy_config(answers: Answers, profile: Profile, errors_dir: str = ERRORS_DIR,
                    stats_socket: str | None = None) -> str:
     """The haproxy.cfg both directors get; tests render it with a temporary errors_dir and socket."""
     return render("haproxy.cfg.j2", vip=answers.vip.external, port=80, servers=answers.servers,
-                  errors_dir=errors_dir, stats_socket=stats_socket or profile.haproxy_socket)
+                  errors_dir=errors_dir, stats_socket=stats_socket or profile.haproxy_socket,
+                  director_header=DIRECTOR_HEADER if profile.haproxy_director_header else "")
 
 
 def error_page(answers: Answers) -> str:

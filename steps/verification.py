@@ -6,6 +6,7 @@ from assets import render
 from steps._common import all_of, prefix, q, re_ip, vm_running, write
 from steps.measurements import (
     benchmark,
+    director_back,
     only_where_vip,
     spread,
     until_error_page,
@@ -15,6 +16,7 @@ from steps.measurements import (
 )
 from steps.model import Action, Target, Text
 from steps.profiles import Profile
+from steps.resources import DIRECTOR_HEADER
 from wizard.answers import Answers
 
 ID = "verification"
@@ -212,6 +214,36 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
             on_fail_es="HAProxy sigue enviando peticiones a un servidor caído: `check` en cada servidor de "
                        "haproxy.cfg (sección 8), `option redispatch`."))
     last = answers.servers[-1]
+    back_why = f"{m.name} is back: seconds until the resources return to it (the location constraint)."
+    back_why_es = f"{m.name} ha vuelto: segundos hasta que recupera los recursos (restricción de ubicación)."
+    back_fail = dict(
+        on_fail=f"The resources stay on {s.name}: is {m.name} Online in `pcs status` (did its cluster services "
+                "start at boot — `pcs cluster enable --all`, section 6)?",
+        on_fail_es=f"Los recursos siguen en {s.name}: ¿está {m.name} Online en `pcs status` (¿arrancan sus "
+                   "servicios de clúster al inicio? `pcs cluster enable --all`, sección 6)?")
+    other_servers = "\n".join(start_vm(sv.vm) for sv in answers.servers[1:]) or "true"
+    if profile.haproxy_director_header:
+        # Timed from the power-on, seen from this machine: the answers name the serving director.
+        restore = [
+            Action(id=f"{ID}.failback", kind="run", target=local, tags=("failover", "restore"),
+                   command=director_back(start_vm(m.vm), fwd_url, DIRECTOR_HEADER, [m.name, *m.aliases], 300,
+                                         "failback"),
+                   timeout=330, why=f"Power {m.name} on. " + back_why, why_es=f"Encender {m.name}. " + back_why_es,
+                   **back_fail),
+            Action(id=f"{ID}.power_on", kind="run", target=local, tags=("failover", "restore"),
+                   command=other_servers, why="Power the real servers on again.",
+                   why_es="Volver a encender los servidores reales."),
+        ]
+    else:  # HAProxy 1.5 can't name the director: ask Pacemaker on the standby, once master is up
+        restore = [
+            Action(id=f"{ID}.power_on", kind="run", target=local, tags=("failover", "restore"),
+                   command=start_vm(m.vm) + "\n" + other_servers,
+                   why=f"Power {m.name} and the real servers on again.",
+                   why_es=f"Volver a encender {m.name} y los servidores reales."),
+            Action(id=f"{ID}.failback", kind="run", target=Target.node(s.name), tags=("failover", "restore"),
+                   command=wait_for_location("HAproxy", m.ring_name, 300, "failback"), timeout=330,
+                   why=back_why, why_es=back_why_es, **back_fail),
+        ]
     actions += [
         Action(id=f"{ID}.all_servers_down", kind="run", target=local, tags=("failover", "servers-down"),
                command=(stop_vm(last.vm) + "\n"
@@ -235,18 +267,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                why_es=f"Un director ({s.name}) y un servidor real ({servers[0]}, encendido de nuevo): sirve.",
                **fail),
         # --- back to everything up: the preferred director takes the resources back ---------------------
-        Action(id=f"{ID}.power_on", kind="run", target=local, tags=("failover", "restore"),
-               command="\n".join(start_vm(vm) for vm in [m.vm, *(sv.vm for sv in answers.servers[1:])]),
-               why=f"Power {m.name} and the real servers on again.",
-               why_es=f"Volver a encender {m.name} y los servidores reales."),
-        Action(id=f"{ID}.failback", kind="run", target=Target.node(s.name), tags=("failover", "restore"),
-               command=wait_for_location("HAproxy", m.ring_name, 300, "failback"), timeout=330,
-               why=f"{m.name} is back: seconds until the resources return to it (the location constraint).",
-               why_es=f"{m.name} ha vuelto: segundos hasta que recupera los recursos (restricción de ubicación).",
-               on_fail=f"The resources stay on {s.name}: is {m.name} Online in `pcs status` (did its cluster "
-                       "services start at boot — `pcs cluster enable --all`, section 6)?",
-               on_fail_es=f"Los recursos siguen en {s.name}: ¿está {m.name} Online en `pcs status` (¿arrancan sus "
-                          "servicios de clúster al inicio? `pcs cluster enable --all`, sección 6)?"),
+        *restore,
         Action(id=f"{ID}.all_back", kind="run", target=local, tags=("failover", "restore"),
                command=until_spread(fwd_url, farm, rounds, 300, "all_servers_back",
                                     "not every real server serves again after 300 s", servers),

@@ -117,3 +117,15 @@ def test_error_page_check(php_site):
     assert ok.returncode == 0 and "HTTP status: 503" in ok.stdout
     wrong = _bash(m.error_page(f"http://{addr}/index.php", "no real server is up"))
     assert wrong.returncode == 1 and "expected the local error page" in wrong.stderr
+
+
+def test_director_header_condition(php_site):
+    addr, root, _ = php_site
+    (root / "d.php").write_text("<?php header('X-HA-Director: master.cluster'); echo 'ok';\n")
+    url = f"http://{addr}/d.php"
+    assert _bash(m.served_by_director(url, "X-HA-Director", ["master", "cluster1"])).returncode == 0
+    assert _bash(m.served_by_director(url, "X-HA-Director", ["standby"])).returncode == 1
+    # `mast` is not `master`: whole names only.
+    assert _bash(m.served_by_director(url, "X-HA-Director", ["mast"])).returncode == 1
+    timed = _bash(m.director_back("true", url, "X-HA-Director", ["master"], 5, "failback"))
+    assert timed.returncode == 0 and parse_figures(timed.stdout.splitlines())[0].name == "failback"

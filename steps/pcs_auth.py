@@ -85,6 +85,15 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
             id=f"{ID}.selinux", kind="run", target=both, command="setsebool -P daemons_enable_cluster_mode 1",
             why="Let SELinux allow the daemons' cluster mode.",
             why_es="Permitir en SELinux el modo cluster de los demonios."))
+    if profile.default_corosync_conf:
+        conf = "/etc/corosync/corosync.conf"
+        shipped = f"cluster_name: {profile.default_corosync_conf}"
+        actions.append(Action(
+            id=f"{ID}.default_corosync_conf", kind="run", target=both,
+            command=(f"if grep -qE {q('^[[:space:]]*' + shipped + '[[:space:]]*$')} {conf} 2>/dev/null; "
+                     f"then mv {conf} {conf}.dist; fi"),
+            why="Set aside the package's sample one-node corosync.conf: pcs would send its tokens to its node1.",
+            why_es="Apartar el corosync.conf de ejemplo del paquete (un nodo): pcs enviaría sus tokens a su node1."))
     rings = [d.ring_name for d in answers.directors]
     tokens = profile.pcs_tokens_file
     actions.append(Action(

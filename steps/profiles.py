@@ -38,6 +38,9 @@ class Profile:
     # HAProxy >= 2.2 (`http-after-response`, the `hostname` fetch): every answer names the director
     # that served it, so the wizard's host can see a failover/failback. CentOS 7 ships HAProxy 1.5.
     haproxy_director_header: bool = True
+    # Debian's corosync package ships a one-node corosync.conf (cluster "debian", node "node1"): pcs then
+    # sends its auth tokens to node1 and `pcs cluster setup` fails. Set it aside before authenticating.
+    default_corosync_conf: str = ""
 
     def install(self, packages: tuple[str, ...] | list[str]) -> str:
         return self.pkg_install.format(pkgs=" ".join(shlex.quote(p) for p in packages))
@@ -134,6 +137,7 @@ DEBIAN12 = Profile(
     pkg_install="DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y {pkgs}",
     ha_packages=("pcs", "pacemaker", "corosync", "resource-agents", "haproxy"),
     bench_packages=("apache2-utils", "siege", "socat"),
+    default_corosync_conf="debian",
     pcs_legacy=False,
     network_style="debian",
     network_restart="systemctl restart networking",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from steps import SECTIONS, full_plan, get_section
+from steps import SECTIONS, full_plan, get_section, pcs_auth
 from steps.model import Action, Text
 from steps.profiles import get_profile
 from wizard.answers import Answers, Director, Server, VirtualBox, answers_from_dict
@@ -501,3 +501,21 @@ def test_snapshot_restore_actions_cover_every_vm():
     assert [a.id for a in acts] == ["snapshot.restore.vm-alpha", "snapshot.restore.vm-beta",
                                     "snapshot.restore.vm-web-a", "snapshot.restore.vm-web-b"]
     assert all("snapshot vm-" in a.command and "restore before-ha" in a.command and a.target.is_local for a in acts)
+
+
+def test_debian_sample_corosync_conf_is_set_aside_once(tmp_path):
+    """Run against a copy of Debian's real shipped corosync.conf; a cluster's own config is left alone."""
+    shipped = Path("/etc/corosync/corosync.conf")
+    if not shipped.exists() or "cluster_name: debian" not in shipped.read_text():
+        pytest.skip("needs Debian's corosync package (scripts/install-deps.sh)")
+    [action] = [a for a in pcs_auth.plan(Answers(profile="debian12"), get_profile("debian12"))
+                if a.id == "pcs_auth.default_corosync_conf"]
+    conf = tmp_path / "corosync.conf"
+    conf.write_text(shipped.read_text())
+    cmd = action.command.replace("/etc/corosync/corosync.conf", str(conf))
+    for _ in range(2):  # re-running is harmless
+        assert subprocess.run(["sh", "-c", cmd], timeout=10).returncode == 0
+    assert not conf.exists() and (tmp_path / "corosync.conf.dist").read_text() == shipped.read_text()
+    conf.write_text("totem {\n    cluster_name: cluster_lb\n}\n")
+    assert subprocess.run(["sh", "-c", cmd], timeout=10).returncode == 0 and conf.exists()
+    assert not [a for a in pcs_auth.plan(Answers(profile="lab"), get_profile("lab")) if "corosync.conf" in a.command]

@@ -639,11 +639,15 @@ class Lab:
         return disk
 
     def _haproxy_cfg(self, bind_ip: str) -> str:
-        from assets import render
+        """Seminar 3's balancer: the wizard's haproxy.cfg, bound to the director's own address."""
+        import copy
 
-        servers = [{"name": s.name, "ip": s.ip} for s in self.answers.servers]
-        return render("haproxy.cfg.j2", vip=bind_ip, port=80, servers=servers,
-                      stats_socket="/run/haproxy/admin.sock", errors_dir="/etc/haproxy/errors")
+        from steps.profiles import get_profile
+        from steps.resources import haproxy_config
+
+        answers = copy.deepcopy(self.answers)
+        answers.vip.external = bind_ip
+        return haproxy_config(answers, get_profile("lab"))
 
     def _install_director(self, d: Director, prepared: bool, haproxy_from: Director | None = None) -> None:
         from assets import render

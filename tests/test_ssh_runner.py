@@ -267,7 +267,8 @@ def test_network_change_survives_the_drop_and_reconnects(tmp_path, sshd, clean_h
     from wizard.transcript import render
     script = render(engine.session, "sh")
     wait = [line for line in script.splitlines() if line.startswith("for _try in")]
-    assert len(wait) == 1 and "root@127.0.0.2" in wait[0] and "test -e /tmp/ha-wizard-t.netrestart-" in wait[0]
+    assert len(wait) == 1 and "test -e /tmp/ha-wizard-t.netrestart-" in wait[0]
+    assert f"ssh -T -o ConnectTimeout=5 -n -p {sshd.port} root@127.0.0.2 " in wait[0]  # options before the host
     (tmp_path / "x.sh").write_text(script)
     assert subprocess.run(["bash", "-n", str(tmp_path / "x.sh")]).returncode == 0
 

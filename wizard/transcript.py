@@ -37,8 +37,8 @@ def printf_for(template: str, sudo_password: bool = False) -> str:
     return "printf " + shlex.quote("".join(fmt)) + ("" if not args else " " + " ".join(args))
 
 
-def ssh_prefix(ep: dict[str, Any], with_stdin: bool) -> str:
-    parts = ["ssh", "-T"]
+def ssh_prefix(ep: dict[str, Any], with_stdin: bool, options: tuple[str, ...] = ()) -> str:
+    parts = ["ssh", "-T", *options]
     if not with_stdin:
         parts.append("-n")  # the wizard closes stdin of commands without secrets: same here
     if ep.get("jump"):
@@ -73,7 +73,7 @@ def _wait_for_change(entry: dict[str, Any], node: str) -> list[str]:
     if not entry.get("disrupts_network") or not match:
         return []
     after = dict(ep, address=ep.get("reconnect") or ep["address"], sudo="")
-    check = f"{ssh_prefix(after, False)} -o ConnectTimeout=5 {shlex.quote('test -e ' + match.group(0))}"
+    check = f"{ssh_prefix(after, False, ('-o', 'ConnectTimeout=5'))} {shlex.quote('test -e ' + match.group(0))}"
     return [f"for _try in $(seq 60); do {check} 2>/dev/null && break; sleep 2; done"]
 
 

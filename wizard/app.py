@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import threading
 from collections.abc import Iterable
 from functools import partial
@@ -23,7 +24,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from wizard.answers import Answers, AnswersError, load_answers
 from wizard.i18n import default_lang, t
 from wizard.screens.base import localize_bindings
-from wizard.uicommon import DONE_STATUSES, next_session_name, section_status
+from wizard.uicommon import DONE_STATUSES, SECRET_HACLUSTER, next_session_name, section_status
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 ASK_TIMEOUT = 600.0  # seconds a worker thread waits for the user's answer to a dialog
@@ -472,7 +473,12 @@ def run_app(args: argparse.Namespace) -> int:
         options["identity_files"] = list(args.identity)
     if getattr(args, "known_hosts", None):
         options["known_hosts"] = list(args.known_hosts)
+    # The README's environment variables for secrets (never in argv, never stored).
+    if os.environ.get("HA_WIZARD_SSH_PASSWORD"):
+        options["ssh_password"] = os.environ["HA_WIZARD_SSH_PASSWORD"]
     app = WizardApp(lang=getattr(args, "lang", None), answers_path=getattr(args, "answers", None),
                     profile=getattr(args, "profile", None), engine_options=options)
+    if os.environ.get("HA_WIZARD_HACLUSTER_PASSWORD"):
+        app.secrets[SECRET_HACLUSTER] = os.environ["HA_WIZARD_HACLUSTER_PASSWORD"]
     result = app.run()
     return int(result or 0)

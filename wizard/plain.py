@@ -49,6 +49,7 @@ class Plain:
         self.session: Any = None
         self.engine: Any = None
         self._ask_lock = threading.Lock()
+        self.ssh_password: str | None = None
 
     def t(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)
@@ -90,7 +91,7 @@ class Plain:
                                                  validate=lambda v, taken=taken: self.name_problem(v, taken) or True))
                 if not name:
                     continue
-                edited = self.inventory(copy.deepcopy(answers), need_password=True)
+                edited = self.inventory(copy.deepcopy(answers), need_password=not self.secrets.get(SECRET_HACLUSTER))
                 if edited is None:
                     continue
                 from wizard.state import Session
@@ -195,7 +196,7 @@ class Plain:
         if self.engine is not None:
             self.engine.close()
         self.engine = Engine(self.session, self.secrets, self.confirm_host_key, self.on_event,
-                             confirm_manual=self.confirm_manual)
+                             confirm_manual=self.confirm_manual, ssh_password=self.ssh_password)
 
     def sections(self, session: Any) -> int:
         self.session = session
@@ -457,4 +458,9 @@ def run_plain(args: argparse.Namespace) -> int:
             return 2
     if getattr(args, "profile", None):
         answers.profile = args.profile
-    return Plain(lang).start(answers)
+    plain = Plain(lang)
+    # The README's environment variables for secrets (never in argv, never stored).
+    if os.environ.get("HA_WIZARD_HACLUSTER_PASSWORD"):
+        plain.secrets[SECRET_HACLUSTER] = os.environ["HA_WIZARD_HACLUSTER_PASSWORD"]
+    plain.ssh_password = os.environ.get("HA_WIZARD_SSH_PASSWORD") or None
+    return plain.start(answers)

@@ -79,7 +79,7 @@ class InventoryScreen(WizardScreen):
                 value = self.raw.get(spec.path, get_value(self.answers, spec.path))
                 yield FieldRow(spec, self.t(spec.label_key), value)
             yield Label(self.t("inv.secret"), classes="group-title")
-            if self.wapp.secrets.get(SECRET_HACLUSTER) and self.session_name is None:
+            if self.wapp.secrets.get(SECRET_HACLUSTER):  # given already (earlier, or the environment)
                 yield Static("••••••••", classes="muted")
             else:
                 with Horizontal(classes="field-line"):

@@ -241,6 +241,7 @@ def check_connections(answers: Answers, confirm_host_key: Any, root: Path | str 
                       on_result: Any = None, connect_timeout: float = 8.0,
                       identity_files: list[str] | tuple[str, ...] = (),
                       known_hosts: list[str] | tuple[str, ...] = (),
+                      ssh_password: str | None = None,
                       ) -> tuple[list[NodeCheck], list[tuple[str, str, str, str, str]]]:
     """Reach every node over SSH (the engine's own connections and host-key rules), read what it runs.
 
@@ -258,7 +259,7 @@ def check_connections(answers: Answers, confirm_host_key: Any, root: Path | str 
     trust = HostKeyTrust(wizard_file=wizard_known_hosts(root), user_files=user_files,
                          confirm=confirm_host_key, on_trusted=lambda *a: trusted.append(a))
     options = SSHOptions(user=answers.ssh_user, port=answers.ssh_port, connect_timeout=connect_timeout,
-                         identity_files=list(identity_files))
+                         identity_files=list(identity_files), password=ssh_password)
     conns = Connections(answers, options, trust, lambda event: None)
     checks: list[NodeCheck] = []
     try:

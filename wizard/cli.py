@@ -95,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=("es", "en"), default=None, help="language (default: from the locale)")
     parser.add_argument("--answers", help="answers file (TOML) to start from")
     parser.add_argument("--profile", choices=PROFILES, help="override the answers' profile")
+    parser.add_argument("--identity", action="append", default=[], metavar="FILE",
+                        help="SSH private key for the nodes (repeatable; e.g. the lab's key)")
+    parser.add_argument("--known-hosts", action="append", default=[], metavar="FILE",
+                        help="extra known_hosts file (besides ~/.ssh/known_hosts and the wizard's own)")
     parser.set_defaults(func=_cmd_default)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 

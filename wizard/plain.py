@@ -50,6 +50,7 @@ class Plain:
         self.engine: Any = None
         self._ask_lock = threading.Lock()
         self.ssh_password: str | None = None
+        self.engine_options: dict[str, Any] = {}  # identity_files / known_hosts from the command line
 
     def t(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)
@@ -196,7 +197,8 @@ class Plain:
         if self.engine is not None:
             self.engine.close()
         self.engine = Engine(self.session, self.secrets, self.confirm_host_key, self.on_event,
-                             confirm_manual=self.confirm_manual, ssh_password=self.ssh_password)
+                             confirm_manual=self.confirm_manual, ssh_password=self.ssh_password,
+                             **self.engine_options)
 
     def sections(self, session: Any) -> int:
         self.session = session
@@ -463,4 +465,8 @@ def run_plain(args: argparse.Namespace) -> int:
     if os.environ.get("HA_WIZARD_HACLUSTER_PASSWORD"):
         plain.secrets[SECRET_HACLUSTER] = os.environ["HA_WIZARD_HACLUSTER_PASSWORD"]
     plain.ssh_password = os.environ.get("HA_WIZARD_SSH_PASSWORD") or None
+    if getattr(args, "identity", None):
+        plain.engine_options["identity_files"] = list(args.identity)
+    if getattr(args, "known_hosts", None):
+        plain.engine_options["known_hosts"] = list(args.known_hosts)
     return plain.start(answers)

@@ -122,6 +122,22 @@ def test_group_on_servers_through_the_director_names_the_failing_one(tmp_path, l
         engine.close()
 
 
+def test_commands_through_a_fresh_director_connection_are_fast(tmp_path, lab, home) -> None:
+    """Regression: a director connection used only for tunnels keeps Nagle on in sshd (~40 ms/command)."""
+    server = lab.answers.servers[0].name
+    engine, _ = make_engine(tmp_path, lab, [act("t.fast", "true", Target.node(server))])
+    try:
+        conn = engine.conns.get(server)  # opens the director's connection only to tunnel through it
+        times = []
+        for _ in range(9):
+            t0 = time.perf_counter()
+            assert conn.run("true", on_line=lambda s, t: None) == 0
+            times.append(time.perf_counter() - t0)
+        assert sorted(times)[4] < 0.025, times  # median; unprimed it was ~0.044
+    finally:
+        engine.close()
+
+
 def test_secret_not_in_the_nodes_process_arguments(tmp_path, lab, home) -> None:
     a = act("t.pw", "read -r line; sleep 2; test -n \"$line\" && echo fed", Target.node("master"),
             secrets=("hacluster_password",), stdin="hacluster:{hacluster_password}\n")

@@ -132,6 +132,7 @@ class Connections:
         jump_transport = None
         if endpoint.jump is not None:
             hop = SSHConnection(endpoint.jump, self.options, self.trust).connect()
+            hop.prime_for_jump()
             self._extra.append(hop)
             jump_transport = hop.transport
         return SSHConnection(endpoint, self.options, self.trust, jump_transport).connect()
@@ -149,6 +150,10 @@ class Connections:
                 continue
             endpoint = resolve_endpoint(node, address, self.options, self.config, jump=jump.endpoint)
             try:
+                try:
+                    jump.prime_for_jump()
+                except SSHError as exc:  # the director's connection is dead: try the next one
+                    raise JumpFailed(str(exc), unresponsive=True) from None
                 return SSHConnection(endpoint, self.options, self.trust, jump.transport).connect()
             except JumpFailed as exc:
                 errors.append(str(exc))

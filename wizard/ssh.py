@@ -168,6 +168,7 @@ class SSHConnection:
         self.jump_transport = jump_transport
         self.client: paramiko.SSHClient | None = None
         self._sudo_mode: str | None = None  # "", "nopasswd", "password" once known
+        self._primed = False
         self._sudo_lock = threading.Lock()
 
     @property
@@ -239,6 +240,15 @@ class SSHConnection:
         self.trust.remember(ep.node, ep.address, key, "known_hosts")
         self.client = client
         return self
+
+    def prime_for_jump(self) -> None:
+        """Run one command before tunnelling through this connection. OpenSSH's sshd sets TCP_NODELAY
+        on a connection only when it starts a session: a connection used for tunnels alone keeps
+        Nagle on, and every command through it waits ~40 ms for delayed ACKs (measured: 44 ms
+        per `hostname` on a server through an unprimed director, 4 ms primed)."""
+        if not self._primed:
+            self._primed = True
+            self._exec("true", None, lambda s, t: None, self.endpoint.connect_timeout, None)
 
     def close(self) -> None:
         if self.client is not None:

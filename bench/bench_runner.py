@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -116,10 +117,23 @@ def main() -> int:
                 t3 += timed(lambda: engine.run_action("b.three"), 1)
             assert session.status("b.three") == "ok", session.record("b.three").error
             results[label] = (median_ms(t1), median_ms(t3))
+        # The same without the engine: the runner alone, one thread per server (where the time goes).
+        sconns = [engine.conns.get(n) for n in servers]
+        def par3() -> None:
+            threads = [threading.Thread(target=c.run, args=("hostname >/dev/null",), kwargs={"on_line": noop})
+                       for c in sconns]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        raw1 = median_ms(timed(lambda: sconns[0].run("hostname >/dev/null", on_line=noop), args.runs))
+        raw3 = median_ms(timed(par3, args.runs))
         print(f"\none action (engine, checkpoints included), median of {args.group_runs}:")
         for label, (a1, a3) in results.items():
             print(f"  {label:14} 1 server {a1:7.1f} ms   3 servers {a3:7.1f} ms   ratio {a3 / a1:.2f}x "
                   f"(target <= 1.3)")
+        print(f"  runner alone, trivial: 1 server {raw1:.1f} ms, 3 in parallel threads {raw3:.1f} ms "
+              f"(ratio {raw3 / raw1:.2f}x: the lab's 2 cores run 3 sessions + the director's forwarding)")
         engine.close()
     finally:
         if built and not args.keep:

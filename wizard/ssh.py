@@ -8,7 +8,11 @@
 - secrets written to the command's stdin (never its argv); stdin is closed afterwards like `ssh -n`;
 - not root: `sudo -n` when the user has NOPASSWD, else `sudo -S -k -p ''` with the password as the
   first stdin line (-k: a cached sudo ticket would otherwise leave the password for the command);
-- real servers reached through a director: a direct-tcpip channel over the director's connection.
+- real servers reached through a director: a direct-tcpip channel over the director's connection
+  (primed with one command, see `prime_for_jump`);
+- timeouts and cancels kill the command's whole process group on the node (the login shell reports
+  its pid first on stderr, consumed here), from a second channel;
+- network changes: `start_detached` (nohup setsid, exit status to a file) — the engine reconnects.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
 set -eu
 
 PACKAGES="openssh-server openssh-client haproxy corosync pacemaker pcs resource-agents php-cli
-apache2-utils siege socat ifupdown iproute2 procps psmisc curl iputils-ping util-linux strace ruby"
+apache2-utils siege socat sudo ifupdown iproute2 procps psmisc curl iputils-ping util-linux strace ruby"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -5,7 +5,8 @@
 # Used by the README, .ci/run and the tests. Debian 12 (bookworm) or a derivative.
 set -eu
 
-PACKAGES="openssh-server openssh-client haproxy corosync pacemaker pcs resource-agents php-cli
+PACKAGES="openssh-server openssh-client haproxy corosync pacemaker pacemaker-cli-utils pcs resource-agents
+libxml2-utils net-tools php-cli
 apache2-utils siege socat sudo ifupdown iproute2 procps psmisc curl iputils-ping util-linux strace ruby"
 
 missing=""

@@ -44,6 +44,11 @@ def run(cmd: list[str], check: bool = True, timeout: float = 60) -> int:
 
 
 def mount_disk(hostdir: str) -> None:
+    # Tools a Debian host would have through systemd, mapped onto the init scripts. Bound first: the
+    # project may live under /tmp, /root or /run, which the host's own mounts below then hide.
+    for tool in ("systemctl", "hostnamectl"):
+        if os.path.exists(f"/usr/bin/{tool}"):
+            run(["mount", "--bind", os.path.join(GUEST, tool), f"/usr/bin/{tool}"])
     disk = os.path.join(hostdir, "disk")
     work = os.path.join(hostdir, "work")
     for part in ("etc", "var"):
@@ -57,10 +62,6 @@ def mount_disk(hostdir: str) -> None:
     # The lab's own state (every host's disk, the lab key) is not the host's business.
     if os.path.isdir(LAB_STATE):
         run(["mount", "-t", "tmpfs", "-o", "mode=700,size=1m", "tmpfs", LAB_STATE])
-    # Tools a Debian host would have through systemd, mapped onto the init scripts.
-    for tool in ("systemctl", "hostnamectl"):
-        if os.path.exists(f"/usr/bin/{tool}"):
-            run(["mount", "--bind", os.path.join(GUEST, tool), f"/usr/bin/{tool}"])
 
 
 def prepare_run() -> None:
@@ -132,7 +133,7 @@ def boot(hostdir: str, remount: bool = True) -> None:
     rc = run(["ifup", "-a"], check=False)
     log(f"ifup -a: {'ok' if rc == 0 else f'failed ({rc})'}")
     # What ifup configured, for `systemctl restart networking` to undo (guest/systemctl).
-    run([os.path.join(GUEST, "systemctl"), "ha-wizard-lab-record-network"], check=False)
+    run(["/usr/bin/systemctl", "ha-wizard-lab-record-network"], check=False)  # the guest's, bound above
     for name in enabled_services():
         service(name, "start")
     log("BOOTED")

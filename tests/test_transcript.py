@@ -125,3 +125,27 @@ def test_md_report(tmp_path: Path) -> None:
     assert md.count("```") % 2 == 0
     with pytest.raises(ValueError, match="--format"):
         render(session, "html")
+
+
+def test_measured_figures_end_both_exports_as_tables(tmp_path: Path) -> None:
+    """Figures printed by the commands (a test's and ab's own report) come out as tables."""
+    ab_report = ("Complete requests:      20\nFailed requests:        0\n"
+                 "Requests per second:    123.45 [#/sec] (mean)\nTime per request:       8.1 [ms] (mean)\n")
+    actions = [
+        Action(id="v.recover", kind="run", target=Target.local(), why="w",
+               command="echo 'HA-WIZARD-FIGURE haproxy_recovery=3.2 unit=s'"),
+        Action(id="v.bench", kind="run", target=Target.local(), why="w",
+               command="echo 'HA-WIZARD-BENCH tool=ab servers=2 page=index.php'; printf %s " + shlex.quote(ab_report)),
+    ]
+    session = Session.create("f", Answers(profile="lab"), "lab", root=tmp_path / "state")
+    engine = Engine(session, {}, None, plan=[section("v", "Verification", actions)])
+    for action in actions:
+        assert engine.run_action(action.id) == "ok"
+    md = render(session, "md")
+    assert "| `v.recover` | haproxy_recovery | 3.2 s |" in md
+    assert "| ab | index.php | 2 | 123.45 | 8.1 | 0.0 |" in md
+    sh = render(session, "sh")
+    assert "# | ab | index.php | 2 | 123.45 | 8.1 | 0.0 |" in sh
+    script = tmp_path / "t.sh"
+    script.write_text(sh)
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0

@@ -122,6 +122,9 @@ def render_sh(session: Session) -> str:
             title = entry.get("section_title") or current
             out += ["", "#" * 78, f"# {title} [{current}]", "#" * 78]
         out += [""] + _entry_sh(entry)
+    table = figures_table(session)
+    if table:
+        out += ["", "#" * 78] + _comment(table) + ["#" * 78]
     return "\n".join(out) + "\n"
 
 
@@ -246,7 +249,33 @@ def render_md(session: Session) -> str:
             out += _fence(entry["command"], "bash") + [""]
         if entry.get("excerpt"):
             out += ["Output (last lines):", ""] + _fence("\n".join(entry["excerpt"])) + [""]
+    out += figures_table(session)
     return "\n".join(out) + "\n"
+
+
+def figures_table(session: Session) -> list[str]:
+    """The session's measured figures as Markdown tables: the tests' figures, then the benchmarks."""
+    from wizard.figures import Figure, bench_table
+
+    journal = sorted(session.journal, key=lambda e: e.get("seq", 0))
+    found = [(e["action_id"], Figure.from_dict(f)) for e in journal for f in e.get("figures", [])]
+    if not found:
+        return []
+    out = ["## Measured figures", "", "| test | figure | value |", "|---|---|---|"]
+    for action_id, fig in found:
+        if fig.name.startswith(("ab_", "siege_")):
+            continue
+        labels = " ".join(f"{k}={v}" for k, v in sorted(fig.labels.items()) if k != "node")
+        out.append(f"| `{action_id}` | {fig.name}{f' ({labels})' if labels else ''} | "
+                   f"{fig.value:g}{(' ' + fig.unit) if fig.unit else ''} |")
+    rows = bench_table(f for _, f in found)
+    if rows:
+        out += ["", "| tool | page | real servers | requests/s | mean ms per request | failed |",
+                "|---|---|---|---|---|---|"]
+        for r in rows:
+            out.append(f"| {r['tool']} | {r['page']} | {r['servers']} | {r.get('rps', '')} | {r.get('mean_ms', '')} "
+                       f"| {r.get('failed', '')} |")
+    return out + [""]
 
 
 def render(session: Session, fmt: str = "sh") -> str:

@@ -277,23 +277,20 @@ class SectionScreen(WizardScreen):
             return True
         return False
 
-    def action_run_next(self) -> None:
+    def _run_pending(self, mode: str) -> None:
         if self.guard():
             return
         action = self.wapp.engine.next_pending(self.section_id)
         if action is None:
             self.notify(self.t("sec.none_left"))
             return
-        self.start(action, "one")
+        self.start(action, mode)
+
+    def action_run_next(self) -> None:
+        self._run_pending("one")
 
     def action_run_section(self) -> None:
-        if self.guard():
-            return
-        action = self.wapp.engine.next_pending(self.section_id)
-        if action is None:
-            self.notify(self.t("sec.none_left"))
-            return
-        self.start(action, "section")
+        self._run_pending("section")
 
     def action_skip(self) -> None:
         if self.guard():

@@ -92,16 +92,6 @@ def wait_for_location(resource: str, node: str, limit_s: float, name: str) -> st
     ])
 
 
-def error_page(url: str, marker: str) -> str:
-    """With every real server down, the director answers its own error page (HTTP 503)."""
-    return "\n".join([
-        f"code=$(curl -sS -m 5 -o /tmp/ha-wizard-error-page.html -w '%{{http_code}}' {_q(url)})",
-        "echo \"HTTP status: $code\"; cat /tmp/ha-wizard-error-page.html",
-        f"[ \"$code\" = 503 ] && grep -qF {_q(marker)} /tmp/ha-wizard-error-page.html || "
-        "{ echo 'expected the local error page (HTTP 503)' >&2; exit 1; }",
-    ])
-
-
 def haproxy_runtime(command: str, socket: str) -> str:
     return f"echo {_q(command)} | socat stdio {_q(socket)}"
 

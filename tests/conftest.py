@@ -47,21 +47,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-_LAB_LOCK: list[object] = []
-
-
 def _require_lab() -> None:
     reason = _lab_skip_reason()
     if reason:
         pytest.skip(reason)
-    # One lab per machine: a second pytest session using the lab waits here until the first ends
-    # (the lock goes with the process), instead of tearing the other's lab down.
-    if not _LAB_LOCK:
-        import fcntl
-
-        handle = open("/run/ha-wizard-lab.test-lock", "w")  # noqa: SIM115 - held for the session
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        _LAB_LOCK.append(handle)
 
 
 @pytest.fixture(scope="session")

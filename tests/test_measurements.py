@@ -113,10 +113,11 @@ def test_ab_and_siege_output_parse_into_a_table(php_site, tmp_path):
 def test_error_page_check(php_site):
     addr, root, _ = php_site
     (root / "down.php").write_text("<?php http_response_code(503); echo 'ha-wizard: no real server is up';\n")
-    ok = _bash(m.error_page(f"http://{addr}/down.php", "no real server is up"))
-    assert ok.returncode == 0 and "HTTP status: 503" in ok.stdout
-    wrong = _bash(m.error_page(f"http://{addr}/index.php", "no real server is up"))
-    assert wrong.returncode == 1 and "expected the local error page" in wrong.stderr
+    ok = _bash(m.until_error_page(f"http://{addr}/down.php", "no real server is up", 5, "error_page_after"))
+    assert ok.returncode == 0 and "no real server is up" in ok.stdout
+    assert parse_figures(ok.stdout.splitlines())[0].name == "error_page_after"
+    wrong = _bash(m.until_error_page(f"http://{addr}/index.php", "no real server is up", 2, "x"))
+    assert wrong.returncode == 1 and "no local error page (HTTP 503)" in wrong.stderr
 
 
 def test_director_header_condition(php_site):

@@ -32,6 +32,13 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+def make_console(**kw: Any) -> Any:
+    """The terminal console of the headless commands: commands and output print verbatim (rich would
+    otherwise turn `ocf:heartbeat:IPaddr2` into an emoji and colour numbers)."""
+    from rich.console import Console
+    return Console(highlight=False, emoji=False, **kw)
+
+
 def register(subparsers: Any) -> None:
     run = subparsers.add_parser("run", help="run the plan headless (prints each command, then its output)")
     run.add_argument("--answers", metavar="FILE", help="answers file (TOML)")
@@ -126,8 +133,7 @@ def _open_session(args: argparse.Namespace) -> Session:
 
 def cmd_run(args: argparse.Namespace, plan: Any = None, console: Any = None) -> int:
     """`plan`: a plan to run instead of steps.full_plan (tests, custom plans)."""
-    from rich.console import Console
-    console = console or Console(highlight=False)
+    console = console or make_console()
     try:
         return _run(args, plan, console)
     except (_usage_error(), StateError, ValueError) as exc:
@@ -206,9 +212,8 @@ def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Ses
 
 # -- sessions / export -------------------------------------------------------------------------------
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.table import Table
-    console = Console(highlight=False)
+    console = make_console()
     rows = list_sessions()
     if not rows:
         console.print("no sessions yet")

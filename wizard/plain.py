@@ -43,7 +43,7 @@ BACK = "__back__"
 class Plain:
     def __init__(self, lang: str, console: Console | None = None, state_root: Any = None) -> None:
         self.lang = lang
-        self.console = console or Console(highlight=False)
+        self.console = console or Console(highlight=False, emoji=False)
         self.state_root = state_root
         self.secrets: dict[str, str] = {}
         self.session: Any = None

@@ -1,13 +1,21 @@
 """What a section's plan is made of: targets and actions. Pure data, no I/O.
 
 The runner (wizard/) executes actions; the app renders them; the transcript replays them.
-Everything a user sees of an action is `command`: it is exactly what runs.
+
+Where an action runs decides what runs:
+- On a node (over SSH), `command` is what runs, in the node's POSIX shell, exactly as shown.
+- On the machine running the wizard (`Target.local()`), which may be Windows, nothing goes through a
+  shell: every local action has `argv` (one program run, shell=False; argv[0] "VBoxManage" is the
+  VBoxManage the answers name or the wizard finds) or `host` (a procedure the wizard does in Python:
+  VM-state waits, HTTP requests, timings), or is manual without a command. Its probe is `host_probe`.
+  `command` / `probe` stay as their POSIX shell rendering: what `ha-wizard plan` lists and what the sh
+  export replays, so a student can run the same by hand.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 ActionKind = Literal["run", "write", "check", "wait", "manual"]
 TargetKind = Literal["local", "node", "group"]
@@ -38,6 +46,31 @@ class Target:
         return self.kind == "local"
 
 
+def _frozen(value: Any) -> Any:
+    """Lists (and lists inside) as tuples: a HostOp stays hashable and comparable."""
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    return value
+
+
+@dataclass(frozen=True)
+class HostOp:
+    """A procedure the machine running the wizard does in Python (wizard/hostops.py's registry):
+    `op` names it, `args` are its keyword arguments (sorted, hashable). Pure data, like Action."""
+
+    op: str
+    args: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, op: str, **kwargs: Any) -> HostOp:
+        return cls(op, tuple(sorted((k, _frozen(v)) for k, v in kwargs.items())))
+
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.args)
+
+
 @dataclass(frozen=True)
 class Action:
     """One step of a section.
@@ -49,6 +82,9 @@ class Action:
       wait    - like check, retried every `interval` s until `timeout` s have passed.
       manual  - something the user does by hand (`instructions`); `command`, when set,
                 is a check that tells the wizard it was done.
+
+    Local actions (target local) run `argv` or `host`, probed by `host_probe`; `command` and
+    `probe` are then their POSIX rendering (see the module's doc).
     """
 
     id: str  # stable, unique in the whole plan: "<section>.<name>[.<node>]"
@@ -79,6 +115,9 @@ class Action:
     on_fail_es: str = ""
     idempotent: bool = True  # False: running twice changes things (probe guards it)
     tags: tuple[str, ...] = field(default_factory=tuple)
+    argv: tuple[str, ...] = ()  # local: one program run without a shell
+    host: HostOp | None = None  # local: done by the wizard in Python
+    host_probe: HostOp | None = None  # local: the probe, in Python (exit 0 => already done)
 
     @property
     def section(self) -> str:

@@ -80,6 +80,8 @@ class VirtualBox:
     internal_network: str = "intnet"
     nic_type: str = "82545EM"
     host_port: int = 5280
+    # The VBoxManage program the host steps run; empty: found on PATH or where VirtualBox installs it.
+    vboxmanage: str = ""
     # MACs of the standby clone's NICs 1..3 (the first two come from the course's MAC plan).
     standby_macs: list[str] = field(
         default_factory=lambda: ["080027010102", "080027010202", "08:00:27:01:01:C2"]

@@ -283,6 +283,46 @@ STRINGS: dict[str, tuple[str, str]] = {
     "plain.finished": ("{action}: {status}", "{action}: {status}"),
     "plain.all_done": ("Every section is done.", "Todas las secciones están hechas."),
     "plain.export_path": ("Write the transcript to", "Escribir la transcripción en"),
+    # -- host steps: the machine running the wizard (wizard/local.py, hostops.py, httpops.py) ---------
+    "local.shell_string": ("A host step must be a program and its arguments or a wizard operation, not a shell "
+                           "command line (this machine may have no shell).",
+                           "Un paso del anfitrión debe ser un programa con sus argumentos o una operación del "
+                           "asistente, no una línea de shell (esta máquina puede no tener shell)."),
+    "local.no_shell": ("This machine runs host steps without a shell: give one program and its arguments "
+                       "(no {what}).",
+                       "Esta máquina ejecuta los pasos del anfitrión sin shell: indica un programa y sus "
+                       "argumentos (sin {what})."),
+    "local.unreadable": ("The command cannot be read: {error}.", "No se puede leer la orden: {error}."),
+    "local.empty": ("The command is empty.", "La orden está vacía."),
+    "local.bad_argv": ("Not a program and its arguments.", "No es un programa con sus argumentos."),
+    "local.no_argv": ("{action}: a host step without a program to run (an error of the plan).",
+                      "{action}: un paso del anfitrión sin programa que ejecutar (un error del plan)."),
+    "local.edit_host_op": ("The wizard does this step itself (in Python); its command is only the equivalent for a "
+                           "POSIX shell and cannot be edited here. Run your own version by hand, then skip it.",
+                           "Este paso lo hace el propio asistente (en Python); su orden es solo el equivalente "
+                           "para un shell POSIX y no se puede editar aquí. Ejecuta tu versión a mano y omítelo."),
+    "local.not_found": ("{program}: program not found.", "{program}: no se encuentra el programa."),
+    "local.not_executable": ("{program}: not executable.", "{program}: no es ejecutable."),
+    "local.unknown_op": ("Unknown wizard operation {op!r}.", "Operación del asistente desconocida {op!r}."),
+    "local.vbox_missing": ("VBoxManage not found; looked in: {where}. Install VirtualBox, or put the path of "
+                           "VBoxManage in the answers ([virtualbox] vboxmanage).",
+                           "No se encuentra VBoxManage; se ha buscado en: {where}. Instala VirtualBox o pon la "
+                           "ruta de VBoxManage en las respuestas ([virtualbox] vboxmanage)."),
+    "local.vbox_configured_missing": ("VBoxManage not found at {where} (the answers' [virtualbox] vboxmanage): "
+                                      "correct that path, or empty it to let the wizard find VBoxManage.",
+                                      "No se encuentra VBoxManage en {where} ([virtualbox] vboxmanage de las "
+                                      "respuestas): corrige esa ruta o déjala vacía para que el asistente lo "
+                                      "busque."),
+    "local.host_op_note": ("Done by the wizard itself (in Python, no shell); the lines above are its equivalent "
+                           "for a POSIX shell.",
+                           "Lo hace el propio asistente (en Python, sin shell); las líneas de arriba son su "
+                           "equivalente para un shell POSIX."),
+    "host.vm_absent": ("{vm} does not exist (yet): nothing to do.", "{vm} no existe (aún): nada que hacer."),
+    "host.vm_already_running": ("{vm} is already running.", "{vm} ya está en marcha."),
+    "vbox.check_name": ("VBoxManage (this machine)", "VBoxManage (esta máquina)"),
+    "vbox.found": ("{path} — version {version}", "{path} — versión {version}"),
+    "vbox.version_failed": ("{path} found but `--version` failed: {error}",
+                            "{path} encontrado, pero `--version` falló: {error}"),
 }
 
 

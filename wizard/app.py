@@ -126,9 +126,9 @@ class WizardApp(App[int]):
         try:
             check_name(name)
         except StateError as exc:
-            return str(exc)
+            return exc.text(self.lang)
         if name in {s.name for s in self.sessions()}:
-            return f"session {name!r} already exists (resume it, or choose another name)"
+            return t("state.exists", self.lang, name=name)
         return None
 
     def load_answers_file(self, path: str) -> bool:
@@ -172,9 +172,9 @@ class WizardApp(App[int]):
             return
         try:
             session = Session.create(session_name, copy.deepcopy(answers), answers.profile, root=self.state_root,
-                                     lang=self.lang)
+                                     lang=self.lang, claim="app")
         except StateError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(exc.text(self.lang), severity="error", timeout=15)
             return
         for entry in trusted:
             session.trust(*entry)
@@ -186,15 +186,22 @@ class WizardApp(App[int]):
     def resume_session(self, name: str) -> None:
         from wizard.state import Session, StateError
 
-        try:
-            session = Session.load(name, root=self.state_root)
-        except StateError as exc:
-            self.notify(str(exc), severity="error")
-            return
+        if self.session is not None and self.session.name == name and self.session.claimed:
+            session = self.session  # back from the start screen to the session this app runs
+        else:
+            try:
+                # Taken before it is read: another process running it (SessionInUse) is refused here.
+                session = Session.load(name, root=self.state_root, claim="app")
+            except StateError as exc:
+                self.notify(exc.text(self.lang), severity="error", timeout=15)
+                return
         self.open_session(session)
         self.push_section(self.first_open_section())
 
     def open_session(self, session: Any) -> None:
+        if self.session is not None and self.session is not session:
+            self._close_engine()
+            self.session.release()  # one session at a time: the other one is free for others again
         self.session = session
         session.lang = self.lang
         self.manual_confirmed.clear()
@@ -373,6 +380,7 @@ class WizardApp(App[int]):
             self.stop_requested.clear()
         if self.quitting:
             self._close_engine()
+            self._release_session()
             self.exit(0)
             return True
         return False
@@ -383,6 +391,11 @@ class WizardApp(App[int]):
                 self.engine.close()
             except Exception:  # noqa: BLE001
                 pass
+
+    def _release_session(self) -> None:
+        """Let other processes run the session again (the process ending would too; tests go on living)."""
+        if self.session is not None:
+            self.session.release()
 
     async def action_quit(self) -> None:
         if self.busy:
@@ -395,6 +408,7 @@ class WizardApp(App[int]):
             return
         self.closing.set()
         self._close_engine()
+        self._release_session()
         self.exit(0)
 
     def on_unmount(self) -> None:
@@ -402,6 +416,8 @@ class WizardApp(App[int]):
         self.closing.set()
         if self.busy:
             self.stop_running()
+        else:
+            self._release_session()
 
     def _force_exit(self) -> None:
         self.exit(1)

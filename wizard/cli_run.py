@@ -1,7 +1,8 @@
 """Headless sub-commands: `run`, `sessions`, `export` (wired into `ha-wizard` by wizard/cli.py).
 
 Exit status: 0 done; 1 an action failed (the message names it and the node); 2 bad input
-(answers, options, missing secret, unknown session) — a message, never a traceback.
+(answers, options, missing secret, unknown session), a session another process runs, a damaged
+checkpoint or one that cannot be saved — a message, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.events import ActionFinished, ActionStarted, Event, OutputLine, Reconnecting
+from wizard.i18n import default_lang, t
 from wizard.state import DONE, Session, StateError, atomic_write, list_sessions
 
 # Module top kept light (no rich/paramiko): `ha-wizard plan` imports this module at start-up.
@@ -57,7 +59,9 @@ def register(subparsers: Any) -> None:
     run.add_argument("--connect-timeout", type=float, default=10.0, metavar="S")
     run.set_defaults(func=cmd_run)
 
-    sessions = subparsers.add_parser("sessions", help="list sessions and their progress")
+    sessions = subparsers.add_parser("sessions", help="list sessions, their progress and which are in use")
+    sessions.add_argument("--recover", metavar="NAME",
+                          help="put back the last good checkpoint of a session whose state file is damaged")
     sessions.set_defaults(func=cmd_sessions)
 
     export = subparsers.add_parser("export", help="export a session's transcript (bash script or Markdown)")
@@ -113,14 +117,29 @@ def _secret(name: str, env: str, required_reason: str) -> str:
                      + ("" if sys.stdin.isatty() else " (stdin is not a terminal, cannot prompt)"))
 
 
+def _lang(args: argparse.Namespace) -> str:
+    return getattr(args, "lang", None) or default_lang()
+
+
 def _open_session(args: argparse.Namespace) -> Session:
+    """The session this run goes on with, taken for this process (SessionInUse if another runs it)."""
     UsageError = _usage_error()  # noqa: N806
     if args.resume:
         if args.answers:
             raise UsageError("--resume takes the answers from the session: drop --answers")
-        session = Session.load(args.resume)
-        if args.profile and args.profile != session.profile:
-            raise UsageError(f"--profile {args.profile}: session {args.resume} uses {session.profile}")
+        session = Session.load(args.resume, claim="run")
+        try:
+            if args.profile and args.profile != session.profile:
+                raise UsageError(f"--profile {args.profile}: session {args.resume} uses {session.profile}")
+            from wizard.validation import validate
+            # A hand-edited state file is read like an answers file: nothing unchecked reaches a command.
+            problems = validate(session.answers)
+            if problems:
+                raise StateError("state.answers_problems", name=session.name,
+                                 problems="\n".join(f"  {p}" for p in problems))
+        except BaseException:
+            session.release()
+            raise
         return session
     if not args.answers:
         raise UsageError("--answers FILE is required (or --resume NAME)")
@@ -128,7 +147,7 @@ def _open_session(args: argparse.Namespace) -> Session:
     answers = load_checked_answers(args.answers, args.profile)
     profile = answers.profile
     name = args.session or "run-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return Session.create(name, answers, profile)
+    return Session.create(name, answers, profile, claim="run")
 
 
 def cmd_run(args: argparse.Namespace, plan: Any = None, console: Any = None) -> int:
@@ -136,7 +155,10 @@ def cmd_run(args: argparse.Namespace, plan: Any = None, console: Any = None) -> 
     console = console or make_console()
     try:
         return _run(args, plan, console)
-    except (_usage_error(), StateError, ValueError) as exc:
+    except StateError as exc:
+        print(f"ha-wizard run: {exc.text(_lang(args))}", file=sys.stderr)
+        return 2
+    except (_usage_error(), ValueError) as exc:
         print(f"ha-wizard run: {exc}", file=sys.stderr)
         return 2
 
@@ -156,8 +178,11 @@ def _run(args: argparse.Namespace, plan: Any, console: Any) -> int:
     except UsageError:
         if fresh and not session.journal:
             # Nothing ran: do not leave an empty session behind a usage error.
+            session.release()
             shutil.rmtree(session.folder, ignore_errors=True)
         raise
+    finally:
+        session.release()
 
 
 def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Session, pins: dict[str, str]) -> int:
@@ -212,17 +237,52 @@ def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Ses
 
 # -- sessions / export -------------------------------------------------------------------------------
 def cmd_sessions(args: argparse.Namespace) -> int:
+    from rich.markup import escape
     from rich.table import Table
+    lang = _lang(args)
     console = make_console()
+    if getattr(args, "recover", None):
+        from wizard.state import recover
+        try:
+            session, aside = recover(args.recover)
+        except StateError as exc:
+            print(f"ha-wizard sessions: {exc.text(lang)}", file=sys.stderr)
+            return 2
+        console.print(escape(t("state.recovered", lang, name=session.name, updated=session.updated[:19])))
+        if aside is not None:
+            console.print(escape(t("state.recovered_aside", lang, aside=aside)))
+        return 0
     rows = list_sessions()
     if not rows:
-        console.print("no sessions yet")
+        console.print(t("sessions.none", lang))
         return 0
-    table = Table("session", "profile", "progress", "status", "last action", "updated")
+    table = Table(*(t(f"col.{c}", lang) for c in ("name", "profile", "progress", "status", "last", "updated",
+                                                   "in_use")))
     for s in rows:
-        table.add_row(s.name, s.profile, s.progress, s.status, s.last_action, s.updated[:19])
+        table.add_row(escape(s.name), s.profile, s.progress, t("sstatus." + s.status, lang), s.last_action,
+                      s.updated[:19], escape(_in_use(s.in_use, lang)))
     console.print(table)
+    broken = [s for s in rows if s.error is not None]
+    if broken:
+        # A damaged checkpoint is news the user must not miss: say what and how, and exit 2.
+        print(t("sessions.unreadable", lang, n=len(broken)), file=sys.stderr)
+        for s in broken:
+            print(f"  {s.error.text(lang)}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _in_use(who: Any, lang: str) -> str:
+    from wizard.state import front_key
+    if not who:
+        return ""
+    if who is True:
+        return t("sessions.in_use_unknown", lang)
+    front = front_key(who.front)
+    front = t(front, lang) if front != who.front else front
+    if who.here:
+        return t("sessions.in_use", lang, pid=who.pid, front=front, since=who.since_short)
+    return t("sessions.in_use_host", lang, pid=who.pid, host=who.host, front=front, since=who.since_short)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -230,7 +290,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         session = Session.load(args.name)
     except StateError as exc:
-        print(f"ha-wizard export: {exc}", file=sys.stderr)
+        print(f"ha-wizard export: {exc.text(_lang(args))}", file=sys.stderr)
         return 2
     text = render(session, args.format)
     if args.output:

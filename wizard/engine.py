@@ -269,6 +269,11 @@ class Engine:
                  connect_timeout: float = 10.0, yes: bool = False,
                  confirm_manual: Callable[[Action], bool] | None = None) -> None:
         self.session = session
+        # One runner per session: the front end claims it with its own name; an engine made without one
+        # (tests, scripts) claims it here, so two engines in two processes can never run one session.
+        self._claimed_here = not session.claimed
+        if self._claimed_here:
+            session.claim("run")
         self.secrets = dict(secrets)
         self.on_event = on_event
         self.yes = yes
@@ -350,6 +355,8 @@ class Engine:
 
     def close(self) -> None:
         self.conns.close()
+        if self._claimed_here:
+            self.session.release()
 
     def skip(self, action_id: str) -> None:
         action = self.action(action_id)

@@ -323,6 +323,88 @@ STRINGS: dict[str, tuple[str, str]] = {
     "vbox.found": ("{path} — version {version}", "{path} — versión {version}"),
     "vbox.version_failed": ("{path} found but `--version` failed: {error}",
                             "{path} encontrado, pero `--version` falló: {error}"),
+    # -- sessions: who runs one, damaged checkpoints (wizard/state.py, wizard/lock.py) --------------
+    "state.bad_name": ("session name {name!r}: use letters, digits, '.', '_' or '-' (at most 63)",
+                       "nombre de sesión {name!r}: usa letras, cifras, '.', '_' o '-' (63 como máximo)"),
+    "state.exists": ("session {name!r} already exists (resume it, or choose another name)",
+                     "la sesión {name!r} ya existe (reanúdala o elige otro nombre)"),
+    "state.no_such": ("no such session {name!r} (there is no folder {folder}); `ha-wizard sessions` lists them",
+                      "no existe la sesión {name!r} (no hay carpeta {folder}); `ha-wizard sessions` las lista"),
+    "state.damaged": (
+        "session {name!r}: its state file {path} is damaged ({problem}). Nothing was changed. The last good "
+        "checkpoint is kept beside it in {good}: `ha-wizard sessions --recover {name}` puts it back (the damaged "
+        "file is kept, renamed) and the session goes on from there.",
+        "sesión {name!r}: su fichero de estado {path} está dañado ({problem}). No se ha cambiado nada. El último "
+        "punto de control bueno está a su lado, en {good}: `ha-wizard sessions --recover {name}` lo vuelve a poner "
+        "(el fichero dañado se conserva, renombrado) y la sesión sigue desde ahí."),
+    "state.damaged_no_copy": (
+        "session {name!r}: its state file {path} is damaged ({problem}) and there is no earlier good copy. "
+        "Nothing was changed: restore the file from a backup, or start a new session.",
+        "sesión {name!r}: su fichero de estado {path} está dañado ({problem}) y no hay una copia buena anterior. "
+        "No se ha cambiado nada: recupera el fichero de una copia de seguridad o empieza una sesión nueva."),
+    "state.missing_with_copy": (
+        "session {name!r}: its state file {path} is missing. The last good checkpoint is kept in {good}: "
+        "`ha-wizard sessions --recover {name}` puts it back.",
+        "sesión {name!r}: falta su fichero de estado {path}. El último punto de control bueno está en {good}: "
+        "`ha-wizard sessions --recover {name}` lo vuelve a poner."),
+    "state.older": (
+        "session {name!r}: {path} was written by an older ha-wizard ({version}, checkpoint format {found}); this "
+        "one ({ours}) reads format {expected} and cannot convert it. Nothing was changed: finish or export the "
+        "session with the version that made it, or start a new one.",
+        "sesión {name!r}: {path} lo escribió un ha-wizard más antiguo ({version}, formato de punto de control "
+        "{found}); este ({ours}) lee el formato {expected} y no puede convertirlo. No se ha cambiado nada: termina "
+        "o exporta la sesión con la versión que la creó, o empieza una nueva."),
+    "state.newer": (
+        "session {name!r}: {path} was written by a newer ha-wizard ({version}, checkpoint format {found}); this "
+        "one ({ours}) reads format {expected}. Nothing was changed: upgrade ha-wizard to go on with it.",
+        "sesión {name!r}: {path} lo escribió un ha-wizard más reciente ({version}, formato de punto de control "
+        "{found}); este ({ours}) lee el formato {expected}. No se ha cambiado nada: actualiza ha-wizard para "
+        "seguir con ella."),
+    "state.no_good_copy": ("session {name!r}: no usable good copy to recover from ({path}: {problem})",
+                           "sesión {name!r}: no hay una copia buena utilizable para recuperarla ({path}: {problem})"),
+    "state.recovered": ("session {name}: the last good checkpoint (saved {updated}) is back in place; go on with "
+                        "`ha-wizard run --resume {name}` or the app.",
+                        "sesión {name}: el último punto de control bueno (guardado {updated}) vuelve a estar en su "
+                        "sitio; sigue con `ha-wizard run --resume {name}` o con la aplicación."),
+    "state.recovered_aside": ("The damaged file is kept as {aside}.", "El fichero dañado se conserva como {aside}."),
+    "state.save_failed": (
+        "could not save the checkpoint of session {name!r} ({path}: {error}). The last checkpoint on disk is "
+        "intact. {fix}, then resume: `ha-wizard run --resume {name}`.",
+        "no se pudo guardar el punto de control de la sesión {name!r} ({path}: {error}). El último punto de "
+        "control en disco está intacto. {fix} y reanuda: `ha-wizard run --resume {name}`."),
+    "state.save_taken": (
+        "session {name!r}: its folder {path} was removed while it ran and another process has taken the session "
+        "since; this run stops here.",
+        "sesión {name!r}: su carpeta {path} se borró mientras se ejecutaba y otro proceso ha tomado la sesión "
+        "desde entonces; esta ejecución se detiene aquí."),
+    "state.fix_space": ("Free some disk space", "Libera espacio en disco"),
+    "state.fix_access": ("Make the folder writable", "Da permiso de escritura en la carpeta"),
+    "state.fix_other": ("Fix the cause", "Corrige la causa"),
+    "state.in_use": (
+        "session {name!r} is in use: {front} (pid {pid} on {host}) has been running it since {since}. One process "
+        "at a time runs a session: wait for that one to end, or stop it, then try again. `ha-wizard sessions` "
+        "shows which sessions are in use; `ha-wizard export` works meanwhile.",
+        "la sesión {name!r} está en uso: {front} (pid {pid} en {host}) la ejecuta desde {since}. Una sesión la "
+        "ejecuta un solo proceso a la vez: espera a que ese termine, o detenlo, y vuelve a intentarlo. "
+        "`ha-wizard sessions` muestra qué sesiones están en uso; `ha-wizard export` funciona mientras tanto."),
+    "state.in_use_unknown": (
+        "session {name!r} is in use by another ha-wizard process (it did not say which). One process at a time "
+        "runs a session: wait for it to end, or stop it, then try again.",
+        "la sesión {name!r} está en uso por otro proceso de ha-wizard (no ha dicho cuál). Una sesión la ejecuta un "
+        "solo proceso a la vez: espera a que termine, o detenlo, y vuelve a intentarlo."),
+    "state.front.run": ("`ha-wizard run`", "`ha-wizard run`"),
+    "state.front.app": ("the ha-wizard app", "la aplicación ha-wizard"),
+    "state.front.plain": ("`ha-wizard --plain`", "`ha-wizard --plain`"),
+    "state.front.recover": ("`ha-wizard sessions --recover`", "`ha-wizard sessions --recover`"),
+    "state.answers_problems": ("session {name!r}: the answers in its state file have problems:\n{problems}",
+                               "sesión {name!r}: las respuestas de su fichero de estado tienen problemas:\n{problems}"),
+    "sessions.none": ("no sessions yet", "aún no hay sesiones"),
+    "sessions.in_use": ("pid {pid} ({front}), since {since}", "pid {pid} ({front}), desde {since}"),
+    "sessions.in_use_host": ("pid {pid} on {host} ({front}), since {since}",
+                             "pid {pid} en {host} ({front}), desde {since}"),
+    "sessions.in_use_unknown": ("yes (another process)", "sí (otro proceso)"),
+    "sessions.unreadable": ("{n} session(s) cannot be read:", "{n} sesión(es) no se pueden leer:"),
+    "col.in_use": ("In use by", "En uso por"),
 }
 
 

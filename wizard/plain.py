@@ -24,6 +24,7 @@ from rich.table import Table
 
 from wizard.answers import Answers, AnswersError, load_answers
 from wizard.i18n import default_lang, status_text, t
+from wizard.state import StateError
 from wizard.uicommon import (
     DONE_STATUSES,
     SECRET_HACLUSTER,
@@ -97,7 +98,12 @@ class Plain:
                     continue
                 from wizard.state import Session
 
-                session = Session.create(name, edited, edited.profile, root=self.state_root, lang=self.lang)
+                try:
+                    session = Session.create(name, edited, edited.profile, root=self.state_root, lang=self.lang,
+                                             claim="plain")
+                except StateError as exc:
+                    self.console.print(exc.text(self.lang), style="red", markup=False)
+                    continue
                 return self.sections(session)
             elif choice == "resume":
                 labels = [questionary.Choice(
@@ -107,19 +113,24 @@ class Plain:
                 if name:
                     from wizard.state import Session
 
-                    return self.sections(Session.load(name, root=self.state_root))
+                    try:
+                        # Taken before it is read: a session another process runs is refused here.
+                        session = Session.load(name, root=self.state_root, claim="plain")
+                    except StateError as exc:
+                        self.console.print(exc.text(self.lang), style="red", markup=False)
+                        continue
+                    return self.sections(session)
         return 0
 
-    @staticmethod
-    def name_problem(name: str, taken: list[str]) -> str | None:
-        from wizard.state import StateError, check_name
+    def name_problem(self, name: str, taken: list[str]) -> str | None:
+        from wizard.state import check_name
 
         try:
             check_name(name)
         except StateError as exc:
-            return str(exc)
+            return exc.text(self.lang)
         if name in taken:
-            return f"session {name!r} already exists"
+            return t("state.exists", self.lang, name=name)
         return None
 
     # -- inventory ---------------------------------------------------------------------------------
@@ -208,6 +219,7 @@ class Plain:
             return self._sections()
         finally:
             self.engine.close()
+            session.release()
 
     def _sections(self) -> int:
         plan = self.engine.plan

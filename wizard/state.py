@@ -4,13 +4,25 @@ The state is written before and after every action (temp file, fsync, rename, fs
 so a wizard killed at any instant leaves either the previous or the next state, never half of one.
 It holds the answers and the profile, never a secret: secrets exist only in the engine's memory
 and on the stdin of the commands that need them.
+
+Damage the wizard did not cause (a truncated or hand-edited file, a full disk, a file from another
+version) must never cost the student the work already done:
+- each save keeps the state it replaces as `state.good.json` (a hard link to the old file, so no extra
+  write): a file written by the wizard, complete, one save behind at most;
+- a state file that cannot be read is never overwritten: loading fails with a `StateError` saying
+  what is wrong and how to put the good copy back (`ha-wizard sessions --recover NAME`);
+- a save that fails (ENOSPC...) leaves the previous state file in place and says so.
+
+One process at a time runs a session (`claim`, wizard/lock.py); readers never need the lock.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import shutil
 import tempfile
 import threading
 from dataclasses import asdict, dataclass, field
@@ -20,12 +32,16 @@ from typing import Any
 
 import platformdirs
 
+from wizard import __version__
 from wizard.answers import Answers, answers_from_dict
+from wizard.i18n import STRINGS, t
+from wizard.lock import Holder, SessionBusy, SessionLock, holder
 
 SCHEMA_VERSION = 1
 STATUSES = ("pending", "running", "ok", "failed", "skipped", "edited")
 DONE = ("ok", "skipped", "edited")  # nothing left to do for these
 STATE_FILE = "state.json"
+GOOD_FILE = "state.good.json"  # the state the last save replaced: complete, written by the wizard
 PIDS_FILE = "pids.json"
 TAIL_LINES = 40  # output lines kept per action: enough to see an error, bounded for the file size
 TAIL_WIDTH = 400  # characters kept per line
@@ -34,7 +50,46 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
 class StateError(ValueError):
-    """A session that cannot be created or read; the message says which and why."""
+    """A session that cannot be created, read, saved or run; the message says which, why, and what to do.
+
+    Raised with a catalogue key (wizard/i18n.py) and its values: `str()` is the English text, `text(lang)`
+    the user's language.
+    """
+
+    def __init__(self, key: str, **values: Any) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        values = {k: t(v, lang) if isinstance(v, Key) else v for k, v in self.values.items()}
+        return t(self.key, lang, **values)
+
+
+class Key(str):
+    """A message value that is itself a catalogue key (translated with the message)."""
+
+
+class SessionInUse(StateError):
+    """Another process runs the session (wizard/lock.py)."""
+
+    def __init__(self, name: str, who: Holder | None) -> None:
+        self.holder = who
+        if who is None:
+            super().__init__("state.in_use_unknown", name=name)
+        else:
+            super().__init__("state.in_use", name=name, pid=who.pid, host=who.host, since=who.since_short,
+                             front=front_key(who.front))
+
+
+def front_key(front: str) -> Key | str:
+    """"run" -> how the user knows it ("`ha-wizard run`"), through the catalogue."""
+    key = f"state.front.{front}"
+    return Key(key) if key in STRINGS else front
+
+
+class SaveFailed(StateError):
+    """The checkpoint could not be written; the previous one is still on disk."""
 
 
 def state_root(root: Path | str | None = None) -> Path:
@@ -57,9 +112,29 @@ def now_iso() -> str:
 
 
 def check_name(name: str) -> str:
-    if not _NAME.match(name or ""):
-        raise StateError(f"session name {name!r}: use letters, digits, '.', '_' or '-' (at most 63)")
+    if not isinstance(name, str) or not _NAME.match(name or ""):
+        raise StateError("state.bad_name", name=name)
     return name
+
+
+def session_folder(name: str, root: Path | str | None = None) -> Path:
+    return state_root(root) / "sessions" / check_name(name)
+
+
+def _damaged(name: str, folder: Path, problem: str) -> StateError:
+    """The error for a state file that cannot be used, with the way back to the last good copy."""
+    good = folder / GOOD_FILE
+    if _good_copy_usable(good):
+        return StateError("state.damaged", name=name, path=folder / STATE_FILE, problem=problem, good=good)
+    return StateError("state.damaged_no_copy", name=name, path=folder / STATE_FILE, problem=problem)
+
+
+def _good_copy_usable(path: Path) -> bool:
+    try:
+        Session.from_dict(json.loads(path.read_text(encoding="utf-8")), path.parent)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 @dataclass
@@ -87,9 +162,34 @@ class ActionRecord:
     def from_dict(cls, data: dict[str, Any]) -> ActionRecord:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         rec = cls(**known)
+        for name, value in known.items():
+            expected = type(getattr(_RECORD_DEFAULTS, name))
+            if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+                raise TypeError(f"action field {name} is a {type(value).__name__}, not a {expected.__name__}")
         if rec.status not in STATUSES:
-            raise StateError(f"action status {rec.status!r} unknown")
+            raise ValueError(f"action status {rec.status!r} unknown")
         return rec
+
+
+_RECORD_DEFAULTS = ActionRecord()
+
+
+def _dict(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"{where} is a {type(value).__name__}, not an object")
+    return value
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"{where} is a {type(value).__name__}, not a list")
+    return value
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{where} is a {type(value).__name__}, not a string")
+    return value
 
 
 @dataclass
@@ -101,6 +201,9 @@ class SessionSummary:
     total: int
     status: str  # "new", "in progress", "failed", "interrupted", "done"
     updated: str
+    in_use: Holder | bool | None = None  # who runs it now (wizard/lock.py), None when nobody
+    problem: str = ""  # unreadable: why, in English (StateError.text(lang) for other languages)
+    error: StateError | None = None
 
     @property
     def progress(self) -> str:
@@ -127,52 +230,106 @@ class Session:
         self.trusted: dict[str, list[dict[str, str]]] = {}
         self.options: dict[str, Any] = {}  # e.g. the sections chosen, for --resume
         self.lock = threading.RLock()
+        self._runner: SessionLock | None = None  # held while this process runs the session
+        self._written: tuple[int, int, int] | None = None  # the state file as this process last saw it
 
     # -- creation / loading ----------------------------------------------------------------
     @classmethod
     def create(cls, name: str, answers: Answers, profile: str, root: Path | str | None = None,
-               lang: str = "en") -> Session:
-        check_name(name)
-        folder = state_root(root) / "sessions" / name
-        if (folder / STATE_FILE).exists():
-            raise StateError(f"session {name!r} already exists (resume it, or choose another name)")
-        folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)
+               lang: str = "en", claim: str = "") -> Session:
+        """A new session; with `claim` ("run", "app", "plain") this process runs it (see `claim`)."""
+        folder = session_folder(name, root)
+        if (folder / STATE_FILE).exists() or (folder / GOOD_FILE).exists():
+            raise StateError("state.exists", name=name)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        except OSError as exc:
+            raise SaveFailed("state.save_failed", name=name, path=folder, error=exc.strerror or exc,
+                             fix=_fix_for(exc)) from None
         session = cls(name, folder, answers, profile, lang)
-        session.save()
+        if claim:
+            session.claim(claim)
+        try:
+            session.save()
+        except StateError:
+            session.release()
+            raise
         return session
 
     @classmethod
-    def load(cls, name: str, root: Path | str | None = None) -> Session:
-        check_name(name)
-        folder = state_root(root) / "sessions" / name
+    def load(cls, name: str, root: Path | str | None = None, claim: str = "") -> Session:
+        """Read a session. With `claim`, take the session first (SessionInUse when another process runs
+        it) so that the state read is the one this process goes on from."""
+        folder = session_folder(name, root)
+        if not folder.is_dir():
+            raise StateError("state.no_such", name=name, folder=folder)
+        lock = SessionLock(folder)
+        if claim:
+            try:
+                lock.acquire(claim)
+            except SessionBusy as exc:
+                raise SessionInUse(name, exc.holder) from None
+        try:
+            session = cls._read(name, folder)
+        except BaseException:
+            lock.release()
+            raise
+        session._runner = lock if claim else None
+        return session
+
+    @classmethod
+    def _read(cls, name: str, folder: Path) -> Session:
         path = folder / STATE_FILE
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise StateError(f"session {name!r}: no such session (see `ha-wizard sessions`)") from None
-        except (OSError, ValueError) as exc:
-            raise StateError(f"session {name!r}: state file {path} unreadable ({exc})") from None
-        return cls.from_dict(data, folder)
+            if _good_copy_usable(folder / GOOD_FILE):
+                raise StateError("state.missing_with_copy", name=name, path=path, good=folder / GOOD_FILE) from None
+            raise StateError("state.no_such", name=name, folder=folder) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _damaged(name, folder, str(getattr(exc, "strerror", None) or exc)) from None
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise _damaged(name, folder, f"not complete JSON: {exc}") from None
+        session = cls.from_dict(data, folder)
+        session._written = _signature(path)
+        return session
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], folder: Path) -> Session:
+        name = folder.name
+        if not isinstance(data, dict):
+            raise _damaged(name, folder, f"a JSON {type(data).__name__} instead of an object")
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
-            raise StateError(f"state file {folder / STATE_FILE}: schema_version {version!r}, "
-                             f"this wizard reads {SCHEMA_VERSION}")
+            written_by = str(data.get("wizard_version") or "?")
+            if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+                raise StateError("state.newer", name=name, path=folder / STATE_FILE, found=version,
+                                 expected=SCHEMA_VERSION, version=written_by, ours=__version__)
+            if isinstance(version, int) and not isinstance(version, bool) and 0 <= version < SCHEMA_VERSION:
+                raise StateError("state.older", name=name, path=folder / STATE_FILE, found=version,
+                                 expected=SCHEMA_VERSION, version=written_by, ours=__version__)
+            raise _damaged(name, folder, f"schema_version {version!r} is not a format version")
         try:
-            session = cls(data["name"], folder, answers_from_dict(data["answers"]), data["profile"],
-                          data.get("lang", "en"))
-            session.created = data.get("created", session.created)
-            session.updated = data.get("updated", session.updated)
-            session.records = {k: ActionRecord.from_dict(v) for k, v in data.get("actions", {}).items()}
-            session.plan = list(data.get("plan", []))
-            session.journal = list(data.get("journal", []))
-            session.trusted = dict(data.get("trusted_hosts", {}))
-            session.options = dict(data.get("options", {}))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StateError(f"state file {folder / STATE_FILE}: malformed ({exc})") from None
+            session = cls(_str(data["name"], "name"), folder, answers_from_dict(_dict(data["answers"], "answers")),
+                          _str(data["profile"], "profile"), _str(data.get("lang", "en"), "lang"))
+            session.created = _str(data.get("created", session.created), "created")
+            session.updated = _str(data.get("updated", session.updated), "updated")
+            session.records = {_str(k, "actions"): ActionRecord.from_dict(_dict(v, f"actions.{k}"))
+                               for k, v in _dict(data.get("actions", {}), "actions").items()}
+            session.plan = [_dict(p, "plan") for p in _list(data.get("plan", []), "plan")]
+            session.journal = [_dict(e, "journal") for e in _list(data.get("journal", []), "journal")]
+            session.trusted = {k: [_dict(e, f"trusted_hosts.{k}") for e in _list(v, f"trusted_hosts.{k}")]
+                               for k, v in _dict(data.get("trusted_hosts", {}), "trusted_hosts").items()}
+            session.options = _dict(data.get("options", {}), "options")
+        except StateError:
+            raise
+        except KeyError as exc:
+            raise _damaged(name, folder, f"{exc.args[0]} is missing") from None
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise _damaged(name, folder, str(exc)) from None
         try:  # best effort: the pids of commands that were running when the wizard died
             pids = json.loads((folder / PIDS_FILE).read_text(encoding="utf-8"))
             for action_id, by_node in pids.items():
@@ -183,10 +340,32 @@ class Session:
             pass
         return session
 
+    # -- who runs it ---------------------------------------------------------------------------
+    def claim(self, front: str) -> None:
+        """Make this process the session's only runner until `release` or exit (SessionInUse if not)."""
+        if self._runner is not None and self._runner.held:
+            return
+        lock = SessionLock(self.folder)
+        try:
+            lock.acquire(front)
+        except SessionBusy as exc:
+            raise SessionInUse(self.name, exc.holder) from None
+        self._runner = lock
+
+    def release(self) -> None:
+        if self._runner is not None:
+            self._runner.release()
+            self._runner = None
+
+    @property
+    def claimed(self) -> bool:
+        return self._runner is not None and self._runner.held
+
     def to_dict(self) -> dict[str, Any]:
         with self.lock:
             return {
                 "schema_version": SCHEMA_VERSION,
+                "wizard_version": __version__,  # for the message when another version cannot read it
                 "name": self.name,
                 "profile": self.profile,
                 "lang": self.lang,
@@ -231,22 +410,55 @@ class Session:
     def save(self, durable: bool = True) -> None:
         """Atomic: the state file is always either the old or the new version, complete.
 
+        The version it replaces becomes the good copy (GOOD_FILE) when this process wrote or read it
+        itself: a file changed by someone else meanwhile is not trusted as good.
         durable=False skips the fsyncs: still atomic against the wizard being killed (the page cache
         survives a process), not against a power cut. For frequent, best-effort updates.
+        Raises SaveFailed (the old file untouched) when the file cannot be written.
         """
         with self.lock:
             self.updated = now_iso()
             # No indent: json's C encoder only runs without one (10x faster on a long journal).
             text = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
-            atomic_write(self.folder / STATE_FILE, text, durable=durable)
+            path = self.folder / STATE_FILE
+            for attempt in (1, 2):
+                try:
+                    keep = self.folder / GOOD_FILE if _signature(path) == self._written else None
+                    atomic_write(path, text, durable=durable, keep=keep)
+                    break
+                except FileNotFoundError:
+                    if attempt == 2 or self.folder.exists():
+                        raise self._save_failed(FileNotFoundError(2, os.strerror(2))) from None
+                    # The folder was removed under a running session: everything is still in memory.
+                    try:
+                        self.folder.mkdir(parents=True, exist_ok=True)
+                        os.chmod(self.folder, 0o700)
+                        if self._runner is not None:
+                            self._runner.ensure()
+                    except (OSError, SessionBusy) as exc:
+                        raise self._save_failed(exc) from None
+                except OSError as exc:
+                    raise self._save_failed(exc) from None
+            self._written = _signature(path)
+
+    def _save_failed(self, exc: BaseException) -> SaveFailed:
+        if isinstance(exc, SessionBusy):
+            return SaveFailed("state.save_taken", name=self.name, path=self.folder)
+        error = getattr(exc, "strerror", None) or str(exc)
+        return SaveFailed("state.save_failed", name=self.name, path=self.folder / STATE_FILE, error=error,
+                          fix=_fix_for(exc))
 
     def save_pids(self) -> None:
         """Only the process groups of the running commands, in a small file of their own: written at
-        each command start, so it must be cheap (the whole state is rewritten before and after)."""
+        each command start, so it must be cheap (the whole state is rewritten before and after).
+        Best effort: without it a resume waits for the interrupted command by its probe alone."""
         with self.lock:
             pids = {k: dict(v.remote_pids) for k, v in self.records.items()
                     if v.status == "running" and v.remote_pids}
-            atomic_write(self.folder / PIDS_FILE, json.dumps(pids), durable=False)
+            try:
+                atomic_write(self.folder / PIDS_FILE, json.dumps(pids), durable=False)
+            except OSError:
+                pass
 
     def summary(self) -> SessionSummary:
         ids = [p["id"] for p in self.plan] or list(self.records)
@@ -271,8 +483,48 @@ class Session:
         return SessionSummary(self.name, self.profile, last, done, len(ids), status, self.updated)
 
 
-def atomic_write(path: Path, text: str, mode: int = 0o600, durable: bool = True) -> None:
-    """Write `text` to `path` so that a crash at any instant leaves the old or the new file."""
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    """Enough of a file's identity to notice that someone else replaced or edited it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _fix_for(exc: BaseException) -> Key:
+    """What the user can do about a failed write."""
+    code = getattr(exc, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return Key("state.fix_space")
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return Key("state.fix_access")
+    return Key("state.fix_other")
+
+
+def _keep_previous(path: Path, keep: Path) -> None:
+    """Make `keep` the current `path` (before it is replaced): a hard link, so no extra write; a copy
+    where the file system has no links. Best effort: an older good copy is better than a failed save."""
+    tmp = keep.with_name(f".{keep.name}.{os.getpid()}.tmp")
+    try:
+        try:
+            os.link(path, tmp)
+        except FileNotFoundError:
+            return
+        except OSError:
+            shutil.copyfile(path, tmp)
+        os.replace(tmp, keep)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def atomic_write(path: Path, text: str, mode: int = 0o600, durable: bool = True, keep: Path | None = None) -> None:
+    """Write `text` to `path` so that a crash at any instant leaves the old or the new file.
+
+    `keep`: where the old file stays (the session's good copy)."""
     folder = path.parent
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
@@ -282,6 +534,8 @@ def atomic_write(path: Path, text: str, mode: int = 0o600, durable: bool = True)
             if durable:
                 os.fsync(fh.fileno())
         os.chmod(tmp, mode)
+        if keep is not None:
+            _keep_previous(path, keep)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -289,7 +543,7 @@ def atomic_write(path: Path, text: str, mode: int = 0o600, durable: bool = True)
         except OSError:
             pass
         raise
-    if not durable:
+    if not durable or not hasattr(os, "O_DIRECTORY"):  # Windows: a folder cannot be opened to fsync it
         return
     # The rename is durable only once the directory entry is on disk.
     dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
@@ -300,16 +554,53 @@ def atomic_write(path: Path, text: str, mode: int = 0o600, durable: bool = True)
 
 
 def list_sessions(root: Path | str | None = None) -> list[SessionSummary]:
+    """Every session, readable or not (a damaged one is listed as "unreadable" with its problem), and who
+    runs it now. Takes no lock: listing is allowed while a session runs."""
     base = state_root(root) / "sessions"
     out: list[SessionSummary] = []
     if not base.is_dir():
         return out
     for folder in sorted(base.iterdir()):
-        if not (folder / STATE_FILE).is_file():
+        if not folder.is_dir() or not _NAME.match(folder.name):
             continue
+        if not any((folder / f).exists() for f in (STATE_FILE, GOOD_FILE)):
+            continue  # a folder being created, or not a session
+        in_use = holder(folder)
         try:
-            out.append(Session.load(folder.name, root).summary())
+            summary = Session.load(folder.name, root).summary()
         except StateError as exc:
-            out.append(SessionSummary(folder.name, "?", str(exc), 0, 0, "unreadable", ""))
+            summary = SessionSummary(folder.name, "?", "", 0, 0, "unreadable", "", problem=str(exc), error=exc)
+        summary.in_use = in_use
+        out.append(summary)
     out.sort(key=lambda s: s.updated, reverse=True)
     return out
+
+
+def recover(name: str, root: Path | str | None = None) -> tuple[Session, Path | None]:
+    """Put the last good copy back as the session's state; the damaged file is kept beside it, renamed.
+
+    Returns the recovered session and where the damaged file went (None when there was none)."""
+    folder = session_folder(name, root)
+    if not folder.is_dir():
+        raise StateError("state.no_such", name=name, folder=folder)
+    lock = SessionLock(folder)
+    try:
+        lock.acquire("recover")
+    except SessionBusy as exc:
+        raise SessionInUse(name, exc.holder) from None
+    try:
+        good = folder / GOOD_FILE
+        try:
+            Session.from_dict(json.loads(good.read_text(encoding="utf-8")), folder)
+        except (OSError, ValueError) as exc:
+            raise StateError("state.no_good_copy", name=name, path=good, problem=str(exc)) from None
+        aside = None
+        if (folder / STATE_FILE).exists():
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            aside = folder / f"state.damaged-{stamp}.json"
+            os.replace(folder / STATE_FILE, aside)
+        shutil.copyfile(good, folder / STATE_FILE)
+        os.chmod(folder / STATE_FILE, 0o600)
+        return Session.load(name, root), aside
+    finally:
+        lock.release()

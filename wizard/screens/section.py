@@ -416,7 +416,10 @@ class SectionScreen(WizardScreen):
         if event.state == WorkerState.SUCCESS and event.worker.result:
             result = event.worker.result
         elif event.state == WorkerState.ERROR:
-            self.notify(str(event.worker.error), severity="error", timeout=10)
+            error = event.worker.error
+            # A checkpoint that could not be saved (StateError) says so in the user's language.
+            text = error.text(app.lang) if hasattr(error, "text") else str(error)
+            self.notify(text, severity="error", timeout=10)
         if app.worker_finished(result):
             return  # the app is quitting
         self.refresh_statuses()

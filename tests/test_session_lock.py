@@ -32,7 +32,9 @@ def _new_session(tmp_path: Path, name: str) -> None:
 
 def test_second_run_is_refused_at_once_and_the_first_finishes_unharmed(tmp_path: Path, env: dict[str, str]) -> None:
     _new_session(tmp_path, "busy")
-    first, marks = start_runner(tmp_path, env, "--resume", "busy")
+    hold = tmp_path / "hold"
+    hold.touch()  # the first run waits in its second step until the checks below are done
+    first, marks = start_runner(tmp_path, dict(env, LOCAL_PLAN_HOLD=str(hold)), "--resume", "busy")
     wait_for(lambda: marks.exists() and marks.read_text().count("\n") >= 1)
 
     start = time.monotonic()
@@ -55,6 +57,8 @@ def test_second_run_is_refused_at_once_and_the_first_finishes_unharmed(tmp_path:
     export = cli(["export", "busy", "--format", "md"], env)
     assert export.returncode == 0 and "busy" in export.stdout, export.stderr
 
+    assert first.poll() is None
+    hold.unlink()
     out, _ = first.communicate(timeout=60)
     assert first.returncode == 0, out
     # Each step ran exactly once, in order: nothing of the refused run interleaved.
@@ -140,7 +144,9 @@ async def test_the_app_refuses_a_session_another_process_runs(tmp_path: Path, en
     monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     _new_session(tmp_path, "busy")
-    first, marks = start_runner(tmp_path, env, "--resume", "busy")
+    hold = tmp_path / "hold"
+    hold.touch()
+    first, marks = start_runner(tmp_path, dict(env, LOCAL_PLAN_HOLD=str(hold)), "--resume", "busy")
     try:
         wait_for(lambda: marks.exists() and marks.read_text())
         before = marks.read_text()
@@ -154,6 +160,8 @@ async def test_the_app_refuses_a_session_another_process_runs(tmp_path: Path, en
             assert app.session is None and not isinstance(app.screen, SectionScreen)
             messages = [str(n.message) for n in app._notifications]
             assert any("la sesión 'busy' está en uso" in m and f"pid {first.pid} " in m for m in messages), messages
+        assert first.poll() is None
+        hold.unlink()
         out, _ = first.communicate(timeout=60)
         assert first.returncode == 0, out
         assert marks.read_text().startswith(before)
@@ -179,7 +187,9 @@ def test_plain_mode_refuses_a_session_another_process_runs(tmp_path: Path, env: 
     import sys
 
     _new_session(tmp_path, "busy")
-    first, marks = start_runner(tmp_path, env, "--resume", "busy")
+    hold = tmp_path / "hold"
+    hold.touch()
+    first, marks = start_runner(tmp_path, dict(env, LOCAL_PLAN_HOLD=str(hold)), "--resume", "busy")
     try:
         wait_for(lambda: marks.exists() and marks.read_text())
         child = pexpect.spawn(sys.executable, ["-m", "wizard.cli", "--plain", "--lang", "en"],
@@ -195,6 +205,7 @@ def test_plain_mode_refuses_a_session_another_process_runs(tmp_path: Path, env: 
             assert first.poll() is None
         finally:
             child.terminate(force=True)
+        hold.unlink()
         out, _ = first.communicate(timeout=60)
         assert first.returncode == 0, out
         assert marks.read_text() == "".join(f"s{i}\n" for i in range(STEPS))

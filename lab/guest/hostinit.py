@@ -1,13 +1,13 @@
 """PID 1 of one lab host: mounts its private "disk", boots it like a Debian host without systemd, reaps.
 
-Started by lab.core as
+Started by the lab (lab/machines.py) as
     ip netns exec NS unshare -m -u -i -p -f --propagation private --mount-proc python3 -I hostinit.py HOSTDIR
 so it already runs in the host's own network, mount, UTS, IPC and PID namespaces. Standalone (stdlib only,
 system python3): the host keeps running whatever the wizard's venv does.
 
-HOSTDIR layout (made by lab.core): disk/{etc,var,root} = the host's writable layers (overlay upper dirs
-for /etc and /var, a plain folder for /root), work/{etc,var} = overlay work dirs.
-stdout/stderr are the host's console log; "BOOTED" on a line of its own tells lab.core the boot is done.
+HOSTDIR layout (made by lab/machines.py and lab/install.py): disk/{etc,var,root} = the host's writable
+layers (overlay upper dirs for /etc and /var, a plain folder for /root), work/{etc,var} = overlay work dirs.
+stdout/stderr are the host's console log; "BOOTED" on a line of its own tells the lab the boot is done.
 """
 
 from __future__ import annotations

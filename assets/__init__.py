@@ -6,6 +6,7 @@ string, so a template can't silently write a half-filled config file.
 
 from __future__ import annotations
 
+import shlex
 from functools import cache
 from typing import Any
 
@@ -15,7 +16,7 @@ import jinja2
 @cache
 def environment() -> jinja2.Environment:
     # PackageLoader reads through importlib.resources, so it works from a wheel or a zip too.
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("assets", "."),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,  # files end with a newline, as editors write them
@@ -23,6 +24,10 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,  # config files and PHP, not HTML pages built from untrusted input
     )
+    # `{{ value | sh }}`: one word for a POSIX shell, for files a shell sources (ifcfg). Plain values
+    # (enp0s3, 10.0.100.1) print unchanged, so the files read as the guide's.
+    env.filters["sh"] = shlex.quote
+    return env
 
 
 def render(name: str, **ctx: Any) -> str:

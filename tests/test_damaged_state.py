@@ -129,6 +129,11 @@ async def test_hand_edited_state_file(tmp_path: Path, env: dict[str, str], monke
     (folder / STATE_FILE).write_text(json.dumps(data))
     r = cli(["run", "--resume", "s"], env)
     assert r.returncode == 2 and "directors[0].external_ip" in r.stderr, r.stderr
+    data["answers"]["directors"][0]["external_ip"] = good["answers"]["directors"][0]["external_ip"]
+    data["answers"]["directors"][0]["external_if"] = "eth1;reboot"  # would reach a file bash sources
+    (folder / STATE_FILE).write_text(json.dumps(data))
+    r = cli(["run", "--resume", "s"], env)
+    assert r.returncode == 2 and "directors[0].external_if: 'eth1;reboot' is not an interface name" in r.stderr
 
     (folder / STATE_FILE).write_text(json.dumps(good))
     _resume_finishes(tmp_path, env, "s", "".join(f"s{i}\n" for i in range(2, STEPS)))

@@ -46,8 +46,9 @@ def _set(path: str, value):
     ("directors.0.heartbeat_mac", "08:00:27:01:01:C2", "directors[1].heartbeat_mac: MAC 0800270101C2 is already used by directors[0].heartbeat_mac"),
     ("virtualbox.standby_macs.0", "0800270101c1", "virtualbox.standby_macs[0]: MAC 0800270101C1 is already used by directors[0].heartbeat_mac"),
     ("virtualbox.standby_macs.2", "0800270101C3", "virtualbox.standby_macs[2]: 0800270101C3 differs from directors[1].heartbeat_mac"),
-    ("directors.0.heartbeat_if", "enp0s9-heartbeat-1", "directors[0].heartbeat_if: 'enp0s9-heartbeat-1' is not a valid Linux interface name"),
-    ("servers.2.ifname", "eth/0", "servers[2].ifname: 'eth/0' is not a valid Linux interface name"),
+    ("directors.0.heartbeat_if", "enp0s9-heartbeat-1", "directors[0].heartbeat_if: 'enp0s9-heartbeat-1' is not an interface name: 18 characters"),
+    ("servers.2.ifname", "eth/0", "servers[2].ifname: 'eth/0' is not an interface name: '/' cannot be in one"),
+    ("directors.0.external_if", "eth1;reboot", "directors[0].external_if: 'eth1;reboot' is not an interface name: ';' cannot be in one"),
     ("directors.0.internal_if", "enp0s3", "directors[0].internal_if: enp0s3 is already the external interface of master"),
     ("directors.0.name", "-master", "directors[0].name: '-master' is not a valid host name"),
     ("directors.1.ring_name", "standby cr", "directors[1].ring_name: 'standby cr' is not a valid host name"),
@@ -59,7 +60,8 @@ def _set(path: str, value):
     ("virtualbox.nic_type", "e1000", "virtualbox.nic_type: 'e1000' is not a VirtualBox NIC type"),
     ("profile", "centos", "profile: 'centos' is not a profile"),
     ("bench_concurrency", 500, "bench_concurrency: 500 concurrent requests is more than the 100 requests"),
-    ("directors.0.vm", "my vm", "directors[0].vm: 'my vm' is not a usable VM name"),
+    ("directors.0.vm", "-master", "directors[0].vm: '-master' starts with '-', which VBoxManage reads as an option"),
+    ("virtualbox.natnetwork", "red\tnat", "virtualbox.natnetwork: 'red\\tnat' has characters that cannot be shown or typed (U+0009)"),
 ])
 def test_rule_and_message(path, value, expected):
     problems = _problems(_set(path, value))

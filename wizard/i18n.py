@@ -405,6 +405,35 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sessions.in_use_unknown": ("yes (another process)", "sí (otro proceso)"),
     "sessions.unreadable": ("{n} session(s) cannot be read:", "{n} sesión(es) no se pueden leer:"),
     "col.in_use": ("In use by", "En uso por"),
+    # -- names that reach commands and files (wizard/names.py) -----------------------------------------
+    "val.ifname_empty": ("an interface name is needed (like enp0s3)", "hace falta un nombre de interfaz (como enp0s3)"),
+    "val.ifname_at": ("{value!r} is how `ip link` shows a link with its parent: the interface name is {name!r}",
+                      "{value!r} es como `ip link` muestra un enlace con su padre: el nombre de la interfaz es "
+                      "{name!r}"),
+    "val.ifname_chars": ("{value!r} is not an interface name: {chars} cannot be in one (letters, digits, '_', '-' "
+                         "and '.', as udev and systemd name them: enp0s3, eth0, ens33)",
+                         "{value!r} no es un nombre de interfaz: {chars} no puede formar parte de uno (letras, "
+                         "cifras, '_', '-' y '.', como los ponen udev y systemd: enp0s3, eth0, ens33)"),
+    "val.ifname_long": ("{value!r} is not an interface name: {n} characters, and Linux allows at most {max}",
+                        "{value!r} no es un nombre de interfaz: tiene {n} caracteres y Linux admite {max} como "
+                        "mucho"),
+    "val.ifname_start": ("{value!r} is not an interface name: it cannot start with '-' or '.'",
+                         "{value!r} no es un nombre de interfaz: no puede empezar por '-' ni por '.'"),
+    "val.ifname_reserved": ("{value!r} is not an interface name: Linux keeps it for itself (all digits, 'all', "
+                            "'default')",
+                            "{value!r} no es un nombre de interfaz: Linux lo reserva (solo cifras, 'all', "
+                            "'default')"),
+    "val.vbox_empty": ("a name is needed, exactly as VirtualBox shows it",
+                       "hace falta un nombre, tal como lo muestra VirtualBox"),
+    "val.vbox_unprintable": ("{value!r} has characters that cannot be shown or typed ({chars}): write the name "
+                             "exactly as VirtualBox shows it",
+                             "{value!r} tiene caracteres que no se pueden mostrar ni teclear ({chars}): escribe el "
+                             "nombre tal como lo muestra VirtualBox"),
+    "val.vbox_dash": ("{value!r} starts with '-', which VBoxManage reads as an option: rename it in VirtualBox "
+                      "(for a VM, its UUID also works: `VBoxManage list vms`)",
+                      "{value!r} empieza por '-', que VBoxManage lee como una opción: cámbiale el nombre en "
+                      "VirtualBox (para una máquina también vale su UUID: `VBoxManage list vms`)"),
+    "val.vbox_long": ("the name has {n} characters; at most {max}", "el nombre tiene {n} caracteres; como mucho {max}"),
 }
 
 

@@ -12,12 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from wizard.answers import PROFILES, Answers, mac_plain
+from wizard.i18n import t
+from wizard.names import ifname_problem, vbox_name_problem
 
 _HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$")
 _USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\$?$")
 _MAC = re.compile(r"^(?:[0-9A-Fa-f]{2}([:-]?)[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4})$")
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 NIC_TYPES = ("Am79C970A", "Am79C973", "Am79C960", "82540EM", "82543GC", "82545EM", "virtio")
 
 
@@ -66,9 +67,15 @@ class _Collector:
         return addr
 
     def ifname(self, field: str, value: str) -> None:
-        # Linux: IFNAMSIZ is 16 with the NUL; '/', ':' and whitespace are refused by the kernel.
-        if not value or len(value) > 15 or value in (".", "..") or re.search(r"[/:\s]", value):
-            self.add(field, f"{value!r} is not a valid Linux interface name (1-15 characters, no '/', ':' or spaces)")
+        self._rule(field, ifname_problem(value))
+
+    def vbox_name(self, field: str, value: str) -> None:
+        self._rule(field, vbox_name_problem(value))
+
+    def _rule(self, field: str, problem: tuple[str, dict] | None) -> None:
+        if problem is not None:
+            key, values = problem
+            self.add(field, t(key, "en", **values))
 
     def hostname(self, field: str, value: str) -> None:
         if not _HOST_LABEL.match(value or ""):
@@ -97,9 +104,7 @@ def validate(answers: Answers) -> list[Problem]:
     if not _CLUSTER_NAME.match(answers.cluster_name):
         c.add("cluster_name", f"{answers.cluster_name!r} is not a valid cluster name (letters, digits, '_', '-', "
                               "'.', at most 32 characters)")
-    if not _SAFE_NAME.match(answers.snapshot_name):
-        c.add("snapshot_name",
-              f"{answers.snapshot_name!r} is not a valid snapshot name (letters, digits, '_', '-', '.')")
+    c.vbox_name("snapshot_name", answers.snapshot_name)
     if not all(_HOST_LABEL.match(label) for label in answers.domain.split(".")):
         c.add("domain", f"{answers.domain!r} is not a valid DNS domain")
     if not _USER.match(answers.ssh_user):
@@ -143,8 +148,7 @@ def validate(answers: Answers) -> list[Problem]:
             names[alias].append(f"{f}.aliases[{j}]")
         names[d.name].append(f"{f}.name")
         names[d.ring_name].append(f"{f}.ring_name")
-        if not _SAFE_NAME.match(d.vm):
-            c.add(f"{f}.vm", f"{d.vm!r} is not a usable VM name (letters, digits, '_', '-', '.')")
+        c.vbox_name(f"{f}.vm", d.vm)
         vms[d.vm].append(f"{f}.vm")
         ifs = {}
         for key, net_key in (("external", "external"), ("internal", "internal"), ("heartbeat", "heartbeat")):
@@ -163,8 +167,7 @@ def validate(answers: Answers) -> list[Problem]:
         f = f"servers[{i}]"
         c.hostname(f"{f}.name", s.name)
         names[s.name].append(f"{f}.name")
-        if not _SAFE_NAME.match(s.vm):
-            c.add(f"{f}.vm", f"{s.vm!r} is not a usable VM name (letters, digits, '_', '-', '.')")
+        c.vbox_name(f"{f}.vm", s.vm)
         vms[s.vm].append(f"{f}.vm")
         c.ifname(f"{f}.ifname", s.ifname)
         if c.address(f"{f}.ip", s.ip, nets["internal"], "networks.internal"):
@@ -187,8 +190,7 @@ def validate(answers: Answers) -> list[Problem]:
 
     vb = answers.virtualbox
     for key in ("natnetwork", "heartbeat_network", "internal_network"):
-        if not _SAFE_NAME.match(getattr(vb, key)):
-            c.add(f"virtualbox.{key}", f"{getattr(vb, key)!r} is not a usable VirtualBox network name")
+        c.vbox_name(f"virtualbox.{key}", getattr(vb, key))
     if vb.nic_type not in NIC_TYPES:
         c.add("virtualbox.nic_type", f"{vb.nic_type!r} is not a VirtualBox NIC type ({', '.join(NIC_TYPES)})")
     c.port("virtualbox.host_port", vb.host_port)

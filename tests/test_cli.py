@@ -29,7 +29,7 @@ def test_answers_init_writes_loadable_defaults(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    ('[vip]\nexternal = "10.0.100.200"\n', "vip.external: 10.0.100.200 is not inside networks.external"),
+    ('[vip]\nexternal = "10.0.100.200"\n', "vip.external: 10.0.100.200 is not inside Networks · External"),
     ('cluster_name = 7\n', "cluster_name: expected a string, got 7"),
     ('[[directors]]\nname="a"\nring_name="a-cr"\nvm="a"\nexternal_ip="192.168.1.5"\ninternal_ip="10.0.100.5"\n'
      'heartbeat_ip="10.0.200.5"\nheartbeat_mac="0800270101C5"\n', "directors: exactly two directors are needed"),

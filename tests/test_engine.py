@@ -69,7 +69,10 @@ def test_check_and_wait_kinds(tmp_path: Path) -> None:
     engine, events = make(tmp_path, actions)
     assert engine.run_action("s.check_ok") == "ok"
     assert engine.run_action("s.check_bad") == "failed"
-    assert "does not match" in engine.session.record("s.check_bad").error
+    rec = engine.session.record("s.check_bad")
+    # What was looked for, in words (the action's why), never the regex.
+    assert rec.error == "local: the output does not show it: why s.check_bad"
+    assert rec.error_es == "local: la salida no lo muestra: why s.check_bad"
     assert engine.run_action("s.bg") == "ok"
     t0 = time.monotonic()
     assert engine.run_action("s.wait") == "ok"
@@ -160,8 +163,13 @@ def test_cancel_stops_the_running_action(tmp_path: Path) -> None:
     engine, _ = make(tmp_path, [act("s.long", "sleep 30")])
     threading.Timer(0.4, engine.cancel).start()
     t0 = time.monotonic()
-    assert engine.run_action("s.long") == "failed"
-    assert time.monotonic() - t0 < 4 and engine.session.record("s.long").error == "local: cancelled"
+    assert engine.run_action("s.long") == "stopped"
+    rec = engine.session.record("s.long")
+    # Stopped by the user: said so, no exit status of the wizard's own signal, no hint about what failed.
+    assert time.monotonic() - t0 < 4
+    assert (rec.error, rec.error_es) == ("stopped by the user", "detenida por el usuario")
+    assert rec.exit_codes == {} and rec.on_fail == ""
+    assert engine.next_pending("s").id == "s.long"  # still to do
 
 
 def test_interrupted_non_idempotent_without_probe_needs_a_human(tmp_path: Path) -> None:

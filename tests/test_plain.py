@@ -127,4 +127,4 @@ def test_plain_mode_ctrl_c_stops_the_running_action_and_keeps_the_checkpoint(tmp
     assert child.exitstatus == 0
     state = json.loads((tmp_path / "state" / "sessions" / "session-1" / "state.json").read_text())
     record = state["actions"]["snapshot.take.master"]
-    assert record["status"] == "failed" and record["ended"]  # ended cleanly: resumable at this action
+    assert record["status"] == "stopped" and record["ended"]  # ended cleanly: resumable at this action

@@ -101,5 +101,7 @@ def test_policy_records_accepted_keys_in_the_wizard_file(tmp_path: Path, keys) -
 
 
 def test_changed_message_shows_both_fingerprints(keys) -> None:
-    msg = changed_message("master", "10.0.0.1", keys["b"][0], keys["a"][0])
+    both = changed_message("master", "10.0.0.1", keys["b"][0], keys["a"][0])
+    msg = both.en
     assert "CHANGED" in msg and keys["a"][1] in msg and keys["b"][1] in msg and "ssh-keygen -R" in msg
+    assert "HA CAMBIADO" in both.es and keys["a"][1] in both.es and keys["b"][1] in both.es

@@ -34,6 +34,7 @@ import paramiko
 from steps.model import Action, Text
 from wizard.events import ActionFinished, ActionStarted, Event, OutputLine, Reconnecting
 from wizard.hostkeys import ConfirmHostKey, HostKeyError, HostKeyTrust
+from wizard.i18n import EMPTY, LocalizedError, Msg, msg, msg_of
 from wizard.local import LocalRunner
 from wizard.ssh import (
     AuthFailed,
@@ -58,7 +59,7 @@ REDACTED = "********"
 PlanEntry = tuple[Any, list[Action]]  # (section module with ID and TITLE, its actions)
 
 
-class EngineError(ValueError):
+class EngineError(LocalizedError, ValueError):
     """A request the engine cannot honour (unknown action, missing secret...)."""
 
 
@@ -71,12 +72,20 @@ def secret_env_var(name: str) -> str:
     return "HA_WIZARD_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 
+def awaited(action: Action) -> Msg:
+    """What a wait or check looks for, in words: its `awaits` text, else its `why`."""
+    en = getattr(action, "awaits", "") or action.why
+    es = getattr(action, "awaits_es", "") or action.why_es or en
+    return Msg(en, es)
+
+
 @dataclass
 class NodeResult:
     code: int
     ok: bool
-    error: str = ""
-    note: str = ""  # "already done"
+    error: Msg = EMPTY
+    note: Msg = EMPTY  # "already done"
+    stopped: bool = False  # the user stopped it (Stop / Ctrl+C / quit)
     ran: bool = True  # False when the probe said it was done
     sent: str = ""  # the command line sent (detached wrapper for network changes)
     sudo: str = ""
@@ -107,7 +116,7 @@ class Connections:
         try:
             return self.answers.node(node).address
         except KeyError:
-            raise EngineError(f"node {node!r} is not in the answers") from None
+            raise EngineError(msg("eng.not_in_answers", node=node)) from None
 
     def is_server(self, node: str) -> bool:
         return any(s.name == node for s in self.answers.servers)
@@ -146,7 +155,7 @@ class Connections:
             except HostKeyError:
                 raise
             except SSHError as exc:
-                errors.append(str(exc))
+                errors.append(msg_of(exc))
                 continue
             endpoint = resolve_endpoint(node, address, self.options, self.config, jump=jump.endpoint)
             try:
@@ -156,12 +165,12 @@ class Connections:
                     raise JumpFailed(str(exc), unresponsive=True) from None
                 return SSHConnection(endpoint, self.options, self.trust, jump.transport).connect()
             except JumpFailed as exc:
-                errors.append(str(exc))
+                errors.append(msg_of(exc))
                 if exc.unresponsive:
                     # A dead connection (the director was powered off): forget it. A director that
                     # answered keeps its connection: other servers' commands may be riding on it.
                     self.drop(director.name)
-        raise SSHError(f"{node} ({address}): not reachable through any director: " + "; ".join(errors))
+        raise SSHError(msg("eng.via_directors", node=node, address=address, errors=Msg.join(errors)))
 
     def jump(self) -> SSHConnection:
         errors = []
@@ -171,8 +180,8 @@ class Connections:
             except HostKeyError:
                 raise
             except SSHError as exc:
-                errors.append(str(exc))
-        raise SSHError("no director reachable to jump to the real servers: " + "; ".join(errors))
+                errors.append(msg_of(exc))
+        raise SSHError(msg("eng.no_director", errors=Msg.join(errors)))
 
     def alive(self, node: str, address: str) -> SSHConnection | None:
         with self._node_lock(node):
@@ -190,7 +199,7 @@ class Connections:
     def reconnect(self, node: str, address: str, deadline: float, cancel: threading.Event) -> SSHConnection:
         """Bounded backoff until `deadline` (monotonic). Host key and auth errors are final."""
         attempt = 0
-        last = ""
+        last: Msg = EMPTY
         while True:
             attempt += 1
             self.emit(Reconnecting(node, address, attempt))
@@ -199,10 +208,10 @@ class Connections:
             except (HostKeyError, AuthFailed):
                 raise
             except SSHError as exc:
-                last = str(exc)
+                last = msg_of(exc)
             delay = RECONNECT_DELAYS[min(attempt - 1, len(RECONNECT_DELAYS) - 1)]
             if time.monotonic() + delay >= deadline:
-                raise SSHError(f"{node}: not reachable again at {address} after {attempt} attempts ({last})")
+                raise SSHError(msg("eng.not_again", node=node, address=address, n=attempt, error=last))
             if cancel.wait(delay):
                 raise Cancelled()
 
@@ -289,7 +298,7 @@ class Engine:
         for module, actions in self.plan:
             for action in actions:
                 if action.id in self._actions:
-                    raise EngineError(f"action id {action.id!r} appears twice in the plan")
+                    raise EngineError(msg("eng.id_twice", id=action.id))
                 self._actions[action.id] = (module, action)
         session.plan = [{"id": a.id, "section": m.ID} for m, acts in self.plan for a in acts]
         root = session.folder.parent.parent
@@ -312,7 +321,7 @@ class Engine:
         try:
             return self._actions[action_id][1]
         except KeyError:
-            raise EngineError(f"no action {action_id!r} in the plan") from None
+            raise EngineError(msg("eng.no_action", id=action_id)) from None
 
     def section_of(self, action_id: str) -> Any:
         self.action(action_id)
@@ -325,7 +334,7 @@ class Engine:
         for module, actions in self.plan:
             if module.ID == section_id:
                 return actions
-        raise EngineError(f"no section {section_id!r} (sections: {', '.join(self.section_ids())})")
+        raise EngineError(msg("eng.no_section", id=section_id, ids=", ".join(self.section_ids())))
 
     def next_pending(self, section: str | None = None) -> Action | None:
         """The first action not done yet (pending, interrupted or failed), in plan order."""
@@ -361,14 +370,15 @@ class Engine:
     def skip(self, action_id: str) -> None:
         action = self.action(action_id)
         rec = self.session.record(action_id)
+        note = msg("eng.skipped")
         with self.session.lock:
             rec.status = "skipped"
             rec.started = rec.ended = now_iso()
-            rec.note = "skipped by the user"
-            rec.error = ""
-            self._journal(action, action.command, False, "skipped", {}, "skipped by the user", {})
+            rec.note, rec.note_es = note.en, note.es
+            rec.error = rec.error_es = ""
+            self._journal(action, action.command, False, "skipped", {}, note, {})
         self.session.save()
-        self._emit(ActionFinished(action_id, "skipped", {}, "", "skipped by the user"))
+        self._emit(ActionFinished(action_id, "skipped", {}, "", note.en, note_es=note.es))
 
     def run_section(self, section_id: str) -> bool:
         """Run the section's actions not done yet, in order; stop at the first failure."""
@@ -391,7 +401,7 @@ class Engine:
         rec = self.session.record(action_id)
         with self.session.lock:
             if action_id in self._running:
-                raise EngineError(f"{action_id} is already running")
+                raise EngineError(msg("eng.already_running", id=action_id))
             self._running.add(action_id)
         try:
             return self._run_action(action, rec, cmd, edited, nodes, force)
@@ -410,21 +420,21 @@ class Engine:
             rec.started, rec.ended = now_iso(), ""
             rec.command_run, rec.edited = cmd, edited
             rec.exit_codes, rec.output = {}, []
-            rec.error = ""
-            rec.note = "interrupted earlier: the probe decides" if interrupted else ""
+            rec.error = rec.error_es = ""
+            first_note = msg("eng.interrupted_probe") if interrupted else EMPTY
+            rec.note, rec.note_es = first_note.en, first_note.es
             stale = dict(rec.remote_pids) if interrupted else {}
             rec.remote_pids = {}
             if interrupted:
                 self._mark_interrupted(action_id)
-            entry = self._journal(action, cmd, edited, "running", {}, "", {})
+            entry = self._journal(action, cmd, edited, "running", {}, EMPTY, {})
         self.session.save()  # before: a crash from here on leaves "running" = interrupted
         self._emit(ActionStarted(action_id, nodes, cmd, action.kind))
         results: dict[str, NodeResult] = {}
-        error = ""
+        error: Msg = EMPTY
         try:
             if interrupted and not action.probe and not action.idempotent and not (force or self.yes):
-                raise EngineError("interrupted while it ran; it is not idempotent and has no probe: check by "
-                                  "hand whether it took effect, then skip it or run it again (--yes)")
+                raise EngineError(msg("eng.interrupted_unsafe"))
             stdin = self._stdin(action)
             if action.target.is_local:
                 results["local"] = self._on_node(action, "local", cmd, stdin, rec, stale.get("local"))
@@ -442,37 +452,46 @@ class Engine:
                         self._cancel.set()
                         raise
         except (EngineError, KeyError, ValueError) as exc:
-            error = str(exc)
+            error = msg_of(exc)
         failed = [n for n, r in results.items() if not r.ok]
-        if failed:
-            error = "; ".join(f"{n}: {results[n].error}" for n in failed)
-        if error:
+        stopped = bool(failed) and all(results[n].stopped for n in failed)
+        if stopped:
+            error = msg("eng.stopped")
+        elif failed:
+            error = Msg.join(msg("eng.node_error", node=n, error=results[n].error) for n in failed)
+        if stopped:
+            status = "stopped"
+        elif error:
             status = "failed"
         else:
             status = "edited" if edited else "ok"
-        done_nodes = [n for n, r in results.items() if r.note == "already done"]
-        others = [(n, r.note) for n, r in results.items() if r.note and r.note != "already done"]
+        done_note = msg("eng.already_done")
+        done_nodes = [n for n, r in results.items() if r.note == done_note]
+        others = [(n, r.note) for n, r in results.items() if r.note and r.note != done_note]
         if results and len(done_nodes) == len(results):
-            note = "already done"
+            note = done_note
         elif done_nodes:
-            note = f"already done on {', '.join(done_nodes)}"
+            note = msg("eng.already_done_on", nodes=", ".join(done_nodes))
         elif others:
-            note = "; ".join(f"{n}: {t}" if len(results) > 1 else t for n, t in others)
+            note = Msg.join(msg("eng.node_error", node=n, error=t) if len(results) > 1 else t for n, t in others)
         else:
-            note = rec.note if status != "ok" else ""
+            note = Msg(rec.note, rec.note_es) if status not in ("ok", "stopped") else EMPTY
         with self.session.lock:
             rec.status = status
             rec.ended = now_iso()
-            rec.exit_codes = {n: r.code for n, r in results.items()}
-            rec.error = error
-            rec.note = note
+            # A stopped command has no exit status of its own (the wizard signalled it).
+            rec.exit_codes = {} if stopped else {n: r.code for n, r in results.items()}
+            rec.error, rec.error_es = error.en, error.es
+            rec.note, rec.note_es = note.en, note.es
             rec.runs += sum(1 for r in results.values() if r.ran)
             rec.figures = [f for r in results.values() for f in (r.figures or [])]
-            on_fail = getattr(action, "on_fail_es", "") if self.session.lang == "es" else ""
-            rec.on_fail = (on_fail or getattr(action, "on_fail", "")) if status == "failed" else ""
+            failed_now = status == "failed"
+            rec.on_fail = action.on_fail if failed_now else ""
+            rec.on_fail_es = action.on_fail_es if failed_now else ""
             self._journal(action, cmd, edited, status, rec.exit_codes, note, results, error, entry=entry)
         self.session.save()  # after
-        self._emit(ActionFinished(action_id, status, dict(rec.exit_codes), error, note))
+        self._emit(ActionFinished(action_id, status, dict(rec.exit_codes), error.en, note.en, error_es=error.es,
+                                  note_es=note.es))
         return status
 
     def _stdin(self, action: Action) -> bytes | None:
@@ -480,11 +499,11 @@ class Engine:
             return None
         missing = [n for n in action.secrets if not self.secrets.get(n)]
         if missing:
-            raise EngineError(f"secret {missing[0]} not given (set {secret_env_var(missing[0])})")
+            raise EngineError(msg("eng.secret_missing", name=missing[0], var=secret_env_var(missing[0])))
         try:
             return action.stdin.format(**self.secrets).encode()
         except (KeyError, IndexError) as exc:
-            raise EngineError(f"stdin template of {action.id} names an unknown secret {exc}") from None
+            raise EngineError(msg("eng.stdin_unknown", id=action.id, name=exc)) from None
 
     def _redact(self, text: str) -> str:
         for value in self.secrets.values():
@@ -503,7 +522,7 @@ class Engine:
         try:
             result = self._node_body(action, node, cmd, stdin, rec, where, captured, stale_pid)
         except Exception as exc:  # noqa: BLE001 - a bug must fail the action, not leave it "running"
-            result = NodeResult(EXIT_SSH, False, f"internal error: {type(exc).__name__}: {exc}")
+            result = NodeResult(EXIT_SSH, False, msg("eng.internal", error=f"{type(exc).__name__}: {exc}"))
         result.where = where
         if result.ran and captured:
             result.figures = _figures(captured, node)
@@ -512,16 +531,17 @@ class Engine:
     def _node_body(self, action: Action, node: str, cmd: str, stdin: bytes | None, rec: Any,
                    where: dict[str, Any], captured: list[str], stale_pid: int | None) -> NodeResult:
 
-        def on_line(stream: str, text: str, keep: bool = True) -> None:
+        def on_line(stream: str, text: str, keep: bool = True, text_es: str = "") -> None:
             text = self._redact(text)
             if keep and len(captured) < OUTPUT_KEEP:
                 captured.append(text)
             with self.session.lock:
-                rec.add_output(node, stream, text)
-            self._emit(OutputLine(action.id, node, stream, text))  # type: ignore[arg-type]
+                rec.add_output(node, stream, text, text_es)
+            self._emit(OutputLine(action.id, node, stream, text, text_es))  # type: ignore[arg-type]
 
-        def info(text: str) -> None:
-            on_line("info", text, keep=False)
+        def info(text: Msg) -> None:
+            """A line of the wizard's own, in both languages (the output tail keeps both)."""
+            on_line("info", text.en, keep=False, text_es=self._redact(text.es))
 
         nr = _NodeRunner(self, node, action.via_address or None, where)
         try:
@@ -531,9 +551,9 @@ class Engine:
             if stale_pid:
                 # The interrupted run may still be going (the wizard died, not the command):
                 # let it end before the probe looks, or the probe would see half a change.
-                info(f"waiting for the interrupted run (process group {stale_pid}) to end")
+                info(msg("eng.stale_wait", pid=stale_pid))
                 if not nr.get().wait_group_gone(stale_pid, action.timeout):
-                    raise EngineError(f"the interrupted run (process group {stale_pid}) is still running")
+                    raise EngineError(msg("eng.stale_running", pid=stale_pid))
 
             def started(pgid: int) -> None:
                 with self.session.lock:
@@ -553,36 +573,36 @@ class Engine:
                         raise
                     code = 1  # a wait on a node not up yet: its loop retries the connection
                 if code == 0:
-                    info(f"already done (probe exited 0): {action.probe}")
-                    return NodeResult(0, True, note="already done", ran=False, sudo=nr.sudo())
+                    info(msg("eng.probe_done", probe=action.probe))
+                    return NodeResult(0, True, note=msg("eng.already_done"), ran=False, sudo=nr.sudo())
             if action.kind == "manual":
                 return self._manual(action, node, cmd, nr, on_line, info, captured)
             if action.disrupts_network:
                 if stdin:
-                    raise EngineError("a network-changing action cannot take secrets on stdin")
+                    raise EngineError(msg("eng.no_stdin_disrupt"))
                 code, sent = self._disruptive(action, node, cmd, on_line, info)
                 ok = code == 0 and self._expect_ok(action, captured)
-                return NodeResult(code, ok, "" if ok else self._why(action, code), sent=sent, sudo=nr.sudo())
+                return NodeResult(code, ok, EMPTY if ok else self._why(action, code), sent=sent, sudo=nr.sudo())
             if action.kind == "wait":
                 return self._wait(action, cmd, nr, stdin, on_line, info, captured, started)
             code = nr.run(cmd, stdin=stdin, on_line=on_line, timeout=action.timeout, cancel=self._cancel,
                           on_start=started)
             ok = code == 0 and (action.kind != "check" or self._expect_ok(action, captured))
-            return NodeResult(code, ok, "" if ok else self._why(action, code), sent=cmd, sudo=nr.sudo())
+            return NodeResult(code, ok, EMPTY if ok else self._why(action, code), sent=cmd, sudo=nr.sudo())
         except CommandTimeout as exc:
-            return NodeResult(EXIT_TIMEOUT, False, str(exc), sent=cmd, sudo=nr.sudo())
-        except Cancelled:
-            return NodeResult(EXIT_TIMEOUT, False, "cancelled", sent=cmd, sudo=nr.sudo())
+            return NodeResult(EXIT_TIMEOUT, False, msg_of(exc), sent=cmd, sudo=nr.sudo())
+        except Cancelled as exc:
+            return NodeResult(EXIT_TIMEOUT, False, msg_of(exc), sent=cmd, sudo=nr.sudo(), stopped=True)
         except (SSHError, HostKeyError, paramiko.SSHException) as exc:
-            return NodeResult(EXIT_SSH, False, str(exc), ran=nr.started)
+            return NodeResult(EXIT_SSH, False, msg_of(exc), ran=nr.started)
         except EngineError as exc:
-            return NodeResult(EXIT_SSH, False, str(exc), ran=False)
+            return NodeResult(EXIT_SSH, False, msg_of(exc), ran=False)
 
     @staticmethod
-    def _why(action: Action, code: int) -> str:
+    def _why(action: Action, code: int) -> Msg:
         if code != 0:
-            return f"exit status {code}"
-        return f"output does not match {action.expect!r}"
+            return msg("eng.exit_status", code=code)
+        return msg("eng.not_seen", what=awaited(action))
 
     @staticmethod
     def _expect_ok(action: Action, captured: list[str]) -> bool:
@@ -594,7 +614,8 @@ class Engine:
         deadline = time.monotonic() + action.timeout
         interval = max(0.1, action.interval)
         max_attempts = int(action.timeout / interval) + 2  # bounded in count as well as in time
-        code, why = -1, ""
+        code, why = -1, msg("eng.never_ran")
+        what = awaited(action)
         for attempt in range(1, max_attempts + 1):
             captured.clear()
             remaining = deadline - time.monotonic()
@@ -603,38 +624,40 @@ class Engine:
             try:
                 code = nr.run(cmd, stdin=stdin, on_line=on_line, timeout=remaining, cancel=self._cancel,
                               on_start=on_start)
-                why = self._why(action, code)
+                why = msg("eng.exit_status", code=code) if code != 0 else msg("eng.not_shown")
             except (HostKeyError, AuthFailed):
                 raise
             except SSHError as exc:
                 nr.reset()
-                code, why = EXIT_SSH, f"not reachable: {exc}"
+                code, why = EXIT_SSH, msg("eng.unreachable", error=msg_of(exc))
             if code == 0 and self._expect_ok(action, captured):
                 return NodeResult(0, True, sent=cmd, sudo=nr.sudo(),
-                                  note=f"after {attempt} attempts" if attempt > 1 else "")
+                                  note=msg("eng.after_attempts", n=attempt) if attempt > 1 else EMPTY)
             if time.monotonic() + interval >= deadline:
                 break
-            info(f"not yet ({why}); again in {interval:g} s")
+            info(msg("eng.not_yet", what=what, why=why, interval=f"{interval:g}"))
             if self._cancel.wait(interval):
                 raise Cancelled()
         return NodeResult(code if code != 0 else 1, False,
-                          f"still not ready after {action.timeout:g} s ({why or 'never ran'})", sent=cmd,
+                          msg("eng.not_ready", seconds=f"{action.timeout:g}", what=what, why=why), sent=cmd,
                           sudo=nr.sudo())
 
     def _manual(self, action: Action, node: str, cmd: str, nr: _NodeRunner, on_line: Any, info: Any,
                 captured: list[str]) -> NodeResult:
-        lang = self.session.lang
-        text = action.instructions_es if lang == "es" and action.instructions_es else action.instructions
-        for line in (text or "").splitlines():
-            info(f"by hand: {line}")
+        text_en, text_es = action.instructions, action.instructions_es or action.instructions
+        for line_en, line_es in zip(text_en.splitlines(), text_es.splitlines(), strict=False):
+            info(msg("eng.by_hand", line=Msg(line_en, line_es)))
+        if len(text_en.splitlines()) != len(text_es.splitlines()):  # not line for line: each as a whole
+            info(msg("eng.by_hand", line=Msg(" ".join(text_en.split()), " ".join(text_es.split()))))
         if cmd:
-            info("waiting for the check to pass")
+            info(msg("eng.waiting_for", what=awaited(action), command=cmd.splitlines()[0] if cmd else "",
+                     interval=f"{action.interval:g}", timeout=f"{action.timeout:g}"))
             return self._wait(action, cmd, nr, None, on_line, info, captured)
         if self.confirm_manual is not None and self.confirm_manual(action):
-            return NodeResult(0, True, note="confirmed by the user", ran=True)
+            return NodeResult(0, True, note=msg("eng.confirmed_user"), ran=True)
         if self.yes:
-            return NodeResult(0, True, note="confirmed with --yes", ran=True)
-        return NodeResult(1, False, "manual step: do it by hand, then run again with --yes", ran=False)
+            return NodeResult(0, True, note=msg("eng.confirmed_yes"), ran=True)
+        return NodeResult(1, False, msg("eng.manual_needed"), ran=False)
 
     def _disruptive(self, action: Action, node: str, cmd: str, on_line: Any, info: Any) -> tuple[int, str]:
         if node == "local":
@@ -650,11 +673,11 @@ class Engine:
             raise
         except SSHError as exc:
             # The drop came before the wrapper's own exit status: the log file tells whether it started.
-            info(f"connection dropped while starting it ({exc}); checking that it started")
+            info(msg("eng.dropped_starting", error=msg_of(exc)))
         # Where the node is after the change: reconnect_to, else its own address (not via_address: the
         # standby clone reached at master's address comes back at its own).
         target = action.reconnect_to or self.conns.address(node)
-        info(f"started detached (the connection may drop); will reconnect at {target}")
+        info(msg("eng.detached", address=target))
         self.conns.drop(node)
         deadline = time.monotonic() + action.timeout
         # Give the change a moment to start (it waits 0.5 s itself), so the first reconnect does not
@@ -673,14 +696,14 @@ class Engine:
                          on_line=lambda s, t: out.append(t), timeout=15)
                 value = "".join(out).strip()
                 if value == "NOT-STARTED":
-                    raise EngineError("the command did not start (the connection dropped first); nothing ran")
+                    raise EngineError(msg("eng.not_started"))
                 if value and all(c in digits for c in value):
                     conn.run(f"cat {log}; rm -f {log} {rc}", on_line=on_line, timeout=30, cancel=self._cancel)
                     return int(value), sent
             except (HostKeyError, AuthFailed):
                 raise
             except SSHError as exc:
-                info(f"connection lost again: {exc}")
+                info(msg("eng.lost_again", error=msg_of(exc)))
                 self.conns.drop(node)
                 continue
             if self._cancel.wait(0.5):
@@ -688,8 +711,8 @@ class Engine:
         raise CommandTimeout(action.timeout)
 
     # -- journal / events ---------------------------------------------------------------------
-    def _journal(self, action: Action, cmd: str, edited: bool, status: str, codes: dict[str, int], note: str,
-                 results: dict[str, NodeResult], error: str = "", entry: dict[str, Any] | None = None) -> dict:
+    def _journal(self, action: Action, cmd: str, edited: bool, status: str, codes: dict[str, int], note: Msg,
+                 results: dict[str, NodeResult], error: Msg = EMPTY, entry: dict[str, Any] | None = None) -> dict:
         """Add (or complete, when `entry` is the one added at the start) the journal entry of a run."""
         module = self._actions[action.id][0]
         nodes = ["local"] if action.target.is_local else list(action.target.nodes)
@@ -726,9 +749,12 @@ class Engine:
             "original": action.command if edited else "", "why": action.why,
             "secrets": list(action.secrets), "stdin": action.stdin, "probe": action.probe,
             "disrupts_network": action.disrupts_network, "reconnect_to": action.reconnect_to,
-            "instructions": action.instructions, "status": status, "exit_codes": dict(codes), "note": note,
-            "error": error, "on_fail": rec.on_fail, "figures": list(rec.figures),
-            "excerpt": [f"{n}: {t}" if len(nodes) > 1 else t for n, _s, t in rec.output[-6:]],
+            "instructions": action.instructions, "status": status, "exit_codes": dict(codes), "note": note.en,
+            "note_es": note.es, "error": error.en, "error_es": error.es, "on_fail": rec.on_fail,
+            "figures": list(rec.figures),
+            "excerpt": [f"{n}: {t}" if len(nodes) > 1 else t for n, _s, t, *_ in rec.output[-6:]],
+            "excerpt_es": [f"{n}: {es[0] if es else t}" if len(nodes) > 1 else (es[0] if es else t)
+                           for n, _s, t, *es in rec.output[-6:]],
             "started": rec.started, "ended": "" if status == "running" else now_iso(),
         }
         if entry is not None:
@@ -743,8 +769,9 @@ class Engine:
         """The journal entry of a run the wizard died in: it ran (maybe partly), say so."""
         for entry in reversed(self.session.journal):
             if entry.get("action_id") == action_id and entry.get("status") == "running":
+                note = msg("eng.interrupted_journal")
                 entry["status"] = "interrupted"
-                entry["note"] = "the wizard stopped while this ran; the next entry shows what the probe found"
+                entry["note"], entry["note_es"] = note.en, note.es
                 break
 
     def _emit(self, event: Event) -> None:

@@ -26,6 +26,7 @@ class OutputLine:
     node: str
     stream: Stream  # "info": a line of the wizard's own (probe result, reconnect, manual text)
     text: str
+    text_es: str = ""  # info lines: the same line in Spanish (wizard.i18n.pick chooses)
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,10 @@ class ActionFinished:
     action_id: str
     status: str  # one of wizard.state.STATUSES
     exit_codes: dict[str, int] = field(default_factory=dict)
-    error: str = ""  # empty on success; names the failing node(s) otherwise
-    note: str = ""  # e.g. "already done" when the probe said so
+    error: str = ""  # empty on success; names the failing node(s) otherwise (English)
+    note: str = ""  # e.g. "already done" when the probe said so (English)
+    error_es: str = ""  # the same two in Spanish
+    note_es: str = ""
 
 
 @dataclass(frozen=True)

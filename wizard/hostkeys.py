@@ -21,11 +21,13 @@ from pathlib import Path
 
 import paramiko
 
+from wizard.i18n import LocalizedError, Msg, msg
+
 # (node, address, "ssh-ed25519 SHA256:...") -> trust it?
 ConfirmHostKey = Callable[[str, str, str], bool]
 
 
-class HostKeyError(paramiko.SSHException):
+class HostKeyError(LocalizedError, paramiko.SSHException):
     """A host key the wizard refuses; the message says which host, which key and what to do."""
 
 
@@ -47,11 +49,9 @@ def known_hosts_name(address: str, port: int = 22) -> str:
     return address if port == 22 else f"[{address}]:{port}"
 
 
-def changed_message(node: str, address: str, offered: paramiko.PKey, known: paramiko.PKey) -> str:
-    name = known_hosts_name(address)
-    return (f"{node} ({address}): HOST KEY CHANGED — refused. Known key {known.get_name()} {fingerprint(known)}, "
-            f"offered {offered.get_name()} {fingerprint(offered)}. If the host was really reinstalled, remove "
-            f"the old key (ssh-keygen -R {name}, and from the wizard's known_hosts) and connect again.")
+def changed_message(node: str, address: str, offered: paramiko.PKey, known: paramiko.PKey) -> Msg:
+    return msg("ssh.host_key_changed", node=node, address=address, name=known_hosts_name(address),
+               known=f"{known.get_name()} {fingerprint(known)}", offered=f"{offered.get_name()} {fingerprint(offered)}")
 
 
 def normalize_pin(value: str) -> str:
@@ -83,7 +83,8 @@ def parse_pins(items: Iterable[str]) -> dict[str, str]:
 @dataclass
 class Decision:
     accept: bool
-    how: str  # "pinned", "same key as ...", "--trust-new-hosts", "confirmed"; or why it was refused
+    how: str  # "pinned", "same key as ...", "--trust-new-hosts", "confirmed"; or why it was refused (English)
+    refusal: Msg | None = None  # why it was refused, in both languages
 
 
 def decide_unknown(node: str, address: str, key_type: str, fp: str, *, pins: dict[str, str],
@@ -94,17 +95,16 @@ def decide_unknown(node: str, address: str, key_type: str, fp: str, *, pins: dic
     if pin is not None:
         if pin == fp:
             return Decision(True, "pinned")
-        return Decision(False, f"{node} ({address}): host key {key_type} {fp} does not match the pinned "
-                               f"fingerprint {pin} — refused.")
+        why = msg("hostkey.pin_mismatch", node=node, address=address, key=f"{key_type} {fp}", pin=pin)
+        return Decision(False, why.en, why)
     if fp in set(node_fingerprints):
         return Decision(True, f"same key already trusted for {node}")
     if trust_new_hosts:
         return Decision(True, "--trust-new-hosts")
     if confirm is not None and confirm(node, address, f"{key_type} {fp}"):
         return Decision(True, "confirmed")
-    return Decision(False, f"{node} ({address}): unknown host key {key_type} {fp} — refused. Check it on the "
-                           f"host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), then trust it: "
-                           f"--pin {node}={fp} (or --trust-new-hosts).")
+    why = msg("hostkey.unknown_refused", node=node, address=address, key=f"{key_type} {fp}", fp=fp)
+    return Decision(False, why.en, why)
 
 
 @dataclass
@@ -171,6 +171,6 @@ class WizardHostKeyPolicy(paramiko.MissingHostKeyPolicy):
                                   trust_new_hosts=self.trust.trust_new_hosts, node_fingerprints=known_for_node,
                                   confirm=self.trust.confirm)
         if not decision.accept:
-            raise HostKeyUnknown(decision.how)
+            raise HostKeyUnknown(decision.refusal or decision.how)
         self.trust.add_to_wizard_file(hostname, key)
         self.trust.remember(self.node, self.address, key, decision.how)

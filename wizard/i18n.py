@@ -8,6 +8,9 @@ the standard library, so `ha-wizard --plain` and the app start fast.
 from __future__ import annotations
 
 import os
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 LANGS = ("es", "en")
 
@@ -46,6 +49,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status.skipped": ("skipped", "omitida"),
     "status.edited": ("edited", "editada"),
     "status.interrupted": ("interrupted", "interrumpida"),
+    "status.stopped": ("stopped", "detenida"),
     "sstatus.new": ("new", "nueva"),
     "sstatus.in progress": ("in progress", "en curso"),
     "sstatus.failed": ("failed", "fallida"),
@@ -153,6 +157,159 @@ STRINGS: dict[str, tuple[str, str]] = {
     "field.nic_type": ("Heartbeat NIC type", "Tipo de NIC de latido"),
     "field.host_port": ("Host port forward", "Puerto reenviado del host"),
     "field.standby_macs": ("Standby MACs 1-3 (comma)", "MACs del standby 1-3 (comas)"),
+    # -- validation (wizard/validation.py); {other} is another field as the inventory names it ------
+    "val.net_form": ("{value!r} is not a network in CIDR form like 10.0.100.0/24",
+                     "{value!r} no es una red en forma CIDR como 10.0.100.0/24"),
+    "val.net_host_bits": ("{value!r} is not a network in CIDR form: it has host bits set (did you mean {net}?)",
+                          "{value!r} no es una red en forma CIDR: tiene bits de host (¿querías decir {net}?)"),
+    "val.net_small": ("{value} must be an IPv4 network with room for hosts (prefix /30 or shorter)",
+                      "{value} debe ser una red IPv4 con sitio para hosts (prefijo /30 o más corto)"),
+    "val.not_ipv4": ("{value!r} is not an IPv4 address", "{value!r} no es una dirección IPv4"),
+    "val.outside": ("{value} is not inside {other} ({net})", "{value} no está dentro de {other} ({net})"),
+    "val.net_or_broadcast": ("{value} is the network or broadcast address of {net}",
+                             "{value} es la dirección de red o de difusión de {net}"),
+    "val.if_twice": ("{value} is already {other}", "{value} ya es {other}"),
+    "val.hostname": ("{value!r} is not a valid host name (letters, digits and '-', 1-63 characters, not starting "
+                     "or ending with '-')",
+                     "{value!r} no es un nombre de host válido (letras, cifras y '-', de 1 a 63 caracteres, sin "
+                     "empezar ni acabar en '-')"),
+    "val.mac": ("{value!r} is not a MAC address (like 08:00:27:01:01:C1 or 0800270101C1)",
+                "{value!r} no es una dirección MAC (como 08:00:27:01:01:C1 o 0800270101C1)"),
+    "val.mac_multicast": ("{value} is a multicast address; a NIC needs a unicast MAC (even first byte)",
+                          "{value} es una dirección multicast; una tarjeta necesita una MAC unicast (primer byte "
+                          "par)"),
+    "val.port": ("{value} is not a TCP port (1-65535)", "{value} no es un puerto TCP (1-65535)"),
+    "val.profile": ("{value!r} is not a profile (choose one of {choices})",
+                    "{value!r} no es un perfil (elige uno de {choices})"),
+    "val.cluster_name": ("{value!r} is not a valid cluster name (letters, digits, '_', '-', '.', at most 32 "
+                         "characters)",
+                         "{value!r} no es un nombre de clúster válido (letras, cifras, '_', '-', '.', como mucho 32 "
+                         "caracteres)"),
+    "val.domain": ("{value!r} is not a valid DNS domain", "{value!r} no es un dominio DNS válido"),
+    "val.user": ("{value!r} is not a valid user name", "{value!r} no es un nombre de usuario válido"),
+    "val.at_least_1": ("{value} must be at least 1", "{value} debe ser al menos 1"),
+    "val.concurrency": ("{value} concurrent requests is more than the {total} requests in total ({other})",
+                        "{value} peticiones simultáneas son más que las {total} peticiones en total ({other})"),
+    "val.overlap": ("{value} overlaps {other} ({net})", "{value} se solapa con {other} ({net})"),
+    "val.two_directors": ("exactly two directors are needed (active and passive), found {n}",
+                          "hacen falta exactamente dos directores (activo y pasivo); hay {n}"),
+    "val.one_server": ("at least one real server is needed", "hace falta al menos un servidor real"),
+    "val.vip_taken": ("{value} is already the real address of {other}; a floating IP must be free",
+                      "{value} ya es la dirección real de {other}; una IP flotante debe estar libre"),
+    "val.addr_taken": ("{value} is already used by {other}", "{value} ya la usa {other}"),
+    "val.name_taken": ("{value!r} is already used by {other}", "{value!r} ya lo usa {other}"),
+    "val.vm_taken": ("VM name {value!r} is already used by {other}",
+                     "el nombre de máquina {value!r} ya lo usa {other}"),
+    "val.nic_type": ("{value!r} is not a VirtualBox NIC type ({choices})",
+                     "{value!r} no es un tipo de tarjeta de VirtualBox ({choices})"),
+    "val.three_macs": ("three MACs are needed (the standby clone's NICs 1-3), found {n}",
+                       "hacen falta tres MAC (las tarjetas 1-3 del clon standby); hay {n}"),
+    "val.mac3": ("{value} differs from {other} ({hb}); NIC 3 is the heartbeat NIC",
+                 "{value} no coincide con {other} ({hb}); la tarjeta 3 es la de latido"),
+    "val.mac_taken": ("MAC {value} is already used by {other}", "la MAC {value} ya la usa {other}"),
+    # -- the engine (wizard/engine.py): notes, errors and progress lines stored with each action ------
+    "eng.not_in_answers": ("node {node!r} is not in the answers", "el nodo {node!r} no está en las respuestas"),
+    "eng.id_twice": ("action id {id!r} appears twice in the plan",
+                     "el id de acción {id!r} aparece dos veces en el plan"),
+    "eng.no_action": ("no action {id!r} in the plan", "no hay ninguna acción {id!r} en el plan"),
+    "eng.no_section": ("no section {id!r} (sections: {ids})", "no hay ninguna sección {id!r} (secciones: {ids})"),
+    "eng.via_directors": ("{node} ({address}): not reachable through any director: {errors}",
+                          "{node} ({address}): inalcanzable a través de todos los directores: {errors}"),
+    "eng.no_director": ("no director reachable to jump to the real servers: {errors}",
+                        "ningún director alcanzable para saltar a los servidores reales: {errors}"),
+    "eng.not_again": ("{node}: not reachable again at {address} after {n} attempts ({error})",
+                      "{node}: sigue sin responder en {address} tras {n} intentos ({error})"),
+    "eng.skipped": ("skipped by the user", "omitida por el usuario"),
+    "eng.already_running": ("{id} is already running", "{id} ya se está ejecutando"),
+    "eng.interrupted_probe": ("interrupted earlier: the probe decides",
+                              "interrumpida antes: decide la comprobación previa"),
+    "eng.interrupted_unsafe": (
+        "interrupted while it ran; it is not idempotent and has no probe: check by hand whether it took effect, "
+        "then skip it or run it again (--yes)",
+        "se interrumpió mientras se ejecutaba; no es idempotente y no tiene comprobación previa: mira a mano si "
+        "surtió efecto y después omítela o ejecútala otra vez (--yes)"),
+    "eng.interrupted_journal": ("the wizard stopped while this ran; the next entry shows what the probe found",
+                                "el asistente se detuvo mientras esto se ejecutaba; la entrada siguiente muestra "
+                                "lo que encontró la comprobación previa"),
+    "eng.already_done": ("already done", "ya estaba hecho"),
+    "eng.already_done_on": ("already done on {nodes}", "ya estaba hecho en {nodes}"),
+    "eng.node_error": ("{node}: {error}", "{node}: {error}"),
+    "eng.secret_missing": ("secret {name} not given (set {var})", "falta el secreto {name} (define {var})"),
+    "eng.stdin_unknown": ("the stdin template of {id} names an unknown secret {name}",
+                          "la plantilla de stdin de {id} nombra un secreto desconocido {name}"),
+    "eng.internal": ("internal error: {error}", "error interno: {error}"),
+    "eng.stale_wait": ("waiting for the interrupted run (process group {pid}) to end",
+                       "esperando a que termine la ejecución interrumpida (grupo de procesos {pid})"),
+    "eng.stale_running": ("the interrupted run (process group {pid}) is still running",
+                          "la ejecución interrumpida (grupo de procesos {pid}) sigue en marcha"),
+    "eng.probe_done": ("already done (its probe succeeded): {probe}",
+                       "ya estaba hecho (su comprobación previa tuvo éxito): {probe}"),
+    "eng.no_stdin_disrupt": ("a network-changing action cannot take secrets on stdin",
+                             "una acción que cambia la red no puede recibir secretos por stdin"),
+    "eng.exit_status": ("exit status {code}", "código de salida {code}"),
+    "eng.not_seen": ("the output does not show it: {what}", "la salida no lo muestra: {what}"),
+    "eng.not_yet": ("not yet: {what} ({why}); again in {interval} s",
+                    "aún no: {what} ({why}); otra vez dentro de {interval} s"),
+    "eng.waiting_for": ("waiting for: {what} (checked with `{command}` every {interval} s, at most {timeout} s)",
+                        "esperando a: {what} (se comprueba con `{command}` cada {interval} s, como mucho {timeout} s)"),
+    "eng.not_shown": ("not in the output yet", "aún no aparece en la salida"),
+    "eng.unreachable": ("not reachable: {error}", "inalcanzable: {error}"),
+    "eng.after_attempts": ("after {n} attempts", "tras {n} intentos"),
+    "eng.not_ready": ("still not ready after {seconds} s: {what} ({why})",
+                      "sigue sin estar listo tras {seconds} s: {what} ({why})"),
+    "eng.never_ran": ("it never ran", "no llegó a ejecutarse"),
+    "eng.by_hand": ("by hand: {line}", "a mano: {line}"),
+    "eng.confirmed_user": ("confirmed by the user", "confirmado por el usuario"),
+    "eng.confirmed_yes": ("confirmed with --yes", "confirmado con --yes"),
+    "eng.manual_needed": ("manual step: do it by hand, then run again with --yes",
+                          "paso manual: hazlo a mano y vuelve a ejecutar con --yes"),
+    "eng.dropped_starting": ("the connection dropped while starting it ({error}); checking that it started",
+                             "la conexión se cortó al arrancarla ({error}); compruebo que arrancó"),
+    "eng.detached": ("started detached (the connection may drop); will reconnect at {address}",
+                     "arrancada en segundo plano (la conexión puede cortarse); reconectaré en {address}"),
+    "eng.not_started": ("the command did not start (the connection dropped first); nothing ran",
+                        "la orden no arrancó (la conexión se cortó antes); no se ejecutó nada"),
+    "eng.lost_again": ("connection lost again: {error}", "conexión perdida otra vez: {error}"),
+    "eng.timed_out": ("timed out after {seconds} s", "se agotó el tiempo tras {seconds} s"),
+    "eng.stopped": ("stopped by the user", "detenida por el usuario"),
+    "eng.reconnecting": ("{node}: reconnecting to {address} (attempt {attempt})",
+                         "{node}: reconectando con {address} (intento {attempt})"),
+    # -- SSH (wizard/ssh.py) -------------------------------------------------------------------------
+    "ssh.cannot_connect": ("{node}: cannot connect to {host}:{port} ({error})",
+                           "{node}: no se puede conectar con {host}:{port} ({error})"),
+    "ssh.jump_failed": ("{node}: the jump host could not open a connection to {host}:{port} ({error})",
+                        "{node}: el host de salto no pudo abrir una conexión con {host}:{port} ({error})"),
+    "ssh.auth_failed": ("{node}: authentication failed for {user} by {how} ({error})",
+                        "{node}: falló la autenticación de {user} por {how} ({error})"),
+    "ssh.by_key": ("key", "clave"),
+    "ssh.by_key_or_password": ("key or password", "clave o contraseña"),
+    "ssh.sudo_password": ("{node}: {user} needs a sudo password: set HA_WIZARD_SSH_PASSWORD",
+                          "{node}: {user} necesita contraseña para sudo: define HA_WIZARD_SSH_PASSWORD"),
+    "ssh.lost": ("{node}: connection lost", "{node}: conexión perdida"),
+    "ssh.cannot_start": ("{node}: cannot start the command ({error})",
+                         "{node}: no se puede arrancar la orden ({error})"),
+    "ssh.lost_during": ("{node}: connection lost during the command", "{node}: conexión perdida durante la orden"),
+    "ssh.lost_before_status": ("{node}: connection lost before the exit status",
+                               "{node}: conexión perdida antes del código de salida"),
+    "ssh.lost_error": ("{node}: connection lost ({error})", "{node}: conexión perdida ({error})"),
+    "ssh.detached_failed": ("{node}: could not start the detached command (exit {code})",
+                            "{node}: no se pudo arrancar la orden en segundo plano (salida {code})"),
+    "ssh.host_key_changed": (
+        "{node} ({address}): HOST KEY CHANGED — refused. Known key {known}, offered {offered}. If the host was "
+        "really reinstalled, remove the old key (ssh-keygen -R {name}, and from the wizard's known_hosts) and "
+        "connect again.",
+        "{node} ({address}): LA CLAVE DEL HOST HA CAMBIADO — rechazada. Clave conocida {known}, ofrecida "
+        "{offered}. Si el host se reinstaló de verdad, borra la clave antigua (ssh-keygen -R {name}, y del "
+        "known_hosts del asistente) y conecta otra vez."),
+    "hostkey.pin_mismatch": ("{node} ({address}): host key {key} does not match the pinned fingerprint {pin} — "
+                             "refused.",
+                             "{node} ({address}): la clave de host {key} no coincide con la huella fijada {pin} — "
+                             "rechazada."),
+    "hostkey.unknown_refused": (
+        "{node} ({address}): unknown host key {key} — refused. Check it on the host (ssh-keygen -lf "
+        "/etc/ssh/ssh_host_*_key.pub), then trust it: --pin {node}={fp} (or --trust-new-hosts).",
+        "{node} ({address}): clave de host desconocida {key} — rechazada. Compruébala en el host (ssh-keygen -lf "
+        "/etc/ssh/ssh_host_*_key.pub) y después confía en ella: --pin {node}={fp} (o --trust-new-hosts)."),
     # -- section screen ---------------------------------------------------------------------------
     "sec.explanation": ("Why (the guide's explanation)", "Por qué (la explicación del guion)"),
     "sec.errata": ("⚠ errata of the guide fixed here", "⚠ erratas del guion corregidas aquí"),
@@ -406,6 +563,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sessions.unreadable": ("{n} session(s) cannot be read:", "{n} sesión(es) no se pueden leer:"),
     "col.in_use": ("In use by", "En uso por"),
     # -- names that reach commands and files (wizard/names.py) -----------------------------------------
+    "val.ifname_address": ("{value!r} is an address, not an interface name (like enp0s3: `ip -o link` lists them)",
+                           "{value!r} es una dirección, no un nombre de interfaz (como enp0s3: `ip -o link` los "
+                           "lista)"),
     "val.ifname_empty": ("an interface name is needed (like enp0s3)", "hace falta un nombre de interfaz (como enp0s3)"),
     "val.ifname_at": ("{value!r} is how `ip link` shows a link with its parent: the interface name is {name!r}",
                       "{value!r} es como `ip link` muestra un enlace con su padre: el nombre de la interfaz es "
@@ -437,6 +597,73 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class Msg:
+    """A message for the user in both languages, made from a catalogue key (`msg`).
+
+    Stored as both texts (an engine note, a validation problem, an error in the checkpoint), so a
+    session shows its messages in whatever language it is opened in, like the steps' `why`/`why_es`.
+    `str()` is the English text: logs and older readers keep working.
+    """
+
+    en: str
+    es: str
+
+    def get(self, lang: str) -> str:
+        return self.es if lang == "es" else self.en
+
+    def __str__(self) -> str:
+        return self.en
+
+    def __bool__(self) -> bool:
+        return bool(self.en or self.es)
+
+    @classmethod
+    def raw(cls, text: str) -> Msg:
+        """Text from outside the wizard (a command's output, the OS's error): the same in both."""
+        return cls(text, text)
+
+    @classmethod
+    def join(cls, parts: Iterable[Msg | str], sep: str = "; ") -> Msg:
+        items = [p if isinstance(p, Msg) else Msg.raw(p) for p in parts]
+        return cls(sep.join(p.en for p in items), sep.join(p.es for p in items))
+
+    def __add__(self, other: Msg | str) -> Msg:
+        other = other if isinstance(other, Msg) else Msg.raw(other)
+        return Msg(self.en + other.en, self.es + other.es)
+
+
+EMPTY = Msg("", "")
+
+
+def msg(key: str, /, **params: object) -> Msg:
+    """The catalogue text `key` in both languages; a Msg parameter is used in the same language."""
+    return Msg(t(key, "en", **params), t(key, "es", **params))
+
+
+def pick(en: str, es: str, lang: str) -> str:
+    """A stored pair (`error` / `error_es`): the Spanish one when there is one and it is wanted."""
+    return es if lang == "es" and es else en
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+class LocalizedError(Exception):
+    """An error whose message is a Msg; `str()` is the English text, `.msg` has both."""
+
+    def __init__(self, message: Msg | str, *args: object) -> None:
+        self.msg = message if isinstance(message, Msg) else Msg.raw(str(message))
+        super().__init__(self.msg.en, *args)
+
+
+def msg_of(exc: BaseException) -> Msg:
+    """An exception's message in both languages when it has them, else its text as it is."""
+    m = getattr(exc, "msg", None)
+    return m if isinstance(m, Msg) else Msg.raw(str(exc) or type(exc).__name__)
+
+
 def default_lang(environ: dict[str, str] | None = None) -> str:
     """Spanish when the locale says so (LC_ALL, LC_MESSAGES, LANG, LANGUAGE, in POSIX order), else English."""
     env = os.environ if environ is None else environ
@@ -447,13 +674,15 @@ def default_lang(environ: dict[str, str] | None = None) -> str:
     return "en"
 
 
-def t(key: str, lang: str, **values: object) -> str:
+def t(key: str, lang: str, /, **values: object) -> str:
     """The string `key` in `lang`, formatted; an unknown key shows as itself (never crashes the UI)."""
     pair = STRINGS.get(key)
     if pair is None:
         return key
     text = pair[1] if lang == "es" else pair[0]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**{k: v.get(lang) if isinstance(v, Msg) else v for k, v in values.items()})
 
 
 def status_text(status: str, lang: str) -> str:

@@ -18,6 +18,7 @@ the message that says what is wrong. The rules never raise, whatever the text.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -36,11 +37,21 @@ def _shown(chars: list[str]) -> str:
     return " ".join(out)
 
 
+def _looks_like_address(value: str) -> bool:
+    try:
+        ipaddress.ip_interface(value)
+    except ValueError:
+        return False
+    return True
+
+
 def ifname_problem(value: Any) -> Problem | None:
     if not isinstance(value, str) or not value:
         return "val.ifname_empty", {}
     if "@" in value and _IFNAME_CHAR.match(value[0]):
         return "val.ifname_at", {"value": value, "name": value.split("@", 1)[0]}
+    if _looks_like_address(value):  # a valid name by its characters, but surely an IP typed in the wrong field
+        return "val.ifname_address", {"value": value}
     bad = [c for c in value if not _IFNAME_CHAR.fullmatch(c)]
     if bad:
         return "val.ifname_chars", {"value": value, "chars": _shown(bad)}

@@ -23,7 +23,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from wizard.answers import Answers, AnswersError, load_answers
-from wizard.i18n import default_lang, status_text, t
+from wizard.i18n import default_lang, pick, status_text, t
 from wizard.state import StateError
 from wizard.uicommon import (
     DONE_STATUSES,
@@ -142,7 +142,7 @@ class Plain:
         for _ in range(1000):
             problems: dict[str, str] = {}
             for p in validate(answers):
-                problems.setdefault(p.field, p.message)
+                problems.setdefault(p.field, p.text(self.lang))
             table = Table(show_header=False, box=None, pad_edge=False)
             for spec in specs:
                 problem = problems.get(spec.path, "")
@@ -176,7 +176,7 @@ class Plain:
             if value is not None:
                 problem = set_value(answers, spec.path, value, spec.kind)
                 if problem:
-                    self.console.print(f"[red]{escape(problem)}[/red]")
+                    self.console.print(f"[red]{escape(problem.get(self.lang))}[/red]")
         if need_password and not self.ask_password():
             return None
         return answers
@@ -386,7 +386,7 @@ class Plain:
                 self.console.print(self.t("sec.done_section", title=section_id), style="green")
                 return
             status = self.run(action.id)
-            if status in ("failed", "pending"):
+            if status in ("failed", "stopped", "pending"):
                 return
 
     def show_failure(self, action: Any) -> None:
@@ -396,11 +396,11 @@ class Plain:
         codes = ", ".join(f"{n}: {c}" for n, c in rec.exit_codes.items()) or "—"
         lines = [self.t("fail.exit", codes=codes)]
         if rec.error:
-            lines.append(rec.error)
+            lines.append(pick(rec.error, rec.error_es, self.lang))
         tail = [o for o in rec.output if o[1] == "stderr"][-8:]
         if tail:
             lines.append(self.t("fail.stderr"))
-            lines += [f"  {text}" for _, _, text in tail]
+            lines += [f"  {o[2]}" for o in tail]
         hint = action.on_fail_es if self.lang == "es" and action.on_fail_es else action.on_fail
         lines += [self.t("fail.check"), "  " + (hint or self.t("fail.generic"))]
         self.console.print(Panel("\n".join(lines), title=self.t("fail.title", action=action.id), style="red"))
@@ -430,14 +430,16 @@ class Plain:
         elif isinstance(event, OutputLine):
             prefix = f"[{event.node}] " if event.node != "local" else ""
             style = {"stderr": "red", "info": "dim"}.get(event.stream, "")
-            self.console.print(prefix + event.text, style=style, markup=False)
+            self.console.print(prefix + pick(event.text, event.text_es, self.lang), style=style, markup=False)
         elif isinstance(event, ActionFinished):
-            extra = f" — {event.error}" if event.error else (f" — {event.note}" if event.note else "")
+            error, note = pick(event.error, event.error_es, self.lang), pick(event.note, event.note_es, self.lang)
+            extra = f" — {error}" if error else (f" — {note}" if note else "")
             self.console.print(f"{STATUS_ICONS.get(event.status, '')} {event.action_id}: "
                                f"{status_text(event.status, self.lang)}{extra}",
                                style="green" if event.status in DONE_STATUSES else "red", markup=False)
         elif isinstance(event, Reconnecting):
-            self.console.print(f"… {event.node}: {event.address} ({event.attempt})", style="dim", markup=False)
+            self.console.print("… " + self.t("eng.reconnecting", node=event.node, address=event.address,
+                                             attempt=event.attempt), style="dim", markup=False)
 
     def export(self) -> None:
         fmt = self.ask(questionary.select(self.t("export.format"), choices=[

@@ -31,6 +31,7 @@ from pathlib import Path
 import paramiko
 
 from wizard.hostkeys import HostKeyChanged, HostKeyError, HostKeyTrust, changed_message, fingerprint
+from wizard.i18n import LocalizedError, Msg, msg
 
 # paramiko logs transport failures (with tracebacks) that the runner already turns into SSHError
 # messages; without a handler Python would print them on stderr, over the TUI or the headless output.
@@ -41,7 +42,7 @@ READ_CHUNK = 32768
 PID_MARK = "HA-WIZARD-PID:"
 
 
-class SSHError(Exception):
+class SSHError(LocalizedError):
     """Could not reach or log into a node; the message names the node and the address."""
 
 
@@ -52,7 +53,7 @@ class AuthFailed(SSHError):
 class JumpFailed(SSHError):
     """The jump host did not open the tunnel. `unresponsive`: it did not even answer (dead connection)."""
 
-    def __init__(self, message: str, unresponsive: bool) -> None:
+    def __init__(self, message: Msg | str, unresponsive: bool) -> None:
         super().__init__(message)
         self.unresponsive = unresponsive
 
@@ -61,15 +62,15 @@ class NotStarted(SSHError):
     """The command could not even be started (stale or lost connection): nothing ran, safe to retry."""
 
 
-class CommandTimeout(Exception):
+class CommandTimeout(LocalizedError):
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"timed out after {seconds:g} s")
+        super().__init__(msg("eng.timed_out", seconds=f"{seconds:g}"))
         self.seconds = seconds
 
 
-class Cancelled(Exception):
+class Cancelled(LocalizedError):
     def __init__(self) -> None:
-        super().__init__("cancelled")
+        super().__init__(msg("eng.stopped"))
 
 
 class LineSplitter:
@@ -200,8 +201,8 @@ class SSHConnection:
             try:
                 sock = socket.create_connection((ep.hostname, ep.port), timeout=ep.connect_timeout)
             except OSError as exc:
-                raise SSHError(f"{ep.label()}: cannot connect to {ep.hostname}:{ep.port} "
-                               f"({exc.strerror or exc})") from None
+                raise SSHError(msg("ssh.cannot_connect", node=ep.label(), host=ep.hostname, port=ep.port,
+                                   error=exc.strerror or exc)) from None
             # Small request/reply packets: without NODELAY, Nagle + delayed ACKs add ~40 ms to each.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         else:
@@ -211,8 +212,8 @@ class SSHConnection:
             except (paramiko.SSHException, OSError, EOFError) as exc:
                 # ChannelException: the jump host answered (target refused/unreachable); anything
                 # else (timeout, EOF): the jump host's own connection is dead.
-                raise JumpFailed(f"{ep.label()}: the jump host could not open a connection to "
-                                 f"{ep.hostname}:{ep.port} ({exc or type(exc).__name__})",
+                raise JumpFailed(msg("ssh.jump_failed", node=ep.label(), host=ep.hostname, port=ep.port,
+                                     error=exc or type(exc).__name__),
                                  unresponsive=not isinstance(exc, paramiko.ChannelException)) from None
         try:
             client.connect(ep.hostname, port=ep.port, username=ep.user, password=self.options.password,
@@ -229,12 +230,12 @@ class SSHConnection:
             raise
         except paramiko.AuthenticationException as exc:
             client.close()
-            how = "key" + (" or password" if self.options.password else "")
-            raise AuthFailed(f"{ep.label()}: authentication failed for {ep.user} by {how} ({exc})") from None
+            how = msg("ssh.by_key_or_password" if self.options.password else "ssh.by_key")
+            raise AuthFailed(msg("ssh.auth_failed", node=ep.label(), user=ep.user, how=how, error=exc)) from None
         except (paramiko.SSHException, OSError, EOFError) as exc:
             client.close()
-            raise SSHError(f"{ep.label()}: cannot connect to {ep.hostname}:{ep.port} "
-                           f"({exc or type(exc).__name__})") from None
+            raise SSHError(msg("ssh.cannot_connect", node=ep.label(), host=ep.hostname, port=ep.port,
+                               error=exc or type(exc).__name__)) from None
         transport = client.get_transport()
         assert transport is not None
         transport.set_keepalive(ep.keepalive)
@@ -284,8 +285,7 @@ class SSHConnection:
         if mode == "nopasswd":
             return f"sudo -n bash -c {shlex.quote(command)}", b""
         if not self.options.password:
-            raise SSHError(f"{self.endpoint.label()}: {self.endpoint.user} needs a sudo password: "
-                           f"set HA_WIZARD_SSH_PASSWORD")
+            raise SSHError(msg("ssh.sudo_password", node=self.endpoint.label(), user=self.endpoint.user))
         return f"sudo -S -k -p '' bash -c {shlex.quote(command)}", self.options.password.encode() + b"\n"
 
     def run(self, command: str, *, stdin: bytes | None = None, on_line: LineCallback,
@@ -303,7 +303,7 @@ class SSHConnection:
               cancel: threading.Event | None, on_start: Callable[[int], None] | None = None) -> int:
         t = self.transport
         if t is None or not t.is_active():
-            raise NotStarted(f"{self.endpoint.label()}: connection lost")
+            raise NotStarted(msg("ssh.lost", node=self.endpoint.label()))
         deadline = time.monotonic() + timeout
         # The login shell announces its pid first (on stderr, consumed here): sshd made it a session
         # and process group leader, so a timeout or cancel can kill the whole group from a second
@@ -322,8 +322,8 @@ class SSHConnection:
             chan = t.open_session(timeout=self.endpoint.connect_timeout)
             chan.exec_command(f"echo {PID_MARK}$$ >&2\n{command}")
         except (paramiko.SSHException, OSError, EOFError) as exc:
-            raise NotStarted(f"{self.endpoint.label()}: cannot start the command "
-                             f"({exc or type(exc).__name__})") from None
+            raise NotStarted(msg("ssh.cannot_start", node=self.endpoint.label(),
+                                 error=exc or type(exc).__name__)) from None
         try:
             if stdin:
                 chan.sendall(stdin)
@@ -349,7 +349,7 @@ class SSHConnection:
                     self._kill(pid_box)
                     raise Cancelled()
                 if not t.is_active():
-                    raise SSHError(f"{self.endpoint.label()}: connection lost during the command")
+                    raise SSHError(msg("ssh.lost_during", node=self.endpoint.label()))
                 if chan.eof_received:
                     # After EOF paramiko keeps the pipe readable: wait on the exit status instead.
                     chan.status_event.wait(min(0.05, deadline - now))
@@ -361,11 +361,11 @@ class SSHConnection:
             # Exit status comes just before EOF/close; bounded wait for the rare late one.
             if not chan.status_event.wait(min(5.0, max(0.1, deadline - time.monotonic()))):
                 if not t.is_active():
-                    raise SSHError(f"{self.endpoint.label()}: connection lost before the exit status")
+                    raise SSHError(msg("ssh.lost_before_status", node=self.endpoint.label()))
                 return 255
             return chan.recv_exit_status()
         except (OSError, EOFError) as exc:
-            raise SSHError(f"{self.endpoint.label()}: connection lost ({exc or type(exc).__name__})") from None
+            raise SSHError(msg("ssh.lost_error", node=self.endpoint.label(), error=exc or type(exc).__name__)) from None
         finally:
             chan.close()
 
@@ -402,7 +402,7 @@ class SSHConnection:
         wrapper = detached_wrapper(command, tag)
         code = self.run(wrapper, on_line=lambda s, t: None, timeout=self.endpoint.connect_timeout + 10)
         if code != 0:
-            raise SSHError(f"{self.endpoint.label()}: could not start the detached command (exit {code})")
+            raise SSHError(msg("ssh.detached_failed", node=self.endpoint.label(), code=code))
         return log, rc
 
 

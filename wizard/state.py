@@ -38,7 +38,7 @@ from wizard.i18n import STRINGS, t
 from wizard.lock import Holder, SessionBusy, SessionLock, holder
 
 SCHEMA_VERSION = 1
-STATUSES = ("pending", "running", "ok", "failed", "skipped", "edited")
+STATUSES = ("pending", "running", "ok", "failed", "skipped", "edited", "stopped")  # stopped: by the user
 DONE = ("ok", "skipped", "edited")  # nothing left to do for these
 STATE_FILE = "state.json"
 GOOD_FILE = "state.good.json"  # the state the last save replaced: complete, written by the wizard
@@ -146,15 +146,20 @@ class ActionRecord:
     ended: str = ""
     command_run: str = ""
     edited: bool = False
-    note: str = ""  # "already done" (probe), "interrupted", "confirmed with --yes"...
+    note: str = ""  # "already done" (probe), "interrupted", "confirmed with --yes"... (English)
     error: str = ""
+    note_es: str = ""  # the same in Spanish (wizard.i18n.pick shows the one the user reads)
+    error_es: str = ""
     runs: int = 0  # how many times the command itself was started (probes excluded)
     remote_pids: dict[str, int] = field(default_factory=dict)  # node -> process group of the running command
     on_fail: str = ""  # when failed: the likely cause / what to check (Action.on_fail)
+    on_fail_es: str = ""
     figures: list[dict[str, Any]] = field(default_factory=list)  # wizard.figures.Figure.to_dict()
 
-    def add_output(self, node: str, stream: str, text: str) -> None:
-        self.output.append([node, stream, text[:TAIL_WIDTH]])
+    def add_output(self, node: str, stream: str, text: str, text_es: str = "") -> None:
+        # The wizard's own lines ("info") keep their Spanish text as a 4th item.
+        self.output.append([node, stream, text[:TAIL_WIDTH], text_es[:TAIL_WIDTH]] if text_es
+                           else [node, stream, text[:TAIL_WIDTH]])
         if len(self.output) > TAIL_LINES:
             del self.output[: len(self.output) - TAIL_LINES]
 

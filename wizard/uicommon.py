@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from wizard.answers import PROFILES, Answers
+from wizard.i18n import Msg, msg
 
-STATUS_ICONS = {"pending": "·", "running": "▶", "ok": "✔", "failed": "✘", "skipped": "↷", "edited": "✎"}
+STATUS_ICONS = {"pending": "·", "running": "▶", "ok": "✔", "failed": "✘", "skipped": "↷", "edited": "✎",
+                "stopped": "■"}
 DONE_STATUSES = ("ok", "skipped", "edited")
 SECRET_HACLUSTER = "hacluster_password"
 
@@ -99,8 +101,8 @@ def get_value(answers: Answers, path: str) -> str:
     return str(value)
 
 
-def set_value(answers: Answers, path: str, text: str, kind: str) -> str | None:
-    """Store the typed text into `answers`. Returns a parse problem (English) or None.
+def set_value(answers: Answers, path: str, text: str, kind: str) -> Msg | None:
+    """Store the typed text into `answers`. Returns a parse problem or None.
 
     Values are stored even when validation will reject them, so that the problems name the field;
     only a text that cannot be the field's type (a port that is not a number) is kept out.
@@ -110,7 +112,7 @@ def set_value(answers: Answers, path: str, text: str, kind: str) -> str | None:
         try:
             setattr(obj, leaf, int(text.strip()))
         except ValueError:
-            return f"{text!r} is not a whole number"
+            return msg("inv.not_int", value=text)
         return None
     if kind == "list":
         setattr(obj, leaf, [p.strip() for p in text.split(",") if p.strip()])

@@ -146,7 +146,7 @@ class InventoryScreen(WizardScreen):
         problems = validate(self.answers)
         by_field: dict[str, list[str]] = {}
         for p in problems:
-            by_field.setdefault(p.field, []).append(p.message)
+            by_field.setdefault(p.field, []).append(p.text(self.wapp.lang))
         for path, message in self.parse_errors.items():
             by_field[path] = [message]
         joined = {f: "; ".join(m) for f, m in by_field.items()}

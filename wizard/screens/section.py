@@ -13,11 +13,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Collapsible, DataTable, Footer, Header, Input, RichLog, Select, Static
+from textual.widgets import Button, Collapsible, DataTable, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from wizard.events import ActionFinished, ActionStarted, OutputLine, Reconnecting
-from wizard.i18n import status_text
+from wizard.i18n import Msg, msg, status_text
 from wizard.screens.base import WizardScreen
 from wizard.screens.dialogs import ClashDialog, EditCommandDialog, ManualDialog, PasswordDialog, bash
 from wizard.uicommon import (
@@ -31,6 +31,7 @@ from wizard.uicommon import (
 )
 from wizard.widgets.fields import FieldRow, field_id
 from wizard.widgets.figures import FiguresPanel, collect
+from wizard.widgets.output import OutputLog
 from wizard.widgets.panels import FailurePanel, Sidebar
 
 
@@ -66,7 +67,8 @@ class SectionScreen(WizardScreen):
         self.actions: list[Any] = []
         self.field_answers: Any = None
         self.field_specs: dict[str, Any] = {}
-        self.log_history: list[Text] = []  # the output log, replayed after a recompose (language switch)
+        # The output log in both languages (en, es), replayed after a recompose (language switch).
+        self.log_history: list[tuple[Text, Text]] = []
 
     # -- layout --------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -77,40 +79,42 @@ class SectionScreen(WizardScreen):
         yield Header()
         with Horizontal(id="body"):
             yield Sidebar(app.sidebar_entries(), self.section_id)
-            with VerticalScroll(id="main"):
-                yield Static(self.title_text(), id="sec-title", classes="heading")
-                errata = list(getattr(self.module, "ERRATA", []) or [])
-                title = self.t("sec.explanation") + (f"  {self.t('sec.errata')}" if errata else "")
-                with Collapsible(title=title, collapsed=True, id="explanation"):
-                    yield Static(self.module.EXPLANATION.get(lang), classes="explanation")
-                    for erratum in errata:
-                        yield Static(f"⚠ {erratum.get(lang)}", classes="erratum")
-                with Collapsible(title=self.t("sec.fields"), collapsed=True, id="fields"):
-                    paths = self.field_paths()
-                    self.field_specs = {}
-                    for path in paths:
-                        spec = field_spec(self.field_answers, path)
-                        self.field_specs[field_id(path)] = spec
-                        yield FieldRow(spec, self.t(spec.label_key), get_value(self.field_answers, path))
-                    if paths:
-                        yield Button(self.t("sec.fields_apply"), id="apply", compact=True)
-                    else:
-                        yield Static(self.t("sec.no_fields"), classes="muted")
-                yield DataTable(id="actions", cursor_type="row", zebra_stripes=True)
-                yield Static("", id="detail")
-                with Horizontal(id="buttons"):
-                    yield Button(f"N {self.t('bind.run_next')}", id="btn-run_next", variant="primary", compact=True)
-                    yield Button(f"S {self.t('bind.run_section')}", id="btn-run_section", compact=True)
-                    yield Button(f"K {self.t('bind.skip')}", id="btn-skip", compact=True)
-                    yield Button(f"E {self.t('bind.edit')}", id="btn-edit", compact=True)
-                    yield Button(f"R {self.t('bind.retry')}", id="btn-retry", compact=True)
-                    yield Button(f"Esc {self.t('bind.cancel_run')}", id="btn-stop", variant="error", compact=True)
-                yield FailurePanel(id="failure")
-                with Vertical(id="figures-box"):
-                    figures = self.figures()
-                    if figures:
-                        yield FiguresPanel(figures)
-                yield RichLog(id="output", max_lines=2000, wrap=True, markup=False, highlight=False)
+            with Vertical(id="main-col"):
+                with VerticalScroll(id="main"):
+                    yield Static(self.title_text(), id="sec-title", classes="heading")
+                    errata = list(getattr(self.module, "ERRATA", []) or [])
+                    title = self.t("sec.explanation") + (f"  {self.t('sec.errata')}" if errata else "")
+                    with Collapsible(title=title, collapsed=True, id="explanation"):
+                        yield Static(self.module.EXPLANATION.get(lang), classes="explanation")
+                        for erratum in errata:
+                            yield Static(f"⚠ {erratum.get(lang)}", classes="erratum")
+                    with Collapsible(title=self.t("sec.fields"), collapsed=True, id="fields"):
+                        paths = self.field_paths()
+                        self.field_specs = {}
+                        for path in paths:
+                            spec = field_spec(self.field_answers, path)
+                            self.field_specs[field_id(path)] = spec
+                            yield FieldRow(spec, self.t(spec.label_key), get_value(self.field_answers, path))
+                        if paths:
+                            yield Button(self.t("sec.fields_apply"), id="apply", compact=True)
+                        else:
+                            yield Static(self.t("sec.no_fields"), classes="muted")
+                    yield DataTable(id="actions", cursor_type="row", zebra_stripes=True)
+                    yield Static("", id="detail")
+                    with Horizontal(id="buttons"):
+                        yield Button(f"N {self.t('bind.run_next')}", id="btn-run_next", variant="primary", compact=True)
+                        yield Button(f"S {self.t('bind.run_section')}", id="btn-run_section", compact=True)
+                        yield Button(f"K {self.t('bind.skip')}", id="btn-skip", compact=True)
+                        yield Button(f"E {self.t('bind.edit')}", id="btn-edit", compact=True)
+                        yield Button(f"R {self.t('bind.retry')}", id="btn-retry", compact=True)
+                        yield Button(f"Esc {self.t('bind.cancel_run')}", id="btn-stop", variant="error", compact=True)
+                    yield FailurePanel(id="failure")
+                    with Vertical(id="figures-box"):
+                        figures = self.figures()
+                        if figures:
+                            yield FiguresPanel(figures)
+                # Outside the scrolled part: the output stays on screen whatever the size of the rest.
+                yield OutputLog(id="output")
         yield Footer()
 
     def figures(self) -> list[tuple[str, dict[str, Any]]]:
@@ -155,9 +159,9 @@ class SectionScreen(WizardScreen):
 
     def after_relocalize(self) -> None:
         self.fill_table()
-        log = self.query_one("#output", RichLog)
-        for line in self.log_history:
-            log.write(line)
+        log = self.query_one("#output", OutputLog)
+        es = self.wapp.lang == "es"
+        log.add_all([pair[1] if es else pair[0] for pair in self.log_history])
         self.query_one("#failure", FailurePanel).hide()
         self.update_buttons()
         self.show_selected()
@@ -451,11 +455,13 @@ class SectionScreen(WizardScreen):
         return 0
 
     # -- engine events -------------------------------------------------------------------------------
-    def write_log(self, line: Text) -> None:
-        self.log_history.append(line)
+    def write_log(self, line: Text | Msg, style: str = "") -> None:
+        """One line in both languages (a Text is the same in both); shown in the current one."""
+        pair = (line, line) if isinstance(line, Text) else (Text(line.en, style=style), Text(line.es, style=style))
+        self.log_history.append(pair)
         if len(self.log_history) > 2000:
             del self.log_history[:500]
-        self.query_one("#output", RichLog).write(line)
+        self.query_one("#output", OutputLog).add(pair[1] if self.wapp.lang == "es" else pair[0])
 
     def on_engine_event(self, message: EngineEvent) -> None:
         ev = message.event
@@ -469,20 +475,23 @@ class SectionScreen(WizardScreen):
         elif isinstance(ev, OutputLine):
             style = {"stderr": "red", "info": "dim italic"}.get(ev.stream, "")
             prefix = f"[{ev.node}] " if ev.node != "local" else ""
-            log.write_log(Text(prefix + ev.text, style=style))
+            log.write_log(Msg(prefix + ev.text, prefix + (ev.text_es or ev.text)), style)
         elif isinstance(ev, ActionFinished):
             self.set_row(ev.action_id, ev.status)
-            style = "green" if ev.status in DONE_STATUSES else "red"
-            extra = f" — {ev.error}" if ev.error else (f" — {ev.note}" if ev.note else "")
-            log.write_log(Text(f"{STATUS_ICONS.get(ev.status, '')} {ev.action_id}: "
-                           f"{status_text(ev.status, self.wapp.lang)}{extra}", style=style))
+            style = "green" if ev.status in DONE_STATUSES else ("yellow" if ev.status == "stopped" else "red")
+            error, note = Msg(ev.error, ev.error_es or ev.error), Msg(ev.note, ev.note_es or ev.note)
+            extra = error or note
+            head = Msg(f"{STATUS_ICONS.get(ev.status, '')} {ev.action_id}: ", f"{STATUS_ICONS.get(ev.status, '')} "
+                       f"{ev.action_id}: ") + msg(f"status.{ev.status}")
+            log.write_log(head + " — " + extra if extra else head, style)
             self.query_one("#sec-title", Static).update(self.title_text())
             self.query_one(Sidebar).set_status(self.section_id, self.wapp.section_state(self.section_id))
             self.refresh_figures()
             if ev.action_id == getattr(self.selected(), "id", None):
                 self.show_selected()
         elif isinstance(ev, Reconnecting):
-            log.write_log(Text(f"… {ev.node}: reconnecting to {ev.address} (attempt {ev.attempt})", style="dim"))
+            log.write_log(Msg.raw("… ") + msg("eng.reconnecting", node=ev.node, address=ev.address,
+                                              attempt=ev.attempt), "dim")
 
     def set_row(self, action_id: str, status: str) -> None:
         table = self.query_one("#actions", DataTable)
@@ -522,7 +531,7 @@ class SectionScreen(WizardScreen):
         if spec is None:
             return
         problem = set_value(self.field_answers, spec.path, event.value, spec.kind)
-        self.validate_fields(extra={spec.path: problem} if problem else {})
+        self.validate_fields(extra={spec.path: problem.get(self.wapp.lang)} if problem else {})
 
     @on(Select.Changed, "#fields Select")
     def _field_choice(self, event: Select.Changed) -> None:
@@ -536,7 +545,7 @@ class SectionScreen(WizardScreen):
 
         problems: dict[str, str] = dict(extra or {})
         for p in validate(self.field_answers):
-            problems.setdefault(p.field, p.message)
+            problems.setdefault(p.field, p.text(self.wapp.lang))
         for row in self.query(FieldRow):
             row.show_error(problems.get(row.spec.path))
         return not problems

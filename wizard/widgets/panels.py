@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Label, ListItem, ListView, Static
 
-from wizard.i18n import t
+from wizard.i18n import pick, t
 from wizard.uicommon import SECTION_ICONS
 
 
@@ -64,12 +64,12 @@ class FailurePanel(Static):
         lines = [Text(t("fail.title", lang, action=action.id), style="bold"),
                  Text(t("fail.exit", lang, codes=codes))]
         if record.error:
-            lines.append(Text(record.error, style="italic"))
+            lines.append(Text(pick(record.error, record.error_es, lang), style="italic"))
         tail = [o for o in record.output if o[1] == "stderr"][-8:] or [o for o in record.output if o[1] != "info"][-5:]
         if tail:
             lines.append(Text(t("fail.stderr", lang), style="bold"))
             multi = len({o[0] for o in tail}) > 1
-            for node, _, text in tail:
+            for node, _, text, *_ in tail:
                 lines.append(Text(f"  {node}: {text}" if multi else f"  {text}"))
         hint = action.on_fail_es if lang == "es" and getattr(action, "on_fail_es", "") else action.on_fail
         lines.append(Text(t("fail.check", lang), style="bold"))

@@ -61,6 +61,16 @@ async def settle(pilot, condition, timeout: float = 15.0) -> None:
         await pilot.pause(0.05)
     await pilot.pause()
     pilot.app.clear_notifications()
+    await steady(pilot)
+
+
+async def steady(pilot) -> None:
+    """A steady text cursor: a blinking one is on or off depending on when the picture is taken."""
+    from textual.widgets import Input, TextArea
+
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        if isinstance(widget, (Input, TextArea)):
+            widget.cursor_blink = False
     await pilot.pause()
 
 
@@ -74,7 +84,7 @@ def test_snapshot_start(snap_compare, state: Path, size) -> None:
     fixed_session(state, "course-a", "rhel7", "2026-11-20T09:00:00.000+00:00",
                   {"snapshot.take.master": "ok", "snapshot.take.cluster2": "ok"})
     fixed_session(state, "lab-demo", "lab", "2026-11-21T10:30:00.000+00:00", {"snapshot.take.master": "failed"})
-    assert snap_compare(WizardApp(lang="en", state_root=state), terminal_size=size)
+    assert snap_compare(WizardApp(lang="en", state_root=state), terminal_size=size, run_before=steady)
 
 
 @pytest.mark.parametrize("size", SIZES)

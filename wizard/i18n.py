@@ -661,7 +661,15 @@ class LocalizedError(Exception):
 def msg_of(exc: BaseException) -> Msg:
     """An exception's message in both languages when it has them, else its text as it is."""
     m = getattr(exc, "msg", None)
-    return m if isinstance(m, Msg) else Msg.raw(str(exc) or type(exc).__name__)
+    if isinstance(m, Msg):
+        return m
+    text = getattr(exc, "text", None)  # StateError's own form: text(lang)
+    if callable(text):
+        try:
+            return Msg(str(text("en")), str(text("es")))
+        except (TypeError, KeyError, ValueError):
+            pass
+    return Msg.raw(str(exc) or type(exc).__name__)
 
 
 def default_lang(environ: dict[str, str] | None = None) -> str:

@@ -100,11 +100,16 @@ async def test_inventory_bad_values_block_then_good_values_go_on(state: Path) ->
         await type_into(pilot, "#f-servers-2-name", "cluster4")
         assert not app.screen.query("Input.-invalid")
         # The servers table grows and shrinks; a new server gets the next address.
+        # Each press rebuilds the form: wait until the rebuild has ended, not just until a field
+        # appears or goes (the rest of the form is still being mounted then).
+        rebuilds = app.screen.rebuilds
         app.screen.query_one("#add-server").press()
-        await wait_for(pilot, lambda: app.screen.query("#f-servers-3-ip"))
+        await wait_for(pilot, lambda: app.screen.rebuilds > rebuilds)
         assert field_input(app, "servers[3].ip").value == "10.0.100.15"
+        rebuilds = app.screen.rebuilds
         app.screen.query_one("#del-server").press()
-        await wait_for(pilot, lambda: not app.screen.query("#f-servers-3-ip"))
+        await wait_for(pilot, lambda: app.screen.rebuilds > rebuilds)
+        assert not app.screen.query("#f-servers-3-ip")
         assert len(app.screen.answers.servers) == 3
         await type_into(pilot, "#pw1", "s3cret-hacluster")
         await type_into(pilot, "#pw2", "other")

@@ -57,9 +57,18 @@ class Localized:
         self.built_lang = self.wapp.lang
         self.stale = False
         localize_bindings(self, self.wapp.lang)  # type: ignore[arg-type]
-        await self.recompose()  # type: ignore[attr-defined]
-        self.after_relocalize()
+        await self.rebuild()
         self.refresh_bindings()  # type: ignore[attr-defined]
+
+    rebuilds = 0  # complete rebuilds so far: a caller (a test) can wait for the next one to end
+
+    async def rebuild(self) -> None:
+        """Compose the screen again from the model, then restore what compose does not."""
+        await self.recompose()  # type: ignore[attr-defined]
+        if not self.is_attached:  # type: ignore[attr-defined]
+            return  # the app is closing: nothing left to restore
+        self.after_relocalize()
+        self.rebuilds += 1
 
     def after_relocalize(self) -> None:
         """Restore what compose does not (cursor, focus); screens override."""

@@ -218,8 +218,7 @@ class InventoryScreen(WizardScreen):
             head, _, tail = last.ip.rpartition(".")
             ip = f"{head}.{int(tail) + 1}" if tail.isdigit() else ""
         self.answers.servers.append(Server(name=name, vm=name, ip=ip, ifname=last.ifname if last else "enp0s3"))
-        await self.recompose()
-        self.after_relocalize()
+        await self.rebuild()
 
     @on(Button.Pressed, "#del-server")
     async def _del_server(self) -> None:
@@ -229,8 +228,7 @@ class InventoryScreen(WizardScreen):
             for store in (self.raw, self.parse_errors):
                 for key in [k for k in store if k.startswith(f"servers[{i}]")]:
                     del store[key]
-            await self.recompose()
-            self.after_relocalize()
+            await self.rebuild()
 
     # -- connection check ------------------------------------------------------------------------
     def add_check_row(self, check: NodeCheck) -> None:

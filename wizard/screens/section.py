@@ -559,5 +559,4 @@ class SectionScreen(WizardScreen):
             return
         self.wapp.apply_answers(self.field_answers)
         self.notify(self.t("sec.fields_applied"))
-        await self.recompose()
-        self.after_relocalize()
+        await self.rebuild()

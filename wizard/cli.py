@@ -16,7 +16,7 @@ from wizard.answers import PROFILES, Answers, AnswersError, dumps_answers, load_
 EXIT_USAGE = 2
 
 # Modules that add their own sub-commands with `register(subparsers)`.
-_EXTENSIONS = ("wizard.cli_run", "lab.cli")
+_EXTENSIONS = ("wizard.cli_run", "wizard.check", "lab.cli")
 
 
 class UsageError(Exception):

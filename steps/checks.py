@@ -689,10 +689,11 @@ def _judge_members(answers: Answers) -> Judge:
         cmap = _cmap(r.stdout)
         members: dict[str, str] = {}
         for key, value in cmap.items():
-            m = re.fullmatch(r"runtime\.members\.(\d+)\.ip", key)
+            # corosync 3: runtime.members.N.ip; corosync 2 (CentOS 7): runtime.totem.pg.mrp.srp.members.N.ip
+            m = re.fullmatch(r"(runtime\.(?:totem\.pg\.mrp\.srp\.)?members\.\d+)\.ip", key)
             if m:
                 ips = re.findall(r"ip\(([^)]*)\)", value)
-                status = cmap.get(f"runtime.members.{m.group(1)}.status", "?")
+                status = cmap.get(f"{m.group(1)}.status", "?")
                 for ip in ips:
                     members[ip] = status
         found = ", ".join(f"{ip} {st}" for ip, st in sorted(members.items())) or "no members"

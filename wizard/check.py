@@ -58,7 +58,8 @@ class ProbeRunner:
     def __init__(self, answers: Answers, *, identity_files: Sequence[str] = (), known_hosts: Sequence[str] = (),
                  pins: dict[str, str] | None = None, trust_new_hosts: bool = False, ssh_password: str | None = None,
                  connect_timeout: float = 10.0, confirm_host_key: Any = None, state_root: Path | str | None = None,
-                 on_probe: Callable[[Probe, ProbeResult], None] | None = None) -> None:
+                 on_probe: Callable[[Probe, ProbeResult], None] | None = None,
+                 cancel: threading.Event | None = None) -> None:
         from wizard.engine import Connections
         from wizard.hostkeys import HostKeyTrust
         from wizard.ssh import SSHOptions
@@ -66,7 +67,7 @@ class ProbeRunner:
 
         self.answers = answers
         self.on_probe = on_probe
-        self.cancel = threading.Event()
+        self.cancel = cancel or threading.Event()
         user_files = [*HostKeyTrust.default_user_files(), *(Path(p) for p in known_hosts)]
         self.trust = HostKeyTrust(wizard_file=wizard_known_hosts(state_root), user_files=user_files,
                                   pins=dict(pins or {}), trust_new_hosts=trust_new_hosts, confirm=confirm_host_key)

@@ -72,6 +72,71 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check.fix_local": ("on this computer", "en este ordenador"),
     "check.more_lines": ("… {n} more lines: `ha-wizard plan --section {section}` shows {action} whole",
                          "… {n} líneas más: `ha-wizard plan --section {section}` muestra {action} entera"),
+    # -- the Ansible export (wizard/ansible.py) -------------------------------------------------------------
+    "ansible.inventory_header": (
+        "ha-wizard: how Ansible reaches the guide's nodes (profile {profile}). The real servers live on the "
+        "internal network: they are reached through a director (ProxyCommand, the next director when the first "
+        "does not answer). Host keys are checked as your ssh checks them: nothing is accepted blindly.",
+        "ha-wizard: cómo llega Ansible a los nodos del guion (perfil {profile}). Los servidores reales están en la "
+        "red interna: se llega a ellos a través de un director (ProxyCommand; el siguiente director si el primero "
+        "no responde). Las claves de los hosts se comprueban como las comprueba tu ssh: nada se acepta a ciegas."),
+    "ansible.site_header": (
+        "ha-wizard: the plan as an Ansible playbook (profile {profile}: {description}).\n"
+        "The same commands as `ha-wizard plan`, in the same order; tags are the section ids (--tags, --skip-tags).\n"
+        "Run: ansible-playbook -i inventory.ini site.yml -e hacluster_password=...  (or -e @vault.yml with "
+        "ansible-vault); the password is never written here.\n"
+        "The nodes need Python 3 for Ansible's modules (CentOS 7's nodes: ansible-core 2.16 or older).",
+        "ha-wizard: el plan como playbook de Ansible (perfil {profile}: {description}).\n"
+        "Las mismas órdenes que `ha-wizard plan`, en el mismo orden; las etiquetas son los ids de sección "
+        "(--tags, --skip-tags).\n"
+        "Ejecución: ansible-playbook -i inventory.ini site.yml -e hacluster_password=...  (o -e @vault.yml con "
+        "ansible-vault); la contraseña nunca se escribe aquí.\n"
+        "Los nodos necesitan Python 3 para los módulos de Ansible (nodos CentOS 7: ansible-core 2.16 o anterior)."),
+    "ansible.probe": ("already done? (read-only probe)", "¿ya hecho? (sonda de solo lectura)"),
+    "ansible.reconnect": ("reach the node again ({address})", "volver a llegar al nodo ({address})"),
+    "ansible.job_result": ("the result of the change", "el resultado del cambio"),
+    "ansible.secrets_play": ("Secrets given on the command line", "Secretos dados en la línea de órdenes"),
+    "ansible.secrets_task": ("The hacluster password is given (never stored in these files)",
+                             "Se ha dado la contraseña de hacluster (nunca se guarda en estos ficheros)"),
+    "ansible.secrets_missing": (
+        "Give it with -e {var}=... (or -e @vault.yml, an ansible-vault file defining {var})",
+        "Dala con -e {var}=... (o -e @vault.yml, un fichero de ansible-vault que defina {var})"),
+    "ansible.no_output": ("--format ansible needs -o DIR (the folder for inventory.ini and site.yml)",
+                          "--format ansible necesita -o CARPETA (la carpeta para inventory.ini y site.yml)"),
+    "ansible.no_such_file": ("no such file", "no existe el fichero"),
+    "ansible.not_a_folder": ("exists and is not a folder", "existe y no es una carpeta"),
+    "ansible.how_to_run": ("Run it: ansible-playbook -i {inventory} {playbook} -e hacluster_password=...",
+                           "Ejecútalo: ansible-playbook -i {inventory} {playbook} -e hacluster_password=..."),
+    "ansible.where_local": ("this computer (VirtualBox)", "este ordenador (VirtualBox)"),
+    "checkscr.heading": ("Check my cluster", "Comprobar mi cluster"),
+    "checkscr.intro": (
+        "Grades the cluster described by {source} against the guide, section by section, with commands that "
+        "only read (nothing on the nodes changes). For each failure: what was expected, what was found and the "
+        "command that fixes it. The same as `ha-wizard check`.",
+        "Evalúa el cluster descrito por {source} frente al guion, sección a sección, con órdenes que solo leen "
+        "(no cambia nada en los nodos). Para cada fallo: lo esperado, lo encontrado y la orden que lo arregla. "
+        "Lo mismo que `ha-wizard check`."),
+    "checkscr.source_session": ("the answers of session {name}", "las respuestas de la sesión {name}"),
+    "checkscr.source_file": ("the answers file {path}", "el fichero de respuestas {path}"),
+    "checkscr.source_defaults": ("the guide's values (load your answers file on the start screen to check yours)",
+                                 "los valores del guion (carga tu fichero de respuestas en la pantalla de inicio "
+                                 "para comprobar los tuyos)"),
+    "checkscr.running": ("Checking… {done} of {total} probes done", "Comprobando… {done} de {total} sondas hechas"),
+    "checkscr.again": ("Check again", "Comprobar de nuevo"),
+    "checkscr.bad_answers": ("The answers have problems: {problems}", "Las respuestas tienen problemas: {problems}"),
+    "bind.recheck": ("Check again", "Comprobar de nuevo"),
+    "start.check": ("Check my cluster", "Comprobar mi cluster"),
+    "help.check": (
+        "Each table is one part of the guide. pass: as the guide leaves it; FAIL: what was expected, what was found "
+        "and the command that fixes it (run it on the node named, or on this computer for VirtualBox steps); not "
+        "checked: a node or the cluster could not be asked (see the failures above it). Ctrl+R checks again, Esc "
+        "goes back. Long fixes (a whole file) show their first line: `ha-wizard plan --section …` lists them "
+        "whole, and `ha-wizard check --format json` carries them all.",
+        "Cada tabla es una parte del guion. correcto: como lo deja el guion; FALLA: lo esperado, lo encontrado y la "
+        "orden que lo arregla (ejecútala en el nodo indicado, o en este ordenador para los pasos de VirtualBox); "
+        "sin comprobar: no se pudo preguntar a un nodo o al cluster (mira los fallos anteriores). Ctrl+R comprueba "
+        "de nuevo, Esc vuelve. Los arreglos largos (un fichero entero) muestran su primera línea: "
+        "`ha-wizard plan --section …` los lista enteros y `ha-wizard check --format json` los lleva todos."),
     "check.summary": ("{passed} of {total} checks passed, {failed} failed, {unchecked} not checked",
                       "{passed} de {total} comprobaciones correctas, {failed} fallan, {unchecked} sin comprobar"),
     # -- start screen -----------------------------------------------------------------------------

@@ -10,16 +10,27 @@
 - `fresh_lab` (function): a factory `fresh_lab(prepared=False, answers=None) -> Lab` building a new lab
   for a test that changes it (power, cluster, clones); torn down after the test. Only one lab exists on a
   machine at a time, so when the session's prepared lab existed it is rebuilt (fresh) afterwards.
+- `built_cluster` (session): the whole guide run headless on a fresh lab, once per session
+  (tests/e2e_support.BuiltCluster: answers, lab, state folder, session name, exit status, log, wall time).
+  Tests that only need a built cluster use it instead of building their own, and restore what they change.
+  Tests using it run last (see pytest_collection_modifyitems), so no other lab replaces it in between; if one
+  does anyway, the next test asking for it gets it rebuilt.
+- Figures a lab test records with `e2e_support.record_figure(name, seconds)` are printed together at the end
+  of the run (e.g. the wizard's headless run beside the Ansible export's run).
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
-_SESSION: dict[str, object] = {"lab": None}
+# "lab": the session's prepared lab (lab_prepared), "built": the BuiltCluster whose lab is up, if any.
+_SESSION: dict[str, object] = {"lab": None, "built": None}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -36,6 +47,8 @@ def _lab_skip_reason() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Tests on the built cluster last (in their own order): one build serves them all.
+    items.sort(key=lambda item: "built_cluster" in getattr(item, "fixturenames", ()))
     reason = None
     checked = False
     for item in items:
@@ -62,6 +75,7 @@ def lab_prepared() -> Iterator[object]:
 
     # Waits while another test session on this machine owns the lab (one lab per machine), then keeps it.
     Lab().down(keep_ownership=True)
+    _SESSION["built"] = None
     lab = Lab(Answers())
     try:
         lab.up(prepared=True)
@@ -82,6 +96,7 @@ def fresh_lab() -> Iterator[Callable[..., object]]:
     made: list[object] = []
 
     def make(prepared: bool = False, answers: Answers | None = None) -> Lab:
+        _SESSION["built"] = None  # replaced: a later built_cluster user gets a new build
         lab = Lab(answers or Answers())
         made.append(lab)
         lab.up(prepared=prepared)
@@ -95,6 +110,72 @@ def fresh_lab() -> Iterator[Callable[..., object]]:
             lab.down(keep_ownership=shared is not None)
         if made and shared is not None:
             shared.up(prepared=True)  # the session's lab was replaced: give it back, fresh
+
+
+def pytest_terminal_summary(terminalreporter: object) -> None:
+    from e2e_support import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("lab figures")  # type: ignore[attr-defined]
+        for name, value in FIGURES.items():
+            terminalreporter.write_line(f"{name}: {value:.0f} s")  # type: ignore[attr-defined]
+
+
+def _build_cluster(tmp: Path) -> object:
+    from e2e_support import (
+        RUN_TIMEOUT,
+        BuiltCluster,
+        e2e_answers,
+        record_figure,
+        run_args,
+        wizard_cmd,
+        wizard_env,
+    )
+
+    from lab import Lab
+    from wizard.answers import save_answers
+
+    answers = e2e_answers()
+    Lab().down(keep_ownership=True)  # whatever lab was there (the session's prepared one, say)
+    lab = Lab(answers)
+    lab.up(prepared=False)
+    answers_file = tmp / "lab.toml"
+    save_answers(answers, answers_file)
+    state_dir = tmp / "state"
+    start = time.monotonic()
+    done = subprocess.run(wizard_cmd(*run_args(lab, answers_file, "e2e")), env=wizard_env(state_dir),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    wall = time.monotonic() - start
+    log = done.stdout + done.stderr
+    (tmp / "run.log").write_text(log)
+    if done.returncode == 0:
+        record_figure("wizard: the whole guide headless (ha-wizard run)", wall)
+    return BuiltCluster(answers, lab, answers_file, state_dir, "e2e", done.returncode, log, wall)
+
+
+@pytest.fixture(scope="session")
+def _built_cluster_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    holder: dict[str, object] = {"tmp": tmp_path_factory}
+    try:
+        yield holder
+    finally:
+        built = _SESSION["built"]
+        _SESSION["built"] = None
+        if built is not None:
+            built.lab.down()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def built_cluster(_built_cluster_session: dict[str, object]) -> object:
+    """The guide's cluster, built headless once per session (see the module doc)."""
+    _require_lab()
+    built = _SESSION["built"]
+    if built is None:
+        factory: pytest.TempPathFactory = _built_cluster_session["tmp"]  # type: ignore[assignment]
+        built = _build_cluster(factory.mktemp("built-cluster"))
+        _SESSION["built"] = built
+        _SESSION["lab"] = None  # the prepared lab (if any) is gone
+    return built
 
 
 @pytest.fixture

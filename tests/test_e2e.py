@@ -2,61 +2,28 @@
 checked from outside the wizard (curl through the external VIP, crm_mon on a director, the servers'
 routes), and the verification figures against their targets.
 
-Also: the same run SIGKILLed between every two sections and once in the middle of a section,
+The run itself is the session's `built_cluster` (tests/conftest.py), shared with the other tests that need a
+built cluster. Also: the same run SIGKILLed between every two sections and once in the middle of a section,
 resumed each time, ending in the same state.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
+from e2e_support import PASSWORD, RUN_TIMEOUT, e2e_answers, load_state, run_args, wizard_cmd, wizard_env
 
 from wizard.answers import Answers, save_answers
 
 pytestmark = pytest.mark.lab
 
-PASSWORD = "e2e-Secret-hacluster-7"
 # Targets from the issue: haproxy back within the monitor interval (5 s) + 2 s; director failover <= 10 s.
 HAPROXY_RECOVERY_MAX = 7.0
 FAILOVER_MAX = 10.0
-RUN_TIMEOUT = 900
-
-
-def e2e_answers() -> Answers:
-    # The guide's topology; smaller benchmark sizes keep the run short on 2 cores.
-    return Answers(profile="lab", bench_requests=40, bench_concurrency=4, pi_intervals=100000)
-
-
-def wizard_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "wizard.cli", *args]
-
-
-def wizard_env(state_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["HA_WIZARD_STATE_DIR"] = str(state_dir)
-    env["HA_WIZARD_HACLUSTER_PASSWORD"] = PASSWORD
-    # Local lab steps call `ha-wizard lab vboxmanage`: the venv's scripts must be on PATH.
-    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}"
-    env["COLUMNS"] = "160"
-    return env
-
-
-def run_args(lab, answers_file: Path, session: str) -> list[str]:
-    return ["run", "--answers", str(answers_file), "--profile", "lab", "--yes", "--trust-new-hosts",
-            "--session", session, "--identity", str(lab.key_path), "--known-hosts", str(lab.known_hosts_path)]
-
-
-def load_state(state_dir: Path, session: str) -> dict:
-    path = state_dir / "sessions" / session / "state.json"
-    return json.loads(path.read_text())
 
 
 def figures(state: dict) -> dict[str, list[dict]]:
@@ -118,28 +85,24 @@ def guide_lab(fresh_lab, tmp_path):
     return answers, lab, answers_file, tmp_path / "state"
 
 
-def test_headless_end_to_end(guide_lab, tmp_path):
-    answers, lab, answers_file, state_dir = guide_lab
-    start = time.monotonic()
-    done = subprocess.run(wizard_cmd(*run_args(lab, answers_file, "e2e")), env=wizard_env(state_dir),
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=RUN_TIMEOUT)
-    wall = time.monotonic() - start
-    (tmp_path / "run.log").write_text(done.stdout + done.stderr)
-    assert done.returncode == 0, (done.stdout[-4000:], done.stderr[-2000:])
-    state = load_state(state_dir, "e2e")
+def test_headless_end_to_end(built_cluster):
+    """The session's built cluster (tests/conftest.py) is this very run: `ha-wizard run --yes` on a fresh lab."""
+    c = built_cluster
+    c.require()
+    state = load_state(c.state_dir, c.session)
     statuses = {k: v["status"] for k, v in state["actions"].items()}
     assert all(s in ("ok", "skipped") for s in statuses.values()), statuses
-    check_end_state(lab, answers)
-    check_figures(state, answers)
+    check_end_state(c.lab, c.answers)
+    check_figures(state, c.answers)
     # The secret never reached the state folder or an export.
-    export = subprocess.run(wizard_cmd("export", "e2e", "--format", "sh"), env=wizard_env(state_dir),
+    export = subprocess.run(wizard_cmd("export", c.session, "--format", "sh"), env=c.env(),
                             capture_output=True, text=True, timeout=60)
     assert export.returncode == 0 and "pcs host auth" in export.stdout
     assert PASSWORD not in export.stdout
-    for path in state_dir.rglob("*"):
+    for path in c.state_dir.rglob("*"):
         if path.is_file():
             assert PASSWORD.encode() not in path.read_bytes(), path
-    print(f"\nheadless end to end: {wall:.0f} s wall, {len(statuses)} actions")
+    print(f"\nheadless end to end: {c.wall:.0f} s wall, {len(statuses)} actions")
 
 
 def _section_done(state: dict, section: str) -> bool:

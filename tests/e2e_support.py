@@ -1,0 +1,81 @@
+"""What the end-to-end tests share: the guide's answers for the lab, how to call the wizard as a user does,
+and the built-cluster fixture's record (tests/conftest.py builds it once per session)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wizard.answers import Answers
+
+PASSWORD = "e2e-Secret-hacluster-7"
+RUN_TIMEOUT = 900
+FIGURES: dict[str, float] = {}  # printed at the end of the test run (conftest.pytest_terminal_summary)
+
+
+def record_figure(name: str, seconds: float) -> None:
+    """A timing to print in the run's summary, beside the others (e.g. the headless run and the Ansible one)."""
+    FIGURES[name] = seconds
+
+
+def e2e_answers() -> Answers:
+    # The guide's topology; smaller benchmark sizes keep the run short on 2 cores.
+    return Answers(profile="lab", bench_requests=40, bench_concurrency=4, pi_intervals=100000)
+
+
+def wizard_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "wizard.cli", *args]
+
+
+def wizard_env(state_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["HA_WIZARD_STATE_DIR"] = str(state_dir)
+    env["HA_WIZARD_HACLUSTER_PASSWORD"] = PASSWORD
+    # Local lab steps call `ha-wizard lab vboxmanage`: the venv's scripts must be on PATH.
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}"
+    env["COLUMNS"] = "160"
+    return env
+
+
+def connection_args(lab: Any) -> list[str]:
+    """How `run` and `check` reach the lab's hosts."""
+    return ["--identity", str(lab.key_path), "--known-hosts", str(lab.known_hosts_path)]
+
+
+def run_args(lab: Any, answers_file: Path, session: str) -> list[str]:
+    return ["run", "--answers", str(answers_file), "--profile", "lab", "--yes", "--trust-new-hosts",
+            "--session", session, *connection_args(lab)]
+
+
+def load_state(state_dir: Path, session: str) -> dict:
+    path = state_dir / "sessions" / session / "state.json"
+    return json.loads(path.read_text())
+
+
+@dataclass
+class BuiltCluster:
+    """The whole guide run headless (`ha-wizard run --yes`) on a fresh lab: what a test needs to use it.
+
+    Tests that change the cluster restore what they changed before they end (pass or fail)."""
+
+    answers: Answers
+    lab: Any
+    answers_file: Path
+    state_dir: Path
+    session: str
+    returncode: int
+    log: str
+    wall: float  # seconds, the headless run alone
+
+    def require(self) -> None:
+        import pytest
+
+        if self.returncode != 0:
+            pytest.fail(f"the guide's headless run failed (exit {self.returncode}); its end:\n{self.log[-3000:]}")
+
+    def env(self) -> dict[str, str]:
+        return wizard_env(self.state_dir)

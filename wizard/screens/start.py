@@ -36,6 +36,7 @@ class StartScreen(WizardScreen):
             yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
             with Horizontal(classes="row buttons"):
                 yield Button(self.t("start.resume"), id="resume", compact=True)
+                yield Button(self.t("start.check"), id="check", compact=True)
                 yield Button("Español", id="lang-es", compact=True)
                 yield Button("English", id="lang-en", compact=True)
         yield Footer()
@@ -101,6 +102,12 @@ class StartScreen(WizardScreen):
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         self.wapp.resume_session(str(key.value))
+
+    @on(Button.Pressed, "#check")
+    def _check(self) -> None:
+        from wizard.screens.check import CheckScreen
+
+        self.app.push_screen(CheckScreen())
 
     @on(Button.Pressed, "#lang-es")
     async def _es(self) -> None:

@@ -9,14 +9,14 @@ Where things are:
   lab/install.py    what a new VM's disk holds (the guide's Debian host)
   lab/access.py     SSH into the hosts: the lab key, host keys, known_hosts, ssh command lines
   lab/forwards.py   NAT network port forwards
-  lab/snapshots.py  snapshots of a VM's disk
+  lab/snapshots.py  snapshots of a VM's disk and configuration, each with its own UUID
   lab/core.py       this file: up, down (and what is left over), status, memory
 
 Everything the lab makes lives in:
   /var/lib/ha-wizard-lab/            lab.json (answers, bridges, forwards), id_ed25519(.pub), known_hosts
   /var/lib/ha-wizard-lab/hosts/<vm>/ vm.json (NICs, MACs, UUID), disk/ (the VM's "disk": overlay upper dirs of
                                      /etc and /var, and /root), work/ (overlay work dirs), console.log,
-                                     snapshots/<name>/ (disk + vm.json)
+                                     snapshots/<uuid>/ (disk + vm.json + snapshot.json: lab/snapshots.py)
   /run/ha-wizard-lab/                pid files of running hosts and port forwarders
   network namespaces hawl-net (the bridges) and hawl-<vm> (one per running VM), and one veth hawl0 in the
   root namespace (the lab's only change there: one address on the external network, its connected route).

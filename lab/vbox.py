@@ -22,8 +22,9 @@ it acts on the lab's namespace hosts (`ha-wizard lab up`), with VBoxManage's syn
   list vms | runningvms | natnetworks
   showvminfo VM [--machinereadable]
   snapshot VM take NAME [--description TEXT] [--live]
-  snapshot VM restore NAME            (VM powered off)
-  snapshot VM restorecurrent | list [--machinereadable] | delete NAME
+  snapshot VM restore NAME|UUID       (VM powered off; a name picks the oldest snapshot of that name)
+  snapshot VM restorecurrent | list [--machinereadable] | delete NAME|UUID
+      (each snapshot has its own UUID; a running VM is paused while its disk is copied, unless --live)
   modifyvm VM --nicN none|intnet|natnetwork --intnetN NET --nat-networkN NET --nictypeN TYPE
               --macaddressN MAC --cableconnectedN on|off   (VM powered off, as in VirtualBox)
   clonevm VM --name NEW [--register]  (a copy of VM's disk: same hostname, addresses and host keys;
@@ -121,8 +122,8 @@ def cmd_showvminfo(lab: Lab, args: list[str], out: Callable[[str], None]) -> int
             out(f'cableconnected{n}="{"on" if nic.cable else "off"}"')
             out(f'{"nat-network" if nic.type == "natnetwork" else "intnet"}{n}="{nic.network}"')
             out(f'guestifname{n}="{nic.ifname}"')
-        for i, snap in enumerate(lab.snapshots(vm)):
-            out(f'SnapshotName{"" if i == 0 else f"-{i}"}="{snap}"')
+        for line in _snapshot_lines(lab, vm):
+            out(line)
         return 0
     out(f"Name:            {vm}\nUUID:            {cfg['uuid']}\nState:           {_state(lab, vm)}\n"
         "Note:            ha-wizard lab VM (network namespaces), not VirtualBox")
@@ -135,6 +136,39 @@ def cmd_showvminfo(lab: Lab, args: list[str], out: Callable[[str], None]) -> int
     return 0
 
 
+def _snapshot_tree(lab: Lab, vm: str) -> list[tuple[str, int, object]]:
+    """(key suffix, depth, snapshot) in VirtualBox's tree order and numbering: the root snapshot is "",
+    its children "-1", "-2", a grandchild "-1-1" (as in `SnapshotName-1-1=`)."""
+    snaps = lab.snapshot_list(vm)
+    known = {s.uuid for s in snaps}
+    children: dict[str, list] = {}
+    for snap in snaps:
+        children.setdefault(snap.parent if snap.parent in known else "", []).append(snap)
+    out: list[tuple[str, int, object]] = []
+
+    def walk(snap: object, key: str, depth: int) -> None:
+        out.append((key, depth, snap))
+        for i, child in enumerate(children.get(snap.uuid, []), start=1):  # type: ignore[attr-defined]
+            walk(child, f"{key}-{i}", depth + 1)
+
+    for i, root in enumerate(children.get("", [])):
+        walk(root, "" if i == 0 else f"-r{i}", 0)  # VirtualBox has one root; the lab keeps it so (delete)
+    return out
+
+
+def _snapshot_lines(lab: Lab, vm: str) -> list[str]:
+    lines = []
+    for key, _depth, snap in _snapshot_tree(lab, vm):
+        lines += [f'SnapshotName{key}="{snap.name}"', f'SnapshotUUID{key}="{snap.uuid}"']
+        if snap.description:
+            lines.append(f'SnapshotDescription{key}="{snap.description}"')
+    cur = lab.snapshot_current(vm)
+    if cur is not None:
+        lines += [f'CurrentSnapshotName="{cur.name}"', f'CurrentSnapshotUUID="{cur.uuid}"',
+                  'CurrentSnapshotNode="SnapshotName"']
+    return lines
+
+
 def cmd_snapshot(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
     words, opts = _opts(args)
     if len(words) < 2:
@@ -143,33 +177,47 @@ def cmd_snapshot(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
     if verb == "take":
         if len(words) < 3:
             raise Usage("VBoxManage: error: snapshot take: snapshot name missing")
-        lab.snapshot_take(vm, words[2])
-        out(f"Snapshot taken. UUID: {lab.vm_config(vm)['uuid']}")
+        description = (opts.get("--description") or opts.get("-d") or [""])[-1]
+        snap = lab.snapshot_take(vm, words[2], description, live="--live" in opts)
+        out("0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%")
+        out(f"Snapshot taken. UUID: {snap.uuid}")
         return 0
     if verb in ("restore", "restorecurrent"):
-        snaps = lab.snapshots(vm)
-        name = words[2] if verb == "restore" and len(words) > 2 else (snaps[-1] if snaps else "")
-        if not name:
-            raise LabError("VBoxManage: error: This machine does not have any snapshots")
-        lab.snapshot_restore(vm, name)
-        out(f"Restoring snapshot '{name}'\n0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%")
+        if verb == "restore":
+            if len(words) < 3:
+                raise Usage("VBoxManage: error: snapshot restore: snapshot name or UUID missing")
+            name = words[2]
+        else:
+            cur = lab.snapshot_current(vm)
+            if cur is None:
+                raise LabError("VBoxManage: error: This machine does not have any snapshots")
+            name = cur.uuid
+        snap = lab.snapshot_restore(vm, name)
+        out(f"Restoring snapshot '{snap.name}' ({snap.uuid})\n"
+            "0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%")
         lab.write_known_hosts()
         return 0
     if verb == "list":
-        snaps = lab.snapshots(vm)
-        if not snaps:
+        tree = _snapshot_tree(lab, vm)
+        if not tree:
             out("This machine does not have any snapshots")
+            return 1 if "--machinereadable" not in opts else 0
+        if "--machinereadable" in opts:
+            for line in _snapshot_lines(lab, vm):
+                out(line)
             return 0
-        for i, name in enumerate(snaps):
-            if "--machinereadable" in opts:
-                out(f'SnapshotName{"" if i == 0 else f"-{i}"}="{name}"')
-            else:
-                out(f"   Name: {name}{' *' if i == len(snaps) - 1 else ''}")
+        cur = lab.snapshot_current(vm)
+        for _key, depth, snap in tree:
+            mark = " *" if cur is not None and snap.uuid == cur.uuid else ""
+            out(f"{'   ' * (depth + 1)}Name: {snap.name} (UUID: {snap.uuid}){mark}")
+            if snap.description:
+                out(f"{'   ' * (depth + 1)}Description:\n{snap.description}")
         return 0
     if verb == "delete":
         if len(words) < 3:
-            raise Usage("VBoxManage: error: snapshot delete: snapshot name missing")
+            raise Usage("VBoxManage: error: snapshot delete: snapshot name or UUID missing")
         lab.snapshot_delete(vm, words[2])
+        out("0%...10%...20%...30%...40%...50%...60%...70%...80%...90%...100%")
         return 0
     raise Usage(f"VBoxManage: error: snapshot: unknown sub-command {verb!r}")
 

@@ -99,10 +99,11 @@ def test_sigkill_mid_action_then_resume_runs_everything_exactly_once(tmp_path: P
         time.sleep(0.05)
     assert started.exists(), proc.communicate(timeout=5)[0]
     os.kill(proc.pid, signal.SIGKILL)  # in the middle of t.a2 (it sleeps 2 s)
+    # Read at once: the command goes on on the node after the wizard's death and ends 2 s later.
+    assert done.read_text() == "a1\n"
     proc.communicate(timeout=10)
     sessions = subprocess.run([*base, "sessions"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert "k" in sessions.stdout and "interrupted" in sessions.stdout
-    assert done.read_text() == "a1\n"
     r = subprocess.run([*base, "run", "--resume", "k", *common], cwd=ROOT, env=env, capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -118,12 +119,31 @@ def test_sigkill_mid_action_then_resume_runs_everything_exactly_once(tmp_path: P
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     text = out.read_text()
-    assert SECRET not in text and "read -rs" in text and "HACLUSTER_PASSWORD" in text
+    assert SECRET not in text and "read -rs" in text and "HA_WIZARD_HACLUSTER_PASSWORD" in text
     assert subprocess.run(["bash", "-n", str(out)]).returncode == 0
-    # The interrupted run is replayed (it did run); the resumed probe-skip is commented out.
+    assert os.access(out, os.X_OK)
+    # The setup script, run with the real OpenSSH client against the same nodes from scratch: each action
+    # once (the interrupted a2 too), the password from stdin, the session's key and known_hosts.
+    done.write_text("")
+    env_run = dict(env)
+    env_run.pop("HA_WIZARD_HACLUSTER_PASSWORD")
+    r = subprocess.run(["bash", str(out)], input=SECRET + "\n", env=env_run, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert done.read_text() == "a1\na2\na3\na4\n"
+    again = subprocess.run(["bash", str(out)], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=60)
+    assert again.returncode == 0 and again.stdout.count("already done, skipped") == 4, again.stdout + again.stderr
+    assert done.read_text() == "a1\na2\na3\na4\n"
+    # --history: every attempt in order; the interrupted run is replayed (it did run); the resumed
+    # probe-skip is commented out.
+    r = subprocess.run([*base, "export", "k", "--format", "sh", "--history", "-o", str(out)], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert subprocess.run(["bash", "-n", str(out)]).returncode == 0
     live = [line for line in text.splitlines() if line.startswith(("ssh ", "printf "))]
     assert [("a1" in x, "a2-start" in x, "a3" in x, "a4" in x) for x in live] == [
         (True, False, False, False), (False, True, False, False), (False, False, True, False),
         (False, False, False, True)]
     assert "# INTERRUPTED" in text and "# already done (its probe said so)" in text
-    assert os.access(out, os.X_OK)

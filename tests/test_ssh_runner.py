@@ -261,16 +261,21 @@ def test_network_change_survives_the_drop_and_reconnects(tmp_path, sshd, clean_h
     assert "wrapper" not in engine.session.journal[0]["endpoints"]["master"]["sent"]
     assert "nohup setsid" in engine.session.journal[0]["endpoints"]["master"]["sent"]
     engine.close()
-    # The export replays the detached start, then waits for the node at its new address, as the wizard did.
+    # The export starts it detached, then waits for the node at its new address, as the wizard did: run
+    # with the real OpenSSH client, the connection drops again and the exit status is read back.
     import subprocess
 
     from wizard.transcript import render
-    script = render(engine.session, "sh")
-    wait = [line for line in script.splitlines() if line.startswith("for _try in")]
-    assert len(wait) == 1 and "test -e /tmp/ha-wizard-t.netrestart-" in wait[0]
-    assert f"ssh -T -o ConnectTimeout=5 -n -p {sshd.port} root@127.0.0.2 " in wait[0]  # options before the host
+    script = render(engine.session, "sh", history=True)
+    assert "ConnectTimeout=5" in script and f"-p {sshd.port} root@127.0.0.2 'cat /tmp/ha-wizard-t.netrestart-" in script
     (tmp_path / "x.sh").write_text(script)
     assert subprocess.run(["bash", "-n", str(tmp_path / "x.sh")]).returncode == 0
+    r = subprocess.run(["bash", str(tmp_path / "x.sh")], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "failed in the session too: t.netrestart" in r.stderr  # exit 3, read back after the drop
+    assert "before" in r.stdout and "after" in r.stdout
+    assert r.stdout.strip().splitlines()[-1].startswith("127.0.0.1 ")  # t.next: master's own address again
 
 
 def test_wait_retries_while_the_node_is_not_reachable_yet(tmp_path, sshd, clean_home) -> None:

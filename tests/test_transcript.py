@@ -1,15 +1,17 @@
-"""Transcript export: the sh script replays what ran (checked by replaying it), md reads well.
+"""Exports: the sh setup script (effective path, checked by running it), --history, the md record.
 
 The engine runs a plan whose "remote" nodes are this machine (a Connections stand-in handing out
-local runners), so the journal is the engine's own. The replay runs the exported script with an
-`ssh` on PATH that runs its remote command locally: the same effects must come out.
+local runners), so the journal is the engine's own. The scripts run with an `ssh` on PATH that runs
+its remote command locally (tests/test_setup_script_ssh.py runs one with the real OpenSSH client).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -17,11 +19,14 @@ import pytest
 from steps.model import Action, Target
 from wizard.answers import Answers
 from wizard.engine import Connections, Engine, section
+from wizard.i18n import STRINGS
 from wizard.local import LocalRunner
+from wizard.setup_script import effective_entries
 from wizard.state import Session
-from wizard.transcript import printf_for, remote_line, render
+from wizard.transcript import counts, printf_for, remote_line, render
 
 SECRET = "Tr4nscript-secret's $pw"
+q = shlex.quote
 
 
 class LocalConnections(Connections):
@@ -30,12 +35,25 @@ class LocalConnections(Connections):
         return LocalRunner()
 
 
-def run_plan(tmp_path: Path, out: Path) -> Session:
-    def a(i: str, cmd: str, target: Target | None = None, **kw) -> Action:
-        return Action(id=f"t.{i}", kind=kw.pop("kind", "run"), target=target or Target.node("master"), command=cmd,
-                      why=f"why {i}", **kw)
+def make_engine(tmp_path: Path, actions: list[Action], lang: str = "en", name: str = "x") -> Engine:
+    session = Session.create(name, Answers(profile="lab"), "lab", root=tmp_path / "state", lang=lang)
+    engine = Engine(session, {"hacluster_password": SECRET}, None, plan=[section("t", "The section", actions)],
+                    identity_files=[str(tmp_path / "id key")], known_hosts=[tmp_path / "kh"], trust_new_hosts=True)
+    engine.conns = LocalConnections(session.answers, engine.ssh_options, engine.trust, engine._emit)
+    return engine
 
-    q = shlex.quote
+
+def a(i: str, cmd: str, target: Target | None = None, **kw) -> Action:
+    return Action(id=f"t.{i}", kind=kw.pop("kind", "run"), target=target or Target.node("master"), command=cmd,
+                  why=f"why {i}", why_es=f"por qué {i}", **kw)
+
+
+def guide_like_session(tmp_path: Path, out: Path, lang: str = "en") -> Session:
+    """A session with everything a student's has: edits, skips, a failure then a success, a wizard killed
+    in the middle of an action, a wait that needed retries, an action its probe said was already done,
+    a section undone (back to the snapshot) and done again."""
+    marker = out / "powered_off"
+    ticks = out / "ticks"
     actions = [
         a("write", f"cat > {q(str(out / 'cfg'))} <<'EOF'\nbind 'quoted' $not_expanded \\ back\nEOF", kind="write"),
         a("secret", f"read -r l; printf '%s' \"$l\" > {q(str(out / 'pw'))}", secrets=("hacluster_password",),
@@ -43,88 +61,265 @@ def run_plan(tmp_path: Path, out: Path) -> Session:
         a("group", f"echo ran >> {q(str(out / 'group'))}", Target.of_group("servers", ["cluster2", "cluster3"])),
         a("skipme", f"touch {q(str(out / 'skipped'))}"),
         a("edit", f"touch {q(str(out / 'orig'))}"),
-        a("done", f"touch {q(str(out / 'never'))}", probe="true"),
-        a("local", f"echo local > {q(str(out / 'local'))}", Target.local()),
-        a("fails", "echo broken >&2; exit 3", on_fail="look at the logs"),
+        # Already done in the session (the VM was off); on a fresh setup its probe says no: it must run.
+        a("poweroff", f"echo off >> {q(str(marker))}", probe=f"test -e {q(str(marker))}", idempotent=False),
+        a("after_poweroff", f"test -e {q(str(marker))} && echo modified >> {q(str(out / 'modifyvm'))}"),
+        a("flaky", f"test -e {q(str(out / 'fixed'))} && echo once >> {q(str(out / 'flaky'))}"),
+        a("cut", f"echo cut >> {q(str(out / 'cut'))}"),
+        # Ready on the second look: a wait must retry, boundedly.
+        a("wait", f"n=$(cat {q(str(ticks))} 2>/dev/null || echo 0); echo $((n + 1)) > {q(str(ticks))}; "
+          f"echo \"ticks $((n + 1))\"", kind="wait", expect=r"^ticks [2-9]$", timeout=20, interval=0.2),
+        a("local", f"echo local >> {q(str(out / 'local'))}", Target.local()),
+        a("undone", f"echo again >> {q(str(out / 'undone'))}"),
+        a("fails", "echo broken >&2; exit 3", on_fail="look at the logs", on_fail_es="mira los registros"),
     ]
-    session = Session.create("x", Answers(profile="lab"), "lab", root=tmp_path / "state")
-    engine = Engine(session, {"hacluster_password": SECRET}, None, plan=[section("t", "The section", actions)])
-    engine.conns = LocalConnections(session.answers, engine.ssh_options, engine.trust, engine._emit)
+    engine = make_engine(tmp_path, actions, lang)
+    marker.write_text("off\n")  # the session found the VM already off
     for action in actions:
-        if action.id == "t.skipme":
-            engine.skip(action.id)
-        elif action.id == "t.edit":
-            engine.run_action(action.id, command=f"touch {q(str(out / 'edited'))}")
+        aid = action.id
+        if aid == "t.skipme":
+            engine.skip(aid)
+        elif aid == "t.edit":
+            assert engine.run_action(aid, command=f"touch {q(str(out / 'edited'))}") == "edited"
+        elif aid == "t.flaky":
+            assert engine.run_action(aid) == "failed"  # fixed by hand, then again
+            (out / "fixed").write_text("")
+            assert engine.run_action(aid) == "ok"
+        elif aid == "t.cut":
+            # The wizard was killed while it ran: the checkpoint says "running"; the resume runs it again.
+            engine.session.record(aid).status = "running"
+            engine._journal(action, action.command, False, "running", {}, "", {})
+            assert engine.run_action(aid) == "ok"
+        elif aid == "t.undone":
+            assert engine.run_action(aid) == "ok"
+            engine.session.add_journal({"seq": engine._seq + 1, "event": "undo", "snapshot": "preHA",
+                                        "sections": ["t"], "actions": [aid], "section": "undo", "status": "ok"})
+            engine._seq += 1
+            assert engine.run_action(aid) == "ok"
         else:
-            engine.run_action(action.id)
-    return session
+            engine.run_action(aid)
+    engine.session.save()
+    return engine.session
 
 
-def snapshot(folder: Path) -> dict[str, str]:
+def fake_ssh(tmp_path: Path) -> dict[str, str]:
+    """PATH with an `ssh` that logs its destination and runs the remote command here, with ssh's stdin."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "ssh").write_text('#!/bin/bash\necho "${@: -2:1} ${@: -1}" >> "$SSH_LOG"\nexec bash -c "${@: -1}"\n')
+    (fake / "ssh").chmod(0o755)
+    return dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}", SSH_LOG=str(tmp_path / "ssh.log"))
+
+
+def files(folder: Path) -> dict[str, str]:
     return {p.name: p.read_text() for p in sorted(folder.iterdir())}
 
 
-def test_sh_export_replays_exactly_what_ran(tmp_path: Path) -> None:
+def test_sh_export_sets_up_along_the_effective_path(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
-    session = run_plan(tmp_path, out)
-    assert [e["status"] for e in session.journal] == ["ok", "ok", "ok", "skipped", "edited", "ok", "ok", "failed"]
-    original = snapshot(out)
-    assert original["pw"] == f"hacluster:{SECRET}" and original["group"] == "ran\nran\n"
-    assert "skipped" not in original and "never" not in original and "orig" not in original
-
+    session = guide_like_session(tmp_path, out)
+    statuses = [e.get("event") or e["status"] for e in sorted(session.journal, key=lambda e: e["seq"])]
+    assert statuses.count("failed") == 2 and "interrupted" in statuses and "undo" in statuses
     script = render(session, "sh")
     assert SECRET not in script
-    path = tmp_path / "replay.sh"
+    path = tmp_path / "setup.sh"
     path.write_text(script)
     assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0
-    assert "# SKIPPED by the user" in script and "# EDITED by the user" in script
-    assert "# already done (its probe said so)" in script and "# what to check: look at the logs" in script
-    assert "-J root@192.168.1.101" in script  # the real servers through the first director
-    assert "# The section [t]" in script
 
-    # Replay: `ssh ... DEST REMOTE_COMMAND` runs REMOTE_COMMAND here, with ssh's stdin.
-    fake = tmp_path / "bin"
-    fake.mkdir()
-    (fake / "ssh").write_text('#!/bin/bash\necho "call ${@: -2:1}" >> "$SSH_LOG"\nexec bash -c "${@: -1}"\n')
-    (fake / "ssh").chmod(0o755)
+    # A fresh start: nothing of the session's effects, the VM not off yet; what the student fixed by
+    # hand between the flaky step's two attempts is there (the script cannot know it).
     for p in out.iterdir():
         p.unlink()
-    env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}", SSH_LOG=str(tmp_path / "ssh.log"))
+    (out / "fixed").write_text("")
+    env = fake_ssh(tmp_path)
+    env.pop("HA_WIZARD_HACLUSTER_PASSWORD", None)
+    t0 = time.monotonic()
+    r = subprocess.run(["bash", str(path)], input=SECRET + "\n", env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert time.monotonic() - t0 < 10
+    got = files(out)
+    # Each action once as it last succeeded: the edit as edited, the flaky one once (not its failed try),
+    # the interrupted one once, the undone one once; the skipped one not at all; the probe-guarded
+    # power-off ran (not commented out), so what follows it found the VM off.
+    assert got["cfg"] == "bind 'quoted' $not_expanded \\ back\n"
+    assert got["pw"] == f"hacluster:{SECRET}"
+    assert got["group"] == "ran\nran\n"
+    assert got["powered_off"] == "off\n" and got["modifyvm"] == "modified\n"
+    assert got["cut"] == "cut\n" and got["undone"] == "again\n" and got["local"] == "local\n"
+    assert "edited" in got and "orig" not in got and "skipped" not in got
+    assert got["ticks"] == "2\n"  # retried until ready, then on
+    assert got["flaky"] == "once\n"  # its failed attempt is not replayed
+    calls = (tmp_path / "ssh.log").read_text().splitlines()
+    assert not any("exit 3" in c for c in calls)  # the failed action is not in the setup
+
+
+def test_sh_export_stops_at_the_first_failure_and_skips_what_is_done(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    session = guide_like_session(tmp_path, out)
+    path = tmp_path / "setup.sh"
+    path.write_text(render(session, "sh"))
+    env = fake_ssh(tmp_path)
+    env["HA_WIZARD_HACLUSTER_PASSWORD"] = SECRET  # from the environment: nothing read from stdin
+    # Run twice on the session's own results: the probe-guarded action is skipped the second time.
+    for p in out.iterdir():
+        p.unlink()
+    (out / "fixed").write_text("")
+    first = subprocess.run(["bash", str(path)], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=60)
+    assert first.returncode == 0, first.stderr
+    second = subprocess.run(["bash", str(path)], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                            timeout=60)
+    assert second.returncode == 0
+    assert files(out)["powered_off"] == "off\n"  # not twice: its probe said done
+    assert "already done, skipped: t.poweroff@master" in second.stdout
+    # Without the hand fix the flaky step fails: the script stops there and names it.
+    (out / "fixed").unlink()
+    (out / "cut").unlink()
+    third = subprocess.run(["bash", str(path)], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           timeout=60)
+    assert third.returncode == 1
+    assert "step t.flaky@master failed" in third.stderr
+    assert "cut" not in files(out)  # nothing after the failure ran
+
+
+def test_sh_wait_is_bounded(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    flag = out / "ready"
+    actions = [a("wait", f"cat {q(str(flag))}", kind="wait", expect="^ready$", timeout=3, interval=1)]
+    engine = make_engine(tmp_path, actions)
+    flag.write_text("ready\n")
+    assert engine.run_action("t.wait") == "ok"
+    path = tmp_path / "setup.sh"
+    path.write_text(render(engine.session, "sh"))
+    flag.write_text("not ready\n")
+    t0 = time.monotonic()
+    r = subprocess.run(["bash", str(path)], env=fake_ssh(tmp_path), stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=30)
+    took = time.monotonic() - t0
+    assert r.returncode == 1 and "step t.wait@master failed" in r.stderr
+    assert 1.5 <= took < 8, took
+    assert r.stderr.count("not yet") == 2  # three looks, as the wizard: at 0, 1 and 2 s
+
+
+def test_sh_texts_in_the_session_language(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    script = render(guide_like_session(tmp_path, out, lang="es"), "sh")
+    assert "# por qué write" in script and "# why write" not in script
+    assert "OMITIDA por el usuario" in script and "FALLÓ en la sesión" in script
+    assert "EDITADA en la sesión" in script
+    # No English sentence of the catalogue in a Spanish script (the words the two share aside).
+    english = {en for key, (en, es) in STRINGS.items() if key.startswith("tr.sh.") and en != es and len(en) > 12}
+    leaked = [en for en in english if en.split("{")[0] and en.split("{")[0] in script]
+    assert not leaked, leaked
+    path = tmp_path / "es.sh"
+    path.write_text(script)
+    assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
+
+
+def test_ssh_lines_use_the_sessions_options(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    session = guide_like_session(tmp_path, out)
+    script = render(session, "sh")
+    opts_line = next(line for line in script.splitlines() if line.startswith("SSH_OPTS=("))
+    words = shlex.split(opts_line[len("SSH_OPTS=("):-1])
+    assert words[words.index("-i") + 1] == str(tmp_path / "id key")
+    known = next(w for w in words if w.startswith("UserKnownHostsFile="))
+    assert str(tmp_path / "state" / "known_hosts") in known and str(tmp_path / "kh") in known
+    assert "StrictHostKeyChecking=accept-new" in words  # the session trusted new hosts
+    # Servers through the first director, with the same options (ssh -J would drop -i/-o on the hop).
+    assert 'ProxyCommand=ssh $SSH_OPTS_SH -W %h:%p -p 22 root@192.168.1.101' in script
+    assert re.search(r"^SSH_OPTS_SH=", script, re.M)
+
+
+def test_history_replays_every_attempt(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    session = guide_like_session(tmp_path, out)
+    script = render(session, "sh", history=True)
+    path = tmp_path / "history.sh"
+    path.write_text(script)
+    assert subprocess.run(["bash", "-n", str(path)], capture_output=True).returncode == 0
+    assert "# SKIPPED by the user in the session" in script and "# EDITED in the session" in script
+    assert "# already done (its probe said so)" in script and "# what to check: look at the logs" in script
+    assert "# INTERRUPTED: the wizard stopped" in script and "# Back to the snapshot \"preHA\"" in script
+    for p in out.iterdir():
+        p.unlink()
+    (out / "powered_off").write_text("off\n")
+    (out / "fixed").write_text("")
+    env = fake_ssh(tmp_path)
     r = subprocess.run(["bash", str(path)], input=SECRET + "\n", env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert "failed in the session too: t.fails" in r.stderr
-    assert snapshot(out) == original
-    calls = (tmp_path / "ssh.log").read_text().splitlines()
-    # write, secret, group x2, edited, fails; not the skipped, already done or local ones.
-    assert calls == ["call root@192.168.1.101"] * 2 + ["call root@10.0.100.12", "call root@10.0.100.13"] + [
-        "call root@192.168.1.101"] * 2
+    got = files(out)
+    assert got["cut"] == "cut\ncut\n" and got["undone"] == "again\nagain\n"  # history: both runs
+
+
+def test_md_is_the_faithful_record_and_its_counts_add_up(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    session = guide_like_session(tmp_path, out)
+    c = counts(session)
+    assert c["total"] == 13
+    assert (c["ran"], c["already"], c["edited"], c["skipped"], c["failed"], c["pending"]) == (9, 1, 1, 1, 1, 0)
+    assert c["done"] == c["ran"] + c["already"] + c["edited"]
+    assert c["done"] + c["skipped"] + c["failed"] + c["pending"] == c["total"]
+    assert (c["attempts_failed"], c["interrupted"], c["undos"]) == (2, 1, 1)
+    md = render(session, "md")
+    assert "actions of the plan: 13 — done 11 (ran 9, already done 1, edited 1), skipped by the user 1, " \
+           "failed 1, not done 0" in md
+    assert "attempts recorded: 16 (failed 2, interrupted 1)" in md
+    assert "### `t.flaky` — failed" in md and "### `t.flaky` — ok" in md  # both attempts are there
+    assert "### `t.cut` — interrupted" in md
+    assert "## Back to the snapshot \"preHA\"" in md and "`t`" in md
+    assert "- stdin: hacluster_password (secret, not shown)" in md and SECRET not in md
+    assert "Edited by the user; proposed:" in md
+    assert md.count("```") % 2 == 0
+    es = session
+    es.lang = "es"
+    md_es = render(es, "md")
+    assert "acciones del plan: 13 — hechas 11" in md_es and "### `t.skipme` — omitida" in md_es
+    with pytest.raises(ValueError, match="--format"):
+        render(session, "html")
+
+
+def test_effective_path_picks_the_last_success_after_the_last_undo(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    session = guide_like_session(tmp_path, out)
+    entries, never = effective_entries(session)
+    ids = [e["action_id"] for e in entries]
+    assert ids == [p["id"] for p in session.plan] and never == []
+    chosen = {e["action_id"]: e for e in entries}
+    assert chosen["t.flaky"]["status"] == "ok" and chosen["t.cut"]["status"] == "ok"
+    assert chosen["t.undone"]["seq"] == max(e["seq"] for e in session.journal if e.get("action_id") == "t.undone")
+    # Undone and not done again: the action drops out of the path.
+    session.journal.append({"seq": 999, "event": "undo", "snapshot": "preHA", "sections": ["t"],
+                            "actions": ["t.undone", "t.local"], "section": "undo", "status": "ok"})
+    entries, never = effective_entries(session)
+    assert "t.undone" not in [e["action_id"] for e in entries] and never == ["t.local", "t.undone"]
+    assert "t.undone" in render(session, "sh").split("Not done in the session")[1]
 
 
 def test_printf_and_remote_line_quoting() -> None:
-    assert printf_for("hacluster:{hacluster_password}\n") == "printf 'hacluster:%s\\n' \"$HACLUSTER_PASSWORD\""
+    assert printf_for("hacluster:{hacluster_password}\n") == (
+        "printf 'hacluster:%s\\n' \"$HA_WIZARD_HACLUSTER_PASSWORD\"")
     assert printf_for("100% {a}\\{b}", sudo_password=True) == (
-        "printf '%s\\n100%% %s\\\\%s' \"$SSH_PASSWORD\" \"$A\" \"$B\"")
+        "printf '%s\\n100%% %s\\\\%s' \"$HA_WIZARD_SSH_PASSWORD\" \"$HA_WIZARD_A\" \"$HA_WIZARD_B\"")
     entry = {"command": "echo 'x'", "stdin": "{pw}\n", "endpoints": {
-        "n": {"user": "admin", "address": "10.0.0.5", "port": 2222, "jump": "admin@1.2.3.4", "sudo": "password"}}}
+        "n": {"user": "admin", "address": "10.0.0.5", "port": 2222, "jump": "admin@1.2.3.4:2201",
+              "sudo": "password"}}}
     line = remote_line(entry, "n")
-    assert line.startswith("printf '%s\\n%s\\n' \"$SSH_PASSWORD\" \"$PW\" | ssh -T -J admin@1.2.3.4 -p 2222 ")
-    remote = shlex.split(line.split(" | ", 1)[1])[-1]
-    assert shlex.split(remote) == ["sudo", "-S", "-k", "-p", "", "bash", "-c", "echo 'x'"]
-
-
-def test_md_report(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    session = run_plan(tmp_path, out)
-    md = render(session, "md")
-    assert md.startswith("# ha-wizard session `x`")
-    assert "## The section `[t]`" in md and "### `t.fails` — failed" in md
-    assert "- stdin: hacluster_password (secret, not shown)" in md
-    assert "- what to check: look at the logs" in md and SECRET not in md
-    assert md.count("```") % 2 == 0
-    with pytest.raises(ValueError, match="--format"):
-        render(session, "html")
+    assert line.startswith("printf '%s\\n%s\\n' \"$HA_WIZARD_SSH_PASSWORD\" \"$HA_WIZARD_PW\" | ssh ")
+    words = shlex.split(line.split(" | ", 1)[1])
+    assert words[:3] == ["ssh", "${SSH_OPTS[@]}", "-T"]
+    assert "ProxyCommand=ssh $SSH_OPTS_SH -W %h:%p -p 2201 admin@1.2.3.4" in words
+    assert words[words.index("-p") + 1] == "2222" and words[-2] == "admin@10.0.0.5"
+    assert shlex.split(words[-1]) == ["sudo", "-S", "-k", "-p", "", "bash", "-c", "echo 'x'"]
 
 
 def test_measured_figures_end_both_exports_as_tables(tmp_path: Path) -> None:

@@ -64,9 +64,12 @@ def register(subparsers: Any) -> None:
                           help="put back the last good checkpoint of a session whose state file is damaged")
     sessions.set_defaults(func=cmd_sessions)
 
-    export = subparsers.add_parser("export", help="export a session's transcript (bash script or Markdown)")
+    export = subparsers.add_parser(
+        "export", help="export a session: sh = a setup script of its effective path, md = the full record")
     export.add_argument("name", metavar="NAME")
     export.add_argument("--format", choices=("sh", "md"), default="sh")
+    export.add_argument("--history", action="store_true",
+                        help="sh: replay every attempt in order (failed ones included) instead of the setup script")
     export.add_argument("-o", "--output", metavar="FILE", help="write there (default: stdout)")
     export.set_defaults(func=cmd_export)
 
@@ -292,7 +295,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     except StateError as exc:
         print(f"ha-wizard export: {exc.text(_lang(args))}", file=sys.stderr)
         return 2
-    text = render(session, args.format)
+    if args.history and args.format != "sh":
+        from wizard.i18n import t
+        print(f"ha-wizard export: {t('tr.history_needs_sh', session.lang)}", file=sys.stderr)
+        return 2
+    text = render(session, args.format, history=args.history)
     if args.output:
         out = Path(args.output)
         try:

@@ -312,6 +312,12 @@ class Engine:
                                       identity_files=list(identity_files), password=ssh_password,
                                       connect_timeout=connect_timeout, ssh_config=ssh_config)
         self.conns = Connections(session.answers, self.ssh_options, self.trust, self._emit)
+        # How this run reaches the nodes, for the exports' ssh lines (paths and policy; no secret).
+        session.options["ssh"] = {
+            "identity_files": [str(p) for p in identity_files],
+            "known_hosts": [str(self.trust.wizard_file), *(str(p) for p in user_files)],
+            "trust_new_hosts": trust_new_hosts, "connect_timeout": connect_timeout,
+            "ssh_config": str(ssh_config) if ssh_config else "", "password": ssh_password is not None}
         self.local = LocalRunner()
         self._seq = max((e.get("seq", 0) for e in session.journal), default=0)
         session.save()
@@ -747,6 +753,8 @@ class Engine:
             "kind": action.kind, "target": action.target.kind, "group": action.target.group, "nodes": nodes,
             "endpoints": endpoints, "command": cmd, "edited": edited,
             "original": action.command if edited else "", "why": action.why,
+            "why_es": action.why_es, "instructions_es": action.instructions_es, "erratum": action.erratum,
+            "expect": action.expect, "timeout": action.timeout, "interval": action.interval,
             "secrets": list(action.secrets), "stdin": action.stdin, "probe": action.probe,
             "disrupts_network": action.disrupts_network, "reconnect_to": action.reconnect_to,
             "instructions": action.instructions, "status": status, "exit_codes": dict(codes), "note": note.en,

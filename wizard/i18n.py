@@ -675,6 +675,110 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "{value!r} empieza por '-', que VBoxManage lee como una opción: cámbiale el nombre en "
                       "VirtualBox (para una máquina también vale su UUID: `VBoxManage list vms`)"),
     "val.vbox_long": ("the name has {n} characters; at most {max}", "el nombre tiene {n} caracteres; como mucho {max}"),
+    # -- exports (wizard/transcript.py, wizard/setup_script.py) -----------------------------------
+    "tr.bad_format": ("--format {fmt!r}: choose sh or md", "--format {fmt!r}: elige sh o md"),
+    "tr.already_done": ("already done", "ya hecha"),
+    "tr.note.skipped": ("skipped by the user", "omitida por el usuario"),
+    "tr.history_needs_sh": ("--history goes with --format sh", "--history va con --format sh"),
+    "tr.sh.head": ("ha-wizard session {name} — profile {profile} — exported {when}",
+                   "sesión de ha-wizard {name} — perfil {profile} — exportada el {when}"),
+    "tr.sh.about": (
+        "Sets the cluster up along the session's path: each action once, as it last succeeded, in the\n"
+        "guide's order. An action whose check says it is already done is skipped; waits are retried for a\n"
+        "bounded time; it stops at the first failure. Review it before running it: bash THIS_FILE.\n"
+        "Secrets are not in this file: they are read below (or from the environment) and fed on stdin.",
+        "Monta el clúster siguiendo el camino de la sesión: cada acción una vez, como tuvo éxito la última\n"
+        "vez, en el orden del guion. Una acción cuya comprobación dice que ya está hecha se salta; las\n"
+        "esperas se reintentan un tiempo acotado; se detiene en el primer fallo. Revísalo antes de\n"
+        "ejecutarlo: bash ESTE_FICHERO. Los secretos no están en este fichero: se leen abajo (o del\n"
+        "entorno) y se pasan por la entrada estándar."),
+    "tr.sh.ssh_opts": ("How the session reached the nodes: its keys, known_hosts files and host key policy.",
+                       "Cómo llegó la sesión a los nodos: sus claves, ficheros known_hosts y política de claves de "
+                       "host."),
+    "tr.sh.python": ("Checks of the output use the wizard's own regular expressions (Python).",
+                     "Las comprobaciones de la salida usan las expresiones regulares del asistente (Python)."),
+    "tr.sh.failed": ("ha-wizard script: step {id} failed; fix it and run the script again (done steps are "
+                     "skipped)",
+                     "script de ha-wizard: falló el paso {id}; corrígelo y vuelve a ejecutar el script (los "
+                     "pasos hechos se saltan)"),
+    "tr.sh.helpers": (
+        "failed ID: stop here. skip ID: its check said it is done. matches RE: stdin matches the regex.\n"
+        "check ID RE: run `step` once, its output must match. retry ID TIMEOUT INTERVAL RE: run `step` until\n"
+        "it succeeds and its output matches, bounded in time and tries (the wizard's waits).",
+        "failed ID: parar aquí. skip ID: su comprobación dice que está hecho. matches RE: la entrada casa con\n"
+        "la expresión. check ID RE: ejecutar `step` una vez; su salida debe casar. retry ID TIEMPO INTERVALO\n"
+        "RE: ejecutar `step` hasta que tenga éxito y su salida case, acotado en tiempo e intentos (las\n"
+        "esperas del asistente)."),
+    "tr.sh.already": ("already done, skipped", "ya hecho, se salta"),
+    "tr.sh.not_yet": ("not yet; trying again", "todavía no; se reintenta"),
+    "tr.sh.secrets": ("Secrets: from the environment when set there, else asked once (not echoed).",
+                      "Secretos: del entorno si están ahí; si no, se piden una vez (sin eco)."),
+    "tr.sh.prompt": ("{name}", "{name}"),
+    "tr.sh.drops": ("the connection may drop: the change runs detached", "la conexión puede cortarse: el cambio "
+                    "se ejecuta desacoplado"),
+    "tr.sh.bounded": ("until the node answers again and the change wrote its exit status (bounded)",
+                      "hasta que el nodo responde de nuevo y el cambio dejó su código de salida (acotado)"),
+    "tr.sh.erratum": ("fixes the guide: {text}", "corrige el guion: {text}"),
+    "tr.sh.edited": ("EDITED in the session; the wizard had proposed:", "EDITADA en la sesión; el asistente "
+                     "proponía:"),
+    "tr.sh.was_skipped": ("SKIPPED by the user in the session — not run:",
+                          "OMITIDA por el usuario en la sesión — no se ejecuta:"),
+    "tr.sh.was_failed": ("FAILED in the session and never done since — not run:",
+                         "FALLÓ en la sesión y no se hizo después — no se ejecuta:"),
+    "tr.sh.was_cut": ("INTERRUPTED in the session and never done since — not run:",
+                      "INTERRUMPIDA en la sesión y no se hizo después — no se ejecuta:"),
+    "tr.sh.by_hand": ("by hand", "a mano"),
+    "tr.sh.never": ("Not done in the session (not in this script):", "No hechas en la sesión (no están en este "
+                    "script):"),
+    "tr.sh.end": ("ha-wizard script: every step done.", "script de ha-wizard: todos los pasos hechos."),
+    "tr.sh.figures": ("Figures measured in the session:", "Cifras medidas en la sesión:"),
+    "tr.hist.about": ("--history: every attempt of the session in order, failed ones included.",
+                      "--history: cada intento de la sesión en orden, también los fallidos."),
+    "tr.hist.failed_too": ("ha-wizard: failed in the session too: {id}", "ha-wizard: también falló en la sesión: "
+                           "{id}"),
+    "tr.hist.not_run": ("not run", "no ejecutada"),
+    "tr.hist.interrupted": ("INTERRUPTED: the wizard stopped while this ran (it ran at least in part)",
+                            "INTERRUMPIDA: el asistente se detuvo mientras se ejecutaba (se ejecutó al menos en "
+                            "parte)"),
+    "tr.hist.already": ("already done (its probe said so) — not run:",
+                        "ya hecha (su comprobación lo dijo) — no se ejecuta:"),
+    "tr.md.title": ("ha-wizard session `{name}`", "Sesión de ha-wizard `{name}`"),
+    "tr.md.profile": ("profile", "perfil"),
+    "tr.md.created": ("created", "creada"),
+    "tr.md.updated": ("updated", "actualizada"),
+    "tr.md.actions": (
+        "actions of the plan: {total} — done {done} (ran {ran}, already done {already}, edited {edited}), "
+        "skipped by the user {skipped}, failed {failed}, not done {pending}",
+        "acciones del plan: {total} — hechas {done} (ejecutadas {ran}, ya hechas {already}, editadas "
+        "{edited}), omitidas por el usuario {skipped}, fallidas {failed}, sin hacer {pending}"),
+    "tr.md.attempts": ("attempts recorded: {attempts} (failed {attempts_failed}, interrupted {interrupted})",
+                       "intentos registrados: {attempts} (fallidos {attempts_failed}, interrumpidos "
+                       "{interrupted})"),
+    "tr.md.undos": ("back to the snapshot: {undos} time(s)", "vuelta a la instantánea: {undos} vez/veces"),
+    "tr.md.keys": ("Host keys trusted", "Claves de host aceptadas"),
+    "tr.md.pending": ("Not done yet", "Sin hacer todavía"),
+    "tr.md.undo": ("Back to the snapshot \"{snapshot}\"", "Vuelta a la instantánea \"{snapshot}\""),
+    "tr.md.when": ("when", "cuándo"),
+    "tr.md.undone_sections": ("sections undone (their actions are pending again)",
+                              "secciones deshechas (sus acciones vuelven a estar pendientes)"),
+    "tr.md.undone_actions": ("actions back to pending: {n}", "acciones de nuevo pendientes: {n}"),
+    "tr.md.where": ("where", "dónde"),
+    "tr.md.why": ("why", "por qué"),
+    "tr.md.exit": ("exit status", "código de salida"),
+    "tr.md.note": ("note", "nota"),
+    "tr.md.error": ("error", "error"),
+    "tr.md.on_fail": ("what to check", "qué revisar"),
+    "tr.md.figure": ("figure", "cifra"),
+    "tr.md.stdin": ("stdin: {names} (secret, not shown)", "entrada estándar: {names} (secreto, no se muestra)"),
+    "tr.md.by_hand": ("by hand", "a mano"),
+    "tr.md.times": ("started {started}, ended {ended}", "empezó {started}, terminó {ended}"),
+    "tr.md.edited": ("Edited by the user; proposed:", "Editada por el usuario; se proponía:"),
+    "tr.md.output": ("Output (last lines):", "Salida (últimas líneas):"),
+    "tr.fig.title": ("Measured figures", "Cifras medidas"),
+    "tr.fig.head": ("| test | figure | value |", "| prueba | cifra | valor |"),
+    "tr.fig.bench_head": ("| tool | page | real servers | requests/s | mean ms per request | failed |",
+                          "| herramienta | página | servidores reales | peticiones/s | ms medios por petición | "
+                          "fallidas |"),
 }
 
 

@@ -1,195 +1,52 @@
-"""Transcript export of a session: a bash script replaying what ran, or a Markdown report.
+"""Exports of a session, made from its journal (what actually ran, in order), not from the plan.
 
-Made from the session's journal (what actually ran, in order), not from the plan. Secrets are
-never in the session, so they cannot leak here: the script reads them at its top (`read -rs`)
-and feeds them on stdin with printf, as the wizard did.
+- `md`: the faithful record: every attempt (edits, skips, failures, interrupted runs, going back to
+  the snapshot), the host keys trusted, the figures, with counts that add up.
+- `sh`: a setup script along the session's effective path (wizard/setup_script.py).
+- `sh` with `history=True`: every attempt replayed in order, as it happened (failed ones included,
+  their failure ignored): the session's history as a script.
+
+Texts are in the session's language. Secrets are never in a session, so they cannot leak here: the
+scripts read them at their top and feed them on stdin with printf, as the wizard does.
 """
 
 from __future__ import annotations
 
-import re
 import shlex
-import string
-from collections.abc import Iterable
 from typing import Any
 
-from wizard.state import Session, now_iso
+from wizard.i18n import t
+from wizard.setup_script import (
+    _detached,
+    _prelude,
+    comment,
+    printf_for,
+    remote_line,
+    render_setup_script,
+    section_title,
+)
+from wizard.state import DONE, Session
+
+__all__ = ["render", "render_md", "render_history", "figures_table", "printf_for", "remote_line", "counts"]
 
 EXCERPT_LINES = 6
+FORMATS = ("sh", "md")
 
 
-def _var(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+def _journal(session: Session) -> list[dict[str, Any]]:
+    return sorted(session.journal, key=lambda e: e.get("seq", 0))
 
 
-def _comment(lines: Iterable[str], prefix: str = "# ") -> list[str]:
-    return [(prefix + line).rstrip() for text in lines for line in (text.splitlines() or [""])]
+def _status_word(entry: dict[str, Any], lang: str) -> str:
+    if entry.get("note") == "already done" and entry["status"] == "ok":
+        return t("tr.already_done", lang)
+    return t(f"status.{entry['status']}", lang)
 
 
-def printf_for(template: str, sudo_password: bool = False) -> str:
-    """A stdin template ("hacluster:{hacluster_password}\\n") -> `printf FORMAT "$VAR"...`."""
-    fmt, args = ["%s\\n"] if sudo_password else [], ['"$SSH_PASSWORD"'] if sudo_password else []
-    for literal, field, _spec, _conv in string.Formatter().parse(template):
-        fmt.append(literal.replace("\\", "\\\\").replace("%", "%%").replace("\n", "\\n").replace("\t", "\\t"))
-        if field is not None:
-            fmt.append("%s")
-            args.append(f'"${_var(field)}"')
-    return "printf " + shlex.quote("".join(fmt)) + ("" if not args else " " + " ".join(args))
-
-
-def ssh_prefix(ep: dict[str, Any], with_stdin: bool, options: tuple[str, ...] = ()) -> str:
-    parts = ["ssh", "-T", *options]
-    if not with_stdin:
-        parts.append("-n")  # the wizard closes stdin of commands without secrets: same here
-    if ep.get("jump"):
-        parts += ["-J", shlex.quote(ep["jump"])]
-    if int(ep.get("port", 22)) != 22:
-        parts += ["-p", str(ep["port"])]
-    parts.append(shlex.quote(f"{ep.get('user', 'root')}@{ep['address']}"))
-    return " ".join(parts)
-
-
-def remote_line(entry: dict[str, Any], node: str) -> str:
-    """The shell line that runs this entry's command on `node` as the wizard did."""
-    ep = entry["endpoints"][node]
-    sent = ep.get("sent") or entry["command"]
-    sudo = ep.get("sudo", "")
-    if sudo == "nopasswd":
-        sent = f"sudo -n bash -c {shlex.quote(sent)}"
-    elif sudo == "password":
-        sent = f"sudo -S -k -p '' bash -c {shlex.quote(sent)}"
-    has_stdin = bool(entry.get("stdin")) or sudo == "password"
-    line = f"{ssh_prefix(ep, has_stdin)} {shlex.quote(sent)}"
-    if has_stdin:
-        line = f"{printf_for(entry.get('stdin', ''), sudo == 'password')} | {line}"
-    return line
-
-
-def _wait_for_change(entry: dict[str, Any], node: str) -> list[str]:
-    """After a detached network change: wait, as the wizard did, until the node answers (at its new
-    address) and the change wrote its exit status. Bounded: 60 tries, 2 s apart."""
-    ep = entry["endpoints"][node]
-    match = re.search(r"/tmp/ha-wizard-[A-Za-z0-9_.-]+\.rc", ep.get("sent", ""))
-    if not entry.get("disrupts_network") or not match:
-        return []
-    after = dict(ep, address=ep.get("reconnect") or ep["address"], sudo="")
-    check = f"{ssh_prefix(after, False, ('-o', 'ConnectTimeout=5'))} {shlex.quote('test -e ' + match.group(0))}"
-    return [f"for _try in $(seq 60); do {check} 2>/dev/null && break; sleep 2; done"]
-
-
-def _local_block(entry: dict[str, Any]) -> list[str]:
-    cmd = entry["command"]
-    lines = ["("] + cmd.splitlines() + [")"]
-    if entry.get("stdin"):
-        lines = [f"{printf_for(entry['stdin'])} | ("] + cmd.splitlines() + [")"]
-    return lines
-
-
-def _on_failure(entry: dict[str, Any], node: str) -> str:
-    label = shlex.quote(f"{entry['action_id']} on {node}")
-    if entry["status"] == "failed":
-        return f"|| echo {shlex.quote('ha-wizard: failed in the session too: ' + entry['action_id'])} >&2"
-    return f"|| step_failed {label}"
-
-
-def _needs_sudo_password(journal: list[dict[str, Any]]) -> bool:
-    return any(ep.get("sudo") == "password" for e in journal for ep in e.get("endpoints", {}).values())
-
-
-def render_sh(session: Session) -> str:
-    journal = sorted(session.journal, key=lambda e: e.get("seq", 0))
-    secret_names: list[str] = []
-    for entry in journal:
-        if entry["status"] in ("skipped",) or entry.get("note") == "already done":
-            continue
-        secret_names += [n for n in entry.get("secrets", []) if n not in secret_names]
-    out = [
-        "#!/usr/bin/env bash",
-        f"# ha-wizard session {session.name} — profile {session.profile} — exported {now_iso()}",
-        "# Replays, in order, exactly what the wizard ran. Review it before running it.",
-        "# Secrets are not in this file: they are read below and fed on stdin, never in argv.",
-        "set -u",
-        "step_failed() { echo \"ha-wizard replay: step $1 failed\" >&2; exit 1; }",
-    ]
-    if _needs_sudo_password(journal):
-        out.append("read -rs -p 'SSH/sudo password: ' SSH_PASSWORD; echo >&2")
-    for name in secret_names:
-        out.append(f"read -rs -p {shlex.quote(name + ': ')} {_var(name)}; echo >&2")
-    current = None
-    for entry in journal:
-        if entry["section"] != current:
-            current = entry["section"]
-            title = entry.get("section_title") or current
-            out += ["", "#" * 78, f"# {title} [{current}]", "#" * 78]
-        out += [""] + _entry_sh(entry)
-    table = figures_table(session)
-    if table:
-        out += ["", "#" * 78] + _comment(table) + ["#" * 78]
-    return "\n".join(out) + "\n"
-
-
-def _entry_sh(entry: dict[str, Any]) -> list[str]:
-    status = entry["status"]
-    nodes = entry["nodes"]
-    codes = entry.get("exit_codes", {})
-    head = f"# --- {entry['action_id']} [{status}] @{', '.join(nodes)}"
-    if codes:
-        head += " — exit " + ", ".join(f"{n}={c}" for n, c in codes.items())
-    lines = [head]
-    if entry.get("why"):
-        lines += _comment([entry["why"]])
-    if entry.get("note"):
-        lines.append(f"# note: {entry['note']}")
-    if entry.get("error"):
-        lines += _comment([f"error: {entry['error']}"])
-    if entry.get("on_fail"):
-        lines += _comment([f"what to check: {entry['on_fail']}"])
-    for fig in entry.get("figures", []):
-        lines.append(f"# figure: {_figure_text(fig)}")
-    if entry.get("edited"):
-        lines.append("# EDITED by the user; the wizard had proposed:")
-        lines += _comment(entry.get("original", "").splitlines(), "#   ")
-    if entry.get("disrupts_network"):
-        lines.append("# changes the network: started detached, the wizard then reconnected"
-                     + (f" at {entry['reconnect_to']}" if entry.get("reconnect_to") else ""))
-    if entry.get("kind") == "manual":
-        lines += _comment(entry.get("instructions", "").splitlines(), "# by hand: ")
-    if entry.get("excerpt"):
-        lines.append("# output (last lines):")
-        lines += _comment(entry["excerpt"][-EXCERPT_LINES:], "#   ")
-    body: list[str] = []
-    skipped = status == "skipped"
-    if entry["target"] == "local":
-        if entry["command"]:
-            block = _local_block(entry)
-            block[-1] += " " + _on_failure(entry, "local")
-            body = block
-    else:
-        for node in nodes:
-            ep = entry["endpoints"].get(node)
-            if ep is None or not entry["command"]:
-                continue
-            if not skipped and not ep.get("ran", True) and entry.get("note") != "already done":
-                lines.append(f"# {node}: not run ({entry.get('note') or entry.get('error') or 'nothing to do'})")
-                lines += _comment([remote_line(entry, node)])
-                continue
-            body.append(f"{remote_line(entry, node)} {_on_failure(entry, node)}")
-            body += _wait_for_change(entry, node)
-    if status == "interrupted":
-        lines.append("# INTERRUPTED: the wizard stopped while this ran (it ran at least in part)")
-        lines += body
-    elif status == "running":
-        lines.append("# RUNNING when exported (or the wizard died in it)")
-        lines += body
-    elif skipped:
-        lines.append("# SKIPPED by the user — not run:")
-        lines += _comment(body)
-    elif entry.get("note") == "already done":
-        lines.append("# already done (its probe said so) — not run:")
-        lines += _comment(body)
-    else:
-        lines += body
-    return lines
+def _note(note: str, lang: str) -> str:
+    """The engine's notes that have words of their own in the catalogue; others as recorded."""
+    key = {"already done": "tr.already_done", "skipped by the user": "tr.note.skipped"}.get(note)
+    return t(key, lang) if key else note
 
 
 def _figure_text(fig: dict[str, Any]) -> str:
@@ -198,7 +55,36 @@ def _figure_text(fig: dict[str, Any]) -> str:
     return f"{fig['name']} = {fig['value']:g}{unit}" + (f" ({labels})" if labels else "")
 
 
-# -- Markdown ---------------------------------------------------------------------------------------
+# -- counts ------------------------------------------------------------------------------------------
+def counts(session: Session) -> dict[str, int]:
+    """What became of the plan's actions, and of the attempts: every figure the md report states.
+
+    done = ran + already + edited; done + skipped + failed + pending = total."""
+    ids = [p["id"] for p in session.plan] or list(session.records)
+    c = dict.fromkeys(("total", "done", "ran", "already", "edited", "skipped", "failed", "pending"), 0)
+    c["total"] = len(ids)
+    for action_id in ids:
+        rec = session.records.get(action_id)
+        status = rec.status if rec else "pending"
+        if status == "ok" and rec is not None and rec.note == "already done":
+            c["already"] += 1
+        elif status == "ok":
+            c["ran"] += 1
+        elif status in ("edited", "skipped", "failed"):
+            c[status] += 1
+        else:  # pending, or running = the wizard died in it: not done either way
+            c["pending"] += 1
+        if status in DONE and status != "skipped":
+            c["done"] += 1
+    journal = [e for e in _journal(session) if not e.get("event")]
+    c["attempts"] = len(journal)
+    c["attempts_failed"] = sum(e["status"] == "failed" for e in journal)
+    c["interrupted"] = sum(e["status"] in ("interrupted", "running") for e in journal)
+    c["undos"] = sum(e.get("event") == "undo" for e in _journal(session))
+    return c
+
+
+# -- Markdown: the record ------------------------------------------------------------------------------
 def _fence(text: str, lang: str = "") -> list[str]:
     ticks = "```"
     while ticks in text:
@@ -207,61 +93,90 @@ def _fence(text: str, lang: str = "") -> list[str]:
 
 
 def render_md(session: Session) -> str:
-    journal = sorted(session.journal, key=lambda e: e.get("seq", 0))
-    summary = session.summary()
-    out = [f"# ha-wizard session `{session.name}`", "",
-           f"- profile: {session.profile}", f"- created: {session.created}", f"- updated: {session.updated}",
-           f"- progress: {summary.progress} actions done ({summary.status})", ""]
+    lang = session.lang
+    c = counts(session)
+    out = [f"# {t('tr.md.title', lang, name=session.name)}", "",
+           f"- {t('tr.md.profile', lang)}: {session.profile}",
+           f"- {t('tr.md.created', lang)}: {session.created}", f"- {t('tr.md.updated', lang)}: {session.updated}",
+           f"- {t('tr.md.actions', lang, **c)}",
+           f"- {t('tr.md.attempts', lang, **c)}"]
+    if c["undos"]:
+        out.append(f"- {t('tr.md.undos', lang, **c)}")
+    out.append("")
     if session.trusted:
-        out += ["## Host keys trusted", ""]
+        out += [f"## {t('tr.md.keys', lang)}", ""]
         for node, entries in session.trusted.items():
             for e in entries:
                 out.append(f"- {node} ({e['address']}): {e['key_type']} `{e['fingerprint']}` — {e['how']}")
         out.append("")
     current = None
-    for entry in journal:
+    for entry in _journal(session):
+        if entry.get("event") == "undo":
+            out += _md_undo(entry, lang)
+            current = None
+            continue
         if entry["section"] != current:
             current = entry["section"]
-            out += [f"## {entry.get('section_title') or current} `[{current}]`", ""]
-        codes = entry.get("exit_codes", {})
-        out.append(f"### `{entry['action_id']}` — {entry['status']}")
-        out.append("")
-        out.append(f"- where: {', '.join(entry['nodes'])}")
-        if entry.get("why"):
-            out.append(f"- why: {entry['why']}")
-        if codes:
-            out.append("- exit status: " + ", ".join(f"{n} {c}" for n, c in codes.items()))
-        if entry.get("note"):
-            out.append(f"- note: {entry['note']}")
-        if entry.get("error"):
-            out.append(f"- error: {entry['error']}")
-        if entry.get("on_fail"):
-            out.append(f"- what to check: {entry['on_fail']}")
-        for fig in entry.get("figures", []):
-            out.append(f"- figure: {_figure_text(fig)}")
-        if entry.get("secrets"):
-            out.append(f"- stdin: {', '.join(entry['secrets'])} (secret, not shown)")
-        out.append(f"- started {entry.get('started', '')}, ended {entry.get('ended', '')}")
-        out.append("")
-        if entry.get("edited"):
-            out += ["Edited by the user; proposed:", ""] + _fence(entry.get("original", ""), "bash") + [""]
-        if entry["command"]:
-            out += _fence(entry["command"], "bash") + [""]
-        if entry.get("excerpt"):
-            out += ["Output (last lines):", ""] + _fence("\n".join(entry["excerpt"])) + [""]
+            out += [f"## {section_title(entry, lang)} `[{current}]`", ""]
+        out += _md_entry(entry, lang)
+    pending = [p["id"] for p in session.plan if session.status(p["id"]) in ("pending", "running")]
+    if pending:
+        out += [f"## {t('tr.md.pending', lang)}", ""] + [f"- `{p}`" for p in pending] + [""]
     out += figures_table(session)
     return "\n".join(out) + "\n"
+
+
+def _md_undo(entry: dict[str, Any], lang: str) -> list[str]:
+    out = [f"## {t('tr.md.undo', lang, snapshot=entry.get('snapshot', ''))}", "",
+           f"- {t('tr.md.when', lang)}: {entry.get('ended') or entry.get('started', '')}",
+           f"- {t('tr.md.undone_sections', lang)}: " + ", ".join(f"`{s}`" for s in entry.get("sections", [])),
+           f"- {t('tr.md.undone_actions', lang, n=len(entry.get('actions', [])))}", ""]
+    return out
+
+
+def _md_entry(entry: dict[str, Any], lang: str) -> list[str]:
+    from wizard.setup_script import _instructions, _why
+
+    out = [f"### `{entry['action_id']}` — {_status_word(entry, lang)}", ""]
+    out.append(f"- {t('tr.md.where', lang)}: {', '.join(entry['nodes'])}")
+    if _why(entry, lang):
+        out.append(f"- {t('tr.md.why', lang)}: {_why(entry, lang)}")
+    codes = entry.get("exit_codes", {})
+    if codes:
+        out.append(f"- {t('tr.md.exit', lang)}: " + ", ".join(f"{n} {c}" for n, c in codes.items()))
+    if entry.get("note"):
+        out.append(f"- {t('tr.md.note', lang)}: {_note(entry['note'], lang)}")
+    if entry.get("error"):
+        out.append(f"- {t('tr.md.error', lang)}: {entry['error']}")
+    if entry.get("on_fail"):
+        out.append(f"- {t('tr.md.on_fail', lang)}: {entry['on_fail']}")
+    for fig in entry.get("figures", []):
+        out.append(f"- {t('tr.md.figure', lang)}: {_figure_text(fig)}")
+    if entry.get("secrets"):
+        out.append(f"- {t('tr.md.stdin', lang, names=', '.join(entry['secrets']))}")
+    if entry.get("kind") == "manual" and _instructions(entry, lang):
+        out.append(f"- {t('tr.md.by_hand', lang)}: {_instructions(entry, lang)}")
+    out.append(f"- {t('tr.md.times', lang, started=entry.get('started', ''), ended=entry.get('ended', ''))}")
+    out.append("")
+    if entry.get("edited"):
+        out += [t("tr.md.edited", lang), ""] + _fence(entry.get("original", ""), "bash") + [""]
+    if entry.get("command"):
+        out += _fence(entry["command"], "bash") + [""]
+    if entry.get("excerpt"):
+        out += [t("tr.md.output", lang), ""] + _fence("\n".join(entry["excerpt"])) + [""]
+    return out
 
 
 def figures_table(session: Session) -> list[str]:
     """The session's measured figures as Markdown tables: the tests' figures, then the benchmarks."""
     from wizard.figures import Figure, bench_table
 
-    journal = sorted(session.journal, key=lambda e: e.get("seq", 0))
-    found = [(e["action_id"], Figure.from_dict(f)) for e in journal for f in e.get("figures", [])]
+    lang = session.lang
+    found = [(e["action_id"], Figure.from_dict(f)) for e in _journal(session) if not e.get("event")
+             for f in e.get("figures", [])]
     if not found:
         return []
-    out = ["## Measured figures", "", "| test | figure | value |", "|---|---|---|"]
+    out = [f"## {t('tr.fig.title', lang)}", "", t("tr.fig.head", lang), "|---|---|---|"]
     for action_id, fig in found:
         if fig.name.startswith(("ab_", "siege_")):
             continue
@@ -270,17 +185,103 @@ def figures_table(session: Session) -> list[str]:
                    f"{fig.value:g}{(' ' + fig.unit) if fig.unit else ''} |")
     rows = bench_table(f for _, f in found)
     if rows:
-        out += ["", "| tool | page | real servers | requests/s | mean ms per request | failed |",
-                "|---|---|---|---|---|---|"]
+        out += ["", t("tr.fig.bench_head", lang), "|---|---|---|---|---|---|"]
         for r in rows:
             out.append(f"| {r['tool']} | {r['page']} | {r['servers']} | {r.get('rps', '')} | {r.get('mean_ms', '')} "
                        f"| {r.get('failed', '')} |")
     return out + [""]
 
 
-def render(session: Session, fmt: str = "sh") -> str:
+# -- sh --history: every attempt, in order -------------------------------------------------------------
+def render_history(session: Session) -> str:
+    lang = session.lang
+    journal = [e for e in _journal(session) if not e.get("event")]
+    secrets: list[str] = []
+    for entry in journal:
+        if entry["status"] == "skipped" or entry.get("note") == "already done":
+            continue
+        secrets += [n for n in entry.get("secrets", []) if n not in secrets]
+    sudo_pw = any(ep.get("sudo") == "password" for e in journal for ep in e.get("endpoints", {}).values())
+    out = _prelude(session, lang, secrets, sudo_pw)
+    out[2:2] = comment([t("tr.hist.about", lang)])
+    current = None
+    for entry in _journal(session):
+        if entry.get("event") == "undo":
+            out += ["", "#" * 78, "# " + t("tr.md.undo", lang, snapshot=entry.get("snapshot", "")),
+                    "# " + ", ".join(entry.get("sections", [])), "#" * 78]
+            current = None
+            continue
+        if entry["section"] != current:
+            current = entry["section"]
+            out += ["", "#" * 78, f"# {section_title(entry, lang)} [{current}]", "#" * 78]
+        out += [""] + _history_entry(entry, lang)
+    table = figures_table(session)
+    if table:
+        out += ["", "#" * 78] + comment(table) + ["#" * 78]
+    return "\n".join(out) + "\n"
+
+
+def _history_entry(entry: dict[str, Any], lang: str) -> list[str]:
+    from wizard.setup_script import _local_body, _why
+
+    status = entry["status"]
+    codes = entry.get("exit_codes", {})
+    head = f"# --- {entry['action_id']} [{_status_word(entry, lang)}] @{', '.join(entry['nodes'])}"
+    if codes:
+        head += " — exit " + ", ".join(f"{n}={c}" for n, c in codes.items())
+    lines = [head] + (comment([_why(entry, lang)]) if _why(entry, lang) else [])
+    if entry.get("error"):
+        lines += comment([f"{t('tr.md.error', lang)}: {entry['error']}"])
+    if entry.get("on_fail"):
+        lines += comment([f"{t('tr.md.on_fail', lang)}: {entry['on_fail']}"])
+    for fig in entry.get("figures", []):
+        lines.append(f"# {t('tr.md.figure', lang)}: {_figure_text(fig)}")
+    if entry.get("edited"):
+        lines.append("# " + t("tr.sh.edited", lang))
+        lines += comment(entry.get("original", "").splitlines(), "#   ")
+    if entry.get("excerpt"):
+        lines.append(f"# {t('tr.md.output', lang)}")
+        lines += comment(entry["excerpt"][-EXCERPT_LINES:], "#   ")
+    aid = shlex.quote(entry["action_id"])
+    # A failure the session saw too is reported and the replay goes on, as the session went on.
+    on_fail = (f"|| echo {shlex.quote(t('tr.hist.failed_too', lang, id=entry['action_id']))} >&2"
+               if status == "failed" else f"|| failed {aid}")
+    body: list[str] = []
+    if entry["command"]:
+        if entry["target"] == "local":
+            block = _local_body(entry, entry["command"])
+            body = block[:-1] + [f"{block[-1]} {on_fail}"]
+        else:
+            for node in entry["nodes"]:
+                ep = entry["endpoints"].get(node)
+                if ep is None:
+                    continue
+                if not ep.get("ran", True) and status != "skipped" and entry.get("note") != "already done":
+                    why_not = _note(entry.get("note", ""), lang) or entry.get("error")
+                    lines.append(f"# {node}: {t('tr.hist.not_run', lang)} ({why_not})")
+                    lines += comment([remote_line(entry, node)])
+                    continue
+                if entry.get("disrupts_network"):
+                    body += _detached(entry, node, ep, lang, on_fail.removeprefix("|| "))
+                else:
+                    body.append(f"{remote_line(entry, node)} {on_fail}")
+    if status in ("interrupted", "running"):
+        lines.append("# " + t("tr.hist.interrupted", lang))
+        lines += body
+    elif status == "skipped":
+        lines.append("# " + t("tr.sh.was_skipped", lang))
+        lines += comment(body)
+    elif entry.get("note") == "already done":
+        lines.append("# " + t("tr.hist.already", lang))
+        lines += comment(body)
+    else:
+        lines += body
+    return lines
+
+
+def render(session: Session, fmt: str = "sh", history: bool = False) -> str:
     if fmt == "sh":
-        return render_sh(session)
+        return render_history(session) if history else render_setup_script(session)
     if fmt == "md":
         return render_md(session)
-    raise ValueError(f"--format {fmt!r}: choose sh or md")
+    raise ValueError(t("tr.bad_format", session.lang, fmt=fmt))

@@ -199,9 +199,8 @@ def cmd_snapshot(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
         return 0
     if verb == "list":
         tree = _snapshot_tree(lab, vm)
-        if not tree:
-            out("This machine does not have any snapshots")
-            return 1 if "--machinereadable" not in opts else 0
+        if not tree:  # as VirtualBox: an error, with or without --machinereadable
+            raise LabError("VBoxManage: error: This machine does not have any snapshots")
         if "--machinereadable" in opts:
             for line in _snapshot_lines(lab, vm):
                 out(line)

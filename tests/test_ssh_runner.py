@@ -267,7 +267,7 @@ def test_network_change_survives_the_drop_and_reconnects(tmp_path, sshd, clean_h
 
     from wizard.transcript import render
     script = render(engine.session, "sh", history=True)
-    assert "ConnectTimeout=5" in script and f"-p {sshd.port} root@127.0.0.2 'cat /tmp/ha-wizard-t.netrestart-" in script
+    assert f"ssh -o ConnectTimeout=5 \"${{SSH_OPTS[@]}}\" -T -n -p {sshd.port} root@127.0.0.2 'cat /tmp/ha-wizard-t.netrestart-" in script
     (tmp_path / "x.sh").write_text(script)
     assert subprocess.run(["bash", "-n", str(tmp_path / "x.sh")]).returncode == 0
     r = subprocess.run(["bash", str(tmp_path / "x.sh")], stdin=subprocess.DEVNULL, capture_output=True, text=True,

@@ -57,6 +57,9 @@ def register(subparsers: Any) -> None:
     run.add_argument("--known-hosts", action="append", default=[], metavar="FILE",
                      help="extra known_hosts file (besides ~/.ssh/known_hosts and the wizard's own)")
     run.add_argument("--connect-timeout", type=float, default=10.0, metavar="S")
+    run.add_argument("--undo", action="store_true",
+                     help="with --resume: back to the snapshot of section 1 (power off, restore every VM, start); "
+                          "the sections after it are pending again. Asks first unless --yes")
     run.set_defaults(func=cmd_run)
 
     sessions = subparsers.add_parser("sessions", help="list sessions, their progress and which are in use")
@@ -202,6 +205,8 @@ def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Ses
                     pins=pins, identity_files=args.identity, known_hosts=args.known_hosts,
                     ssh_password=ssh_password, connect_timeout=args.connect_timeout, yes=args.yes)
     try:
+        if args.undo:
+            return _undo(args, engine, console)
         unknown = [s for s in sections if s not in engine.section_ids()]
         if unknown:
             raise UsageError(f"--section {unknown[0]}: no such section ({', '.join(engine.section_ids())})")
@@ -236,6 +241,40 @@ def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Ses
         raise UsageError(str(exc)) from None
     finally:
         engine.close()
+
+
+def _undo(args: argparse.Namespace, engine: Any, console: Any) -> int:
+    """`run --resume NAME --undo`: show what going back does, ask (unless --yes), do it."""
+    from wizard.i18n import t
+    from wizard.undo import UndoError, run_undo, undo_preview
+    UsageError = _usage_error()  # noqa: N806
+    session = engine.session
+    lang = session.lang
+    if not args.resume:
+        raise UsageError(t("undo.needs_resume", lang))
+    try:
+        preview = undo_preview(engine)
+    except UndoError as exc:
+        raise UsageError(str(exc)) from None
+    console.print(f"[bold]{_escape(t('undo.heading', lang, snapshot=preview.snapshot, name=session.name))}[/]")
+    console.print(_escape(t("undo.sections", lang, sections=", ".join(preview.sections),
+                            n=len(preview.done))))
+    for action in preview.actions:
+        console.print(f"  [dim]{_escape(action.id)}[/]  {_escape(action.command.splitlines()[0])}", highlight=False)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(t("undo.confirm_with_yes", lang))
+        if input(t("undo.ask", lang) + " [y/N] ").strip().lower() not in ("y", "yes", "s", "si", "sí"):
+            console.print(t("undo.cancelled", lang))
+            return 1
+    result = run_undo(engine)
+    if not result.ok:
+        console.print(f"[red bold]{_escape(t('undo.failed', lang, action=result.failed))}[/] — "
+                      f"{_escape(result.error)}")
+        return 1
+    console.print(f"[green bold]{_escape(t('undo.done', lang, snapshot=preview.snapshot, n=len(result.reset)))}[/]")
+    console.print(t("undo.next", lang, name=session.name))
+    return 0
 
 
 # -- sessions / export -------------------------------------------------------------------------------

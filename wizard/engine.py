@@ -363,6 +363,24 @@ class Engine:
                 names += [n for n in action.secrets if n not in names]
         return names
 
+    def add_side_section(self, module: Any, actions: Sequence[Action]) -> None:
+        """Actions runnable by id that are not part of the forward plan (going back to the snapshot,
+        wizard/undo.py): not in `plan`, so `run_section` loops and progress counts never meet them."""
+        for action in actions:
+            known = self._actions.get(action.id)
+            if known is not None and known[0] is not module:
+                raise EngineError(f"action id {action.id!r} appears twice in the plan")
+            self._actions[action.id] = (module, action)
+
+    def journal_event(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A journal entry that is not an action's run (e.g. going back to the snapshot); returned for
+        updating in place, as an action's entry is."""
+        with self.session.lock:
+            self._seq += 1
+            entry = {"seq": self._seq, **data}
+            self.session.add_journal(entry)
+            return entry
+
     # -- control ----------------------------------------------------------------------------------
     def cancel(self) -> None:
         """Stop the running command (its process group is signalled) and the section loop."""

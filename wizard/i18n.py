@@ -675,6 +675,23 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "{value!r} empieza por '-', que VBoxManage lee como una opción: cámbiale el nombre en "
                       "VirtualBox (para una máquina también vale su UUID: `VBoxManage list vms`)"),
     "val.vbox_long": ("the name has {n} characters; at most {max}", "el nombre tiene {n} caracteres; como mucho {max}"),
+    # -- back to the snapshot (wizard/undo.py, run --undo) -----------------------------------------
+    "undo.needs_resume": ("--undo goes with --resume NAME (the session to take back)",
+                          "--undo va con --resume NOMBRE (la sesión que se lleva atrás)"),
+    "undo.heading": ("Back to the snapshot \"{snapshot}\" (session {name}):",
+                     "Volver a la instantánea \"{snapshot}\" (sesión {name}):"),
+    "undo.sections": ("sections undone, pending again: {sections} ({n} actions done in them now)",
+                      "secciones que se deshacen y vuelven a quedar pendientes: {sections} ({n} acciones hechas "
+                      "en ellas ahora)"),
+    "undo.confirm_with_yes": ("going back powers off and restores every VM: confirm with --yes",
+                              "volver atrás apaga y restaura todas las máquinas: confírmalo con --yes"),
+    "undo.ask": ("Power off and restore every VM now?", "¿Apagar y restaurar todas las máquinas ahora?"),
+    "undo.cancelled": ("Nothing done.", "No se ha hecho nada."),
+    "undo.failed": ("going back stopped at {action}", "la vuelta atrás se detuvo en {action}"),
+    "undo.done": ("Back to \"{snapshot}\": every VM restored; {n} actions are pending again.",
+                  "De vuelta en \"{snapshot}\": todas las máquinas restauradas; {n} acciones vuelven a estar "
+                  "pendientes."),
+    "undo.next": ("Go on with: ha-wizard run --resume {name}", "Sigue con: ha-wizard run --resume {name}"),
     # -- exports (wizard/transcript.py, wizard/setup_script.py) -----------------------------------
     "tr.bad_format": ("--format {fmt!r}: choose sh or md", "--format {fmt!r}: elige sh o md"),
     "tr.already_done": ("already done", "ya hecha"),

@@ -92,7 +92,8 @@ def _split_dest(dest: str) -> tuple[str, str]:
 
 def ssh_words(ep: dict[str, Any], with_stdin: bool, extra: tuple[str, ...] = (), address: str = "") -> str:
     """`ssh "${SSH_OPTS[@]}" ... user@host` for one endpoint (a server through its director's hop)."""
-    parts = ["ssh", '"${SSH_OPTS[@]}"', "-T", *extra]
+    # Options given before SSH_OPTS win (ssh takes the first value of each option).
+    parts = ["ssh", *extra, '"${SSH_OPTS[@]}"', "-T"]
     if not with_stdin:
         parts.append("-n")  # the wizard closes stdin of commands without secrets: same here
     if ep.get("jump"):
@@ -129,14 +130,14 @@ def printf_for(template: str, sudo_password: bool = False) -> str:
 
 
 def remote_line(entry: dict[str, Any], node: str, command: str | None = None, ep: dict[str, Any] | None = None,
-                stdin: bool = True) -> str:
+                stdin: bool = True, extra: tuple[str, ...] = ()) -> str:
     """The shell line that runs `command` (default: the entry's, as sent) on `node` as the wizard did."""
     ep = ep or entry["endpoints"][node]
     cmd = command if command is not None else (ep.get("sent") or entry["command"])
     sent, sudo_pw = remote_sent(ep, cmd)
     template = entry.get("stdin", "") if stdin else ""
     has_stdin = bool(template) or sudo_pw
-    line = f"{ssh_words(ep, has_stdin)} {shlex.quote(sent)}"
+    line = f"{ssh_words(ep, has_stdin, extra)} {shlex.quote(sent)}"
     if has_stdin:
         line = f"{printf_for(template, sudo_pw)} | {line}"
     return line
@@ -266,8 +267,7 @@ def _detached(entry: dict[str, Any], node: str, ep: dict[str, Any], lang: str, o
     after = dict(ep, address=ep.get("reconnect_host") or ep.get("reconnect") or ep["address"],
                  port=ep.get("reconnect_port") or ep.get("port", 22), sudo=ep.get("sudo", ""))
     timeout = max(2, math.ceil(float(entry.get("timeout") or 300.0)))
-    read_rc = remote_line(entry, node, f"cat {rc} 2>/dev/null", ep=after, stdin=False)
-    read_rc = read_rc.replace('ssh "${SSH_OPTS[@]}" -T', 'ssh "${SSH_OPTS[@]}" -T -o ConnectTimeout=5', 1)
+    read_rc = remote_line(entry, node, f"cat {rc} 2>/dev/null", ep=after, stdin=False, extra=("-o", "ConnectTimeout=5"))
     return [
         f"{remote_line(entry, node)} || true  # {t('tr.sh.drops', lang)}",
         f"rc=''; end=$((SECONDS + {timeout}))",
@@ -334,7 +334,7 @@ def _local(entry: dict[str, Any]) -> list[str]:
         return body
     probe_lines = probe.splitlines()
     if len(probe_lines) == 1:
-        head = [f"if {probe_lines[0]} </dev/null; then skip {aid}; else"]
+        head = [f"if {{ {probe_lines[0]}; }} </dev/null; then skip {aid}; else"]
     else:
         head = ["if {", *("  " + x for x in probe_lines), "} </dev/null; then skip " + aid + "; else"]
     return head + ["  " + x for x in body] + ["fi"]

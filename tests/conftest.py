@@ -14,7 +14,8 @@
   (tests/e2e_support.BuiltCluster: answers, lab, state folder, session name, exit status, log, wall time).
   Tests that only need a built cluster use it instead of building their own, and restore what they change.
   Tests using it run last (see pytest_collection_modifyitems), so no other lab replaces it in between; if one
-  does anyway, the next test asking for it gets it rebuilt.
+  does anyway, the next test asking for it gets it rebuilt. A test that uses its session and then a lab of its
+  own (the sh export replayed on a fresh lab) runs after all of them.
 - Figures a lab test records with `e2e_support.record_figure(name, seconds)` are printed together at the end
   of the run (e.g. the wizard's headless run beside the Ansible export's run).
 """
@@ -47,8 +48,13 @@ def _lab_skip_reason() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Tests on the built cluster last (in their own order): one build serves them all.
-    items.sort(key=lambda item: "built_cluster" in getattr(item, "fixturenames", ()))
+    # Tests on the built cluster last (in their own order): one build serves them all; of those, the ones that
+    # also make a lab of their own (which replaces the built one) come at the very end.
+    def order(item: pytest.Item) -> tuple[bool, bool]:
+        names = getattr(item, "fixturenames", ())
+        return "built_cluster" in names, "built_cluster" in names and "fresh_lab" in names
+
+    items.sort(key=order)
     reason = None
     checked = False
     for item in items:

@@ -344,3 +344,20 @@ def test_measured_figures_end_both_exports_as_tables(tmp_path: Path) -> None:
     script = tmp_path / "t.sh"
     script.write_text(sh)
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+
+
+def test_a_session_that_logged_in_with_a_password_gets_it_through_askpass(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    session = guide_like_session(tmp_path, out)
+    session.options["ssh"]["password"] = True
+    script = render(session, "sh")
+    assert "BatchMode=yes" not in script and "SSH_ASKPASS_REQUIRE=force" in script
+    assert "read -rs -p 'ssh_password: ' HA_WIZARD_SSH_PASSWORD" in script
+    # The helper ssh would call prints the password from the environment; nothing else holds it.
+    prelude = script.split("##############")[0]
+    helper = subprocess.run(["bash", "-c", prelude + '\ncat "$ASKPASS"; "$ASKPASS"'], input="pw 1%s\n",
+                            capture_output=True, text=True, timeout=30,
+                            env={**os.environ, "HA_WIZARD_HACLUSTER_PASSWORD": SECRET})
+    assert helper.returncode == 0, helper.stderr
+    assert helper.stdout.endswith("pw 1%s\n") and "pw 1%s" not in helper.stdout.split("\n", 2)[1]

@@ -730,6 +730,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tr.sh.not_yet": ("not yet; trying again", "todavía no; se reintenta"),
     "tr.sh.secrets": ("Secrets: from the environment when set there, else asked once (not echoed).",
                       "Secretos: del entorno si están ahí; si no, se piden una vez (sin eco)."),
+    "tr.sh.askpass": ("The session logged in with a password: ssh gets it from this helper (SSH_ASKPASS), "
+                      "never on a command line.",
+                      "La sesión entró con contraseña: ssh la obtiene de este ayudante (SSH_ASKPASS), nunca en una "
+                      "línea de órdenes."),
     "tr.sh.prompt": ("{name}", "{name}"),
     "tr.sh.drops": ("the connection may drop: the change runs detached", "la conexión puede cortarse: el cambio "
                     "se ejecuta desacoplado"),

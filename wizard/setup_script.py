@@ -70,7 +70,10 @@ def effective_entries(session: Session) -> tuple[list[dict[str, Any]], list[str]
 def ssh_options(session: Session) -> list[str]:
     """OpenSSH options equivalent to the session's: its keys, its known_hosts files, its host key policy."""
     opts: dict[str, Any] = dict(session.options.get("ssh") or {})
-    out = ["-o", "BatchMode=yes"]  # never a prompt in the middle of the script (secrets come on stdin)
+    if opts.get("password"):  # the password comes from SSH_ASKPASS (see _prelude), once per connection
+        out = ["-o", "NumberOfPasswordPrompts=1"]
+    else:
+        out = ["-o", "BatchMode=yes"]  # never a prompt in the middle of the script (secrets come on stdin)
     for path in opts.get("identity_files", []):
         out += ["-i", path]
     files = [*opts.get("known_hosts", [])]
@@ -185,15 +188,23 @@ def _prelude(session: Session, lang: str, secrets: list[str], sudo_password: boo
         "  failed \"$1\"",
         "}",
     ]
-    if sudo_password or secrets:
+    login_password = bool((session.options.get("ssh") or {}).get("password"))
+    if sudo_password or secrets or login_password:
         out += ["", *comment([t("tr.sh.secrets", lang)])]
-    names = (["ssh_password"] if sudo_password else []) + secrets
+    names = (["ssh_password"] if sudo_password or login_password else []) + secrets
     for name in names:
         var = secret_var(name)
         prompt = t("tr.sh.prompt", lang, name=name)
         out += [f'if [ -z "${{{var}:-}}" ]; then',
                 f"  IFS= read -rs -p {shlex.quote(prompt + ': ')} {var} || failed {shlex.quote(name)}; echo >&2",
                 "fi"]
+    if login_password:
+        # ssh asks SSH_ASKPASS for the password: a helper reading the (exported) variable, never argv.
+        out += [*comment([t("tr.sh.askpass", lang)]),
+                'ASKPASS=$(mktemp) || exit 1; trap \'rm -f "$ASKPASS"\' EXIT',
+                'printf \'#!/bin/sh\\nprintf "%%s\\\\n" "$HA_WIZARD_SSH_PASSWORD"\\n\' > "$ASKPASS"',
+                'chmod 700 "$ASKPASS"',
+                'export HA_WIZARD_SSH_PASSWORD SSH_ASKPASS="$ASKPASS" SSH_ASKPASS_REQUIRE=force']
     return out
 
 

@@ -20,6 +20,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -125,6 +126,22 @@ def _pid_namespace_members(init_pid: int) -> list[int]:
     return members
 
 
+def _wait_stopped(pids: set[int], timeout: float = 2.0) -> None:
+    """A signal is delivered when its process next runs: wait (bounded) until each one is stopped or gone."""
+    deadline = time.monotonic() + timeout
+    waiting = set(pids)
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                state = "X"
+            if state in ("T", "t", "Z", "X"):
+                waiting.discard(pid)
+        if waiting:
+            time.sleep(0.005)
+
+
 @contextmanager
 def paused(init_pid: int | None) -> Iterator[None]:
     """Every process of a running host stopped (SIGSTOP) meanwhile: VirtualBox pauses a VM while it
@@ -142,6 +159,7 @@ def paused(init_pid: int | None) -> Iterator[None]:
                         stopped.add(pid)
                     except ProcessLookupError:
                         pass
+            _wait_stopped(stopped)
         yield
     finally:
         for pid in stopped:

@@ -205,7 +205,7 @@ def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Ses
                     pins=pins, identity_files=args.identity, known_hosts=args.known_hosts,
                     ssh_password=ssh_password, connect_timeout=args.connect_timeout, yes=args.yes)
     try:
-        if args.undo:
+        if getattr(args, "undo", False):
             return _undo(args, engine, console)
         unknown = [s for s in sections if s not in engine.section_ids()]
         if unknown:
@@ -334,11 +334,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     except StateError as exc:
         print(f"ha-wizard export: {exc.text(_lang(args))}", file=sys.stderr)
         return 2
-    if args.history and args.format != "sh":
+    history = getattr(args, "history", False)
+    if history and args.format != "sh":
         from wizard.i18n import t
         print(f"ha-wizard export: {t('tr.history_needs_sh', session.lang)}", file=sys.stderr)
         return 2
-    text = render(session, args.format, history=args.history)
+    text = render(session, args.format, history=history)
     if args.output:
         out = Path(args.output)
         try:

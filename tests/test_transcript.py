@@ -19,7 +19,7 @@ import pytest
 from steps.model import Action, Target
 from wizard.answers import Answers
 from wizard.engine import Connections, Engine, section
-from wizard.i18n import STRINGS
+from wizard.i18n import EMPTY, STRINGS
 from wizard.local import LocalRunner
 from wizard.setup_script import effective_entries
 from wizard.state import Session
@@ -88,7 +88,7 @@ def guide_like_session(tmp_path: Path, out: Path, lang: str = "en") -> Session:
         elif aid == "t.cut":
             # The wizard was killed while it ran: the checkpoint says "running"; the resume runs it again.
             engine.session.record(aid).status = "running"
-            engine._journal(action, action.command, False, "running", {}, "", {})
+            engine._journal(action, action.command, False, "running", {}, EMPTY, {})
             assert engine.run_action(aid) == "ok"
         elif aid == "t.undone":
             assert engine.run_action(aid) == "ok"

@@ -85,7 +85,7 @@ def test_undo_restores_and_the_session_knows_which_sections(tmp_path, monkeypatc
     # The sections after the snapshot are pending again, the snapshot section stays done.
     assert session.status("snapshot.take") == "ok"
     for action_id in result.reset:
-        assert session.status(action_id) == "pending" and session.record(action_id).note == undo.UNDONE_NOTE
+        assert session.status(action_id) == "pending" and session.record(action_id).note == 'undone: back to the snapshot "preHA"'
     assert session.summary().progress == "1/4"
     assert undo.undone_sections(session) == ["nic_add", "cluster"]
     [event] = [e for e in session.journal if e.get("event") == "undo"]

@@ -777,6 +777,7 @@ class Engine:
             "disrupts_network": action.disrupts_network, "reconnect_to": action.reconnect_to,
             "instructions": action.instructions, "status": status, "exit_codes": dict(codes), "note": note.en,
             "note_es": note.es, "error": error.en, "error_es": error.es, "on_fail": rec.on_fail,
+            "on_fail_es": rec.on_fail_es,
             "figures": list(rec.figures),
             "excerpt": [f"{n}: {t}" if len(nodes) > 1 else t for n, _s, t, *_ in rec.output[-6:]],
             "excerpt_es": [f"{n}: {es[0] if es else t}" if len(nodes) > 1 else (es[0] if es else t)

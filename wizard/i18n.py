@@ -676,6 +676,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "VirtualBox (para una máquina también vale su UUID: `VBoxManage list vms`)"),
     "val.vbox_long": ("the name has {n} characters; at most {max}", "el nombre tiene {n} caracteres; como mucho {max}"),
     # -- back to the snapshot (wizard/undo.py, run --undo) -----------------------------------------
+    "undo.note": ("undone: back to the snapshot \"{snapshot}\"", "deshecha: vuelta a la instantánea \"{snapshot}\""),
     "undo.needs_resume": ("--undo goes with --resume NAME (the session to take back)",
                           "--undo va con --resume NOMBRE (la sesión que se lleva atrás)"),
     "undo.heading": ("Back to the snapshot \"{snapshot}\" (session {name}):",

@@ -305,7 +305,8 @@ def _entry(entry: dict[str, Any], lang: str) -> list[str]:
         reason = {"skipped": "tr.sh.was_skipped", "failed": "tr.sh.was_failed"}.get(status, "tr.sh.was_cut")
         lines.append("# " + t(reason, lang))
         if entry.get("error"):
-            lines += comment([entry["error"]], "#   ")
+            from wizard.i18n import pick
+            lines += comment([pick(entry["error"], entry.get("error_es", ""), lang)], "#   ")
         if entry.get("command"):
             lines += comment(entry["command"].splitlines(), "#   ")
         return lines

@@ -15,7 +15,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from wizard.i18n import t
+from wizard.i18n import pick, t
 from wizard.setup_script import (
     _detached,
     _prelude,
@@ -43,10 +43,13 @@ def _status_word(entry: dict[str, Any], lang: str) -> str:
     return t(f"status.{entry['status']}", lang)
 
 
-def _note(note: str, lang: str) -> str:
-    """The engine's notes that have words of their own in the catalogue; others as recorded."""
-    key = {"already done": "tr.already_done", "skipped by the user": "tr.note.skipped"}.get(note)
-    return t(key, lang) if key else note
+def _said(entry: dict[str, Any], key: str, lang: str) -> str:
+    """A message the engine recorded in both languages (note, error, on_fail) in `lang`."""
+    return pick(entry.get(key, ""), entry.get(f"{key}_es", ""), lang)
+
+
+def _excerpt(entry: dict[str, Any], lang: str) -> list[str]:
+    return (entry.get("excerpt_es") if lang == "es" else None) or entry.get("excerpt", [])
 
 
 def _figure_text(fig: dict[str, Any]) -> str:
@@ -72,14 +75,14 @@ def counts(session: Session) -> dict[str, int]:
             c["ran"] += 1
         elif status in ("edited", "skipped", "failed"):
             c[status] += 1
-        else:  # pending, or running = the wizard died in it: not done either way
+        else:  # pending, stopped by the user, or running = the wizard died in it: not done either way
             c["pending"] += 1
         if status in DONE and status != "skipped":
             c["done"] += 1
     journal = [e for e in _journal(session) if not e.get("event")]
     c["attempts"] = len(journal)
     c["attempts_failed"] = sum(e["status"] == "failed" for e in journal)
-    c["interrupted"] = sum(e["status"] in ("interrupted", "running") for e in journal)
+    c["interrupted"] = sum(e["status"] in ("interrupted", "running", "stopped") for e in journal)
     c["undos"] = sum(e.get("event") == "undo" for e in _journal(session))
     return c
 
@@ -145,11 +148,11 @@ def _md_entry(entry: dict[str, Any], lang: str) -> list[str]:
     if codes:
         out.append(f"- {t('tr.md.exit', lang)}: " + ", ".join(f"{n} {c}" for n, c in codes.items()))
     if entry.get("note"):
-        out.append(f"- {t('tr.md.note', lang)}: {_note(entry['note'], lang)}")
+        out.append(f"- {t('tr.md.note', lang)}: {_said(entry, 'note', lang)}")
     if entry.get("error"):
-        out.append(f"- {t('tr.md.error', lang)}: {entry['error']}")
+        out.append(f"- {t('tr.md.error', lang)}: {_said(entry, 'error', lang)}")
     if entry.get("on_fail"):
-        out.append(f"- {t('tr.md.on_fail', lang)}: {entry['on_fail']}")
+        out.append(f"- {t('tr.md.on_fail', lang)}: {_said(entry, 'on_fail', lang)}")
     for fig in entry.get("figures", []):
         out.append(f"- {t('tr.md.figure', lang)}: {_figure_text(fig)}")
     if entry.get("secrets"):
@@ -162,8 +165,8 @@ def _md_entry(entry: dict[str, Any], lang: str) -> list[str]:
         out += [t("tr.md.edited", lang), ""] + _fence(entry.get("original", ""), "bash") + [""]
     if entry.get("command"):
         out += _fence(entry["command"], "bash") + [""]
-    if entry.get("excerpt"):
-        out += [t("tr.md.output", lang), ""] + _fence("\n".join(entry["excerpt"])) + [""]
+    if _excerpt(entry, lang):
+        out += [t("tr.md.output", lang), ""] + _fence("\n".join(_excerpt(entry, lang))) + [""]
     return out
 
 
@@ -231,17 +234,17 @@ def _history_entry(entry: dict[str, Any], lang: str) -> list[str]:
         head += " — exit " + ", ".join(f"{n}={c}" for n, c in codes.items())
     lines = [head] + (comment([_why(entry, lang)]) if _why(entry, lang) else [])
     if entry.get("error"):
-        lines += comment([f"{t('tr.md.error', lang)}: {entry['error']}"])
+        lines += comment([f"{t('tr.md.error', lang)}: {_said(entry, 'error', lang)}"])
     if entry.get("on_fail"):
-        lines += comment([f"{t('tr.md.on_fail', lang)}: {entry['on_fail']}"])
+        lines += comment([f"{t('tr.md.on_fail', lang)}: {_said(entry, 'on_fail', lang)}"])
     for fig in entry.get("figures", []):
         lines.append(f"# {t('tr.md.figure', lang)}: {_figure_text(fig)}")
     if entry.get("edited"):
         lines.append("# " + t("tr.sh.edited", lang))
         lines += comment(entry.get("original", "").splitlines(), "#   ")
-    if entry.get("excerpt"):
+    if _excerpt(entry, lang):
         lines.append(f"# {t('tr.md.output', lang)}")
-        lines += comment(entry["excerpt"][-EXCERPT_LINES:], "#   ")
+        lines += comment(_excerpt(entry, lang)[-EXCERPT_LINES:], "#   ")
     aid = shlex.quote(entry["action_id"])
     # A failure the session saw too is reported and the replay goes on, as the session went on.
     on_fail = (f"|| echo {shlex.quote(t('tr.hist.failed_too', lang, id=entry['action_id']))} >&2"
@@ -257,7 +260,7 @@ def _history_entry(entry: dict[str, Any], lang: str) -> list[str]:
                 if ep is None:
                     continue
                 if not ep.get("ran", True) and status != "skipped" and entry.get("note") != "already done":
-                    why_not = _note(entry.get("note", ""), lang) or entry.get("error")
+                    why_not = _said(entry, "note", lang) or _said(entry, "error", lang)
                     lines.append(f"# {node}: {t('tr.hist.not_run', lang)} ({why_not})")
                     lines += comment([remote_line(entry, node)])
                     continue

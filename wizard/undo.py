@@ -18,10 +18,10 @@ from typing import Any
 
 from steps.model import Action
 from wizard.hostops import HostContext, Result, host_op, power_off, snapshot_names, vm_info, vm_state
+from wizard.i18n import msg
 from wizard.state import now_iso
 
 SNAPSHOT_SECTION = "snapshot"
-UNDONE_NOTE = "undone: back to the snapshot"
 
 
 class UndoError(ValueError):
@@ -83,10 +83,11 @@ def run_undo(engine: Any) -> UndoResult:
     reset = [a.id for s in preview.sections for a in engine.section_actions(s)
              if session.status(a.id) != "pending"]
     stamp = now_iso()
+    note = msg("undo.note", snapshot=preview.snapshot)
     with session.lock:
         for action_id in reset:
             rec = session.record(action_id)
-            rec.status, rec.note, rec.error = "pending", UNDONE_NOTE, ""
+            rec.status, rec.note, rec.note_es, rec.error, rec.error_es = "pending", note.en, note.es, "", ""
             rec.exit_codes, rec.remote_pids = {}, {}
         event = engine.journal_event({"event": "undo", "section": "undo", "snapshot": preview.snapshot,
                                       "sections": preview.sections, "actions": reset, "status": "running",

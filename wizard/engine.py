@@ -312,12 +312,7 @@ class Engine:
                                       identity_files=list(identity_files), password=ssh_password,
                                       connect_timeout=connect_timeout, ssh_config=ssh_config)
         self.conns = Connections(session.answers, self.ssh_options, self.trust, self._emit)
-        # How this run reaches the nodes, for the exports' ssh lines (paths and policy; no secret).
-        session.options["ssh"] = {
-            "identity_files": [str(p) for p in identity_files],
-            "known_hosts": [str(self.trust.wizard_file), *(str(p) for p in user_files)],
-            "trust_new_hosts": trust_new_hosts, "connect_timeout": connect_timeout,
-            "ssh_config": str(ssh_config) if ssh_config else "", "password": ssh_password is not None}
+        self._record_ssh_options()
         self.local = LocalRunner()
         self._seq = max((e.get("seq", 0) for e in session.journal), default=0)
         session.save()
@@ -362,6 +357,17 @@ class Engine:
                     continue
                 names += [n for n in action.secrets if n not in names]
         return names
+
+    def _record_ssh_options(self) -> None:
+        """How this run reaches the nodes, for the exports' ssh lines: the keys, known_hosts files and host-key
+        policy in effect (paths and policy only; no secret). Refreshed with every journal entry, so options
+        set after the engine was made (a profile's own key, say) are the ones recorded."""
+        opts, trust = self.ssh_options, self.trust
+        self.session.options["ssh"] = {
+            "identity_files": [str(p) for p in opts.identity_files],
+            "known_hosts": [str(trust.wizard_file), *(str(p) for p in trust.user_files)],
+            "trust_new_hosts": trust.trust_new_hosts, "connect_timeout": opts.connect_timeout,
+            "ssh_config": str(opts.ssh_config) if opts.ssh_config else "", "password": opts.password is not None}
 
     def add_side_section(self, module: Any, actions: Sequence[Action]) -> None:
         """Actions runnable by id that are not part of the forward plan (going back to the snapshot,
@@ -766,6 +772,7 @@ class Engine:
                     endpoints[n]["reconnect"] = action.reconnect_to
         title = module.TITLE.get(self.session.lang) if hasattr(module.TITLE, "get") else str(module.TITLE)
         rec = self.session.record(action.id)
+        self._record_ssh_options()
         data = {
             "action_id": action.id, "section": module.ID, "section_title": title,
             "kind": action.kind, "target": action.target.kind, "group": action.target.group, "nodes": nodes,

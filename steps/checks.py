@@ -32,6 +32,7 @@ ANY_DIRECTOR = ""  # Probe.node: the first director where the command succeeds (
 RESOURCES = ("VIP_externa", "VIP_interna", "HAproxy")
 WEB_PAGE = "index.php"
 HTTP_MARK = "HA-WIZARD-HTTP"
+VERSIONS_PROBE = "versions"
 
 
 @dataclass(frozen=True)
@@ -395,8 +396,8 @@ def build(answers: Answers, profile: Profile) -> CheckPlan:
                                             "haproxy.cfg idéntico en los dos directores"),
             "directors", Text("the same file", "el mismo fichero"), cfgs, _judge_same_cfg(answers)))
 
-    # Not graded: the pcs there decides the syntax of the fixes (the plan adapts to it).
-    plan.probe(Probe("pcs_version", master.name, "pcs --version"))
+    # Not graded: the pcs and Pacemaker there decide the syntax of the fixes (the plan adapts to them).
+    plan.probe(Probe(VERSIONS_PROBE, master.name, "pcs --version; pacemakerd --version"))
     pcsd_auth = plan.probe(Probe("pcsd_auth", master.name, "pcs status pcsd " + " ".join(map(q, rings))))
     plan.checks.append(Check(
         "pcsd.auth", "pcsd", Text(f"{master.name} is authorised on both nodes' pcsd",
@@ -486,6 +487,30 @@ def _curl(urls: list[str]) -> str:
     # One connection per request (Connection: close), so HAProxy's round robin shows; the status after each body.
     fmt = q(f"\\n{HTTP_MARK} %{{http_code}}\\n")
     return f"curl -sS -m 5 -H 'Connection: close' -w {fmt} " + " ".join(q(u) for u in urls)
+
+
+def versions_found(results: dict[str, ProbeResult]) -> dict[str, str]:
+    """pcs and Pacemaker versions the probes saw on master ({"pcs_version": "0.11.5", ...}); empty when unknown."""
+    r = results.get(VERSIONS_PROBE)
+    if r is None or not r.ran:
+        return {}
+    found = {}
+    pcs = re.search(r"(?m)^(\d+\.\d+[.\w+~-]*)\s*$", r.stdout)
+    pacemaker = re.search(r"(?m)^Pacemaker (\d+\.\d+[.\w+~-]*)", r.stdout)
+    if pcs:
+        found["pcs_version"] = pcs.group(1)
+    if pacemaker:
+        found["pacemaker_version"] = pacemaker.group(1)
+    return found
+
+
+def fix_profile(profile: Profile, results: dict[str, ProbeResult], node: str) -> Profile:
+    """The profile for the versions found on `node`: the fixes are then written for the pcs that is there."""
+    found = versions_found(results)
+    with_facts = getattr(profile, "with_facts", None)
+    if not found or with_facts is None:
+        return profile
+    return with_facts({name: {node: value} for name, value in found.items()}, prefer=node)
 
 
 def grade(plan: CheckPlan, results: dict[str, ProbeResult], fixes: FixBook) -> list[Outcome]:

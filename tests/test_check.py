@@ -15,7 +15,18 @@ from pathlib import Path
 import pytest
 
 from steps._common import hosts_entries
-from steps.checks import ANY_DIRECTOR, HTTP_MARK, FixBook, ProbeResult, build, crm_mon_online, crm_mon_resources, grade
+from steps.checks import (
+    ANY_DIRECTOR,
+    HTTP_MARK,
+    FixBook,
+    ProbeResult,
+    build,
+    crm_mon_online,
+    crm_mon_resources,
+    fix_profile,
+    grade,
+    versions_found,
+)
 from steps.profiles import get_profile
 from steps.resources import haproxy_config
 from wizard.answers import PROFILES, Answers, save_answers
@@ -53,6 +64,7 @@ READ_ONLY = {
         re.fullmatch(r"[\w-]+", u) for u in a[1:]),
     "corosync-cfgtool": lambda a: a == ["-s"],
     "corosync-cmapctl": lambda a: a == [],
+    "pacemakerd": lambda a: a == ["--version"],
     "pcs": lambda a: a == ["--version"] or (a[:2] == ["status", "pcsd"] and all(
         re.fullmatch(r"[\w.-]+", n) for n in a[2:])),
     "crm_mon": lambda a: a == ["-1", "-r"],
@@ -186,7 +198,8 @@ def healthy(answers: Answers, flavour: str = "lab") -> dict[str, ProbeResult]:
     hosts = "127.0.0.1 localhost\n" + "\n".join(f"{e['ip']} {' '.join(e['names'])}" for e in hosts_entries(answers))
     servers = answers.servers
     out: dict[str, str] = {
-        "pcs_version": "0.9.169" if flavour == "rhel7" else "0.11.5",
+        "versions": ("0.9.169\nPacemaker 1.1.23-1.el7_9.1\nWritten by Andrew Beekhof" if flavour == "rhel7"
+                     else "0.11.5\nPacemaker 2.1.5\nWritten by Andrew Beekhof and the Pacemaker project contributors"),
         "pcsd_auth": "".join(f"  {d.ring_name}: Online\n" for d in answers.directors),
         "cmap": (DATA / f"{flavour}-cmapctl.txt").read_text(),
         "crm_mon": (DATA / f"{flavour}-crm_mon.txt").read_text(),
@@ -214,7 +227,8 @@ def healthy(answers: Answers, flavour: str = "lab") -> dict[str, ProbeResult]:
 
 def graded(answers: Answers, results: dict[str, ProbeResult]) -> dict[str, object]:
     profile = get_profile(answers.profile)
-    outcomes = grade(build(answers, profile), results, FixBook(answers, profile))
+    fixes = FixBook(answers, fix_profile(profile, results, answers.master.name))
+    outcomes = grade(build(answers, profile), results, fixes)
     return {o.check.id: o for o in outcomes}
 
 
@@ -472,3 +486,10 @@ def test_bad_input_exits_2_with_a_message(tmp_path):
     assert code == 2 and "nokey" in err
     code, _, err = run_cli("check", "--answers", str(good), "--pin", "master=nonsense")
     assert code == 2 and "--pin" in err
+
+
+def test_versions_found_on_master():
+    answers = Answers(profile="rhel9")
+    assert versions_found(healthy(answers)) == {"pcs_version": "0.11.5", "pacemaker_version": "2.1.5"}
+    assert versions_found(healthy(Answers(profile="rhel7"), "rhel7")) == {"pcs_version": "0.9.169",
+                                                                         "pacemaker_version": "1.1.23-1.el7_9.1"}

@@ -17,11 +17,24 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from steps.checks import ANY_DIRECTOR, CheckPlan, FixBook, Outcome, Probe, ProbeResult, build, grade, sections
+from steps.checks import (
+    ANY_DIRECTOR,
+    VERSIONS_PROBE,
+    CheckPlan,
+    FixBook,
+    Outcome,
+    Probe,
+    ProbeResult,
+    build,
+    fix_profile,
+    grade,
+    sections,
+    versions_found,
+)
 from steps.profiles import Profile, get_profile
 from wizard.answers import Answers
 from wizard.i18n import t
@@ -36,6 +49,7 @@ class Report:
     answers: Answers
     profile: Profile
     outcomes: list[Outcome]
+    versions: dict[str, str] = field(default_factory=dict)  # pcs / Pacemaker found on master
 
     @property
     def counts(self) -> dict[str, int]:
@@ -174,14 +188,6 @@ class ProbeRunner:
         return results
 
 
-def pcs_facts(results: dict[str, ProbeResult]) -> dict[str, str]:
-    """What the probes tell about the pcs on the nodes (the fixes follow its syntax)."""
-    r = results.get("pcs_version")
-    if r is not None and r.code == 0 and r.stdout.strip():
-        return {"pcs_version": r.stdout.strip().splitlines()[0]}
-    return {}
-
-
 def check_cluster(answers: Answers, profile: Profile | None = None, *, sections_wanted: Sequence[str] = (),
                   **runner_options: Any) -> Report:
     """Run every probe and grade (blocking; the app calls it from a worker thread)."""
@@ -194,13 +200,13 @@ def check_cluster(answers: Answers, profile: Profile | None = None, *, sections_
         results = runner.run(plan)
     finally:
         runner.close()
-    outcomes = grade(plan, results, FixBook(answers, profile))
-    return Report(answers, profile, outcomes)
+    fixes = FixBook(answers, fix_profile(profile, results, answers.master.name))
+    return Report(answers, profile, grade(plan, results, fixes), versions_found(results))
 
 
 def _only(plan: CheckPlan, wanted: Sequence[str]) -> CheckPlan:
     checks = [c for c in plan.checks if c.section in wanted or c.section == "reach"]
-    needed = {p for c in checks for p in c.probes}
+    needed = {p for c in checks for p in c.probes} | {VERSIONS_PROBE}
     return CheckPlan([p for p in plan.probes if p.id in needed], checks)
 
 
@@ -280,7 +286,8 @@ def to_json(report: Report, lang: str) -> dict[str, Any]:
     order = [s for s, _ in sections()]
     out_sections.sort(key=lambda s: order.index(s["id"]))
     return {"profile": report.profile.name, "cluster_name": report.answers.cluster_name,
-            "summary": report.counts, "passed": report.exit_code == EXIT_OK, "sections": out_sections}
+            "versions": report.versions, "summary": report.counts, "passed": report.exit_code == EXIT_OK,
+            "sections": out_sections}
 
 
 # -- command line --------------------------------------------------------------------------------------

@@ -50,6 +50,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     for section in args.section or []:
         if section not in ids:
             raise UsageError(f"--section: unknown section {section!r} (one of {', '.join(ids)})")
+    if args.format == "ansible":
+        from wizard.ansible import cmd_export_ansible
+
+        return cmd_export_ansible(answers, get_profile(answers.profile), args)
+    if args.output:
+        raise UsageError("-o/--output: only with --format ansible (the listing goes to stdout)")
     sys.stdout.write(render_listing(answers, get_profile(answers.profile), args.section, args.lang))
     return 0
 
@@ -107,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--profile", choices=PROFILES, help="override the answers' profile")
     plan.add_argument("--section", action="append", metavar="ID", help="only this section (repeatable)")
     plan.add_argument("--lang", choices=("es", "en"), default="en")
+    plan.add_argument("--format", choices=("text", "ansible"), default="text",
+                      help="text: the listing; ansible: DIR/inventory.ini and DIR/site.yml (needs -o DIR)")
+    plan.add_argument("-o", "--output", metavar="DIR", help="with --format ansible: the folder to write")
+    plan.add_argument("--identity", action="append", default=[], metavar="FILE",
+                      help="with --format ansible: the SSH key the inventory uses (repeatable)")
+    plan.add_argument("--known-hosts", action="append", default=[], metavar="FILE",
+                      help="with --format ansible: the known_hosts file the inventory uses")
     plan.set_defaults(func=_cmd_plan)
 
     ans = sub.add_parser("answers", help="write or check an answers file")

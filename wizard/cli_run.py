@@ -70,10 +70,15 @@ def register(subparsers: Any) -> None:
     export = subparsers.add_parser(
         "export", help="export a session: sh = a setup script of its effective path, md = the full record")
     export.add_argument("name", metavar="NAME")
-    export.add_argument("--format", choices=("sh", "md"), default="sh")
+    export.add_argument("--format", choices=("sh", "md", "ansible"), default="sh",
+                        help="sh / md: the transcript; ansible: the session's answers as a playbook (-o DIR)")
     export.add_argument("--history", action="store_true",
                         help="sh: replay every attempt in order (failed ones included) instead of the setup script")
-    export.add_argument("-o", "--output", metavar="FILE", help="write there (default: stdout)")
+    export.add_argument("-o", "--output", metavar="FILE", help="write there (default: stdout; ansible: a folder)")
+    export.add_argument("--identity", action="append", default=[], metavar="FILE",
+                        help="with --format ansible: the SSH key the inventory uses (repeatable)")
+    export.add_argument("--known-hosts", action="append", default=[], metavar="FILE",
+                        help="with --format ansible: the known_hosts file the inventory uses")
     export.set_defaults(func=cmd_export)
 
 
@@ -339,6 +344,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         from wizard.i18n import t
         print(f"ha-wizard export: {t('tr.history_needs_sh', session.lang)}", file=sys.stderr)
         return 2
+    if args.format == "ansible":
+        from steps.profiles import get_profile
+        from wizard.ansible import cmd_export_ansible
+
+        args.lang = session.lang
+        args.section = session.options.get("sections") or []
+        return cmd_export_ansible(session.answers, get_profile(session.profile), args)
     text = render(session, args.format, history=history)
     if args.output:
         out = Path(args.output)

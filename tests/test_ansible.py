@@ -1,0 +1,271 @@
+"""The Ansible export: the real ansible-playbook accepts every profile's export, the playbook follows the plan
+(same order, same commands, probes as guards, waits as until/retries, network changes as async + reconnect,
+host steps on localhost as argv), the inventory reaches the servers through a director, and the hacluster
+password is never in the files. tests/test_ansible_lab.py runs an export against a fresh lab.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from steps import full_plan
+from steps.model import Action, HostOp, Target
+from steps.profiles import get_profile
+from wizard.ansible import Unsafe, _creates, emit, export
+from wizard.answers import PROFILES, Answers, save_answers
+from wizard.engine import section
+
+yaml = pytest.importorskip("yaml")  # ansible-core's own dependency (the test extra)
+BIN = Path(sys.executable).parent
+
+
+def load(text: str):
+    """YAML as Ansible reads it here: `!unsafe` scalars become plain strings marked as such."""
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_constructor("!unsafe", lambda loader, node: ("UNSAFE", loader.construct_scalar(node)))
+    return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def unwrap(value):
+    return value[1] if isinstance(value, tuple) and value and value[0] == "UNSAFE" else value
+
+
+def tasks_of(plays) -> list[dict]:
+    return [task for play in plays for task in play["tasks"]]
+
+
+def module_of(task: dict) -> str:
+    return next(k for k in task if k.startswith("ansible.builtin."))
+
+
+@pytest.mark.parametrize("text", [
+    "plain", "", " leading space\nsecond", "ends with newline\n", "two newlines\n\n", "tab\there", "a: b # c",
+    "quote ' and \" both", "{{ not_a_template }} {% x %}", "línea\n  indented\n\nafter blank", "trailing \nspace",
+    "cr\r\nlf", "- dash\n? question", "#comment-looking\nline",
+])
+def test_emitted_strings_read_back_exactly(text):
+    for value in (text, Unsafe(text)):
+        data = load("\n".join(emit({"k": value, "l": [value]})) + "\n")
+        assert unwrap(data["k"]) == text and unwrap(data["l"][0]) == text
+        assert isinstance(data["k"], tuple) == isinstance(value, Unsafe)
+
+
+def test_creates_only_for_a_plain_file_test():
+    assert _creates("test -f /etc/corosync/corosync.conf") == "/etc/corosync/corosync.conf"
+    assert _creates("test -f /a && grep -q x /a") is None
+    assert _creates("grep -q x /a") is None
+
+
+@pytest.fixture
+def exported(tmp_path):
+    def make(profile: str, answers: Answers | None = None, **kw):
+        answers = answers or Answers(profile=profile)
+        out = tmp_path / profile
+        export(answers, get_profile(profile), out, **kw)
+        return answers, out
+    return make
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_ansible_playbook_accepts_every_profiles_export(exported, profile):
+    if not (BIN / "ansible-playbook").exists():
+        pytest.skip("ansible-core not installed (pip install -e '.[test]')")
+    _, out = exported(profile)
+    done = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(out / "inventory.ini"), str(out / "site.yml"),
+                           "--syntax-check"], capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(out), "ANSIBLE_LOCAL_TEMP": str(out / "tmp")})
+    assert done.returncode == 0, done.stdout + done.stderr
+    if profile != "lab":
+        return
+    listed = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(out / "inventory.ini"), str(out / "site.yml"),
+                             "--list-tasks"], capture_output=True, text=True, timeout=120,
+                            env={"PATH": "/usr/bin:/bin", "HOME": str(out), "ANSIBLE_LOCAL_TEMP": str(out / "tmp")})
+    assert listed.returncode == 0, listed.stderr
+    assert "constraints.location" in listed.stdout and "TAGS: [constraints]" in listed.stdout
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_playbook_follows_the_plan(exported, profile):
+    answers, out = exported(profile)
+    plays = load((out / "site.yml").read_text())
+    plan = [a for _, acts in full_plan(answers, get_profile(profile)) for a in acts]
+    # Every action appears, in the plan's order (helper tasks carry the same id: probe, reconnect, result).
+    ids = list(dict.fromkeys(t["name"].split(" — ")[0] for t in tasks_of(plays[1:])))
+    assert ids == [a.id for a in plan]
+    by_id: dict[str, list[dict]] = {}
+    for task in tasks_of(plays):
+        by_id.setdefault(task["name"].split(" — ")[0], []).append(task)
+    for action in plan:
+        tasks = by_id[action.id]
+        main = next(t for t in tasks if "register" not in t or not str(t.get("register")).startswith("probe_"))
+        assert action.section in main["tags"]
+        module = module_of(main)
+        if action.kind == "manual" and not action.command:
+            assert module == "ansible.builtin.pause"
+        elif action.kind == "wait" and action.command == "true" and not action.target.is_local:
+            assert module == "ansible.builtin.wait_for_connection"
+            assert main["ansible.builtin.wait_for_connection"]["timeout"] == int(action.timeout)
+        elif module == "ansible.builtin.shell":
+            assert unwrap(main[module]["cmd"]) == action.command  # the wizard's command, verbatim
+        if action.kind == "wait" and action.command != "true":
+            assert main["retries"] * main["delay"] >= action.timeout and "until" in main
+        if action.probe and module != "ansible.builtin.pause":
+            guard = [t for t in tasks if str(t.get("register", "")).startswith("probe_")]
+            if guard:
+                assert guard[0]["failed_when"] is False and guard[0]["changed_when"] is False
+                assert any(f"{guard[0]['register']}" in c for c in main["when"])
+            else:
+                assert main[module].get("creates")
+        if action.disrupts_network:
+            assert main["async"] and main["poll"] == 0
+            assert any(module_of(t) == "ansible.builtin.wait_for_connection" for t in tasks)
+            assert any(module_of(t) == "ansible.builtin.async_status" for t in tasks)
+        if action.target.is_local:
+            play = next(p for p in plays if main in p["tasks"])
+            assert play["hosts"] == "localhost" and play["connection"] == "local"
+        if action.via_address:
+            assert main.get("vars", {}).get("ansible_host") == action.via_address
+            assert "ControlMaster=no" in main["vars"]["ansible_ssh_args"]
+
+
+def test_the_password_comes_from_the_command_line_only(exported):
+    answers, out = exported("rhel7")
+    text = (out / "site.yml").read_text() + (out / "inventory.ini").read_text()
+    plays = load((out / "site.yml").read_text())
+    assert plays[0]["tasks"][0]["ansible.builtin.assert"]["that"][0] == "hacluster_password is defined"
+    secret_tasks = [t for t in tasks_of(plays) if "stdin" in t.get("ansible.builtin.shell", {})]
+    assert {t["name"].split(" — ")[0] for t in secret_tasks} == {
+        "pcs_auth.hacluster_password", "pcs_auth.auth"}
+    for task in secret_tasks:
+        assert task["no_log"] is True and "{{ hacluster_password }}" in task["ansible.builtin.shell"]["stdin"]
+    assert text.count("hacluster_password }}") == 2
+
+
+def test_the_inventory_reaches_servers_through_a_director(exported, tmp_path):
+    key, kh = tmp_path / "id_ed25519", tmp_path / "known_hosts"
+    key.write_text("x")
+    kh.write_text("x")
+    answers, out = exported("lab", identity_files=[str(key)], known_hosts=[str(kh)])
+    if not (BIN / "ansible-inventory").exists():
+        pytest.skip("ansible-core not installed")
+    done = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(out / "inventory.ini"), "--list"],
+                          capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANSIBLE_LOCAL_TEMP": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    hv = json.loads(done.stdout)["_meta"]["hostvars"]
+    for d in answers.directors:
+        assert hv[d.name]["ansible_host"] == d.address and "ProxyCommand" not in hv[d.name]["ansible_ssh_common_args"]
+        assert f"IdentityFile={key}" in hv[d.name]["ansible_ssh_common_args"]
+    import shlex
+    for s in answers.servers:
+        assert hv[s.name]["ansible_host"] == s.ip
+        args = shlex.split(hv[s.name]["ansible_ssh_common_args"])  # as Ansible splits it for ssh
+        proxy = next(a.split("=", 1)[1] for a in args if a.startswith("ProxyCommand="))
+        inner = shlex.split(proxy)
+        assert inner[:2] == ["sh", "-c"]
+        hops = inner[2].split(" || ")
+        assert [h.split()[-1] for h in hops] == [f"root@{d.address}" for d in answers.directors]
+        assert all(f"UserKnownHostsFile={kh}" in h and "-W %h:%p" in h for h in hops)
+    assert hv["master"]["vboxmanage"]
+
+
+def test_host_steps_are_argv_on_localhost_with_probes_in_python_terms(tmp_path):
+    """Host steps in h10's model: one program run (argv, VBoxManage from the inventory's variable) and
+    probes done by the wizard in Python, rendered as the VBoxManage call that answers them."""
+    from wizard.ansible import render_playbook
+
+    answers = Answers(profile="rhel7")
+    take = Action(id="snapshot.take.master", kind="run", target=Target.local(),
+                  command="VBoxManage snapshot master take preHA", argv=("VBoxManage", "snapshot", "master", "take",
+                                                                          "preHA"),
+                  host_probe=HostOp.of("has_snapshot", vm="master", name="preHA"), why="Snapshot.")
+    off = Action(id="nic_add.poweroff.master", kind="run", target=Target.local(), command="VBoxManage controlvm "
+                 "master acpipowerbutton", argv=("VBoxManage", "controlvm", "master", "acpipowerbutton"),
+                 host_probe=HostOp.of("vm_not_running", vm="master"), why="Off.")
+    node = Action(id="nic_add.find_nic.master", kind="check", target=Target.node("master"),
+                  command="ip -o link", expect=r"^\d+: enp0s9[:@]", why="NIC.")
+    plan = [(1, *section("snapshot", "Snapshot", [take])), (2, *section("nic_add", "NIC", [off, node]))]
+    plays = load(render_playbook(answers, get_profile("rhel7"), plan, "en"))
+    assert [p["hosts"] for p in plays] == ["localhost", "localhost", "master"]
+    probe, task = plays[0]["tasks"]
+    assert probe["ansible.builtin.command"]["argv"][0] == "{{ vboxmanage }}"
+    assert [unwrap(a) for a in probe["ansible.builtin.command"]["argv"][1:]] == ["snapshot", "master", "list",
+                                                                                "--machinereadable"]
+    assert task["ansible.builtin.command"]["argv"][0] == "{{ vboxmanage }}"
+    assert [unwrap(a) for a in task["ansible.builtin.command"]["argv"][1:]] == ["snapshot", "master", "take", "preHA"]
+    assert "probe_snapshot_take_master.stdout is not search" in task["when"][0]
+    off_task = plays[1]["tasks"][1]
+    assert off_task["when"] == ["'VMState=\"running\"' in probe_nic_add_poweroff_master.stdout_lines"]
+    check = plays[2]["tasks"][0]
+    assert unwrap(check["vars"]["expect"]) == r"^\d+: enp0s9[:@]" and "search(expect" in check["failed_when"]
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    from wizard.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_plan_and_export(tmp_path, monkeypatch):
+    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(tmp_path / "state"))
+    code, _, err = run_cli("plan", "--format", "ansible")
+    assert code == 2 and "-o" in err
+    code, _, err = run_cli("plan", "--format", "ansible", "-o", str(tmp_path / "x"), "--identity", "/nonexistent")
+    assert code == 2 and "/nonexistent" in err
+    spaced = tmp_path / "my keys"
+    spaced.mkdir()
+    (spaced / "k").write_text("x")
+    code, _, err = run_cli("plan", "--format", "ansible", "-o", str(tmp_path / "x"), "--identity", str(spaced / "k"))
+    assert code == 2 and "spaces" in err
+    code, out, _ = run_cli("plan", "--format", "ansible", "-o", str(tmp_path / "p"), "--profile", "rhel9",
+                           "--section", "constraints", "--lang", "es")
+    assert code == 0 and "ansible-playbook -i" in out
+    plays = load((tmp_path / "p" / "site.yml").read_text())
+    assert [p["name"].split(" — ")[0] for p in plays] == ["9. Restricciones y reinicio [constraints]"]
+    # export NAME --format ansible: the session's answers.
+    from wizard.state import Session
+
+    answers = Answers(profile="debian12")
+    answers.vip.external = "192.168.1.250"
+    Session.create("mine", answers, "debian12").save()
+    code, _, err = run_cli("export", "mine", "--format", "ansible", "-o", str(tmp_path / "e"))
+    assert code == 0, err
+    assert "bind 192.168.1.250:80" in (tmp_path / "e" / "site.yml").read_text()
+    save_answers(answers, tmp_path / "a.toml")
+
+
+def test_a_probe_made_of_alternatives_runs_the_action_only_when_none_says_done():
+    from wizard.ansible import render_playbook
+
+    answers = Answers(profile="rhel7")
+    probe = HostOp.of("any_of", ops=[HostOp.of("has_nic_mac", vm="master", nic=3, mac="0800270101C1"),
+                                     HostOp.of("vm_not_running", vm="master")])
+    off = Action(id="nic_add.poweroff.master", kind="run", target=Target.local(), command="VBoxManage controlvm "
+                 "master acpipowerbutton", argv=("VBoxManage", "controlvm", "master", "acpipowerbutton"),
+                 host_probe=probe, why="Off.")
+    rule = Action(id="verification.port_forward", kind="run", target=Target.local(), command="VBoxManage natnetwork",
+                  argv=("VBoxManage", "natnetwork", "modify", "--netname", "red-nat-1", "--port-forward-4",
+                        "http2:tcp:[]:5280:[192.168.1.200]:80"),
+                  host_probe=HostOp.of("natnetwork_has_rule", rule="http2:tcp:[]:5280:[192.168.1.200]:80",
+                                       netname="red-nat-1"), why="Forward.")
+    plays = load(render_playbook(answers, get_profile("rhel7"), [(2, *section("nic_add", "NIC", [off, rule]))], "en"))
+    tasks = plays[0]["tasks"]
+    assert [t.get("register") for t in tasks] == ["probe_nic_add_poweroff_master_0", "probe_nic_add_poweroff_master_1",
+                                                  None, "probe_verification_port_forward", None]
+    cond = tasks[2]["when"][0]
+    assert "probe_nic_add_poweroff_master_0.stdout | upper" in cond and " and " in cond
+    assert "'VMState=\"running\"' in probe_nic_add_poweroff_master_1.stdout_lines" in cond
+    assert [unwrap(a) for a in tasks[3]["ansible.builtin.command"]["argv"][1:]] == ["list", "natnetworks"]
+    assert "http2:tcp:[]:5280:[192.168.1.200]:80" in tasks[4]["when"][0]

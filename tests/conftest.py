@@ -130,10 +130,13 @@ def pytest_terminal_summary(terminalreporter: object) -> None:
 def _build_cluster(tmp: Path) -> object:
     from e2e_support import (
         RUN_TIMEOUT,
+        SKIPPED_BY_THE_ANSIBLE_TEST,
         BuiltCluster,
         e2e_answers,
+        load_state,
         record_figure,
         run_args,
+        seconds_of,
         wizard_cmd,
         wizard_env,
     )
@@ -156,6 +159,8 @@ def _build_cluster(tmp: Path) -> object:
     (tmp / "run.log").write_text(log)
     if done.returncode == 0:
         record_figure("wizard: the whole guide headless (ha-wizard run)", wall)
+        record_figure("wizard: its actions but the failover tests and benchmarks (as the Ansible lab test runs)",
+                      seconds_of(load_state(state_dir, "e2e"), answers, SKIPPED_BY_THE_ANSIBLE_TEST))
     return BuiltCluster(answers, lab, answers_file, state_dir, "e2e", done.returncode, log, wall)
 
 

@@ -51,6 +51,26 @@ def run_args(lab: Any, answers_file: Path, session: str) -> list[str]:
             "--session", session, *connection_args(lab)]
 
 
+SKIPPED_BY_THE_ANSIBLE_TEST = ("failover", "bench")  # tags: the verification's failovers and benchmarks
+
+
+def seconds_of(state: dict, answers: Answers, without_tags: tuple[str, ...] = ()) -> float:
+    """Seconds the session's actions took (start to end of each, summed), leaving out those with these tags."""
+    from datetime import datetime
+
+    from steps import full_plan
+    from steps.profiles import get_profile
+
+    skip = {a.id for _, acts in full_plan(answers, get_profile(answers.profile)) for a in acts
+            if set(a.tags) & set(without_tags)}
+    total = 0.0
+    for action_id, rec in state["actions"].items():
+        if action_id in skip or not rec.get("started") or not rec.get("ended"):
+            continue
+        total += (datetime.fromisoformat(rec["ended"]) - datetime.fromisoformat(rec["started"])).total_seconds()
+    return total
+
+
 def load_state(state_dir: Path, session: str) -> dict:
     path = state_dir / "sessions" / session / "state.json"
     return json.loads(path.read_text())

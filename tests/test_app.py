@@ -217,7 +217,9 @@ async def test_quit_mid_action_then_resume_at_the_same_action(state: Path) -> No
     async with app2.run_test(size=(80, 24)) as pilot:
         table = app2.screen.query_one("#sessions")
         assert table.row_count == 1
-        await pilot.click("#resume")
+        # The start screen's default action, with a session there, is to resume it: Enter does it.
+        assert app2.focused is table
+        await pilot.press("enter")
         await wait_for(pilot, lambda: on_section(app2))
         assert app2.screen.section_id == "snapshot"
         assert app2.screen.selected().id == second.id  # resumes at the interrupted action
@@ -238,10 +240,20 @@ async def test_jump_warns_when_earlier_sections_are_open_and_palette_finds_secti
         assert "1. Snapshot" in str(app.screen.query_one(".dialog-body").render())
         await pilot.click("#yes")
         await wait_for(pilot, lambda: on_section(app, "properties"))
-        # F1 help on the section screen.
+        # F1 help on the section screen: its keys are the ones that exist, named as the footer names them.
+        section_screen = app.screen
+        footer = {(app.get_key_display(ab.binding), ab.binding.description)
+                  for ab in section_screen.active_bindings.values() if ab.binding.show}
         await pilot.press("f1")
         await pilot.pause()
-        assert "runs the next action" in str(app.screen.query_one("#help-text").render())
+        assert "Run the next action" in str(app.screen.query_one("#help-text").render())
+        listed = str(app.screen.query_one("#help-keys").render())
+        pairs = {tuple(part.strip() for part in line.strip().split("  ", 1)) for line in listed.splitlines() if line}
+        assert footer <= pairs, footer - pairs
+        existing = {a for node in (section_screen, app) for bs in node._bindings.key_to_bindings.values()
+                    for a in (b.description for b in bs)}
+        assert {d for _, d in pairs} <= existing
+        assert ("esc", "Back") in pairs and ("x", "Stop") in pairs and ("^n", "Next section") in pairs
         await pilot.press("escape")
         await pilot.pause()
         # The command palette offers the sections.

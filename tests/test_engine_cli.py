@@ -147,3 +147,40 @@ def test_sigkill_mid_action_then_resume_runs_everything_exactly_once(tmp_path: P
         (True, False, False, False), (False, True, False, False), (False, False, True, False),
         (False, False, False, True)]
     assert "# INTERRUPTED" in text and "# already done (its probe said so)" in text
+
+
+def test_sessions_delete_asks_then_deletes_and_refuses_a_session_in_use(tmp_path: Path, env: dict[str, str]) -> None:
+    from wizard.state import Session
+
+    env = dict(env, LANG="C")
+    state = tmp_path / "state"
+    Session.create("old-try", Answers(), "rhel7", root=state).release()
+    busy = Session.create("busy", Answers(), "rhel7", root=state, claim="app")  # held by this process
+    try:
+        # No terminal to ask on: refused without --yes, the session kept.
+        out = _cli(["sessions", "--delete", "old-try"], env)
+        assert out.returncode == 2 and "--yes" in out.stderr
+        assert (state / "sessions" / "old-try").is_dir()
+        # Asked on a terminal: "n" keeps it, "y" deletes it.
+        import pexpect
+
+        for reply, kept in (("n", True), ("y", False)):
+            child = pexpect.spawn(sys.executable, ["-m", "wizard.cli", "sessions", "--delete", "old-try"], cwd=str(ROOT),
+                                  env=env, encoding="utf-8", timeout=30)
+            child.expect(r"\[y/N\]")
+            child.sendline(reply)
+            child.expect(pexpect.EOF)
+            child.close()
+            assert (state / "sessions" / "old-try").is_dir() == kept
+        assert child.exitstatus == 0
+        # A session another process runs is not deleted, even with --yes.
+        out = _cli(["sessions", "--delete", "busy", "--yes"], env)
+        assert out.returncode == 2 and "busy" in out.stderr
+        assert (state / "sessions" / "busy" / "state.json").is_file()
+        out = _cli(["sessions", "--delete", "nothing-here", "--yes"], env)
+        assert out.returncode == 2 and "Traceback" not in out.stderr
+    finally:
+        busy.release()
+    out = _cli(["sessions", "--delete", "busy", "--yes"], dict(env, LANG="es_ES.UTF-8"))
+    assert out.returncode == 0 and "borrada" in out.stdout
+    assert not (state / "sessions" / "busy").exists()

@@ -1,9 +1,10 @@
-"""The Textual app: start → inventory → one screen per section; the engine runs in thread workers.
+"""The Textual app: start → inventory → one screen per section → guide complete.
 
-The app uses only the engine's contract (docs/TEAM-BRIEF.md): Session/list_sessions for the checkpoint,
-Engine for running, wizard.transcript through uicommon.export_transcript. Engine events arrive on the
-engine's threads and are posted (thread-safe) to the screen that started the work; host-key and
-manual-step questions from those threads are shown as modal dialogs while the thread waits.
+The app holds the session, its engine and the secrets (memory only) and moves between screens; the
+screens (wizard/screens/) know it only through `WizardHost` and never import this module. The engine
+runs in thread workers: its events arrive on its threads and are posted (thread-safe) to the screen
+that started the work; host-key and manual-step questions from those threads are shown as modal
+dialogs while the thread waits (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -23,7 +24,20 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from wizard.answers import Answers, AnswersError, load_answers
 from wizard.i18n import default_lang, t
-from wizard.screens.base import localize_bindings
+from wizard.prefs import load_prefs, remember
+from wizard.screens.base import Localized, localize_bindings
+from wizard.screens.complete import GuideCompleteScreen
+from wizard.screens.dialogs import (
+    ConfirmDialog,
+    ExportDialog,
+    HelpScreen,
+    HostKeyDialog,
+    ManualDialog,
+)
+from wizard.screens.inventory import InventoryScreen
+from wizard.screens.section import EngineEvent, SectionScreen
+from wizard.screens.start import StartScreen
+from wizard.staleness import changed_fields, out_of_date
 from wizard.uicommon import DONE_STATUSES, SECRET_HACLUSTER, next_session_name, section_status
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -58,7 +72,8 @@ class SectionCommands(Provider):
 class WizardApp(App[int]):
     CSS_PATH = str(ASSETS / "app.tcss")
     TITLE = "ha-wizard"
-    COMMANDS = App.COMMANDS | {SectionCommands}
+    # Only the wizard's own commands: Textual's system commands have English names only.
+    COMMANDS = {SectionCommands}
     # Screen classes by width: the sidebar widens when there is room (80 columns must work).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
@@ -76,7 +91,10 @@ class WizardApp(App[int]):
         super().__init__()
         # Extra Engine keywords (identity_files, known_hosts, ssh_password, connect_timeout...).
         self.engine_options = dict(engine_options or {})
-        self.lang = lang or default_lang()
+        prefs = load_prefs()
+        # --lang, else the language last chosen (a preference kept between runs), else the locale.
+        self.lang = lang or prefs.lang or default_lang()
+        self.lang_chosen = bool(lang)  # chosen for this run: a resumed session's language does not override it
         self.state_root = state_root
         self.profile_override = profile
         self.initial_answers = answers
@@ -84,8 +102,8 @@ class WizardApp(App[int]):
         self.answers_error = ""
         if answers_path:
             self.load_answers_file(answers_path)
-        if theme:
-            self.theme = theme
+        if theme or prefs.theme:
+            self.theme = theme or prefs.theme
         self.session: Any = None
         self.engine: Any = None
         self.engine_error = ""
@@ -101,8 +119,6 @@ class WizardApp(App[int]):
 
     # -- start-up ------------------------------------------------------------------------------------
     def on_mount(self) -> None:
-        from wizard.screens.start import StartScreen
-
         self.title = t("app.title", self.lang)
         localize_bindings(self, self.lang)
         self.push_screen(StartScreen())
@@ -150,13 +166,9 @@ class WizardApp(App[int]):
         return answers
 
     def open_inventory_new(self, name: str) -> None:
-        from wizard.screens.inventory import InventoryScreen
-
         self.push_screen(InventoryScreen(self.base_answers(), name))
 
     def open_inventory_edit(self) -> None:
-        from wizard.screens.inventory import InventoryScreen
-
         self.push_screen(InventoryScreen(self.session.answers, None))
 
     def inventory_done(self, answers: Answers, session_name: str | None,
@@ -181,7 +193,7 @@ class WizardApp(App[int]):
         session.save()
         self.open_session(session)
         self.pop_screen()  # the inventory; the start screen stays below
-        self.push_section(self.first_open_section())
+        self.push_section(self.resume_section())
 
     def resume_session(self, name: str) -> None:
         from wizard.state import Session, StateError
@@ -196,14 +208,50 @@ class WizardApp(App[int]):
                 self.notify(exc.text(self.lang), severity="error", timeout=15)
                 return
         self.open_session(session)
-        self.push_section(self.first_open_section())
+        self.push_section(self.resume_section())
+
+    def delete_session(self, name: str) -> None:
+        """Remove a session for good (asked for and confirmed on the start screen)."""
+        from wizard.state import StateError, delete_session
+
+        if self.session is not None and self.session.name == name:
+            self.close_session()
+        try:
+            delete_session(name, root=self.state_root)
+        except StateError as exc:
+            self.notify(exc.text(self.lang), severity="error", timeout=15)
+            return
+        self.notify(t("start.deleted", self.lang, name=name))
+
+    def close_session(self) -> None:
+        """Leave the session: its engine closed, free for another process to run it."""
+        self._close_engine()
+        self.engine = None
+        self._release_session()
+        self.session = None
+        self._plan = None
+
+    def go_start(self) -> None:
+        """Back to the start screen (the session is left; resuming it comes back where it was)."""
+        if self.busy:
+            self.notify(t("sec.busy", self.lang), severity="warning")
+            return
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, StartScreen):
+            self.pop_screen()
+        self.close_session()
 
     def open_session(self, session: Any) -> None:
         if self.session is not None and self.session is not session:
             self._close_engine()
             self.session.release()  # one session at a time: the other one is free for others again
         self.session = session
-        session.lang = self.lang
+        if self.lang_chosen or not session.lang:
+            session.lang = self.lang
+        elif session.lang != self.lang:  # the session's own language, as it was left
+            self.lang = session.lang
+            self.title = t("app.title", self.lang)
+            localize_bindings(self, self.lang)
+            self.refresh_bindings()
         self.manual_confirmed.clear()
         self.make_engine()
 
@@ -225,16 +273,35 @@ class WizardApp(App[int]):
         except Exception as exc:  # noqa: BLE001 - shown on the section screens; the plan is still browsable
             self.engine_error = f"{type(exc).__name__}: {exc}"
 
-    def apply_answers(self, answers: Answers) -> None:
-        from wizard.screens.section import SectionScreen
-
+    def apply_answers(self, answers: Answers) -> list[str]:
+        """Use new values; returns the done actions they make out of date (marked in the session)."""
+        old_answers, old_plan = self.session.answers, self.plan()
         self.session.answers = copy.deepcopy(answers)
         self.session.profile = answers.profile
-        self.session.save()
         self.make_engine()
+        statuses = {a.id: self.status(a.id) for _, actions in self.plan() for a in actions}
+        stale = out_of_date(old_plan, self.plan(), statuses, changed_fields(old_answers, answers))
+        marks = self.out_of_date()
+        marks.update(stale)
+        self.session.options["out_of_date"] = marks
+        self.session.save()
         for screen in self.screen_stack:
             if isinstance(screen, SectionScreen):
                 screen.stale = True  # the plan changed: compose again when shown
+        return list(stale)
+
+    def out_of_date(self) -> dict[str, list[str]]:
+        """Done actions that used values changed since they ran: action id -> the fields."""
+        if self.session is None:
+            return {}
+        marks = self.session.options.get("out_of_date") or {}
+        return {k: list(v) for k, v in marks.items() if isinstance(v, list)}
+
+    def up_to_date(self, action_id: str) -> None:
+        """The action ran again: no longer out of date."""
+        marks = self.out_of_date()
+        if marks.pop(action_id, None) is not None:
+            self.session.options["out_of_date"] = marks
 
     def set_secret(self, name: str, value: str) -> None:
         self.secrets[name] = value
@@ -280,6 +347,25 @@ class WizardApp(App[int]):
                 return module.ID
         return self.plan()[-1][0].ID
 
+    def resume_section(self) -> str:
+        """Where the student was when the session was left, else the first section not done."""
+        where = self.session.options.get("ui_section")
+        if where in [m.ID for m, _ in self.plan()]:
+            return str(where)
+        return self.first_open_section()
+
+    def next_section(self, section_id: str) -> str | None:
+        ids = [m.ID for m, _ in self.plan()]
+        i = ids.index(section_id)
+        return ids[i + 1] if i + 1 < len(ids) else None
+
+    def guide_complete(self) -> bool:
+        return all(self.status(a.id) in DONE_STATUSES for _, actions in self.plan() for a in actions)
+
+    def show_complete(self) -> None:
+        if not isinstance(self.screen, GuideCompleteScreen):
+            self.push_screen(GuideCompleteScreen())
+
     def where_short(self, action: Any) -> str:
         target = action.target
         if target.is_local:
@@ -295,28 +381,30 @@ class WizardApp(App[int]):
 
     # -- navigation -------------------------------------------------------------------------------------
     def push_section(self, section_id: str) -> None:
-        from wizard.screens.section import SectionScreen
-
+        if self.session.options.get("ui_section") != section_id:
+            self.session.options["ui_section"] = section_id  # resuming comes back here
+            if not self.busy:
+                self.session.save(durable=False)
         if isinstance(self.screen, SectionScreen):
             self.switch_screen(SectionScreen(section_id))
         else:
             self.push_screen(SectionScreen(section_id))
 
-    def goto_section(self, section_id: str) -> None:
-        from wizard.screens.dialogs import ConfirmDialog
-
+    def goto_section(self, section_id: str, warn: bool = True) -> None:
         if self.session is None:
             return
         if self.busy:
             self.notify(t("sec.busy", self.lang), severity="warning")
             return
+        if isinstance(self.screen, GuideCompleteScreen):
+            self.pop_screen()
         open_before = []
         for n, (module, actions) in enumerate(self.plan(), 1):
             if module.ID == section_id:
                 break
             if any(self.status(a.id) not in DONE_STATUSES for a in actions):
                 open_before.append(f"{n}. {module.TITLE.get(self.lang)}")
-        if not open_before:
+        if not open_before or not warn:
             self.push_section(section_id)
             return
         message = t("sec.jump_warn", self.lang, sections=", ".join(open_before))
@@ -348,21 +436,15 @@ class WizardApp(App[int]):
         return result[0]
 
     def confirm_host_key(self, node: str, address: str, key: str) -> bool:
-        from wizard.screens.dialogs import HostKeyDialog
-
         return bool(self._ask(HostKeyDialog(node, address, key)))
 
     def confirm_manual(self, action: Any) -> bool:
-        from wizard.screens.dialogs import ManualDialog
-
         if action.id in self.manual_confirmed:
             return True
         return bool(self._ask(ManualDialog(action, self.lang, self.dark_theme)))
 
     def engine_callback(self, event: Any) -> None:
         """Engine thread → the screen that started the work (post_message is thread-safe)."""
-        from wizard.screens.section import EngineEvent
-
         target = self.event_target
         if target is not None:
             target.post_message(EngineEvent(event))
@@ -424,21 +506,19 @@ class WizardApp(App[int]):
 
     # -- app-wide actions ---------------------------------------------------------------------------------
     def action_help(self) -> None:
-        from wizard.screens.dialogs import HelpScreen
-
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(getattr(self.screen, "HELP_KEY", "help.start")))
+        self.push_screen(HelpScreen(getattr(self.screen, "HELP_KEY", "help.start"), self.screen))
 
     async def action_toggle_lang(self) -> None:
         await self.set_lang("en" if self.lang == "es" else "es")
 
     async def set_lang(self, lang: str) -> None:
-        from wizard.screens.base import Localized
-
         if lang == self.lang:
             return
         self.lang = lang
+        self.lang_chosen = True
+        remember(lang=lang)  # the next launch starts in it
         self.title = t("app.title", lang)
         localize_bindings(self, lang)
         if self.session is not None:
@@ -453,10 +533,9 @@ class WizardApp(App[int]):
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.dark_theme else "textual-dark"
+        remember(theme=self.theme)
 
     def action_export(self) -> None:
-        from wizard.screens.dialogs import ExportDialog
-
         if self.session is None:
             self.notify(t("export.no_session", self.lang), severity="warning")
             return

@@ -65,6 +65,9 @@ def register(subparsers: Any) -> None:
     sessions = subparsers.add_parser("sessions", help="list sessions, their progress and which are in use")
     sessions.add_argument("--recover", metavar="NAME",
                           help="put back the last good checkpoint of a session whose state file is damaged")
+    sessions.add_argument("--delete", metavar="NAME",
+                          help="delete a session for good (asks first; the machines are not touched)")
+    sessions.add_argument("--yes", action="store_true", help="with --delete: do not ask")
     sessions.set_defaults(func=cmd_sessions)
 
     export = subparsers.add_parser(
@@ -299,6 +302,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         if aside is not None:
             console.print(escape(t("state.recovered_aside", lang, aside=aside)))
         return 0
+    if getattr(args, "delete", None):
+        return _delete(args.delete, bool(getattr(args, "yes", False)), lang, console)
     rows = list_sessions()
     if not rows:
         console.print(t("sessions.none", lang))
@@ -316,6 +321,30 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         for s in broken:
             print(f"  {s.error.text(lang)}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _delete(name: str, yes: bool, lang: str, console: Any) -> int:
+    """`sessions --delete NAME`: asked on a terminal (y/N), else only with --yes; refused while in use."""
+    from wizard.state import delete_session, session_folder
+    if not session_folder(name).is_dir():
+        print(f"ha-wizard sessions: {StateError('state.no_such', name=name, folder=session_folder(name)).text(lang)}",
+              file=sys.stderr)
+        return 2
+    if not yes:
+        if not sys.stdin.isatty():
+            print(f"ha-wizard sessions: {t('sessions.delete_needs_yes', lang, name=name)}", file=sys.stderr)
+            return 2
+        reply = input(t("sessions.delete_q", lang, name=name) + " ")
+        if reply.strip().lower() not in ("y", "yes", "s", "si", "sí"):
+            console.print(t("sessions.delete_kept", lang, name=name))
+            return 1
+    try:
+        delete_session(name)
+    except StateError as exc:
+        print(f"ha-wizard sessions: {exc.text(lang)}", file=sys.stderr)
+        return 2
+    console.print(t("start.deleted", lang, name=name))
     return 0
 
 

@@ -38,6 +38,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bind.inventory": ("Inventory", "Inventario"),
     "bind.run_next": ("Run next", "Ejecutar sig."),
     "bind.run_section": ("Run section", "Ejecutar sección"),
+    "bind.next_section": ("Next section", "Sig. sección"),
+    "bind.palette": ("Palette", "Paleta"),
+    "bind.focus_next": ("Next field", "Campo siguiente"),
+    "bind.focus_previous": ("Previous field", "Campo anterior"),
+    "bind.copy": ("Copy", "Copiar"),
     "bind.skip": ("Skip", "Omitir"),
     "bind.edit": ("Edit cmd", "Editar orden"),
     "bind.retry": ("Retry", "Reintentar"),
@@ -164,6 +169,21 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.updated": ("Updated", "Actualizada"),
     "start.pick_session": ("Select a session in the list first.", "Elige primero una sesión de la lista."),
     # -- inventory --------------------------------------------------------------------------------
+    "start.create": ("Create", "Crear"),
+    "start.delete": ("Delete session", "Borrar sesión"),
+    "start.delete_btn": ("Delete", "Borrar"),
+    "start.delete_q": ("Delete session {name} for good? Its checkpoint and its record go; the machines are not "
+                       "touched.",
+                       "¿Borrar la sesión {name} para siempre? Se pierden su punto de control y su registro; las "
+                       "máquinas no se tocan."),
+    "start.deleted": ("Session {name} deleted.", "Sesión {name} borrada."),
+    "sessions.delete_q": ("Delete session {name} for good? Its checkpoint and its record go; the machines are "
+                          "not touched. [y/N]",
+                          "¿Borrar la sesión {name} para siempre? Se pierden su punto de control y su registro; "
+                          "las máquinas no se tocan. [s/N]"),
+    "sessions.delete_kept": ("Session {name} kept.", "La sesión {name} se conserva."),
+    "sessions.delete_needs_yes": ("deleting {name} needs a confirmation: run it on a terminal, or add --yes",
+                                  "borrar {name} necesita confirmación: ejecútalo en un terminal o añade --yes"),
     "inv.title": ("Inventory: the lab's topology", "Inventario: la topología del laboratorio"),
     "inv.intro": ("The guide's values, to edit for your lab. Errors show next to the field as you type.",
                   "Los valores del guion, para adaptar a tu laboratorio. Los errores aparecen junto al "
@@ -405,8 +425,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "col.target": ("Where", "Dónde"),
     "col.kind": ("Kind", "Tipo"),
     "sec.none_left": ("Every action of this section is done.", "Todas las acciones de esta sección están hechas."),
-    "sec.busy": ("An action is running: wait for it or stop it (Esc).",
-                 "Hay una acción en curso: espera o detenla (Esc)."),
+    "sec.last_section": ("This is the last section.", "Esta es la última sección."),
+    "sec.done_title": ("Section done", "Sección terminada"),
+    "sec.offer_next": ("“{done}” is done. Go on with section {n}, “{title}”?",
+                       "«{done}» está terminada. ¿Seguir con la sección {n}, «{title}»?"),
+    "sec.go_next": ("Next section", "Siguiente sección"),
+    "sec.stay": ("Stay here", "Quedarme aquí"),
+    "sec.out_of_date": ("out of date", "desactualizada"),
+    "sec.stale": ("⟳ {n} done action(s) used values changed since they ran ({fields}).",
+                  "⟳ {n} acción(es) hechas usaron valores que han cambiado desde entonces ({fields})."),
+    "sec.stale_one": ("out of date: it ran with the old value of {fields}",
+                      "desactualizada: se ejecutó con el valor anterior de {fields}"),
+    "sec.rerun_stale": ("Run them again", "Ejecutarlas otra vez"),
+    "sec.erratum": ("the guide says", "el guion dice"),
+    "sec.fields_applied_stale": ("Values saved; {n} done action(s) used the old ones: see ⟳.",
+                                 "Valores guardados; {n} acción(es) hechas usaron los anteriores: mira ⟳."),
+    "sec.busy": ("An action is running: wait for it or stop it (X).",
+                 "Hay una acción en curso: espera o detenla (X)."),
     "sec.done_section": ("Section done: {title}", "Sección terminada: {title}"),
     "sec.stopped_fail": ("Stopped: {action} failed", "Detenido: falló {action}"),
     "sec.jump_warn": ("Earlier sections are not done: {sections}. Jump anyway?",
@@ -468,14 +503,14 @@ STRINGS: dict[str, tuple[str, str]] = {
                "{action} la necesita; se pasa por stdin y nunca se guarda."),
     "help.title": ("Help", "Ayuda"),
     "help.start": (
-        "Start: create a new session (a name, then the inventory), resume one from the list (Enter on it), "
-        "or load an answers file (TOML, `ha-wizard answers init FILE` writes one).\n\n"
-        "Keys: Ctrl+L switches Spanish/English, Ctrl+T light/dark theme, Ctrl+P command palette, "
-        "F1 this help, Ctrl+Q quit.",
-        "Inicio: crea una sesión nueva (un nombre y después el inventario), reanuda una de la lista (Intro "
-        "sobre ella) o carga un fichero de respuestas (TOML, `ha-wizard answers init FICHERO` crea uno).\n\n"
-        "Teclas: Ctrl+L cambia español/inglés, Ctrl+T tema claro/oscuro, Ctrl+P paleta de órdenes, "
-        "F1 esta ayuda, Ctrl+Q salir."),
+        "Start: resume a session from the list (Enter on it: the most recent one is selected), start a new one "
+        "(a name, then the inventory) or load an answers file first (TOML; `ha-wizard answers init FILE` writes "
+        "one). A session you no longer want can be deleted: its checkpoint goes, the machines are not touched. "
+        "The language you choose is remembered for the next time.",
+        "Inicio: reanuda una sesión de la lista (Intro sobre ella: la más reciente está seleccionada), empieza "
+        "una nueva (un nombre y después el inventario) o carga antes un fichero de respuestas (TOML; `ha-wizard "
+        "answers init FICHERO` crea uno). Una sesión que ya no quieres se puede borrar: se pierde su punto de "
+        "control, las máquinas no se tocan. El idioma que elijas se recuerda para la próxima vez."),
     "help.inventory": (
         "Inventory: every value of the guide, prefilled. Type to change one; a red message under a field "
         "says what is wrong and the wizard will not go on until every field is valid. The hacluster "
@@ -488,18 +523,42 @@ STRINGS: dict[str, tuple[str, str]] = {
         "muestra la huella de su clave (confianza en el primer uso) y detecta el perfil con /etc/os-release y "
         "`pcs --version`; puedes elegir otro perfil."),
     "help.section": (
-        "Section: the explanation (expand it), the values it uses, and its actions with the exact command. "
-        "N runs the next action, S the whole section, K skips the selected one, E edits its command before "
-        "it runs (recorded as edited), R retries a failed one, Esc stops a running one. The sidebar (B "
-        "toggles it) jumps to another section; Ctrl+P finds a section by name; X exports the transcript; "
-        "I opens the inventory. Quitting mid-action stops it cleanly: resume the session later.",
-        "Sección: la explicación (despliégala), los valores que usa y sus acciones con la orden exacta. "
-        "N ejecuta la siguiente acción, S toda la sección, K omite la seleccionada, E edita su orden antes de "
-        "ejecutarla (queda como editada), R reintenta una fallida, Esc detiene la que está en curso. La barra "
-        "lateral (B la oculta) salta a otra sección; Ctrl+P busca una sección por nombre; X exporta la "
-        "transcripción; I abre el inventario. Salir a mitad de una acción la detiene limpiamente: reanuda la "
-        "sesión después."),
+        "Section: the explanation (expand it), the values it uses (change them there: done actions that used "
+        "a changed value are marked out of date), and its actions with the exact command. Run the next action "
+        "or the whole section; skip, edit (recorded as edited) or retry the selected one; stop a running one. "
+        "When a section is done the wizard offers the next one. The sidebar and the command palette jump to "
+        "any section; Back returns to the start screen. Quitting mid-action stops it cleanly: resume the "
+        "session later, at this section.",
+        "Sección: la explicación (despliégala), los valores que usa (cámbialos ahí: las acciones hechas que "
+        "usaron un valor cambiado quedan marcadas como desactualizadas) y sus acciones con la orden exacta. "
+        "Ejecuta la siguiente acción o la sección entera; omite, edita (queda como editada) o reintenta la "
+        "seleccionada; detén la que está en curso. Al terminar una sección el asistente ofrece la siguiente. La "
+        "barra lateral y la paleta de órdenes saltan a cualquier sección; Atrás vuelve al inicio. Salir a mitad "
+        "de una acción la detiene limpiamente: reanuda la sesión después, en esta sección."),
     "help.dialog": ("Enter confirms, Esc cancels.", "Intro confirma, Esc cancela."),
+    "help.keys": ("Keys", "Teclas"),
+    "help.complete": (
+        "The guide is complete: every section is done. The figures measured in section 11 are below. Export the "
+        "record (md: everything that was tried, the edits, skips and figures) or the setup script (sh: the "
+        "commands that built the cluster, to run again on fresh machines).",
+        "El guion está completo: todas las secciones están hechas. Abajo están las cifras medidas en la sección "
+        "11. Exporta el registro (md: todo lo intentado, las ediciones, omisiones y cifras) o el script de "
+        "montaje (sh: las órdenes que construyeron el clúster, para repetirlas en máquinas nuevas)."),
+    "done.title": ("✔ Guide complete: the highly available load balancer is built",
+                   "✔ Guion completo: el balanceador de carga de alta disponibilidad está montado"),
+    "done.summary": ("{sections} sections: {ok} actions done, {edited} edited, {skipped} skipped.",
+                     "{sections} secciones: {ok} acciones hechas, {edited} editadas, {skipped} omitidas."),
+    "done.figures": ("Figures measured", "Cifras medidas"),
+    "done.no_figures": ("No figures were measured (section 11 was skipped).",
+                        "No se midió ninguna cifra (se omitió la sección 11)."),
+    "done.export_why": ("Hand in the record, or keep the script to build it again:",
+                        "Entrega el registro, o guarda el script para montarlo otra vez:"),
+    "done.export_md": ("Export the record (md)", "Exportar el registro (md)"),
+    "done.export_sh": ("Export the setup script (sh)", "Exportar el script (sh)"),
+    "done.back": ("Back to the sections", "Volver a las secciones"),
+    "fig.figure": ("figure", "cifra"),
+    "fig.value": ("value", "valor"),
+    "fig.action": ("action", "acción"),
     "palette.section": ("Go to section {n}: {title}", "Ir a la sección {n}: {title}"),
     "palette.help": ("Open this section's screen", "Abre la pantalla de esta sección"),
     # -- plain mode ---------------------------------------------------------------------------------
@@ -634,6 +693,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "state.front.app": ("the ha-wizard app", "la aplicación ha-wizard"),
     "state.front.plain": ("`ha-wizard --plain`", "`ha-wizard --plain`"),
     "state.front.recover": ("`ha-wizard sessions --recover`", "`ha-wizard sessions --recover`"),
+    "state.front.delete": ("`ha-wizard sessions --delete`", "`ha-wizard sessions --delete`"),
+    "state.delete_failed": ("session {name!r} could not be deleted: {error}",
+                            "no se pudo borrar la sesión {name!r}: {error}"),
     "state.answers_problems": ("session {name!r}: the answers in its state file have problems:\n{problems}",
                                "sesión {name!r}: las respuestas de su fichero de estado tienen problemas:\n{problems}"),
     "sessions.none": ("no sessions yet", "aún no hay sesiones"),

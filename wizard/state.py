@@ -609,3 +609,23 @@ def recover(name: str, root: Path | str | None = None) -> tuple[Session, Path | 
         return Session.load(name, root), aside
     finally:
         lock.release()
+
+
+def delete_session(name: str, root: Path | str | None = None) -> None:
+    """Remove a session's folder for good: its checkpoint, good copy and journal. Refused (SessionInUse)
+    while a process runs it; the lock is held while the folder goes, so no runner starts on half of it."""
+    check_name(name)
+    folder = session_folder(name, root)
+    if not folder.is_dir():
+        raise StateError("state.no_such", name=name, folder=folder)
+    lock = SessionLock(folder)
+    try:
+        lock.acquire("delete")
+    except SessionBusy as exc:
+        raise SessionInUse(name, exc.holder) from None
+    try:
+        shutil.rmtree(folder)
+    except OSError as exc:
+        raise StateError("state.delete_failed", name=name, error=exc.strerror or exc) from None
+    finally:
+        lock.release()

@@ -22,18 +22,43 @@ def bash(command: str, dark: bool = True) -> Syntax:
                   background_color="default")
 
 
+def screen_keys(screen: Any) -> list[tuple[str, str]]:
+    """(key as the footer shows it, description) of every binding the screen and the app have,
+    in the app's current language: the help lists exactly the keys that exist, as the footer names them.
+    Actions the screen disables right now (Stop while nothing runs) are still listed."""
+    app = screen.app
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for node in (screen, app):
+        for bindings in node._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.action in seen or not binding.description:
+                    continue
+                seen.add(binding.action)
+                out.append((app.get_key_display(binding), binding.description))
+    return out
+
+
 class HelpScreen(WizardModal[None]):
     BINDINGS = [Binding("escape,f1,enter", "dismiss", "bind.back")]
 
-    def __init__(self, help_key: str) -> None:
+    def __init__(self, help_key: str, screen: Any = None) -> None:
         super().__init__()
         self.help_key = help_key
+        self.for_screen = screen
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="help-dialog"):
+        with Vertical(classes="dialog wide", id="help-dialog"):
             yield Label(self.t("help.title"), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 yield Static(self.t(self.help_key), id="help-text")
+                if self.for_screen is not None:
+                    yield Label(self.t("help.keys"), classes="group-title")
+                    keys = Text()
+                    for key, description in screen_keys(self.for_screen):
+                        keys.append(f"{key:>8}", style="bold")
+                        keys.append(f"  {description}\n")
+                    yield Static(keys, id="help-keys")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.t("btn.close"), id="close", variant="primary", compact=True)
 
@@ -43,19 +68,31 @@ class HelpScreen(WizardModal[None]):
 
 
 class ConfirmDialog(WizardModal[bool]):
+    """A question with two answers. `danger`: the safe answer has the focus (Enter does not destroy)."""
+
     BINDINGS = [Binding("escape", "no", "btn.cancel")]
 
-    def __init__(self, message: str, yes_key: str = "btn.yes") -> None:
+    def __init__(self, message: str, yes_key: str = "btn.yes", *, no_key: str = "btn.cancel", danger: bool = False,
+                 title_key: str = "") -> None:
         super().__init__()
         self.message = message
         self.yes_key = yes_key
+        self.no_key = no_key
+        self.danger = danger
+        self.title_key = title_key
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
+            if self.title_key:
+                yield Label(self.t(self.title_key), classes="dialog-title")
             yield Static(self.message, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(self.t(self.yes_key), id="yes", variant="warning", compact=True)
-                yield Button(self.t("btn.cancel"), id="no", compact=True)
+                yield Button(self.t(self.yes_key), id="yes", variant="error" if self.danger else "primary",
+                             compact=True)
+                yield Button(self.t(self.no_key), id="no", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#no" if self.danger else "#yes", Button).focus()
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:

@@ -159,7 +159,10 @@ class InventoryScreen(WizardScreen):
             shown.update(s.path for s in grid.specs)
         # Problems of no single input ("directors", "servers") go to the summary.
         self.general = [f"{f}: {'; '.join(m)}" for f, m in by_field.items() if f not in shown]
-        total = len(by_field)
+        pw_problem = self.password_problem(typing=True)
+        if pw_problem:
+            self.general.append(f"{self.t('inv.secret')}: {pw_problem}")
+        total = len(by_field) + (1 if pw_problem else 0)
         summary = self.query_one("#inv-summary", Static)
         text = self.t("inv.errors", n=total) if total else self.t("inv.ok")
         if self.general:
@@ -170,13 +173,15 @@ class InventoryScreen(WizardScreen):
         self.problems = {f: "; ".join(m) for f, m in by_field.items()}
         return list(self.problems)
 
-    def password_problem(self) -> str | None:
-        if self.wapp.secrets.get(SECRET_HACLUSTER) and not self.query("#pw1"):
-            return None
+    def password_problem(self, typing: bool = False) -> str | None:
+        """What is wrong with the password fields; `typing`: while the form is filled in, an empty
+        password is not yet a problem (the two that differ are)."""
+        if not self.query("#pw1") or not self.query("#pw2"):
+            return None  # given already (earlier, or the environment)
         pw1 = self.query_one("#pw1", Input).value
         pw2 = self.query_one("#pw2", Input).value
         if not pw1:
-            if self.session_name is None:
+            if self.session_name is None or typing:
                 return None  # editing a running session: keep the password already given (or ask later)
             return self.t("inv.pw_empty")
         if pw1 != pw2:
@@ -186,7 +191,8 @@ class InventoryScreen(WizardScreen):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         if event.input.id in ("pw1", "pw2"):
-            self.query_one("#pw-error", Static).update("")
+            self.query_one("#pw-error", Static).update(self.password_problem(typing=True) or "")
+            self.revalidate()
             return
         spec = self.specs.get(event.input.id or "")
         if spec is None:

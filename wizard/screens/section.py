@@ -19,7 +19,7 @@ from textual.worker import Worker, WorkerState
 from wizard.events import ActionFinished, ActionStarted, OutputLine, Reconnecting
 from wizard.i18n import Msg, msg, status_text
 from wizard.screens.base import WizardScreen
-from wizard.screens.dialogs import ClashDialog, EditCommandDialog, ManualDialog, PasswordDialog, bash
+from wizard.screens.dialogs import ClashDialog, ConfirmDialog, EditCommandDialog, ManualDialog, PasswordDialog, bash
 from wizard.uicommon import (
     DONE_STATUSES,
     STATUS_ICONS,
@@ -43,19 +43,21 @@ class EngineEvent(Message, bubble=False):
         self.event = event
 
 
-RUN_ACTIONS = ("run_next", "run_section", "skip", "edit", "retry")
+RUN_ACTIONS = ("run_next", "run_section", "skip", "edit", "retry", "rerun_stale")
 
 
 class SectionScreen(WizardScreen):
     HELP_KEY = "help.section"
+    # The footer shows what moves the student on; the action keys are also on the buttons.
     BINDINGS = [
         Binding("n", "run_next", "bind.run_next"),
         Binding("s", "run_section", "bind.run_section"),
-        Binding("k", "skip", "bind.skip"),
-        Binding("e", "edit", "bind.edit"),
-        Binding("r", "retry", "bind.retry"),
-        Binding("escape", "stop", "bind.cancel_run"),
-        Binding("x", "app.export", "bind.export", show=False),
+        Binding("x", "stop", "bind.cancel_run"),
+        Binding("ctrl+n", "next_section", "bind.next_section"),
+        Binding("escape", "back", "bind.back"),
+        Binding("k", "skip", "bind.skip", show=False),
+        Binding("e", "edit", "bind.edit", show=False),
+        Binding("r", "retry", "bind.retry", show=False),
         Binding("b", "toggle_sidebar", "bind.sidebar", show=False),
         Binding("i", "inventory", "bind.inventory", show=False),
     ]
@@ -107,12 +109,16 @@ class SectionScreen(WizardScreen):
                         yield Button(f"K {self.t('bind.skip')}", id="btn-skip", compact=True)
                         yield Button(f"E {self.t('bind.edit')}", id="btn-edit", compact=True)
                         yield Button(f"R {self.t('bind.retry')}", id="btn-retry", compact=True)
-                        yield Button(f"Esc {self.t('bind.cancel_run')}", id="btn-stop", variant="error", compact=True)
+                        yield Button(f"X {self.t('bind.cancel_run')}", id="btn-stop", variant="error", compact=True)
+                    with Horizontal(id="stale-box"):
+                        yield Static("", id="stale-text")
+                        yield Button(self.t("sec.rerun_stale"), id="btn-rerun_stale", variant="warning",
+                                     compact=True)
                     yield FailurePanel(id="failure")
                     with Vertical(id="figures-box"):
                         figures = self.figures()
                         if figures:
-                            yield FiguresPanel(figures)
+                            yield FiguresPanel(figures, lang=lang)
                 # Outside the scrolled part: the output stays on screen whatever the size of the rest.
                 yield OutputLog(id="output")
         yield Footer()
@@ -128,7 +134,7 @@ class SectionScreen(WizardScreen):
             return
         box.remove_children()
         if figures:
-            box.mount(FiguresPanel(figures))
+            box.mount(FiguresPanel(figures, lang=self.wapp.lang))
 
     def field_paths(self) -> list[str]:
         editable = {s.path for s in inventory_fields(self.field_answers)}
@@ -151,10 +157,12 @@ class SectionScreen(WizardScreen):
         return f"{n}. {self.module.TITLE.get(app.lang)}  [{self.section_id}]  {done}/{len(self.actions)}"
 
     def on_mount(self) -> None:
+        self.wapp.event_target = self  # the engine's events (a skip too) come to the section on screen
         self.fill_table()
         self.query_one("#failure", FailurePanel).hide()
         self.query_one("#actions", DataTable).focus()
         self.update_buttons()
+        self.show_stale()
         self.maybe_show_clash()
 
     def after_relocalize(self) -> None:
@@ -164,6 +172,7 @@ class SectionScreen(WizardScreen):
         log.add_all([pair[1] if es else pair[0] for pair in self.log_history])
         self.query_one("#failure", FailurePanel).hide()
         self.update_buttons()
+        self.show_stale()
         self.show_selected()
 
     def fill_table(self) -> None:
@@ -195,7 +204,24 @@ class SectionScreen(WizardScreen):
         label = status_text(status, self.wapp.lang)
         if rec is not None and rec.note == "already done":
             label += " (=)"
+        if status in DONE_STATUSES and action_id in self.wapp.out_of_date():
+            label = f"⟳ {self.t('sec.out_of_date')}"
         return label
+
+    def stale_actions(self) -> list[Any]:
+        marks = self.wapp.out_of_date()
+        return [a for a in self.actions if a.id in marks and self.wapp.status(a.id) in DONE_STATUSES]
+
+    def show_stale(self) -> None:
+        """Done actions that used values changed since: say so, and offer to run them again."""
+        stale = self.stale_actions()
+        box = self.query_one("#stale-box")
+        box.display = bool(stale)
+        if stale:
+            marks = self.wapp.out_of_date()
+            fields = sorted({f for a in stale for f in marks.get(a.id, [])})
+            self.query_one("#stale-text", Static).update(
+                self.t("sec.stale", n=len(stale), fields=", ".join(fields)))
 
     def next_index(self) -> int | None:
         for i, a in enumerate(self.actions):
@@ -238,7 +264,11 @@ class SectionScreen(WizardScreen):
         elif action.kind == "manual":
             parts.append(Text(self.t("sec.cmd_none"), style="dim"))
         if action.erratum:
-            parts.append(Text(f"⚠ {action.erratum}", style="yellow"))
+            erratum = getattr(action, "erratum_es", "") if lang == "es" else ""
+            parts.append(Text(f"⚠ {self.t('sec.erratum')}: {erratum or action.erratum}", style="yellow"))
+        marks = app.out_of_date()
+        if action.id in marks and app.status(action.id) in DONE_STATUSES:
+            parts.append(Text(f"⟳ {self.t('sec.stale_one', fields=', '.join(marks[action.id]))}", style="yellow"))
         if action.probe:
             parts.append(Text(self.t("sec.probe", probe=action.probe), style="dim"))
         if action.secrets:
@@ -256,6 +286,8 @@ class SectionScreen(WizardScreen):
             return None if busy or self.wapp.engine is None else True
         if action == "stop":
             return True if busy else None
+        if action in ("back", "next_section", "inventory"):
+            return None if busy else True
         return True
 
     def update_buttons(self) -> None:
@@ -335,6 +367,27 @@ class SectionScreen(WizardScreen):
         if self.wapp.busy:
             self.wapp.stop_running()
 
+    def action_back(self) -> None:
+        """Esc: back to the start screen (the session is kept; resuming comes back here)."""
+        self.wapp.go_start()
+
+    def action_next_section(self) -> None:
+        nxt = self.wapp.next_section(self.section_id)
+        if nxt is None:
+            if self.wapp.guide_complete():
+                self.wapp.show_complete()
+            else:
+                self.notify(self.t("sec.last_section"))
+            return
+        self.wapp.goto_section(nxt, warn=False)
+
+    def action_rerun_stale(self) -> None:
+        if self.guard():
+            return
+        stale = self.stale_actions()
+        if stale:
+            self.start(stale[0], "stale")
+
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one(Sidebar)
         sidebar.display = not sidebar.display
@@ -349,6 +402,8 @@ class SectionScreen(WizardScreen):
         """Ask what is missing (secret, a by-hand step), then run in a thread worker."""
         app = self.wapp
         needed = list(action.secrets)
+        if mode == "stale":
+            needed += [n for a in self.stale_actions() for n in a.secrets if n not in needed]
         if mode == "section":
             needed += [n for n in app.engine.needed_secrets([self.section_id]) if n not in needed]
         missing = [n for n in needed if not app.secrets.get(n)]
@@ -385,6 +440,14 @@ class SectionScreen(WizardScreen):
         """Runs in a worker thread: only engine calls here, results go back through the worker."""
         app = self.wapp
         engine = app.engine
+        if mode == "stale":  # the done actions that used changed values, in plan order, once each
+            for action in self.stale_actions():
+                status = engine.run_action(action.id, force=True)
+                if app.stop_requested.is_set():
+                    return "stopped", action.id
+                if status == "failed":
+                    return "failed", action.id
+            return "stale_done", None
         if action_id is not None:
             status = engine.run_action(action_id, command)
             if app.stop_requested.is_set():
@@ -441,18 +504,39 @@ class SectionScreen(WizardScreen):
             return
         if outcome == "stopped":
             self.notify(self.t("sec.cancelled"), severity="warning")
-        elif outcome == "done":
-            self.notify(self.t("sec.done_section", title=self.module.TITLE.get(app.lang)))
         nxt = self.next_index()
         if nxt is not None:
             table.move_cursor(row=nxt)
         self.show_selected()
+        self.show_stale()
+        if outcome != "stopped" and nxt is None and app.section_state(self.section_id) == "ok":
+            self.offer_next()
 
-    def index_of(self, action_id: str) -> int:
+    def offer_next(self) -> None:
+        """The section is done: the guide complete, or on to the next section (Enter) or stay (Esc)."""
+        app = self.wapp
+        if app.guide_complete():
+            app.show_complete()
+            return
+        nxt = app.next_section(self.section_id)
+        if nxt is None:
+            return
+        module, _ = app.section(nxt)
+        message = self.t("sec.offer_next", done=self.module.TITLE.get(app.lang), n=app.section_number(nxt),
+                         title=module.TITLE.get(app.lang))
+
+        def answer(go: bool | None) -> None:
+            if go:
+                app.goto_section(nxt, warn=False)
+
+        self.app.push_screen(ConfirmDialog(message, "sec.go_next", no_key="sec.stay", title_key="sec.done_title"),
+                             answer)
+
+    def index_of(self, action_id: str, default: int | None = 0) -> int | None:
         for i, a in enumerate(self.actions):
             if a.id == action_id:
                 return i
-        return 0
+        return default
 
     # -- engine events -------------------------------------------------------------------------------
     def write_log(self, line: Text | Msg, style: str = "") -> None:
@@ -468,6 +552,10 @@ class SectionScreen(WizardScreen):
         log = self
         if isinstance(ev, ActionStarted):
             self.set_row(ev.action_id, "running")
+            # The card under the table follows what runs (a whole section, a re-run).
+            index = self.index_of(ev.action_id, None)
+            if index is not None:
+                self.query_one("#actions", DataTable).move_cursor(row=index)
             where = ", ".join(ev.nodes)
             log.write_log(Text.assemble(("▶ ", "bold"), (ev.action_id, "bold"), f"  @{where}"))
             if ev.command:
@@ -477,6 +565,8 @@ class SectionScreen(WizardScreen):
             prefix = f"[{ev.node}] " if ev.node != "local" else ""
             log.write_log(Msg(prefix + ev.text, prefix + (ev.text_es or ev.text)), style)
         elif isinstance(ev, ActionFinished):
+            if ev.status in DONE_STATUSES and ev.note != "already done":  # its probe skipping it changes nothing
+                self.wapp.up_to_date(ev.action_id)
             self.set_row(ev.action_id, ev.status)
             style = "green" if ev.status in DONE_STATUSES else ("yellow" if ev.status == "stopped" else "red")
             error, note = Msg(ev.error, ev.error_es or ev.error), Msg(ev.note, ev.note_es or ev.note)
@@ -557,6 +647,6 @@ class SectionScreen(WizardScreen):
         if not self.validate_fields():
             self.notify(self.t("inv.cannot"), severity="error")
             return
-        self.wapp.apply_answers(self.field_answers)
-        self.notify(self.t("sec.fields_applied"))
+        stale = self.wapp.apply_answers(self.field_answers)
+        self.notify(self.t("sec.fields_applied_stale", n=len(stale)) if stale else self.t("sec.fields_applied"))
         await self.rebuild()

@@ -13,6 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from wizard.i18n import t
+
 
 def figure_label(fig: dict[str, Any]) -> str:
     labels = " ".join(f"{k}={v}" for k, v in (fig.get("labels") or {}).items() if k != "node")
@@ -34,14 +36,15 @@ class FiguresPanel(Vertical):
     FiguresPanel PlotextPlot { height: 12; }
     """
 
-    def __init__(self, figures: list[tuple[str, dict[str, Any]]], **kw: Any) -> None:
+    def __init__(self, figures: list[tuple[str, dict[str, Any]]], lang: str = "en", **kw: Any) -> None:
         super().__init__(**kw)
         self.figures = figures
+        self.lang = lang
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=True, pad_edge=False)
         for col in ("figure", "value", "action"):
-            table.add_column(col)
+            table.add_column(t(f"fig.{col}", self.lang))
         for action_id, fig in self.figures:
             table.add_row(figure_label(fig), f"{fig['value']:g} {fig.get('unit', '')}".strip(), action_id)
         yield Static(table)

@@ -84,7 +84,7 @@ def test_snapshot_start(snap_compare, state: Path, size) -> None:
     fixed_session(state, "course-a", "rhel7", "2026-11-20T09:00:00.000+00:00",
                   {"snapshot.take.master": "ok", "snapshot.take.cluster2": "ok"})
     fixed_session(state, "lab-demo", "lab", "2026-11-21T10:30:00.000+00:00", {"snapshot.take.master": "failed"})
-    assert snap_compare(WizardApp(lang="en", state_root=state), terminal_size=size, run_before=steady)
+    assert snap_compare(WizardApp(lang="es", state_root=state), terminal_size=size, run_before=steady)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -97,7 +97,7 @@ def test_snapshot_inventory_with_an_error(snap_compare, state: Path, size) -> No
         field.focus()  # scrolls the form to the field and its error
         await settle(pilot, lambda: True)
 
-    assert snap_compare(WizardApp(lang="en", state_root=state), terminal_size=size, run_before=run_before)
+    assert snap_compare(WizardApp(lang="es", state_root=state), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -110,7 +110,7 @@ def test_snapshot_section(snap_compare, state: Path, size) -> None:
         pilot.app.push_section("cluster_setup")
         await settle(pilot, lambda: on_section(pilot.app, "cluster_setup"))
 
-    assert snap_compare(WizardApp(lang="en", state_root=state), terminal_size=size, run_before=run_before)
+    assert snap_compare(WizardApp(lang="es", state_root=state), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -127,7 +127,7 @@ def test_snapshot_failure_panel(snap_compare, state: Path, size) -> None:
         screen.query_one("#main").scroll_to_widget(screen.query_one("#failure"), animate=False, top=True)
         await settle(pilot, lambda: True)
 
-    assert snap_compare(WizardApp(lang="en", state_root=state), terminal_size=size, run_before=run_before)
+    assert snap_compare(WizardApp(lang="es", state_root=state), terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -140,7 +140,7 @@ def test_snapshot_export_dialog(snap_compare, state: Path, size) -> None:
         await pilot.press("ctrl+e")
         await settle(pilot, lambda: pilot.app.screen.query("#export-path"))
 
-    assert snap_compare(WizardApp(lang="en", state_root=state), terminal_size=size, run_before=run_before)
+    assert snap_compare(WizardApp(lang="es", state_root=state), terminal_size=size, run_before=run_before)
 
 
 def test_snapshot_section_light_theme_spanish(snap_compare, state: Path) -> None:
@@ -153,3 +153,57 @@ def test_snapshot_section_light_theme_spanish(snap_compare, state: Path) -> None
 
     app = WizardApp(lang="es", state_root=state, theme="textual-light")
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_inventory_password_and_check(snap_compare, state: Path, size) -> None:
+    """The end of the inventory in Spanish: the password labels (the longest) and the connection check."""
+
+    async def run_before(pilot) -> None:
+        pilot.app.open_inventory_new("curso-g")
+        await settle(pilot, lambda: pilot.app.screen.query("#pw2"))
+        pilot.app.screen.query_one("#pw1").value = "uno"
+        pilot.app.screen.query_one("#pw2").value = "dos"
+        pilot.app.screen.query_one("#pw2").focus()
+        await settle(pilot, lambda: True)
+
+    assert snap_compare(WizardApp(lang="es", state_root=state), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_help_on_a_section(snap_compare, state: Path, size) -> None:
+    fixed_session(state, "curso-h", "rhel7", "2026-11-22T08:00:00.000+00:00")
+
+    async def run_before(pilot) -> None:
+        pilot.app.resume_session("curso-h")
+        await settle(pilot, lambda: on_section(pilot.app, "snapshot"))
+        await pilot.press("f1")
+        await settle(pilot, lambda: pilot.app.screen.query("#help-keys"))
+
+    assert snap_compare(WizardApp(lang="es", state_root=state), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_guide_complete(snap_compare, state: Path, size) -> None:
+    from steps import full_plan
+    from steps.profiles import get_profile
+
+    plan = full_plan(Answers(), get_profile("rhel7"))
+    statuses = {a.id: "ok" for _, actions in plan for a in actions}
+    fixed_session(state, "curso-i", "rhel7", "2026-11-22T08:00:00.000+00:00", statuses)
+    path = state / "sessions" / "curso-i" / "state.json"
+    data = json.loads(path.read_text())
+    data["actions"]["verification.bench_matrix"]["figures"] = [
+        {"name": "pi_time", "value": v, "unit": "s", "labels": {"servers": str(n)}}
+        for n, v in ((1, 2.5), (2, 1.4), (3, 0.9))]
+    data["actions"]["verification.director_down_time"] = {"status": "ok", "started": "x", "ended": "x", "figures": [
+        {"name": "director_failover", "value": 3.2, "unit": "s", "labels": {}}]}
+    path.write_text(json.dumps(data))
+
+    async def run_before(pilot) -> None:
+        pilot.app.resume_session("curso-i")
+        await settle(pilot, lambda: on_section(pilot.app, "verification"))
+        pilot.app.show_complete()
+        await settle(pilot, lambda: pilot.app.screen.query("#done-title"))
+
+    assert snap_compare(WizardApp(lang="es", state_root=state), terminal_size=size, run_before=run_before)

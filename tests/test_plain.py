@@ -87,7 +87,11 @@ async def test_plain_mode_new_session_edit_value_edit_command_export(tmp_path: P
 
     app = WizardApp(lang="en", state_root=tmp_path / "state")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.click("#resume")
+        for _ in range(200):  # the sessions list filled: Enter on it resumes the session
+            if app.screen.query("#sessions") and app.screen.query_one("#sessions").row_count:
+                break
+            await pilot.pause(0.05)
+        await pilot.press("enter")
         for _ in range(200):
             if isinstance(app.screen, SectionScreen) and app.screen.built_lang:
                 break

@@ -77,11 +77,12 @@ class WizardApp(App[int]):
     # Screen classes by width: the sidebar widens when there is room (80 columns must work).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
+        # In the footer only F1: at 80 columns the screens' own keys need the room; F1 lists these too.
         Binding("f1", "help", "bind.help"),
-        Binding("ctrl+l", "toggle_lang", "bind.lang"),
+        Binding("ctrl+l", "toggle_lang", "bind.lang", show=False),
         Binding("ctrl+t", "toggle_theme", "bind.theme", show=False),
-        Binding("ctrl+e", "export", "bind.export"),
-        Binding("ctrl+q", "quit", "bind.quit", priority=True),
+        Binding("ctrl+e", "export", "bind.export", show=False),
+        Binding("ctrl+q", "quit", "bind.quit", show=False, priority=True),
         Binding("ctrl+c", "quit", "bind.quit", show=False, priority=True),
     ]
 

@@ -36,8 +36,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bind.next": ("Next", "Siguiente"),
     "bind.sidebar": ("Sections", "Secciones"),
     "bind.inventory": ("Inventory", "Inventario"),
-    "bind.run_next": ("Run next", "Ejecutar sig."),
-    "bind.run_section": ("Run section", "Ejecutar sección"),
+    "bind.run_next": ("Run next", "Ejecutar"),
+    "bind.run_section": ("Run section", "Sección entera"),
     "bind.next_section": ("Next section", "Sig. sección"),
     "bind.palette": ("Palette", "Paleta"),
     "bind.focus_next": ("Next field", "Campo siguiente"),
@@ -412,8 +412,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{node} ({address}): clave de host desconocida {key} — rechazada. Compruébala en el host (ssh-keygen -lf "
         "/etc/ssh/ssh_host_*_key.pub) y después confía en ella: --pin {node}={fp} (o --trust-new-hosts)."),
     # -- section screen ---------------------------------------------------------------------------
-    "sec.explanation": ("Why (the guide's explanation)", "Por qué (la explicación del guion)"),
-    "sec.errata": ("⚠ errata of the guide fixed here", "⚠ erratas del guion corregidas aquí"),
+    "sec.explanation": ("Why: the guide's explanation", "Por qué: la explicación del guion"),
+    "sec.errata": ("⚠ errata fixed", "⚠ erratas"),
     "sec.fields": ("Values this section uses", "Valores que usa esta sección"),
     "sec.fields_apply": ("Apply", "Aplicar"),
     "sec.fields_applied": ("Values saved; the plan was rebuilt.", "Valores guardados; el plan se ha rehecho."),

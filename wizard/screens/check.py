@@ -49,7 +49,7 @@ class CheckScreen(WizardScreen):
             with Horizontal(classes="row buttons"):
                 yield Button(self.t("checkscr.again"), id="recheck", compact=True)
                 yield Button(self.t("btn.back"), id="back", compact=True)
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is listed by F1: room for the keys that matter
 
     def source(self) -> str:
         app = self.wapp

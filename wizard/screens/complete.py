@@ -49,7 +49,7 @@ class GuideCompleteScreen(WizardScreen):
                 yield Button(self.t("done.export_md"), id="export-md", variant="primary", compact=True)
                 yield Button(self.t("done.export_sh"), id="export-sh", compact=True)
                 yield Button(self.t("done.back"), id="back", compact=True)
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is listed by F1: room for the keys that matter
 
     def on_mount(self) -> None:
         self.query_one("#export-md", Button).focus()

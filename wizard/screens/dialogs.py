@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.console import Group
 from rich.syntax import Syntax
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -23,19 +24,24 @@ def bash(command: str, dark: bool = True) -> Syntax:
 
 
 def screen_keys(screen: Any) -> list[tuple[str, str]]:
-    """(key as the footer shows it, description) of every binding the screen and the app have,
-    in the app's current language: the help lists exactly the keys that exist, as the footer names them.
-    Actions the screen disables right now (Stop while nothing runs) are still listed."""
+    """(key as the footer shows it, description) of every binding the screen and the app have, in the
+    app's current language: the help lists exactly the keys that exist, as the footer names them.
+    The screen's own keys first, then the app's, then moving between fields; a key the app takes first
+    (a priority binding: Ctrl+C quits) is listed once, for what it does; actions the screen disables
+    right now (Stop while nothing runs) are still listed."""
     app = screen.app
-    seen: set[str] = set()
+    app_bindings = [b for bs in app._bindings.key_to_bindings.values() for b in bs]
+    screen_bindings = [b for bs in screen._bindings.key_to_bindings.values() for b in bs]
+    taken = {b.key for b in app_bindings if b.priority}
+    own = [b for b in screen_bindings if not b.action.startswith(("app.", "screen.")) and b.key not in taken]
+    moves = [b for b in screen_bindings if b.action.startswith(("app.", "screen.")) and b.key not in taken]
     out: list[tuple[str, str]] = []
-    for node in (screen, app):
-        for bindings in node._bindings.key_to_bindings.values():
-            for binding in bindings:
-                if binding.action in seen or not binding.description:
-                    continue
-                seen.add(binding.action)
-                out.append((app.get_key_display(binding), binding.description))
+    seen: set[str] = set()
+    for binding in (*own, *app_bindings, *moves):
+        if binding.action in seen or not binding.description:
+            continue
+        seen.add(binding.action)
+        out.append((app.get_key_display(binding), binding.description))
     return out
 
 
@@ -46,6 +52,7 @@ class HelpScreen(WizardModal[None]):
         super().__init__()
         self.help_key = help_key
         self.for_screen = screen
+        self.keys: list[tuple[str, str]] = []  # (key, description) as listed
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="help-dialog"):
@@ -54,10 +61,12 @@ class HelpScreen(WizardModal[None]):
                 yield Static(self.t(self.help_key), id="help-text")
                 if self.for_screen is not None:
                     yield Label(self.t("help.keys"), classes="group-title")
-                    keys = Text()
-                    for key, description in screen_keys(self.for_screen):
-                        keys.append(f"{key:>8}", style="bold")
-                        keys.append(f"  {description}\n")
+                    keys = Table(box=None, show_header=False, pad_edge=False)
+                    keys.add_column(style="bold", no_wrap=True)
+                    keys.add_column()
+                    self.keys = screen_keys(self.for_screen)
+                    for key, description in self.keys:
+                        keys.add_row(key, description)
                     yield Static(keys, id="help-keys")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.t("btn.close"), id="close", variant="primary", compact=True)

@@ -99,7 +99,7 @@ class InventoryScreen(WizardScreen):
             yield Button(self.t("btn.back"), id="back", compact=True)
             label = "inv.next" if self.session_name else "inv.save"
             yield Button(self.t(label), id="next", variant="primary", compact=True)
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is listed by F1: room for the keys that matter
 
     def host_table(self, kind: str, specs: list[FieldSpec]) -> ComposeResult:
         """Directors or servers as a table: one row per field, one column per host."""

@@ -120,8 +120,10 @@ class SectionScreen(WizardScreen):
                         if figures:
                             yield FiguresPanel(figures, lang=lang)
                 # Outside the scrolled part: the output stays on screen whatever the size of the rest.
-                yield OutputLog(id="output")
-        yield Footer()
+                output = OutputLog(id="output")
+                output.border_title = self.t("sec.output")
+                yield output
+        yield Footer(show_command_palette=False)  # Ctrl+P is listed by F1: room for the keys that matter
 
     def figures(self) -> list[tuple[str, dict[str, Any]]]:
         return collect([(a.id, self.wapp.record(a.id)) for a in self.actions])
@@ -281,13 +283,17 @@ class SectionScreen(WizardScreen):
 
     # -- buttons and bindings ------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False hides the key from the footer (room at 80 columns): Stop only while something runs,
+        # the run and move keys only while nothing does.
         busy = self.wapp.busy
         if action in RUN_ACTIONS:
-            return None if busy or self.wapp.engine is None else True
+            if busy:
+                return False
+            return None if self.wapp.engine is None else True
         if action == "stop":
-            return True if busy else None
+            return busy
         if action in ("back", "next_section", "inventory"):
-            return None if busy else True
+            return not busy
         return True
 
     def update_buttons(self) -> None:

@@ -15,6 +15,13 @@ from wizard.screens.check import CheckScreen
 from wizard.screens.dialogs import ConfirmDialog
 
 
+def short_time(stamp: str) -> str:
+    """'2026-11-21T10:30:00.000+00:00' -> '21/11 10:30' (the year is this year's: room at 80 columns)."""
+    if len(stamp) < 16:
+        return stamp
+    return f"{stamp[8:10]}/{stamp[5:7]} {stamp[11:16]}"
+
+
 class StartScreen(WizardScreen):
     HELP_KEY = "help.start"
     BINDINGS = [
@@ -49,7 +56,7 @@ class StartScreen(WizardScreen):
                 yield Button(self.t("start.check"), id="check", compact=True)
                 yield Button("Español", id="lang-es", compact=True)
                 yield Button("English", id="lang-en", compact=True)
-        yield Footer()
+        yield Footer(show_command_palette=False)  # Ctrl+P is listed by F1: room for the keys that matter
 
     def answers_status(self) -> str:
         app = self.wapp
@@ -82,7 +89,7 @@ class StartScreen(WizardScreen):
             table.add_column(self.t(key), key=key)
         sessions = self.wapp.sessions()
         for s in sessions:
-            updated = s.updated[:16].replace("T", " ")
+            updated = short_time(s.updated)
             table.add_row(s.name, s.profile, s.last_action or "—", s.progress,
                           t(f"sstatus.{s.status}", self.wapp.lang), updated, key=s.name)
         for widget in ("#sessions", "#session-buttons", "#sessions-title"):

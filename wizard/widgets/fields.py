@@ -22,7 +22,7 @@ class FieldRow(Vertical):
     DEFAULT_CSS = """
     FieldRow { height: auto; }
     FieldRow > Horizontal { height: auto; }
-    FieldRow .field-label { width: 26; padding: 0 1 0 0; height: 1; }
+    FieldRow .field-label { width: 26; padding: 0 1 0 0; height: auto; }
     FieldRow Input, FieldRow Select { width: 1fr; }
     FieldRow .field-error { color: $error; padding-left: 26; display: none; height: auto; }
     FieldRow.-invalid .field-error { display: block; }
@@ -66,7 +66,7 @@ class FieldGridRow(Vertical):
     DEFAULT_CSS = """
     FieldGridRow { height: auto; }
     FieldGridRow > Horizontal { height: auto; }
-    FieldGridRow .field-label { width: 26; padding: 0 1 0 0; height: 1; }
+    FieldGridRow .field-label { width: 26; padding: 0 1 0 0; height: auto; }
     FieldGridRow Input { width: 1fr; margin-right: 1; }
     FieldGridRow .field-error { color: $error; padding-left: 26; display: none; height: auto; }
     FieldGridRow.-invalid .field-error { display: block; }

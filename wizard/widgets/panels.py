@@ -22,6 +22,8 @@ class SectionItem(ListItem):
         self.status = status
 
     def compose(self) -> ComposeResult:
+        # The whole title, wrapped under its number (and as a tooltip): never cut.
+        self.tooltip = self.text
         yield Label(f"{SECTION_ICONS.get(self.status, '·')} {self.text}")
 
     def set_status(self, status: str) -> None:

@@ -237,3 +237,33 @@ async def test_two_different_passwords_are_a_problem_in_the_summary(state: Path)
         assert "1 problem" in str(summary.render())
         app.screen.query_one("#pw2").value = "secret-one"
         await wait_for(pilot, lambda: "All values are valid" in str(summary.render()))
+
+
+async def test_back_to_the_snapshot_shows_what_it_does_and_asks_first(state: Path) -> None:
+    """The app's entry to going back: the preview (commands, sections undone), Cancel by default; going
+    on runs the engine's undo, which stops at its first check here (no VirtualBox on this machine) before
+    anything changes, and says where."""
+    from wizard.screens.dialogs import UndoDialog
+
+    make_session(state, "undoer", done_before="properties")  # sections 1-6 done
+    app = WizardApp(lang="en", state_root=state)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.resume_session("undoer")
+        await wait_for(pilot, lambda: on_section(app, "properties"))
+        before = {a.id: app.status(a.id) for _, actions in app.plan() for a in actions}
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, UndoDialog))
+        dialog = app.screen
+        assert dialog.preview.snapshot == "preHA"
+        assert dialog.preview.sections[0] == "nic_add" and "properties" in dialog.preview.sections
+        assert "2. Heartbeat" in str(dialog.query_one("#undo-sections").render())
+        assert dialog.query(".command")  # every command shown before anything runs
+        await pilot.press("enter")  # Cancel has the focus
+        await wait_for(pilot, lambda: on_section(app, "properties"))
+        assert {a.id: app.status(a.id) for _, actions in app.plan() for a in actions} == before
+        await pilot.press("u")
+        await wait_for(pilot, lambda: isinstance(app.screen, UndoDialog))
+        await pilot.click("#go")
+        await wait_for(pilot, lambda: not app.busy and on_section(app, "properties")
+                       and any("stopped at" in n.message for n in app._notifications), timeout=60)
+        assert {a.id: app.status(a.id) for _, actions in app.plan() for a in actions} == before

@@ -339,7 +339,11 @@ class WizardApp(App[int]):
         return section_status([self.status(a.id) for a in self.section(section_id)[1]])
 
     def sidebar_entries(self) -> list[tuple[str, str, str]]:
-        return [(m.ID, m.TITLE.get(self.lang), section_status([self.status(a.id) for a in actions]))
+        from wizard.undo import undone_sections
+
+        undone = set(undone_sections(self.session))  # taken back to the snapshot and not done again yet
+        return [(m.ID, m.TITLE.get(self.lang),
+                 "undone" if m.ID in undone else section_status([self.status(a.id) for a in actions]))
                 for m, actions in self.plan()]
 
     def first_open_section(self) -> str:

@@ -756,6 +756,19 @@ STRINGS: dict[str, tuple[str, str]] = {
                   "pendientes."),
     "undo.next": ("Go on with: ha-wizard run --resume {name}", "Sigue con: ha-wizard run --resume {name}"),
     # -- exports (wizard/transcript.py, wizard/setup_script.py) -----------------------------------
+    "undo.title": ("Back to the snapshot \"{snapshot}\"", "Volver a la instantánea \"{snapshot}\""),
+    "undo.explain": (
+        "Every VM is powered off, restored to \"{snapshot}\" and started again; a clone made after it is "
+        "removed. The sections below become pending again ({n} actions done in them now are undone on the "
+        "machines). The session keeps its record of what was done.",
+        "Todas las máquinas se apagan, se restauran a \"{snapshot}\" y se vuelven a arrancar; un clon hecho "
+        "después se elimina. Las secciones de abajo vuelven a quedar pendientes ({n} acciones hechas en ellas "
+        "se deshacen en las máquinas). La sesión conserva el registro de lo hecho."),
+    "undo.commands": ("What runs:", "Lo que se ejecuta:"),
+    "undo.go": ("Power off and restore", "Apagar y restaurar"),
+    "undo.app_done": ("Back to \"{snapshot}\": every VM restored. Go on from here.",
+                      "De vuelta en \"{snapshot}\": todas las máquinas restauradas. Sigue desde aquí."),
+    "bind.undo": ("Back to the snapshot", "Volver a la instantánea"),
     "tr.bad_format": ("--format {fmt!r}: choose sh or md", "--format {fmt!r}: elige sh o md"),
     "tr.already_done": ("already done", "ya hecha"),
     "tr.note.skipped": ("skipped by the user", "omitida por el usuario"),

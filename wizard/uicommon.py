@@ -154,7 +154,7 @@ def section_status(statuses: list[str]) -> str:
     return "pending"
 
 
-SECTION_ICONS = {**STATUS_ICONS, "partial": "◐"}
+SECTION_ICONS = {**STATUS_ICONS, "partial": "◐", "undone": "↺"}
 
 
 def next_session_name(existing: list[str], stem: str = "session") -> str:

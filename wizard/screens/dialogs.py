@@ -329,3 +329,42 @@ class PasswordDialog(WizardModal[str | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class UndoDialog(WizardModal[bool]):
+    """Back to the snapshot: what it will do (every command), what it undoes, then the user's decision.
+    The safe answer has the focus: Enter does not power anything off."""
+
+    BINDINGS = [Binding("escape", "cancel", "btn.cancel")]
+
+    def __init__(self, preview: Any, titles: list[str], dark: bool = True) -> None:
+        super().__init__()
+        self.preview = preview
+        self.titles = titles  # the undone sections' titles, numbered
+        self.dark = dark
+
+    def compose(self) -> ComposeResult:
+        p = self.preview
+        with Vertical(classes="dialog wide", id="undo-dialog"):
+            yield Label(self.t("undo.title", snapshot=p.snapshot), classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(self.t("undo.explain", snapshot=p.snapshot, n=len(p.done)), classes="dialog-text")
+                yield Static("\n".join(f"  ↺ {title}" for title in self.titles), id="undo-sections")
+                yield Label(self.t("undo.commands"), classes="group-title")
+                for action in p.actions:
+                    if action.command:
+                        yield Static(bash(action.command, self.dark), classes="command")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.t("undo.go"), id="go", variant="error", compact=True)
+                yield Button(self.t("btn.cancel"), id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#go")
+    def _go(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -17,9 +17,17 @@ from textual.widgets import Button, Collapsible, DataTable, Footer, Header, Inpu
 from textual.worker import Worker, WorkerState
 
 from wizard.events import ActionFinished, ActionStarted, OutputLine, Reconnecting
-from wizard.i18n import Msg, msg, status_text
+from wizard.i18n import Msg, msg, pick, status_text
 from wizard.screens.base import WizardScreen
-from wizard.screens.dialogs import ClashDialog, ConfirmDialog, EditCommandDialog, ManualDialog, PasswordDialog, bash
+from wizard.screens.dialogs import (
+    ClashDialog,
+    ConfirmDialog,
+    EditCommandDialog,
+    ManualDialog,
+    PasswordDialog,
+    UndoDialog,
+    bash,
+)
 from wizard.uicommon import (
     DONE_STATUSES,
     STATUS_ICONS,
@@ -43,7 +51,7 @@ class EngineEvent(Message, bubble=False):
         self.event = event
 
 
-RUN_ACTIONS = ("run_next", "run_section", "skip", "edit", "retry", "rerun_stale")
+RUN_ACTIONS = ("run_next", "run_section", "skip", "edit", "retry", "rerun_stale", "undo")
 
 
 class SectionScreen(WizardScreen):
@@ -60,6 +68,7 @@ class SectionScreen(WizardScreen):
         Binding("r", "retry", "bind.retry", show=False),
         Binding("b", "toggle_sidebar", "bind.sidebar", show=False),
         Binding("i", "inventory", "bind.inventory", show=False),
+        Binding("u", "undo", "bind.undo", show=False),
     ]
 
     def __init__(self, section_id: str) -> None:
@@ -300,7 +309,8 @@ class SectionScreen(WizardScreen):
         busy = self.wapp.busy
         no_engine = self.wapp.engine is None
         for name in RUN_ACTIONS:
-            self.query_one(f"#btn-{name}", Button).disabled = busy or no_engine
+            for button in self.query(f"#btn-{name}").results(Button):
+                button.disabled = busy or no_engine
         self.query_one("#btn-stop", Button).disabled = not busy
         self.refresh_bindings()
 
@@ -387,6 +397,26 @@ class SectionScreen(WizardScreen):
             return
         self.wapp.goto_section(nxt, warn=False)
 
+    def action_undo(self) -> None:
+        """Back to the snapshot ("back to preHA"): every VM powered off, restored and started again."""
+        from wizard.undo import UndoError, undo_preview
+
+        if self.guard():
+            return
+        app = self.wapp
+        try:
+            preview = undo_preview(app.engine)
+        except UndoError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        titles = [f"{app.section_number(s)}. {app.section(s)[0].TITLE.get(app.lang)}" for s in preview.sections]
+
+        def answer(go: bool | None) -> None:
+            if go:
+                self.launch(None, "undo")
+
+        self.app.push_screen(UndoDialog(preview, titles, app.dark_theme), answer)
+
     def action_rerun_stale(self) -> None:
         if self.guard():
             return
@@ -446,6 +476,14 @@ class SectionScreen(WizardScreen):
         """Runs in a worker thread: only engine calls here, results go back through the worker."""
         app = self.wapp
         engine = app.engine
+        if mode == "undo":
+            from wizard.undo import run_undo
+
+            result = run_undo(engine)
+            if app.stop_requested.is_set():
+                return "stopped", result.failed or None
+            return ("undone", result.sections[0] if result.sections else None) if result.ok \
+                else ("undo_failed", result.failed)
         if mode == "stale":  # the done actions that used changed values, in plan order, once each
             for action in self.stale_actions():
                 status = engine.run_action(action.id, force=True)
@@ -507,6 +545,17 @@ class SectionScreen(WizardScreen):
         if outcome in ("manual", "secret") and action_id is not None:
             table.move_cursor(row=self.index_of(action_id))
             self.start(self.actions[self.index_of(action_id)], "section")
+            return
+        if outcome == "undone":
+            self.notify(self.t("undo.app_done", snapshot=app.session.answers.snapshot_name), timeout=10)
+            if action_id is not None:
+                app.goto_section(action_id, warn=False)  # the first section undone: where to go on
+            return
+        if outcome == "undo_failed":
+            rec = app.record(action_id) if action_id else None
+            error = pick(rec.error, rec.error_es, app.lang) if rec is not None else ""
+            self.notify(self.t("undo.failed", action=action_id) + (f" — {error}" if error else ""),
+                        severity="error", timeout=15)
             return
         if outcome == "stopped":
             self.notify(self.t("sec.cancelled"), severity="warning")

@@ -269,3 +269,35 @@ def test_a_probe_made_of_alternatives_runs_the_action_only_when_none_says_done()
     assert "'VMState=\"running\"' in probe_nic_add_poweroff_master_1.stdout_lines" in cond
     assert [unwrap(a) for a in tasks[3]["ansible.builtin.command"]["argv"][1:]] == ["list", "natnetworks"]
     assert "http2:tcp:[]:5280:[192.168.1.200]:80" in tasks[4]["when"][0]
+
+
+def test_a_host_operation_that_is_a_guarded_call_and_the_path_of_vboxmanage(tmp_path):
+    from wizard.ansible import render_playbook
+
+    answers = Answers(profile="rhel7")
+    take = Action(id="snapshot.take.standby", kind="run", target=Target.local(),
+                  command="if VBoxManage showvminfo standby >/dev/null 2>&1; then VBoxManage snapshot standby take "
+                          "preHA; fi",
+                  host=HostOp.of("vbox_if_vm_exists", vm="standby", args=("snapshot", "standby", "take", "preHA")),
+                  host_probe=HostOp.of("has_snapshot", vm="standby", name="preHA"), why="Snapshot.")
+    measure = Action(id="verification.director_down", kind="run", target=Target.local(),
+                     command="curl -fsS http://localhost:5280/index.php", host=HostOp.of("measure", what="x"),
+                     why="Timed.")
+    plays = load(render_playbook(answers, get_profile("rhel7"), [(1, *section("snapshot", "S", [take, measure]))],
+                                 "en"))
+    has, exists, task, shell = plays[0]["tasks"]
+    assert [unwrap(a) for a in exists["ansible.builtin.command"]["argv"][1:]] == ["showvminfo", "standby",
+                                                                                 "--machinereadable"]
+    assert [unwrap(a) for a in task["ansible.builtin.command"]["argv"]] == ["{{ vboxmanage }}", "snapshot", "standby",
+                                                                           "take", "preHA"]
+    assert task["when"][1] == "exists_snapshot_take_standby.rc == 0" and "probe_snapshot" in task["when"][0]
+    # No VBoxManage equivalent (a timed measurement): its POSIX rendering, with the same VBoxManage first on PATH.
+    assert unwrap(shell["ansible.builtin.shell"]["cmd"]) == measure.command
+    assert "vboxmanage | dirname" in plays[0]["environment"]["PATH"]
+    # The inventory names the VBoxManage the answers give (else the one found here, else the bare name).
+    fake = tmp_path / "VBoxManage"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    answers.virtualbox.vboxmanage = str(fake)
+    export(answers, get_profile("rhel7"), tmp_path / "out")
+    assert f"vboxmanage='{fake}'" in (tmp_path / "out" / "inventory.ini").read_text()

@@ -189,8 +189,14 @@ def _ini_value(text: str) -> str:
 
 
 def _vboxmanage(answers: Answers, profile: Profile) -> str:
-    configured = getattr(answers.virtualbox, "vboxmanage", "") or ""
-    return configured or "VBoxManage"
+    """The VBoxManage the playbook runs: the answers' (the lab's stand-in on the lab profile), else the one the
+    wizard finds on this machine, else the bare name (PATH). `-e vboxmanage=...` overrides it."""
+    from wizard import vboxmanage as vbox
+
+    named = getattr(vbox, "configured", None)
+    configured = named(answers) if named else getattr(answers.virtualbox, "vboxmanage", "") or ""
+    found = vbox.find_vboxmanage(configured).path
+    return found or configured or vbox.NAME
 
 
 # -- the playbook -------------------------------------------------------------------------------------------------
@@ -238,6 +244,9 @@ class Play:
         play: dict[str, Any] = {"name": self.name, "hosts": "localhost" if self.local else ":".join(self.hosts)}
         if self.local:
             play["connection"] = "local"
+            # Host steps written as shell (their POSIX rendering) say `VBoxManage`: the same one as the argv steps.
+            play["environment"] = {"PATH": "{{ ((vboxmanage | dirname) ~ ':') if (vboxmanage | dirname) else '' }}"
+                                           "{{ lookup('env', 'PATH') }}"}
         play |= {"gather_facts": False, "any_errors_fatal": True, "tasks": self.tasks}
         return play
 
@@ -258,10 +267,18 @@ class PlaybookBuilder:
         """The one VBoxManage call a host operation is, when it is one; None otherwise."""
         kw = op.kwargs()
         if op.op == "vbox_if_vm_exists":
-            return None  # a guard plus a call: rendered by _local_task
-        if op.op in ("vm_state",):
+            return self._argv(["VBoxManage", *kw["args"]])  # guarded by _host_op_guard
+        if op.op == "vm_state":
             return self._argv(["VBoxManage", "showvminfo", kw["vm"], "--machinereadable"])
         return None
+
+    def _host_op_guard(self, op: HostOp, register: str) -> tuple[list[dict[str, Any]], str] | None:
+        """A condition the operation itself checks before its call (vbox_if_vm_exists: the VM exists)."""
+        if op.op != "vbox_if_vm_exists":
+            return None
+        task = self._probe_task(self._argv(["VBoxManage", "showvminfo", op.kwargs()["vm"], "--machinereadable"]),
+                                register, shell=False)
+        return [task], f"{register}.rc == 0"
 
     def _local_probe(self, op: HostOp, register: str) -> tuple[list[dict[str, Any]], str] | None:
         """A host probe as read-only tasks + the condition under which the action still has to run (the probe
@@ -358,6 +375,12 @@ class PlaybookBuilder:
                     task["when"] = list(guard)
                 out.append(task)
                 probe_cond.append(f"{_var(action.id, 'probe')}.rc != 0")
+
+        if action.target.is_local and action.host is not None:
+            own = self._host_op_guard(action.host, _var(action.id, "exists"))
+            if own is not None:
+                out += [{"name": f"{action.id} — {t('ansible.probe', self.lang)}", **p, "tags": tags} for p in own[0]]
+                probe_cond.append(own[1])
 
         if action.kind == "wait":
             out.append(self._wait_task(action, name, tags, guard + probe_cond, base))

@@ -18,7 +18,7 @@ import pytest
 from steps import full_plan
 from steps.model import Action, HostOp, Target
 from steps.profiles import get_profile
-from wizard.ansible import Unsafe, _creates, emit, export
+from wizard.ansible import Unsafe, _creates, _split, emit, export
 from wizard.answers import PROFILES, Answers, save_answers
 from wizard.engine import section
 
@@ -133,7 +133,8 @@ def test_the_playbook_follows_the_plan(exported, profile):
             play = next(p for p in plays if main in p["tasks"])
             assert play["hosts"] == "localhost" and play["connection"] == "local"
         if action.via_address:
-            assert main.get("vars", {}).get("ansible_host") == action.via_address
+            host, port = _split(action.via_address)
+            assert (main["vars"]["ansible_host"], main["vars"]["ansible_port"]) == (host, port or answers.ssh_port)
             assert "ControlMaster=no" in main["vars"]["ansible_ssh_args"]
 
 

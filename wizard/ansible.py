@@ -123,14 +123,39 @@ class Reach:
     jumps: tuple[tuple[str, int], ...] = ()  # directors to go through, in order (the first that answers)
 
 
+def _split(address: str) -> tuple[str, int | None]:
+    """`127.0.0.1:2201` -> ("127.0.0.1", 2201); a plain address -> (address, None)."""
+    host, sep, port = address.rpartition(":")
+    if sep and host and ":" not in host and port.isdigit():
+        return host, int(port)
+    return address, None
+
+
 def reach(answers: Answers, node: str, address: str = "") -> Reach:
-    """Where the node answers SSH: its address (or `address`, e.g. the clone at master's), servers through the
-    directors."""
-    host = answers.node(node)
-    port = answers.ssh_port
-    if any(s.name == node for s in answers.servers):
-        return Reach(node, address or host.address, port, tuple((d.address, port) for d in answers.directors))
-    return Reach(node, address or host.address, port)
+    """Where the node answers SSH, as the wizard dials it (wizard/reach.py when it is there: a port forward on
+    this machine, a direct address, servers through the directors); `address` (`host[:port]`) instead when an
+    action names one (the clone at master's address)."""
+    try:
+        from wizard.reach import reach as wizard_reach
+    except ImportError:  # before per-node endpoints: every node at its address, the answers' port
+        wizard_reach = None
+    if wizard_reach is not None:
+        r = wizard_reach(answers, node)
+        host, port = r.host, r.port
+        jumps = tuple((wizard_reach(answers, d).host, wizard_reach(answers, d).port) for d in r.jump)
+    else:
+        n = answers.node(node)
+        host, port = _split(n.address)[0], answers.ssh_port
+        is_server = any(s.name == node for s in answers.servers)
+        jumps = tuple((_split(d.address)[0], answers.ssh_port) for d in answers.directors) if is_server else ()
+    if address:
+        via_host, via_port = _split(address)
+        host, port = via_host, via_port or answers.ssh_port
+    return Reach(node, host, port, jumps)
+
+
+def _connection_vars(r: Reach) -> dict[str, Any]:
+    return {"ansible_host": r.host, "ansible_port": r.port}
 
 
 _SAFE_WORD = re.compile(r"^[A-Za-z0-9_@%+=:,./~-]+$")  # needs no shell quoting
@@ -333,7 +358,7 @@ class PlaybookBuilder:
         if action.via_address and not action.target.is_local:
             # Another machine's address (the standby clone at master's): a connection of its own, never the
             # multiplexed one ssh may still keep for the machine that had that address.
-            base["vars"] = {"ansible_host": reach(self.answers, action.target.nodes[0], action.via_address).host,
+            base["vars"] = {**_connection_vars(reach(self.answers, action.target.nodes[0], action.via_address)),
                             "ansible_ssh_args": NO_MUX}
 
         if action.kind == "manual":
@@ -456,7 +481,7 @@ class PlaybookBuilder:
         after: dict[str, Any] = {}
         moved = action.reconnect_to or ""
         if moved:
-            after["vars"] = {"ansible_host": reach(self.answers, node, moved).host}
+            after["vars"] = _connection_vars(reach(self.answers, node, moved))
         condition = [*when, f"{job}.ansible_job_id is defined"]
         wait = {"name": f"{action.id} — {t('ansible.reconnect', self.lang, address=moved or '…')}",
                 "ansible.builtin.wait_for_connection": {"delay": 2, "timeout": timeout}, "tags": tags,

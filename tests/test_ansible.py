@@ -143,7 +143,8 @@ def test_the_password_comes_from_the_command_line_only(exported):
     text = (out / "site.yml").read_text() + (out / "inventory.ini").read_text()
     plays = load((out / "site.yml").read_text())
     assert plays[0]["tasks"][0]["ansible.builtin.assert"]["that"][0] == "hacluster_password is defined"
-    secret_tasks = [t for t in tasks_of(plays) if "stdin" in t.get("ansible.builtin.shell", {})]
+    secret_tasks = [t for t in tasks_of(plays) if "hacluster_password" in t.get("ansible.builtin.shell", {}).get(
+        "stdin", "")]
     assert {t["name"].split(" — ")[0] for t in secret_tasks} == {
         "pcs_auth.hacluster_password", "pcs_auth.auth"}
     for task in secret_tasks:
@@ -163,8 +164,12 @@ def test_the_inventory_reaches_servers_through_a_director(exported, tmp_path):
                           env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANSIBLE_LOCAL_TEMP": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     hv = json.loads(done.stdout)["_meta"]["hostvars"]
+    from wizard.ansible import reach
+
     for d in answers.directors:
-        assert hv[d.name]["ansible_host"] == d.address and "ProxyCommand" not in hv[d.name]["ansible_ssh_common_args"]
+        r = reach(answers, d.name)  # a port forward on this machine, or the address itself
+        assert (hv[d.name]["ansible_host"], hv[d.name]["ansible_port"]) == (r.host, r.port)
+        assert "ProxyCommand" not in hv[d.name]["ansible_ssh_common_args"]
         assert f"IdentityFile={key}" in hv[d.name]["ansible_ssh_common_args"]
     import shlex
     for s in answers.servers:
@@ -174,7 +179,8 @@ def test_the_inventory_reaches_servers_through_a_director(exported, tmp_path):
         inner = shlex.split(proxy)
         assert inner[:2] == ["sh", "-c"]
         hops = inner[2].split(" || ")
-        assert [h.split()[-1] for h in hops] == [f"root@{d.address}" for d in answers.directors]
+        assert [(h.split()[-1], h.split("-p ")[1].split()[0]) for h in hops] == [
+            (f"root@{reach(answers, d.name).host}", str(reach(answers, d.name).port)) for d in answers.directors]
         assert all(f"UserKnownHostsFile={kh}" in h and "-W %h:%p" in h for h in hops)
     assert hv["master"]["vboxmanage"]
 
@@ -234,7 +240,8 @@ def test_cli_plan_and_export(tmp_path, monkeypatch):
                            "--section", "constraints", "--lang", "es")
     assert code == 0 and "ansible-playbook -i" in out
     plays = load((tmp_path / "p" / "site.yml").read_text())
-    assert [p["name"].split(" — ")[0] for p in plays] == ["9. Restricciones y reinicio [constraints]"]
+    number = [m.ID for m, _ in full_plan(Answers(profile="rhel9"), get_profile("rhel9"))].index("constraints") + 1
+    assert [p["name"].split(" — ")[0] for p in plays] == [f"{number}. Restricciones y reinicio [constraints]"]
     # export NAME --format ansible: the session's answers.
     from wizard.state import Session
 
@@ -302,3 +309,23 @@ def test_a_host_operation_that_is_a_guarded_call_and_the_path_of_vboxmanage(tmp_
     answers.virtualbox.vboxmanage = str(fake)
     export(answers, get_profile("rhel7"), tmp_path / "out")
     assert f"vboxmanage='{fake}'" in (tmp_path / "out" / "inventory.ini").read_text()
+
+
+def test_the_wizards_public_key_is_a_value_not_a_secret(tmp_path):
+    """A key install (ssh-copy-id's work, fed the public key on stdin) runs only with the key at hand: the
+    inventory carries --identity's .pub, else the task is skipped; the password assert does not ask for it."""
+    from wizard.ansible import render_inventory, render_playbook
+
+    answers = Answers(profile="rhel7")
+    install = Action(id="access.wizard_key.master", kind="run", target=Target.node("master"), command="read -r key",
+                     secrets=("wizard_public_key",), stdin="{wizard_public_key}\n", why="Key.")
+    plays = load(render_playbook(answers, get_profile("rhel7"), [(1, *section("access", "A", [install]))], "en"))
+    assert len(plays) == 1  # no secrets play: nothing secret is fed
+    task = plays[0]["tasks"][0]
+    assert task["ansible.builtin.shell"]["stdin"] == "{{ wizard_public_key }}\n" and "no_log" not in task
+    assert task["when"] == ["wizard_public_key is defined"]
+    key = tmp_path / "id_ed25519"
+    key.write_text("private")
+    (tmp_path / "id_ed25519.pub").write_text("ssh-ed25519 AAAAC3Nza me@host\n")
+    text = render_inventory(answers, get_profile("rhel7"), "en", [str(key)])
+    assert "wizard_public_key='ssh-ed25519 AAAAC3Nza me@host'" in text and "private" not in text

@@ -43,6 +43,10 @@ from wizard.i18n import t
 VBOX_VAR = "vboxmanage"
 NO_MUX = "-C -o ControlMaster=no -o ControlPath=none"  # Ansible's ssh_args without its ControlMaster
 SECRET_VARS = {"hacluster_password": "hacluster_password"}
+# Values fed on stdin that are not secrets: the wizard's public key (h9's key install, like ssh-copy-id). The
+# inventory carries it when --identity's .pub is at hand; without it those tasks are skipped (Ansible logged in
+# with a key already, or with --ask-pass: then give it with -e wizard_public_key="...").
+PUBLIC_VARS = ("wizard_public_key",)
 
 
 class Unsafe(str):
@@ -202,10 +206,17 @@ def render_inventory(answers: Answers, profile: Profile, lang: str, identity_fil
     if servers:
         proxy = _proxy_command(answers, servers[0], options)
         server_args = (common + " " if common else "") + f'-o ProxyCommand="{proxy}"'
+    public_key = ""
+    for key in identity_files:
+        pub = Path(f"{key}.pub")
+        if pub.is_file():
+            public_key = pub.read_text(encoding="utf-8").strip().splitlines()[0]
+            break
     return render("ansible/inventory.ini.j2", header=t("ansible.inventory_header", lang, profile=profile.name),
                   directors=directors, servers=servers, user=answers.ssh_user, become=answers.ssh_user != "root",
                   common_args=_ini_value(common), server_args=_ini_value(server_args),
-                  vboxmanage=_ini_value(_vboxmanage(answers, profile)))
+                  vboxmanage=_ini_value(_vboxmanage(answers, profile)),
+                  public_key=_ini_value(public_key) if public_key else "")
 
 
 def _ini_value(text: str) -> str:
@@ -335,6 +346,12 @@ class PlaybookBuilder:
                                     register, shell=False)
             pattern = rf'^SnapshotName(-\d+)*="{re.escape(str(kw["name"]))}"$'
             return [task], f"{register}.stdout is not search({json.dumps(pattern)}, multiline=True)"
+        if op.op == "natnetwork_rule_free":
+            # Done (nothing to remove) when no rule has this name, or the rule there is the one wanted.
+            task = self._probe_task(self._argv(["VBoxManage", "list", "natnetworks"]), register, shell=False)
+            lines = f"({register}.stdout_lines | map('trim') | list)"
+            named = f"({lines} | select('match', {json.dumps(re.escape(str(kw['name'])) + ':')}) | list | length > 0)"
+            return [task], f"{named} and {json.dumps(str(kw['rule']))} not in {lines}"
         if op.op == "natnetwork_has_rule":
             task = self._probe_task(self._argv(["VBoxManage", "list", "natnetworks"]), register, shell=False)
             return [task], f"{json.dumps(str(kw['rule']))} not in ({register}.stdout_lines | map('trim') | list)"
@@ -413,8 +430,9 @@ class PlaybookBuilder:
 
         task: dict[str, Any] = {"name": name}
         task |= self._command(action, creates)
-        if action.secrets:
+        if set(action.secrets) - set(PUBLIC_VARS):
             task["no_log"] = True
+        probe_cond += [f"{v} is defined" for v in action.secrets if v in PUBLIC_VARS]
         if action.kind == "check":
             task["register"] = "out"
             task["changed_when"] = False
@@ -496,14 +514,15 @@ class PlaybookBuilder:
     def plays(self, plan: Sequence[tuple[int, Any, list[Action]]]) -> list[Play]:
         """`plan`: (section number in the whole plan, section module, its actions)."""
         plays: list[Play] = []
-        if any(a.secrets for _, _, actions in plan for a in actions):
+        if any(set(a.secrets) - set(PUBLIC_VARS) for _, _, actions in plan for a in actions):
             plays.append(Play(t("ansible.secrets_play", self.lang), [], True, [{
                 "name": t("ansible.secrets_task", self.lang),
                 "ansible.builtin.assert": {
                     "that": [f"{v} is defined", f"{v} | string | length > 0"],
                     "fail_msg": t("ansible.secrets_missing", self.lang, var=v), "quiet": True},
                 "tags": ["always"]} for v in dict.fromkeys(SECRET_VARS.get(s, s) for _, _, acts in plan
-                                                              for a in acts for s in a.secrets)]))
+                                                              for a in acts for s in a.secrets
+                                                              if s not in PUBLIC_VARS)]))
         order = [d.name for d in self.answers.directors] + [s.name for s in self.answers.servers]
         for number, module, actions in plan:
             title = f"{number}. {module.TITLE.get(self.lang)} [{module.ID}]"

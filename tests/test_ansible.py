@@ -302,6 +302,7 @@ def test_a_host_operation_that_is_a_guarded_call_and_the_path_of_vboxmanage(tmp_
     # No VBoxManage equivalent (a timed measurement): its POSIX rendering, with the same VBoxManage first on PATH.
     assert unwrap(shell["ansible.builtin.shell"]["cmd"]) == measure.command
     assert "vboxmanage | dirname" in plays[0]["environment"]["PATH"]
+    assert plays[0]["vars"]["ansible_python_interpreter"] == "{{ ansible_playbook_python }}"
     # The inventory names the VBoxManage the answers give (else the one found here, else the bare name).
     fake = tmp_path / "VBoxManage"
     fake.write_text("#!/bin/sh\n")

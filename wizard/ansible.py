@@ -280,6 +280,8 @@ class Play:
         play: dict[str, Any] = {"name": self.name, "hosts": "localhost" if self.local else ":".join(self.hosts)}
         if self.local:
             play["connection"] = "local"
+            # The controller's own Python (the one running ansible-playbook), not whatever `python3` is here.
+            play["vars"] = {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}
             # Host steps written as shell (their POSIX rendering) say `VBoxManage`: the same one as the argv steps.
             play["environment"] = {"PATH": "{{ ((vboxmanage | dirname) ~ ':') if (vboxmanage | dirname) else '' }}"
                                            "{{ lookup('env', 'PATH') }}"}

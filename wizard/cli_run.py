@@ -379,7 +379,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         args.lang = session.lang
         args.section = session.options.get("sections") or []
-        return cmd_export_ansible(session.answers, get_profile(session.profile), args)
+        profile = get_profile(session.profile)
+        facts = getattr(session, "facts", None)  # the pcs/Pacemaker the session found (h11): the same syntax
+        if facts and hasattr(profile, "with_facts"):
+            profile = profile.with_facts(facts, prefer=session.answers.master.name)
+        return cmd_export_ansible(session.answers, profile, args)
     text = render(session, args.format, history=history)
     if args.output:
         out = Path(args.output)

@@ -468,8 +468,10 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 
 
 def test_bad_input_exits_2_with_a_message(tmp_path):
-    code, _, err = run_cli("check")
-    assert code == 2 and "--answers" in err
+    code, _, err = run_cli("check", "--lang", "en")
+    assert code == 2 and "--answers FILE is required" in err
+    code, _, err = run_cli("check", "--lang", "es")
+    assert code == 2 and "hace falta --answers" in err
     code, _, err = run_cli("check", "--answers", str(tmp_path / "none.toml"))
     assert code == 2 and "none.toml" in err and "Traceback" not in err
     bad = tmp_path / "bad.toml"

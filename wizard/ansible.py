@@ -38,7 +38,7 @@ from assets import render
 from steps.model import Action, HostOp
 from steps.profiles import Profile
 from wizard.answers import Answers
-from wizard.i18n import t
+from wizard.i18n import LocalizedError, msg, msg_of, t
 
 VBOX_VAR = "vboxmanage"
 NO_MUX = "-C -o ControlMaster=no -o ControlPath=none"  # Ansible's ssh_args without its ControlMaster
@@ -173,15 +173,14 @@ def _ssh_options(identity_files: Sequence[str], known_hosts: Sequence[str]) -> l
     opts = [f"-o IdentityFile={p}" for p in map(str, identity_files)]
     files = list(map(str, known_hosts))
     if len(files) > 2:
-        raise ValueError("--known-hosts: at most two files for the Ansible inventory (merge them into one)")
+        raise LocalizedError(msg("ansible.too_many_known_hosts"))
     # OpenSSH lists several files with spaces, which would need quoting here: the user's and the global slot.
     for option, path in zip(("UserKnownHostsFile", "GlobalKnownHostsFile"), files, strict=False):
         opts.append(f"-o {option}={path}")
     for opt in opts:
         value = opt.split("=", 1)[1]
         if not _SAFE_WORD.match(value):
-            raise ValueError(f"{value}: a path for the Ansible inventory must not contain spaces or quotes "
-                             "(copy the file to a plain path)")
+            raise LocalizedError(msg("ansible.unsafe_path", path=value))
     return opts
 
 
@@ -597,8 +596,8 @@ def cmd_export_ansible(answers: Answers, profile: Profile, args: Any) -> int:
     try:
         written = export(answers, profile, out, sections=getattr(args, "section", None) or (), lang=lang,
                          identity_files=args.identity, known_hosts=args.known_hosts)
-    except ValueError as exc:
-        print(f"ha-wizard: {exc}", file=sys.stderr)
+    except LocalizedError as exc:
+        print(f"ha-wizard: {msg_of(exc).get(lang)}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"ha-wizard: {out}: {exc.strerror or exc}", file=sys.stderr)

@@ -315,10 +315,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from wizard.i18n import default_lang
 
     lang = args.lang or default_lang()
+    from wizard.i18n import LocalizedError, msg_of
+
     try:
         options, answers, profile = _inputs(args)
-    except ValueError as exc:
-        print(f"ha-wizard check: {exc}", file=sys.stderr)
+    except LocalizedError as exc:
+        print(f"ha-wizard check: {msg_of(exc).get(lang)}", file=sys.stderr)
         return EXIT_USAGE
     report = check_cluster(answers, profile, sections_wanted=args.section, **options)
     if args.format == "json":
@@ -335,26 +337,31 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], Answers, Profile]:
+    """Everything `check` needs from its command line; LocalizedError (es/en) naming the bad input."""
     from wizard.cli import UsageError, load_checked_answers
     from wizard.hostkeys import parse_pins
+    from wizard.i18n import LocalizedError, Msg, msg
 
     if not args.answers:
-        raise ValueError("--answers FILE is required (the cluster to check)")
+        raise LocalizedError(msg("check.need_answers"))
     try:
         answers = load_checked_answers(args.answers, args.profile)
         profile = get_profile(answers.profile)
     except UsageError as exc:
-        raise ValueError(str(exc)) from None
-    pins = parse_pins(args.pin)
+        raise LocalizedError(getattr(exc, "msg", None) or Msg.raw(str(exc))) from None
+    try:
+        pins = parse_pins(args.pin)
+    except ValueError as exc:
+        raise LocalizedError(getattr(exc, "msg", None) or Msg.raw(str(exc))) from None
     for path in [*args.identity, *args.known_hosts]:
         if not Path(path).is_file():
-            raise ValueError(f"{path}: no such file")
+            raise LocalizedError(msg("check.no_file", path=path))
     known = [s for s, _ in sections()]
     for s in args.section:
         if s not in known:
-            raise ValueError(f"--section {s}: no such section of the checks ({', '.join(known)})")
+            raise LocalizedError(msg("check.bad_section", section=s, known=", ".join(known)))
     if args.connect_timeout <= 0:
-        raise ValueError("--connect-timeout: must be more than 0 seconds")
+        raise LocalizedError(msg("check.bad_timeout"))
     options = {"identity_files": args.identity, "known_hosts": args.known_hosts, "pins": pins,
                "trust_new_hosts": args.trust_new_hosts, "connect_timeout": args.connect_timeout,
                "ssh_password": os.environ.get(SSH_PASSWORD_ENV) or None}

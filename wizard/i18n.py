@@ -113,6 +113,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ansible.how_to_run": ("Run it: ansible-playbook -i {inventory} {playbook} -e hacluster_password=...",
                            "Ejecútalo: ansible-playbook -i {inventory} {playbook} -e hacluster_password=..."),
     "ansible.where_local": ("this computer (VirtualBox)", "este ordenador (VirtualBox)"),
+    "check.need_answers": ("--answers FILE is required (the answers that describe the cluster to check)",
+                           "hace falta --answers FICHERO (las respuestas que describen el cluster a comprobar)"),
+    "check.no_file": ("{path}: no such file", "{path}: no existe el fichero"),
+    "check.bad_section": ("--section {section}: no such section of the checks ({known})",
+                          "--section {section}: no existe esa sección de las comprobaciones ({known})"),
+    "check.bad_timeout": ("--connect-timeout: must be more than 0 seconds",
+                          "--connect-timeout: debe ser más de 0 segundos"),
+    "ansible.too_many_known_hosts": ("--known-hosts: at most two files for the Ansible inventory (merge them)",
+                                     "--known-hosts: como mucho dos ficheros para el inventario de Ansible "
+                                     "(júntalos)"),
+    "ansible.unsafe_path": ("{path}: a path for the Ansible inventory cannot hold spaces or quotes (copy the file "
+                            "to a plain path)",
+                            "{path}: una ruta para el inventario de Ansible no puede llevar espacios ni comillas "
+                            "(copia el fichero a una ruta sencilla)"),
     "checkscr.heading": ("Check my cluster", "Comprobar mi cluster"),
     "checkscr.intro": (
         "Grades the cluster described by {source} against the guide, section by section, with commands that "

@@ -23,7 +23,7 @@ from steps import (
     verification,
 )
 from steps.model import Action
-from steps.profiles import Profile
+from steps.profiles import Profile, get_profile
 from wizard.answers import Answers
 
 SECTIONS: list[ModuleType] = [
@@ -51,3 +51,15 @@ def full_plan(answers: Answers, profile: Profile) -> list[tuple[ModuleType, list
                 raise ValueError(f"duplicate action id {a.id!r} in the plan")
             seen.add(a.id)
     return plan
+
+
+def session_profile(answers: Answers, profile: str, facts: dict[str, dict[str, str]] | None = None) -> Profile:
+    """The profile adapted to the facts found on the nodes (pcs commands run on the first director)."""
+    prefer = answers.directors[0].name if answers.directors else ""
+    return get_profile(profile).with_facts(facts or {}, prefer)
+
+
+def session_plan(answers: Answers, profile: str, facts: dict[str, dict[str, str]] | None = None
+                 ) -> list[tuple[ModuleType, list[Action]]]:
+    """The plan a session runs: its answers, its profile, and what was found on its nodes."""
+    return full_plan(answers, session_profile(answers, profile, facts))

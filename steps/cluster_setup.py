@@ -99,8 +99,9 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         Action(id=f"{ID}.status_corosync", kind="check", target=master, command="pcs status corosync",
                expect=all_of(*(re.escape(r) for r in rings)),
                why="pcs's view of the corosync members.", why_es="Los miembros de corosync según pcs."),
-        Action(id=f"{ID}.crm_verify", kind="check", target=master, command="crm_verify -L -V 2>&1 | grep -i stonith",
-               expect=r"(?i)stonith",
+        Action(id=f"{ID}.crm_verify", kind="check", target=master,
+               command=f"crm_verify -L -V 2>&1 | grep -i {profile.fencing_word}",
+               expect=rf"(?i){profile.fencing_word}",
                why="Expected to complain: no STONITH is configured yet (grep succeeds when it does; section 7 "
                    "fixes it).",
                why_es="Se espera que se queje: aún no hay STONITH (grep tiene éxito si lo hace; la sección 7 lo "

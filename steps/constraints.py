@@ -73,13 +73,13 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     ring = m.ring_name
     actions = [
         Action(id=f"{ID}.colocation_vips", kind="run", target=master,
-               command="pcs constraint colocation add VIP_externa with VIP_interna INFINITY",
+               command=profile.colocation("VIP_externa", "VIP_interna"),
                probe=_cib("'<rsc_colocation '", "' rsc=\"VIP_externa\"'", "' with-rsc=\"VIP_interna\"'"),
                idempotent=False,
                why="The external VIP goes where the internal VIP is.",
                why_es="La VIP externa va donde esté la VIP interna."),
         Action(id=f"{ID}.colocation_haproxy", kind="run", target=master,
-               command="pcs constraint colocation add VIP_interna with HAproxy INFINITY",
+               command=profile.colocation("VIP_interna", "HAproxy"),
                probe=_cib("'<rsc_colocation '", "' rsc=\"VIP_interna\"'", "' with-rsc=\"HAproxy\"'"),
                idempotent=False,
                why="The internal VIP goes where HAproxy is: all three together.",

@@ -114,6 +114,11 @@ class Action:
     on_fail: str = ""  # what to check when it fails (the likely cause), English
     on_fail_es: str = ""
     idempotent: bool = True  # False: running twice changes things (probe guards it)
+    # Facts read off the output on each node: (fact name, regex whose group 1 is the value), e.g. the pcs
+    # version. The engine keeps them in the session and rebuilds the plan when one changes (steps.profiles).
+    facts: tuple[tuple[str, str], ...] = ()
+    # A check whose failure is a warning (on_fail says what it means): reported, the section goes on.
+    warn_only: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
     argv: tuple[str, ...] = ()  # local: one program run without a shell
     host: HostOp | None = None  # local: done by the wizard in Python

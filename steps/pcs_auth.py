@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from steps._common import q
 from steps.model import Action, Target, Text
-from steps.profiles import Profile
+from steps.profiles import PACEMAKER_VERSION, PCS_VERSION, Profile
 from wizard.answers import Answers
 
 ID = "pcs_auth"
@@ -20,7 +20,12 @@ EXPLANATION = Text(
         "So that the daemons managing the cluster on both nodes can talk to each other, open the firewall for "
         "the high-availability service and let SELinux allow cluster mode.\n\n"
         "From here on, commands run on master only: with hacluster set up, master authorises itself and the "
-        "standby node with `pcs cluster auth master-cr standby-cr` (pcs ≥ 0.10: `pcs host auth`)."
+        "standby node with `pcs cluster auth master-cr standby-cr` (pcs ≥ 0.10: `pcs host auth`).\n\n"
+        "What the guide could not know: pcs's commands changed between versions (0.9 on CentOS 7, 0.10 on "
+        "Rocky/Alma 8, 0.11 on 9, 0.12 on 10), and so did Pacemaker's (3.0.2 renames stonith-enabled to "
+        "fencing-enabled). Right after installing, the wizard reads `pcs --version` and `pacemakerd --version` "
+        "on the directors and writes the commands that follow for the versions it found, whatever the profile "
+        "says."
     ),
     es=(
         "En los dos nodos que van a formar el cluster instalamos los paquetes necesarios: `yum install -y pcs`. "
@@ -35,7 +40,12 @@ EXPLANATION = Text(
         "(SELinux).\n\n"
         "A partir de este momento los comandos se ejecutan sólo en el nodo master. Tras tener el usuario "
         "hacluster configurado, desde el nodo master se autoriza al nodo standby con "
-        "`pcs cluster auth master-cr standby-cr` (pcs ≥ 0.10: `pcs host auth`)."
+        "`pcs cluster auth master-cr standby-cr` (pcs ≥ 0.10: `pcs host auth`).\n\n"
+        "Lo que la guía no podía saber: las órdenes de pcs cambiaron de una versión a otra (0.9 en CentOS 7, 0.10 "
+        "en Rocky/Alma 8, 0.11 en la 9, 0.12 en la 10), y también las de Pacemaker (la 3.0.2 cambia "
+        "stonith-enabled por fencing-enabled). Justo después de instalar, el asistente lee `pcs --version` y "
+        "`pacemakerd --version` en los directores y escribe las órdenes siguientes para las versiones que "
+        "encuentra, diga lo que diga el perfil."
     ),
 )
 USES = ["directors[].name", "directors[].ring_name"]
@@ -61,6 +71,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                timeout=1200,
                why="Install pcs (pacemaker and corosync come as its dependencies).",
                why_es="Instalar pcs (pacemaker y corosync se instalan como dependencias)."),
+        versions_action(f"{ID}.versions", both),
         Action(id=f"{ID}.pcsd", kind="run", target=both, command="systemctl start pcsd && systemctl enable pcsd",
                why="Start pcsd now and at every boot.", why_es="Arrancar pcsd ahora y en cada arranque."),
         Action(id=f"{ID}.hacluster_password", kind="run", target=both, command="chpasswd",
@@ -108,3 +119,19 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         on_fail_es="Comprueba que pcsd funciona en ambos, que el cortafuegos lo permite y que las contraseñas "
                    "coinciden."))
     return actions
+
+
+def versions_action(id_: str, target: Target, optional: bool = False) -> Action:
+    """Read the installed pcs and Pacemaker versions: the plan is rebuilt for them (Action.facts).
+
+    optional: pcs may not be installed yet (preflight): report that instead of failing.
+    """
+    command = "pcs --version && pacemakerd --version"
+    if optional:
+        command = f"if command -v pcs >/dev/null; then {command}; else echo 'pcs: not installed yet'; fi"
+    return Action(
+        id=id_, kind="check", target=target, command=command,
+        expect=r"^\d+\.\d+" if not optional else "",
+        facts=((PCS_VERSION, r"^(\d+\.\d+[.\w+~-]*)\s*$"), (PACEMAKER_VERSION, r"^Pacemaker (\d+\.\d+[.\w+~-]*)")),
+        why="Which pcs and Pacemaker are installed: the pcs commands are written for these versions.",
+        why_es="Qué pcs y Pacemaker hay instalados: las órdenes de pcs se escriben para esas versiones.")

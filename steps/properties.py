@@ -46,7 +46,8 @@ ERRATA: list[Text] = []
 def plan(answers: Answers, profile: Profile) -> list[Action]:
     master = Target.node(answers.master.name)
     return [
-        Action(id=f"{ID}.stonith", kind="run", target=master, command="pcs property set stonith-enabled=false",
+        Action(id=f"{ID}.stonith", kind="run", target=master,
+               command=f"pcs property set {profile.fencing_option}=false",
                why="No fencing in this lab (see the explanation: production keeps it).",
                why_es="Sin fencing en este laboratorio (ver la explicación: en producción se mantiene)."),
         Action(id=f"{ID}.crm_verify", kind="check", target=master, command="crm_verify -L -V",

@@ -25,10 +25,10 @@ UBUNTU = 'ID=ubuntu\nID_LIKE=debian\nVERSION_ID="24.04"\n'
 @pytest.mark.parametrize(("os_release", "pcs", "init", "expected"), [
     (CENTOS7, "0.9.169", "systemd", "rhel7"),
     (ROCKY9, "0.11.7", "systemd", "rhel9"),
-    (ALMA8, "0.10.18", "systemd", "rhel9"),
-    (ROCKY9, "0.9.170", "systemd", "rhel7"),  # pcs 0.9 decides: the legacy syntax
+    (ALMA8, "0.10.18", "systemd", "rhel8"),
+    (ROCKY9, "0.9.170", "systemd", "rhel9"),  # the syntax follows the pcs found, the profile the system
     (DEBIAN12, "0.11.5", "systemd", "debian12"),
-    (UBUNTU, "", "systemd", "debian12"),
+    (UBUNTU, "", "systemd", None),  # netplan, not ifupdown: no profile is made for it
     (DEBIAN12, "0.11.5", "hostinit.py", "lab"),  # no systemd as PID 1: the practice lab
     ("ID=arch\n", "", "systemd", None),
     ("", "", "", None),

@@ -15,7 +15,7 @@ from typing import Any
 
 import tomli_w
 
-PROFILES = ("rhel7", "rhel9", "debian12", "lab")
+PROFILES = ("rhel7", "rhel8", "rhel9", "rhel10", "debian12", "lab")
 
 
 class AnswersError(ValueError):
@@ -224,7 +224,7 @@ def load_answers(path: str | Path) -> Answers:
 
 
 _COMMENTS = {
-    "profile": "rhel7 (the guide: CentOS 7) | rhel9 | debian12 | lab (ha-wizard lab)",
+    "profile": "rhel7 (the guide: CentOS 7) | rhel8 | rhel9 | rhel10 | debian12 | lab (ha-wizard lab)",
     "directors": "the first is the active one (the guide's master), the second the passive one (standby)",
     "servers": "the web farm, any number from 1",
 }

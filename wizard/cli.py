@@ -50,13 +50,17 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     for section in args.section or []:
         if section not in ids:
             raise UsageError(f"--section: unknown section {section!r} (one of {', '.join(ids)})")
+    try:
+        profile = get_profile(answers.profile).with_versions(args.pcs_version, args.pacemaker_version)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if args.format == "ansible":
         from wizard.ansible import cmd_export_ansible
 
-        return cmd_export_ansible(answers, get_profile(answers.profile), args)
+        return cmd_export_ansible(answers, profile, args)
     if args.output:
         raise UsageError("-o/--output: only with --format ansible (the listing goes to stdout)")
-    sys.stdout.write(render_listing(answers, get_profile(answers.profile), args.section, args.lang))
+    sys.stdout.write(render_listing(answers, profile, args.section, args.lang))
     return 0
 
 
@@ -120,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with --format ansible: the SSH key the inventory uses (repeatable)")
     plan.add_argument("--known-hosts", action="append", default=[], metavar="FILE",
                       help="with --format ansible: the known_hosts file the inventory uses")
+    plan.add_argument("--pcs-version", metavar="X.Y.Z",
+                      help="write the pcs commands for this pcs (default: the profile's; a run uses the one found)")
+    plan.add_argument("--pacemaker-version", metavar="X.Y.Z", help="likewise for Pacemaker (fencing property)")
     plan.set_defaults(func=_cmd_plan)
 
     ans = sub.add_parser("answers", help="write or check an answers file")

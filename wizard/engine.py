@@ -32,7 +32,7 @@ from typing import Any
 import paramiko
 
 from steps.model import Action, Text
-from wizard.events import ActionFinished, ActionStarted, Event, OutputLine, Reconnecting
+from wizard.events import ActionFinished, ActionStarted, Event, OutputLine, PlanChanged, Reconnecting
 from wizard.hostkeys import ConfirmHostKey, HostKeyError, HostKeyTrust
 from wizard.i18n import EMPTY, LocalizedError, Msg, msg, msg_of
 from wizard.local import LocalRunner
@@ -91,6 +91,18 @@ class NodeResult:
     sudo: str = ""
     where: dict[str, Any] | None = None  # user/address/port/jump actually used (for the transcript)
     figures: list[dict[str, Any]] | None = None
+    facts: dict[str, str] | None = None  # Action.facts found in the output
+
+
+def extract_facts(specs: Sequence[tuple[str, str]], lines: Sequence[str]) -> dict[str, str]:
+    """Action.facts read off an action's output: fact -> the regex's first group (multiline)."""
+    text = "\n".join(lines)
+    found = {}
+    for name, regex in specs:
+        m = re.search(regex, text, re.MULTILINE)
+        if m:
+            found[name] = m.group(1).strip()
+    return found
 
 
 class Connections:
@@ -289,18 +301,14 @@ class Engine:
         self.confirm_manual = confirm_manual
         self._cancel = threading.Event()
         self._running: set[str] = set()
-        if plan is None:
-            from steps import full_plan
-            from steps.profiles import get_profile
-            plan = full_plan(session.answers, get_profile(session.profile))
-        self.plan: list[PlanEntry] = list(plan)
+        # Nodes found unreachable while a keep-going section (preflight) runs: not tried again in it.
+        # None outside such a section (a node that failed once is tried again next time).
+        self._unreachable: set[str] | None = None
+        # The engine builds the plan itself unless given one: then it rebuilds it when a fact changes.
+        self._builds_plan = plan is None
+        self.plan: list[PlanEntry] = []
         self._actions: dict[str, tuple[Any, Action]] = {}
-        for module, actions in self.plan:
-            for action in actions:
-                if action.id in self._actions:
-                    raise EngineError(msg("eng.id_twice", id=action.id))
-                self._actions[action.id] = (module, action)
-        session.plan = [{"id": a.id, "section": m.ID} for m, acts in self.plan for a in acts]
+        self._set_plan(self._build_plan() if plan is None else plan)
         root = session.folder.parent.parent
         user_files = [*HostKeyTrust.default_user_files(), *(Path(p) for p in known_hosts)]
         self.trust = HostKeyTrust(wizard_file=wizard_known_hosts(root), user_files=user_files, pins=dict(pins or {}),
@@ -316,6 +324,30 @@ class Engine:
         self.local = LocalRunner()
         self._seq = max((e.get("seq", 0) for e in session.journal), default=0)
         session.save()
+
+    def _build_plan(self) -> list[PlanEntry]:
+        from steps import session_plan
+        return session_plan(self.session.answers, self.session.profile, self.session.facts)
+
+    def _set_plan(self, plan: Sequence[PlanEntry]) -> None:
+        actions: dict[str, tuple[Any, Action]] = {}
+        for module, acts in plan:
+            for action in acts:
+                if action.id in actions:
+                    raise EngineError(f"action id {action.id!r} appears twice in the plan")
+                actions[action.id] = (module, action)
+        self.plan, self._actions = list(plan), actions
+        self.session.plan = [{"id": a.id, "section": m.ID} for m, acts in self.plan for a in acts]
+
+    def replan(self) -> bool:
+        """Rebuild the plan for the session's current facts; True when a command changed."""
+        if not self._builds_plan:
+            return False
+        new = self._build_plan()
+        if [a for _, acts in new for a in acts] == [a for _, acts in self.plan for a in acts]:
+            return False
+        self._set_plan(new)
+        return True
 
     # -- queries ----------------------------------------------------------------------------------
     def action(self, action_id: str) -> Action:
@@ -410,17 +442,43 @@ class Engine:
         self.session.save()
         self._emit(ActionFinished(action_id, "skipped", {}, "", note.en, note_es=note.es))
 
+    def section_module(self, section_id: str) -> Any:
+        for module, _ in self.plan:
+            if module.ID == section_id:
+                return module
+        raise EngineError(f"no section {section_id!r} (sections: {', '.join(self.section_ids())})")
+
     def run_section(self, section_id: str) -> bool:
-        """Run the section's actions not done yet, in order; stop at the first failure."""
+        """Run the section's actions not done yet, in order; stop at the first failure.
+
+        A section with KEEP_GOING (preflight: checks) runs every action and reports all failures; a node
+        that cannot be reached is not tried again in it. With RERUN its done actions run again too (checks
+        say how things are now). The plan is looked up after every action: a fact found on the way
+        (the pcs version) may have changed the commands that follow.
+        """
         self._cancel.clear()
-        for action in self.section_actions(section_id):
-            if self._cancel.is_set():
-                return False
-            if self.session.status(action.id) in DONE:
-                continue
-            if self.run_action(action.id) == "failed":
-                return False
-        return True
+        module = self.section_module(section_id)
+        keep_going = bool(getattr(module, "KEEP_GOING", False))
+        rerun = bool(getattr(module, "RERUN", False))
+        tried: set[str] = set()
+        ok = True
+        self._unreachable = set() if keep_going else None
+        try:
+            for _ in range(len(self._actions) + 1):  # bounded: each turn runs an action not tried before
+                if self._cancel.is_set():
+                    return False
+                action = next((a for a in self.section_actions(section_id) if a.id not in tried
+                               and (rerun or self.session.status(a.id) not in DONE)), None)
+                if action is None:
+                    return ok
+                tried.add(action.id)
+                if self.run_action(action.id) == "failed":
+                    ok = False
+                    if not keep_going:
+                        return False
+            return ok
+        finally:
+            self._unreachable = None
 
     # -- running one action -------------------------------------------------------------------
     def run_action(self, action_id: str, command: str | None = None, *, force: bool = False) -> str:
@@ -489,6 +547,12 @@ class Engine:
             error = msg("eng.stopped")
         elif failed:
             error = Msg.join(msg("eng.node_error", node=n, error=results[n].error) for n in failed)
+        warning = EMPTY
+        if error and not stopped and action.warn_only and all(results[n].ran for n in failed):
+            # The check ran and said no: a warning to read, not a stop.
+            nodes = ", ".join(failed)
+            warning = Msg(f"{nodes}: {action.on_fail or error.en}", f"{nodes}: {action.on_fail_es or error.es}")
+            error = EMPTY
         if stopped:
             status = "stopped"
         elif error:
@@ -498,7 +562,9 @@ class Engine:
         done_note = msg("eng.already_done")
         done_nodes = [n for n, r in results.items() if r.note == done_note]
         others = [(n, r.note) for n, r in results.items() if r.note and r.note != done_note]
-        if results and len(done_nodes) == len(results):
+        if warning:
+            note = warning
+        elif results and len(done_nodes) == len(results):
             note = done_note
         elif done_nodes:
             note = msg("eng.already_done_on", nodes=", ".join(done_nodes))
@@ -518,10 +584,18 @@ class Engine:
             failed_now = status == "failed"
             rec.on_fail = action.on_fail if failed_now else ""
             rec.on_fail_es = action.on_fail_es if failed_now else ""
+            rec.warning, rec.warning_es = warning.en, warning.es
+            changed = False
+            for n, r in results.items():
+                for name, value in (r.facts or {}).items():
+                    changed = self.session.set_fact(name, n, value) or changed
             self._journal(action, cmd, edited, status, rec.exit_codes, note, results, error, entry=entry)
+            replanned = changed and self.replan()
         self.session.save()  # after
         self._emit(ActionFinished(action_id, status, dict(rec.exit_codes), error.en, note.en, error_es=error.es,
                                   note_es=note.es))
+        if replanned:
+            self._emit(PlanChanged({k: dict(v) for k, v in self.session.facts.items()}))
         return status
 
     def _stdin(self, action: Action) -> bytes | None:
@@ -549,6 +623,9 @@ class Engine:
         """Everything an action does on one node; never raises (the result says what went wrong)."""
         where: dict[str, Any] = {}
         captured: list[str] = []
+        unreachable = self._unreachable
+        if unreachable is not None and node in unreachable:
+            return NodeResult(EXIT_SSH, False, msg("eng.not_tried", node=node), ran=False)
         try:
             result = self._node_body(action, node, cmd, stdin, rec, where, captured, stale_pid)
         except Exception as exc:  # noqa: BLE001 - a bug must fail the action, not leave it "running"
@@ -556,6 +633,10 @@ class Engine:
         result.where = where
         if result.ran and captured:
             result.figures = _figures(captured, node)
+            if action.facts:
+                result.facts = extract_facts(action.facts, captured)
+        if unreachable is not None and result.code == EXIT_SSH and not result.ran and node != "local":
+            unreachable.add(node)
         return result
 
     def _node_body(self, action: Action, node: str, cmd: str, stdin: bytes | None, rec: Any,

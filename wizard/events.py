@@ -47,4 +47,11 @@ class Reconnecting:
     attempt: int
 
 
-Event = ActionStarted | OutputLine | ActionFinished | Reconnecting
+@dataclass(frozen=True)
+class PlanChanged:
+    """A fact found on a node (e.g. the pcs version) changed the plan's commands; action ids stay the same."""
+
+    facts: dict[str, dict[str, str]] = field(default_factory=dict)  # fact -> node -> value, all known so far
+
+
+Event = ActionStarted | OutputLine | ActionFinished | Reconnecting | PlanChanged

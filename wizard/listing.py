@@ -61,7 +61,8 @@ def action_lines(answers: Answers, action: Action, lang: str = "en") -> list[str
 def render_listing(answers: Answers, profile: Profile, sections: Iterable[str] | None = None,
                    lang: str = "en") -> str:
     wanted = set(sections) if sections else None
-    out: list[str] = [f"# ha-wizard plan — profile {profile.name}: {profile.description}"]
+    out: list[str] = [f"# ha-wizard plan — profile {profile.name}: {profile.description}",
+                      f"# {profile.versions_text().get(lang)}"]
     for number, (module, actions) in enumerate(full_plan(answers, profile), start=1):
         if wanted is not None and module.ID not in wanted:
             continue

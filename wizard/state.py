@@ -155,6 +155,8 @@ class ActionRecord:
     on_fail: str = ""  # when failed: the likely cause / what to check (Action.on_fail)
     on_fail_es: str = ""
     figures: list[dict[str, Any]] = field(default_factory=list)  # wizard.figures.Figure.to_dict()
+    warning: str = ""  # a warn-only check that did not pass: what it means
+    warning_es: str = ""
 
     def add_output(self, node: str, stream: str, text: str, text_es: str = "") -> None:
         # The wizard's own lines ("info") keep their Spanish text as a 4th item.
@@ -234,6 +236,9 @@ class Session:
         # node -> [{"address", "key_type", "fingerprint", "how"}]; the keys themselves go to known_hosts.
         self.trusted: dict[str, list[dict[str, str]]] = {}
         self.options: dict[str, Any] = {}  # e.g. the sections chosen, for --resume
+        # What actions found on the nodes (Action.facts): fact -> node -> value, e.g. the pcs version.
+        # The plan is built for them (steps.session_plan).
+        self.facts: dict[str, dict[str, str]] = {}
         self.lock = threading.RLock()
         self._runner: SessionLock | None = None  # held while this process runs the session
         self._written: tuple[int, int, int] | None = None  # the state file as this process last saw it
@@ -329,6 +334,9 @@ class Session:
             session.trusted = {k: [_dict(e, f"trusted_hosts.{k}") for e in _list(v, f"trusted_hosts.{k}")]
                                for k, v in _dict(data.get("trusted_hosts", {}), "trusted_hosts").items()}
             session.options = _dict(data.get("options", {}), "options")
+            session.facts = {_str(k, "facts"): {_str(n, f"facts.{k}"): _str(v, f"facts.{k}.{n}")
+                                                 for n, v in _dict(by_node, f"facts.{k}").items()}
+                             for k, by_node in _dict(data.get("facts", {}), "facts").items()}
         except StateError:
             raise
         except KeyError as exc:
@@ -382,6 +390,7 @@ class Session:
                 "actions": {k: asdict(v) for k, v in self.records.items()},
                 "journal": self.journal[-JOURNAL_MAX:],
                 "trusted_hosts": self.trusted,
+                "facts": self.facts,
             }
 
     # -- records -------------------------------------------------------------------------------
@@ -403,6 +412,15 @@ class Session:
     def add_journal(self, entry: dict[str, Any]) -> None:
         with self.lock:
             self.journal.append(entry)
+
+    def set_fact(self, name: str, node: str, value: str) -> bool:
+        """Record a fact found on a node; True when it is new or changed."""
+        with self.lock:
+            by_node = self.facts.setdefault(name, {})
+            if by_node.get(node) == value:
+                return False
+            by_node[node] = value
+            return True
 
     def trust(self, node: str, address: str, key_type: str, fingerprint: str, how: str) -> None:
         with self.lock:

@@ -171,27 +171,20 @@ _OS_ID = re.compile(r'^(ID|ID_LIKE|VERSION_ID)=(.*)$', re.M)
 
 
 def detect_profile(os_release: str, pcs_version: str = "", init: str = "") -> str | None:
-    """The profile matching what a node runs: /etc/os-release, `pcs --version`, /proc/1/comm.
+    """The profile made for what a node runs: /etc/os-release, `pcs --version`, /proc/1/comm.
 
-    None when nothing fits (the user picks one). A Debian host whose PID 1 is not systemd is the
-    practice lab (its hosts are namespaces of one machine, without systemd).
+    None when nothing fits (the user picks one). A Debian 12 host whose PID 1 is not systemd is the
+    practice lab (its hosts are namespaces of one machine, without systemd). The pcs version does not
+    choose the profile: the commands follow the version found on the node whatever the profile.
     """
-    info = {k: v.strip().strip('"').lower() for k, v in _OS_ID.findall(os_release)}
-    os_id = info.get("ID", "")
-    like = info.get("ID_LIKE", "").split()
-    major = info.get("VERSION_ID", "").split(".")[0]
-    pcs = pcs_version.strip().splitlines()[0].strip() if pcs_version.strip() else ""
-    if os_id in ("debian", "ubuntu") or "debian" in like:
-        if init and init.strip() != "systemd":
-            return "lab"
-        return "debian12"
-    if os_id in ("rhel", "centos", "rocky", "almalinux", "ol", "fedora") or "rhel" in like or "fedora" in like:
-        if major == "7" or pcs.startswith("0.9"):
-            return "rhel7"
-        return "rhel9"
-    if pcs.startswith("0.9"):
-        return "rhel7"
-    return None
+    from steps.profiles import profile_for_os
+
+    info = {k: v.strip().strip('"') for k, v in _OS_ID.findall(os_release)}
+    systemd = not init.strip() or init.strip() == "systemd"
+    found = profile_for_os(info.get("ID", ""), info.get("ID_LIKE", ""), info.get("VERSION_ID", ""), systemd)
+    if found is None and not os_release.strip() and pcs_version.strip().startswith("0.9"):
+        return "rhel7"  # no os-release at all (a very old system): pcs 0.9 is CentOS/RHEL 7's
+    return found
 
 
 DETECT_COMMAND = ("cat /etc/os-release 2>/dev/null; echo '---ha-wizard---'; pcs --version 2>/dev/null; "

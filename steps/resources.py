@@ -26,6 +26,14 @@ EXPLANATION = Text(
         "the external VIP, and be exactly the same on both: the seminar-3 file with `bind <VIP>:80` instead of "
         "`bind <master's address>:80`. The wizard writes a complete file: round-robin over the real servers with "
         "health checks, a local error page when none is up, and a stats socket used by the verification.\n\n"
+        "Something the guide leaves out: haproxy refuses to start where the VIP is not an address of the "
+        "machine (\"cannot bind socket\"). The start order of section 9 covers pacemaker's own starts, but not "
+        "everything: HAproxy is created here before any constraint exists, so pacemaker may first try it on the "
+        "node without the VIP (a failed start counts against that node); and a manual `systemctl start haproxy` "
+        "on the standby, or a check of the configuration by starting it, fails too. So the wizard sets "
+        "`net.ipv4.ip_nonlocal_bind = 1` on both directors, in a file of /etc/sysctl.d (kept at every boot) "
+        "and applied at once with `sysctl -p`: haproxy may then listen on the VIP wherever it runs, and it "
+        "answers only where the VIP is.\n\n"
         "Pacemaker checks every resource periodically (monitor interval) and starts it again if it fell; past a "
         "number of failures it moves it to the other node (fail over). HAProxy itself checks the real servers "
         "and stops sending requests to the ones that are down."
@@ -51,6 +59,14 @@ EXPLANATION = Text(
         "`bind <IP de master>:80` por `bind <VIP>:80`. El asistente escribe un fichero completo: reparto "
         "roundrobin entre los servidores reales con comprobación de salud, una página de error local cuando no "
         "queda ninguno y un socket de estadísticas que usa la verificación.\n\n"
+        "Algo que la guía no cuenta: haproxy no arranca donde la VIP no es una dirección de la máquina "
+        "(\"cannot bind socket\"). El orden de arranque de la sección 9 cubre los arranques de pacemaker, pero no "
+        "todo: el recurso HAproxy se crea aquí antes de que exista ninguna restricción, así que pacemaker puede "
+        "intentarlo primero en el nodo sin la VIP (un arranque fallido cuenta contra ese nodo); y un "
+        "`systemctl start haproxy` a mano en standby, o comprobar la configuración arrancándolo, también falla. "
+        "Por eso el asistente pone `net.ipv4.ip_nonlocal_bind = 1` en los dos directores, en un fichero de "
+        "/etc/sysctl.d (se aplica en cada arranque) y lo aplica ya con `sysctl -p`: haproxy puede escuchar en la "
+        "VIP dondequiera que se ejecute, y solo responde donde está la VIP.\n\n"
         "Pacemaker se conecta de forma periódica con cada recurso para ver su estado y, si ha caído, lo lanza de "
         "nuevo; superado un número de caídas lo traslada al otro nodo (fail over). El propio balanceador "
         "controla el estado de los servidores de la granja y deja de enviar peticiones a los que han caído."
@@ -66,6 +82,9 @@ ERRATA = [
 
 HAPROXY_CFG = "/etc/haproxy/haproxy.cfg"
 ERRORS_DIR = "/etc/haproxy/errors"
+NONLOCAL_BIND_CONF = "/etc/sysctl.d/90-ha-wizard-nonlocal-bind.conf"
+NONLOCAL_BIND = ("# ha-wizard: haproxy may bind the VIP on a director that does not hold it (yet)\n"
+                 "net.ipv4.ip_nonlocal_bind = 1\n")
 
 
 # Response header naming the director that served (see Profile.haproxy_director_header).
@@ -115,6 +134,11 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                command="systemctl stop haproxy && systemctl disable haproxy",
                why="Pacemaker starts and stops haproxy from now on, not the init system.",
                why_es="A partir de ahora pacemaker arranca y para haproxy, no el sistema de arranque."),
+        write(f"{ID}.nonlocal_bind", both, NONLOCAL_BIND_CONF, NONLOCAL_BIND,
+              why="Let haproxy bind the VIP where it is not (yet) an address: kept for every boot.",
+              why_es="Que haproxy pueda escuchar en la VIP donde (aún) no es una dirección: para cada arranque."),
+        Action(id=f"{ID}.nonlocal_bind_apply", kind="run", target=both, command=f"sysctl -p {NONLOCAL_BIND_CONF}",
+               why="Apply it now.", why_es="Aplicarlo ya."),
         write(f"{ID}.error_page", both, f"{ERRORS_DIR}/ha-wizard-503.http", error_page(answers), mkdir=True,
               why="The local error page haproxy serves when no real server is up.",
               why_es="La página de error local que sirve haproxy cuando no queda ningún servidor real."),

@@ -93,6 +93,32 @@ def set_hostname() -> None:
     log(f"hostname {name}")
 
 
+def apply_sysctl_d() -> None:
+    """What systemd-sysctl does at boot, for the keys that belong to this host: /etc/sysctl.d's net.*
+    settings (per network namespace). Others are the shared kernel's, the machine's own: left alone."""
+    try:
+        names = sorted(n for n in os.listdir("/etc/sysctl.d") if n.endswith(".conf"))
+    except OSError:
+        return
+    for name in names:
+        try:
+            with open(os.path.join("/etc/sysctl.d", name), encoding="utf-8") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            key, sep, value = line.partition("=")
+            key = key.strip().lstrip("-")
+            if not sep or not key.startswith("net.") or line.lstrip().startswith(("#", ";")):
+                continue
+            try:
+                with open("/proc/sys/" + key.replace(".", "/"), "w") as out:
+                    out.write(value.strip())
+                log(f"sysctl {key} = {value.strip()} ({name})")
+            except OSError as exc:
+                log(f"sysctl {key}: {exc}")
+
+
 def enabled_services() -> list[str]:
     try:
         with open(ENABLED_FILE, encoding="utf-8") as f:
@@ -130,6 +156,7 @@ def boot(hostdir: str, remount: bool = True) -> None:
                 f.write("1")
         except OSError:
             pass
+    apply_sysctl_d()
     rc = run(["ifup", "-a"], check=False)
     log(f"ifup -a: {'ok' if rc == 0 else f'failed ({rc})'}")
     # What ifup configured, for `systemctl restart networking` to undo (guest/systemctl).

@@ -78,19 +78,41 @@ def source_version(src: Path) -> str:
     return ""
 
 
+# Run by the system Python for each pcs command: what the tree's own pcs.in launcher does (its package first,
+# its data/ folder with the OCF schemas), plus adaptations to this machine that change no CLI parsing:
+# old pcs uses what Python 3.10/3.11 removed (the ABCs in `collections`, inspect.getargspec), and older
+# trees name RHEL's paths (or Pacemaker 1.1's daemons) for the daemons whose `metadata` lists the cluster
+# properties.
+LAUNCHER = """
+import collections, collections.abc, inspect, os, sys
+for name in collections.abc.__all__:
+    if not hasattr(collections, name):
+        setattr(collections, name, getattr(collections.abc, name))
+if not hasattr(inspect, "getargspec"):
+    inspect.getargspec = inspect.getfullargspec
+src = sys.argv.pop(1)
+sys.path.insert(0, src)
+from pcs import settings, app
+data = os.path.join(src, "data")
+if os.path.isdir(data) and hasattr(settings, "pcs_data_dir"):
+    settings.pcs_data_dir = data
+daemons = "/usr/lib/pacemaker"
+for names, daemon in ((("pengine_binary", "pacemaker_schedulerd"), "pacemaker-schedulerd"),
+                      (("crmd_binary", "pacemaker_controld"), "pacemaker-controld"),
+                      (("cib_binary", "pacemaker_based"), "pacemaker-based"),
+                      (("stonithd_binary", "pacemaker_fenced"), "pacemaker-fenced")):
+    for name in names:
+        if isinstance(getattr(settings, name, None), str):
+            setattr(settings, name, os.path.join(daemons, daemon))
+app.main(sys.argv[1:])
+"""
+
+
 def runner(src: Path) -> object:
-    # What the tree's own pcs.in launcher does: its package first, its data/ folder (OCF schemas). pcs
-    # before 0.10.9 imports the ABCs from `collections` (gone in Python 3.10): put them back, nothing else.
-    code = ("import collections, collections.abc; "
-            "[setattr(collections, n, getattr(collections.abc, n)) for n in collections.abc.__all__ "
-            "if not hasattr(collections, n)]; "
-            "import os, sys; src = sys.argv.pop(1); sys.path.insert(0, src); from pcs import settings, app; "
-            "settings.pcs_data_dir = os.path.join(src, 'data') if os.path.isdir(os.path.join(src, 'data')) "
-            "else settings.pcs_data_dir; app.main(sys.argv[1:])")
     env = {"LC_ALL": "C", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
 
     def run(args: list[str]) -> tuple[int, str, str]:
-        proc = subprocess.run(["/usr/bin/python3", "-Es", "-c", code, str(src), *args], capture_output=True,
+        proc = subprocess.run(["/usr/bin/python3", "-Es", "-c", LAUNCHER, str(src), *args], capture_output=True,
                               text=True, timeout=300, env=env)
         return proc.returncode, proc.stdout, proc.stderr
 

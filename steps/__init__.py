@@ -16,6 +16,7 @@ from steps import (
     networking,
     nic_add,
     pcs_auth,
+    preflight,
     properties,
     resources,
     snapshot,
@@ -27,8 +28,8 @@ from steps.profiles import Profile, get_profile
 from wizard.answers import Answers
 
 SECTIONS: list[ModuleType] = [
-    snapshot, nic_add, standby_clone, networking, pcs_auth, cluster_setup, properties, resources, constraints,
-    gateway, verification,
+    preflight, snapshot, nic_add, standby_clone, networking, pcs_auth, cluster_setup, properties, resources,
+    constraints, gateway, verification,
 ]
 
 _BY_ID = {m.ID: m for m in SECTIONS}

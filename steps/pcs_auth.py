@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from steps._common import q
+from steps.centos_vault import NOTE as CENTOS_NOTE
+from steps.centos_vault import vault_actions
 from steps.model import Action, Target, Text
 from steps.profiles import PACEMAKER_VERSION, PCS_VERSION, Profile
 from wizard.answers import Answers
@@ -25,7 +27,7 @@ EXPLANATION = Text(
         "Rocky/Alma 8, 0.11 on 9, 0.12 on 10), and so did Pacemaker's (3.0.2 renames stonith-enabled to "
         "fencing-enabled). Right after installing, the wizard reads `pcs --version` and `pacemakerd --version` "
         "on the directors and writes the commands that follow for the versions it found, whatever the profile "
-        "says."
+        "says.\n\n" + CENTOS_NOTE.en
     ),
     es=(
         "En los dos nodos que van a formar el cluster instalamos los paquetes necesarios: `yum install -y pcs`. "
@@ -45,7 +47,7 @@ EXPLANATION = Text(
         "en Rocky/Alma 8, 0.11 en la 9, 0.12 en la 10), y también las de Pacemaker (la 3.0.2 cambia "
         "stonith-enabled por fencing-enabled). Justo después de instalar, el asistente lee `pcs --version` y "
         "`pacemakerd --version` en los directores y escribe las órdenes siguientes para las versiones que "
-        "encuentra, diga lo que diga el perfil."
+        "encuentra, diga lo que diga el perfil.\n\n" + CENTOS_NOTE.es
     ),
 )
 USES = ["directors[].name", "directors[].ring_name"]
@@ -61,6 +63,8 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     names = [d.name for d in answers.directors]
     both = Target.of_group("directors", names)
     actions = []
+    if profile.centos_vault:
+        actions += vault_actions(ID, both)
     if profile.enable_repo:
         actions.append(Action(
             id=f"{ID}.enable_repo", kind="run", target=both, command=profile.enable_repo,
@@ -94,6 +98,8 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     if profile.selinux:
         actions.append(Action(
             id=f"{ID}.selinux", kind="run", target=both, command="setsebool -P daemons_enable_cluster_mode 1",
+            # Nothing to allow where SELinux is disabled (setsebool would fail there); or already allowed.
+            probe="! selinuxenabled 2>/dev/null || getsebool daemons_enable_cluster_mode | grep -q -- '--> on$'",
             why="Let SELinux allow the daemons' cluster mode.",
             why_es="Permitir en SELinux el modo cluster de los demonios."))
     if profile.default_corosync_conf:
@@ -134,4 +140,6 @@ def versions_action(id_: str, target: Target, optional: bool = False) -> Action:
         expect=r"^\d+\.\d+" if not optional else "",
         facts=((PCS_VERSION, r"^(\d+\.\d+[.\w+~-]*)\s*$"), (PACEMAKER_VERSION, r"^Pacemaker (\d+\.\d+[.\w+~-]*)")),
         why="Which pcs and Pacemaker are installed: the pcs commands are written for these versions.",
-        why_es="Qué pcs y Pacemaker hay instalados: las órdenes de pcs se escriben para esas versiones.")
+        why_es="Qué pcs y Pacemaker hay instalados: las órdenes de pcs se escriben para esas versiones.",
+        on_fail="pcs or pacemakerd did not answer: the install above did not complete (see its output).",
+        on_fail_es="pcs o pacemakerd no respondieron: la instalación de arriba no se completó (mira su salida).")

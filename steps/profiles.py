@@ -65,9 +65,10 @@ class Profile:
     os_ids: tuple[str, ...] = ()
     os_major: str = ""
     pkg_query: str = "rpm -q {pkgs}"  # exit 0 when every package is installed
-    # Lists the enabled repositories, fetching their metadata: fails when one cannot be reached.
+    # Fetches the enabled repositories' metadata (and the HA one's): fails when one cannot be reached.
+    # "{ha_repo}" is replaced by ha_repo.
     repo_check: str = ""
-    enable_repo: str = ""
+    ha_repo: str = ""  # the repository, off by default, that holds pcs and pacemaker (dnf)
     # Additions for the sections (steps/*.py); defaults fit every profile but the noted ones.
     hostnamectl: bool = True  # the lab's hosts have no systemd: /etc/hostname + `hostname`
     bench_repo: tuple[str, ...] = ()  # packages that enable the repository of bench_extra (EPEL)
@@ -87,6 +88,16 @@ class Profile:
     # The node the versions were found on ("" = the distribution's usual versions, or given by the user).
     versions_from: str = ""
     versions_given: bool = False  # set by the user (`ha-wizard plan --pcs-version`)
+
+    @property
+    def enable_repo(self) -> str:
+        return f"dnf config-manager --set-enabled {shlex.quote(self.ha_repo)}" if self.ha_repo else ""
+
+    @property
+    def repos_usable(self) -> str:
+        """A read-only command that exits 0 when the package repositories answer (bounded in time)."""
+        enable = f" --enablerepo={shlex.quote(self.ha_repo)}" if self.ha_repo else ""
+        return f"timeout 180 {self.repo_check.format(enable=enable)}"
 
     def install(self, packages: tuple[str, ...] | list[str]) -> str:
         return self.pkg_install.format(pkgs=" ".join(shlex.quote(p) for p in packages))
@@ -208,8 +219,8 @@ class Profile:
         return self.name == "lab"
 
 
-_YUM_REPOS = "yum -q --setopt=timeout=15 --setopt=retries=1 repolist enabled"
-_DNF_REPOS = "dnf -q --setopt=timeout=15 --setopt=retries=1 makecache"
+_YUM_REPOS = "yum -q --setopt=timeout=15 --setopt=retries=1{enable} repolist enabled"
+_DNF_REPOS = "dnf -q --setopt=timeout=15 --setopt=retries=1{enable} makecache"
 
 RHEL7 = Profile(
     name="rhel7",
@@ -252,7 +263,7 @@ RHEL8 = Profile(
     os_ids=("rhel", "centos", "rocky", "almalinux", "ol"),
     os_major="8",
     repo_check=_DNF_REPOS,
-    enable_repo="dnf config-manager --set-enabled ha",
+    ha_repo="ha",
     bench_repo=("epel-release",),
     bench_extra=("siege",),
     haproxy_socket="/var/lib/haproxy/stats",
@@ -276,7 +287,7 @@ RHEL9 = Profile(
     os_ids=RHEL8.os_ids,
     os_major="9",
     repo_check=_DNF_REPOS,
-    enable_repo="dnf config-manager --set-enabled highavailability",
+    ha_repo="highavailability",
     bench_repo=("epel-release",),
     bench_extra=("siege",),
     haproxy_socket="/var/lib/haproxy/stats",
@@ -311,9 +322,9 @@ DEBIAN12 = Profile(
     os_major="12",
     pkg_query="dpkg-query -W {pkgs}",
     # Fetches the lists into a folder of its own: the system's package lists stay as they are.
-    repo_check=('d=$(mktemp -d) && mkdir -p "$d/partial" && apt-get -q -o Dir::State::Lists="$d" '
-                '-o Acquire::http::Timeout=15 -o Acquire::Retries=0 update 2>&1 | tee "$d/log" '
-                '&& ! grep -qE "^(Err|W):" "$d/log"; rc=$?; rm -rf "$d"; exit $rc'),
+    repo_check=("sh -c 'd=$(mktemp -d) && mkdir -p \"$d/partial\" && apt-get -q -o Dir::State::Lists=\"$d\" "
+                "-o Acquire::http::Timeout=15 -o Acquire::Retries=0 update >\"$d/log\" 2>&1; rc=$?; cat \"$d/log\"; "
+                "grep -qE \"^(Err|E):\" \"$d/log\" && rc=1; rm -rf \"$d\"; exit $rc'"),
 )
 
 LAB = dataclasses.replace(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from assets import render
 from steps._common import all_of, prefix, q, re_ip, vm_running, write
+from steps.centos_vault import epel_archive_actions
 from steps.measurements import (
     benchmark,
     director_back,
@@ -299,6 +300,8 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                               command=profile.install(profile.bench_repo), timeout=1200,
                               why="The EPEL repository, which has siege.",
                               why_es="El repositorio EPEL, que tiene siege."))
+    if profile.centos_vault:
+        actions += epel_archive_actions(ID, master)  # EPEL 7 lives in its archive now (steps/centos_vault.py)
     if profile.bench_extra:
         actions.append(Action(id=f"{ID}.bench_extra", kind="run", target=master, tags=("bench",),
                               command=profile.install(profile.bench_extra), timeout=1200,

@@ -34,6 +34,9 @@ NO_SYSTEMD_AGENT = re.compile(r"Agent 'systemd:[^']+' is not installed|Unable to
 # command itself can be learnt here (scripts/check_pcs_source.py running a newer pcs).
 PACEMAKER_TOO_OLD = re.compile(r"please upgrade pacemaker", re.IGNORECASE)
 
+# pcs 0.10.0-0.10.5: `cluster setup` always contacts the nodes (no local mode to check it with).
+NO_LOCAL_SETUP = re.compile(r"'--corosync_conf'.* not supported")
+
 LIVE = "live"
 WITH_CIB = "cib"
 WITH_CIB_AND_CONF = "cib+conf"
@@ -154,6 +157,8 @@ class OfflinePcs:
             if classify(args) == NO_FILE:
                 self.stateless[tuple(argv)] = (code, out, err)
         result = Result(action, field, args, code, out + err, stderr=err)
+        if "Traceback (most recent call last)" in err:
+            result.problem = "pcs crashed"
         self.results.append(result)
         return result
 
@@ -163,7 +168,7 @@ class OfflinePcs:
         probes = pcs_invocations(action.probe)
         for args in probes:
             r = self._run(action.id, "probe-before", args)
-            if r is not None:
+            if r is not None and not r.problem:
                 if r.code == 0:
                     r.problem = "the guard says done before the command ran"
                 elif DEPRECATED.search(r.stderr):
@@ -174,6 +179,8 @@ class OfflinePcs:
             if r is None:
                 continue
             out.append(r)
+            if r.problem:
+                continue
             if r.code != 0 and not self.systemd and NO_SYSTEMD_AGENT.search(r.output):
                 # Only the agent's metadata is missing here: check everything else with --force (which
                 # also creates the resource the constraints that follow name).
@@ -187,13 +194,15 @@ class OfflinePcs:
                 continue
             if r.code != 0 and PACEMAKER_TOO_OLD.search(r.output):
                 r.note = "not checkable here: this pcs needs a newer Pacemaker than the installed one"
+            elif r.code != 0 and classify(args) == SETUP and NO_LOCAL_SETUP.search(r.output):
+                r.note = "not checkable offline: this pcs has no local setup (--corosync_conf came in 0.10.6)"
             elif r.code != 0:
                 r.problem = "rejected"
             elif DEPRECATED.search(r.stderr):
                 r.problem = "deprecated"
         for args in probes:
             r = self._run(action.id, "probe-after", args)
-            if r is not None:
+            if r is not None and not r.problem:
                 if r.code != 0:
                     r.problem = "the guard says not done after the command ran"
                 out.append(r)

@@ -605,7 +605,8 @@ class Engine:
         if missing:
             raise EngineError(msg("eng.secret_missing", name=missing[0], var=secret_env_var(missing[0])))
         try:
-            return action.stdin.format(**self.secrets).encode()
+            # Run-time values a check may read on stdin besides the secrets: this machine's clock.
+            return action.stdin.format(**{"now": f"{time.time():.3f}", **self.secrets}).encode()
         except (KeyError, IndexError) as exc:
             raise EngineError(msg("eng.stdin_unknown", id=action.id, name=exc)) from None
 

@@ -45,7 +45,15 @@ def host_op(name: str) -> Callable[[HostOpFunction], HostOpFunction]:
     return register
 
 
+# Modules that register more operations when imported (the sections' own).
+_EXTENSIONS = ("wizard.preflight_ops",)
+
+
 def known_ops() -> dict[str, HostOpFunction]:
+    import importlib
+
+    for name in _EXTENSIONS:
+        importlib.import_module(name)
     return OPS
 
 

@@ -46,6 +46,8 @@ def action_lines(answers: Answers, action: Action, lang: str = "en") -> list[str
         lines.append(f"# skipped when already done: {action.probe}")
     if action.secrets:
         lines.append(f"# stdin: {', '.join(action.secrets)} (secret, never shown)")
+    elif "{now}" in action.stdin:
+        lines.append("# stdin: this machine's clock when it runs (seconds since 1970)")
     if action.kind in ("check", "wait") and action.expect:
         lines.append(f"# expect output matching: {action.expect}")
     if action.kind == "wait":

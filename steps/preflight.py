@@ -1,0 +1,355 @@
+"""Section 0: before anything changes, check the host and every machine that exists at this point.
+
+Read-only (after the access steps that make this machine's port forwards, the only change, on the
+NAT network): VirtualBox and the VMs/networks the answers name, then each node that exists before the
+guide starts (master and the real servers; standby is cloned in section 3): reachable, the system the
+profile is made for, the interfaces and addresses of the answers, host name, clock, disk, package
+repositories, SELinux/firewalld where the profile uses them, the installed pcs/Pacemaker (facts: the
+plan is rebuilt for them). Every check runs (KEEP_GOING) and runs again each time (RERUN); a node that
+cannot be reached is not tried again. A failure says what is wrong and how to fix it (on_fail, es/en);
+warn-only checks report and go on.
+"""
+
+from __future__ import annotations
+
+import re
+
+from steps._common import all_of, prefix, q
+from steps.centos_vault import CENTOS_REPOS, DEAD_CENTOS
+from steps.model import Action, HostOp, Target, Text
+from steps.pcs_auth import versions_action
+from steps.profiles import Profile, get_profile, os_fit_script
+from wizard.answers import Answers, Director
+
+ID = "preflight"
+TITLE = Text("Before starting: check the machines", "Antes de empezar: comprobar las máquinas")
+EXPLANATION = Text(
+    en=(
+        "Before changing anything, the wizard looks at what is there, so that a problem shows up now, with "
+        "what to do about it, rather than halfway through the guide. Nothing is changed: it only reads (the "
+        "SSH port forwards on VirtualBox's NAT network, when the answers use them, are made first: they are "
+        "how this machine reaches the directors).\n\n"
+        "On this machine: VBoxManage answers, and the VMs and the NAT network named in the answers exist, with "
+        "the VMs running and attached to the right networks. On master and each real server: it answers over "
+        "SSH (the real servers through a director) within a few seconds; its system is the one the profile is "
+        "made for (if not, the profile that fits is named: a warning, since the commands would be another "
+        "distribution's); the interfaces of the answers carry the expected addresses; its host name; its clock "
+        "against this machine's; free disk; on the directors, that the package repositories answer (unless "
+        "everything the guide installs is there already), SELinux and firewalld where the profile uses them, "
+        "and the pcs and Pacemaker already installed, if any: the pcs commands of the plan are then written for "
+        "that version. standby does not exist yet (section 3 clones it from master): it is checked as a VM "
+        "only.\n\n"
+        "Every check runs, even after a failure, so you see everything at once; a node that does not answer is "
+        "not tried again. The section runs again each time you run it: it tells how things are now."
+    ),
+    es=(
+        "Antes de cambiar nada, el asistente mira lo que hay, para que un problema aparezca ahora, con lo que "
+        "hay que hacer, y no a mitad de la guía. No cambia nada: solo lee (antes se crean, si las respuestas "
+        "las usan, las redirecciones de puertos SSH en la red NAT de VirtualBox: son el camino de esta máquina "
+        "hasta los directores).\n\n"
+        "En esta máquina: VBoxManage responde, y existen las VM y la red NAT que nombran las respuestas, con "
+        "las VM en marcha y conectadas a las redes correctas. En master y en cada servidor real: responde por "
+        "SSH (los servidores reales a través de un director) en pocos segundos; su sistema es aquel para el que "
+        "está hecho el perfil (si no, se nombra el perfil adecuado: es un aviso, porque las órdenes serían las "
+        "de otra distribución); las interfaces de las respuestas tienen las direcciones esperadas; su nombre de "
+        "máquina; su reloj frente al de esta máquina; espacio libre en disco; en los directores, que los "
+        "repositorios de paquetes responden (salvo que ya esté instalado todo lo que instala la guía), SELinux "
+        "y firewalld donde el perfil los usa, y el pcs y Pacemaker ya instalados, si los hay: las órdenes de "
+        "pcs del plan se escriben entonces para esa versión. standby aún no existe (la sección 3 la clona de "
+        "master): solo se comprueba como VM.\n\n"
+        "Se hacen todas las comprobaciones, aunque falle alguna, para verlo todo de una vez; a un nodo que no "
+        "responde no se le vuelve a intentar. La sección se repite cada vez que la ejecutas: dice cómo están "
+        "las cosas ahora."
+    ),
+)
+USES = ["virtualbox.natnetwork", "virtualbox.internal_network", "directors[].vm", "directors[].name",
+        "directors[].external_if", "directors[].external_ip", "directors[].internal_if", "directors[].internal_ip",
+        "servers[].name", "servers[].vm", "servers[].ip", "servers[].ifname"]
+ERRATA: list[Text] = []
+KEEP_GOING = True  # every check runs: all the problems at once
+RERUN = True  # checks say how things are now: run again each time
+CHECKLIST = True  # the app shows the section as a checklist (wizard/widgets/checklist.py)
+
+CLOCK_TOLERANCE = 30  # seconds from this machine's clock; two nodes are then within a minute
+MIN_FREE_MIB = 500  # on / and /var: pcs, pacemaker and their dependencies take ~300 MiB on CentOS 7
+
+
+def _how(answers: Answers, node: str) -> Text:
+    """How the wizard tries to reach a node (for the messages)."""
+    try:
+        from wizard.reach import describe  # the reach API, when there
+        return Text(describe(answers, node, "en"), describe(answers, node, "es"))
+    except ImportError:
+        pass
+    host = answers.node(node)
+    if isinstance(host, Director):
+        return Text(f"SSH to {host.address}", f"SSH a {host.address}")
+    directors = ", ".join(d.name for d in answers.directors)
+    return Text(f"SSH to {host.address} through a director ({directors})",
+                f"SSH a {host.address} a través de un director ({directors})")
+
+
+def _local(id_: str, argv: tuple[str, ...], why: Text, on_fail: Text, expect: str = "", **kw) -> Action:
+    from shlex import join
+    return Action(id=id_, kind="check", target=Target.local(), command=join(argv), argv=argv, expect=expect,
+                  why=why.en, why_es=why.es, on_fail=on_fail.en, on_fail_es=on_fail.es, timeout=60, **kw)
+
+
+def _node(id_: str, node: str, command: str, why: Text, on_fail: Text, **kw) -> Action:
+    kw.setdefault("timeout", 60)
+    return Action(id=id_, kind="check", target=Target.node(node), command=command, why=why.en, why_es=why.es,
+                  on_fail=on_fail.en, on_fail_es=on_fail.es, **kw)
+
+
+# -- this machine --------------------------------------------------------------------------------------
+
+def host_checks(answers: Answers) -> list[Action]:
+    vb = answers.virtualbox
+    out = [
+        _local(f"{ID}.vboxmanage", ("VBoxManage", "--version"),
+               Text("VBoxManage answers on this machine (its version).", "VBoxManage responde en esta máquina "
+                    "(su versión)."),
+               Text("VBoxManage was not found or did not answer: install VirtualBox, or write its path in the "
+                    "answers ([virtualbox] vboxmanage).",
+                    "No se encontró VBoxManage o no respondió: instala VirtualBox, o escribe su ruta en las "
+                    "respuestas ([virtualbox] vboxmanage)."),
+               expect=r"^\d+\.\d+"),
+        _local(f"{ID}.natnetwork", ("VBoxManage", "list", "natnetworks"),
+               Text(f"The NAT network {vb.natnetwork} exists.", f"Existe la red NAT {vb.natnetwork}."),
+               Text(f"VirtualBox has no NAT network called {vb.natnetwork}: create it (File > Tools > Network "
+                    f"Manager, or `VBoxManage natnetwork add --netname {vb.natnetwork} --network "
+                    f"{answers.networks.external} --enable`), or put its name in the answers "
+                    "(virtualbox.natnetwork).",
+                    f"VirtualBox no tiene una red NAT llamada {vb.natnetwork}: créala (Archivo > Herramientas > "
+                    f"Administrador de red, o `VBoxManage natnetwork add --netname {vb.natnetwork} --network "
+                    f"{answers.networks.external} --enable`), o pon su nombre en las respuestas "
+                    "(virtualbox.natnetwork)."),
+               expect=rf"(?m)^\s*(Name|NetworkName):\s+{re.escape(vb.natnetwork)}\s*$"),
+    ]
+    master = answers.master
+    machines = [(master.vm, master.name, ((1, "natnetwork", "nat-network", vb.natnetwork),
+                                          (2, "intnet", "intnet", vb.internal_network)))]
+    machines += [(s.vm, s.name, ((1, "intnet", "intnet", vb.internal_network),)) for s in answers.servers]
+    for vm, node, nics in machines:
+        wanted = [r'^VMState="running"'] + [
+            rf'^nic{n}="{kind}"[\s\S]*^{key}{n}="{re.escape(net)}"' for n, kind, key, net in nics]
+        where = ", ".join(f"NIC {n} → {net}" for n, _k, _key, net in nics)
+        where_es = ", ".join(f"tarjeta {n} → {net}" for n, _k, _key, net in nics)
+        out.append(_local(
+            f"{ID}.vm.{vm}", ("VBoxManage", "showvminfo", vm, "--machinereadable"),
+            Text(f"VM {vm} ({node}) exists and runs; {where}.", f"La VM {vm} ({node}) existe y está en marcha; "
+                 f"{where_es}."),
+            Text(f"VM {vm}: VirtualBox does not know it, it is not running, or its network cards are attached "
+                 f"elsewhere (see VMState, nicN and nat-networkN/intnetN in the output). Start it "
+                 f"(`VBoxManage startvm {vm} --type headless`), attach {where}, or fix the VM's name in the answers.",
+                 f"VM {vm}: VirtualBox no la conoce, no está en marcha o sus tarjetas de red están conectadas a "
+                 f"otra red (mira VMState, nicN y nat-networkN/intnetN en la salida). Arráncala "
+                 f"(`VBoxManage startvm {vm} --type headless`), conecta {where_es}, o corrige el nombre de la VM en "
+                 "las respuestas."),
+            expect=all_of(*wanted)))
+    standby = answers.standby
+    out.append(Action(
+        id=f"{ID}.not_yet.{standby.vm}", kind="check", target=Target.local(),
+        command=f"! VBoxManage showvminfo {q(standby.vm)} >/dev/null 2>&1",
+        host=HostOp.of("vm_absent", vm=standby.vm), warn_only=True, timeout=60,
+        why=f"VM {standby.vm} ({standby.name}) does not exist yet: section 3 clones it from {master.vm}; its "
+            "node checks are skipped until then.",
+        why_es=f"La VM {standby.vm} ({standby.name}) aún no existe: la sección 3 la clona de {master.vm}; sus "
+               "comprobaciones de nodo se omiten hasta entonces.",
+        on_fail=f"A VM called {standby.vm} exists already: section 3's clone would fail. If it is the clone an "
+                f"earlier run made, go on; otherwise remove or rename it, or change directors[1].vm.",
+        on_fail_es=f"Ya existe una VM llamada {standby.vm}: el clonado de la sección 3 fallaría. Si es el clon que "
+                   "hizo una ejecución anterior, sigue; si no, bórrala o cámbiale el nombre, o cambia "
+                   "directors[1].vm."))
+    return out
+
+
+# -- each node -------------------------------------------------------------------------------------------
+
+def _nodes(answers: Answers) -> list[str]:
+    """The nodes that exist before the guide starts: master and the real servers."""
+    return [answers.master.name, *(s.name for s in answers.servers)]
+
+
+def reach_check(answers: Answers, node: str) -> Action:
+    how = _how(answers, node)
+    return _node(
+        f"{ID}.reach.{node}", node, "echo reached",
+        Text(f"{node} answers ({how.en}).", f"{node} responde ({how.es})."),
+        Text(f"{node} did not answer. Tried: {how.en}. Check that its VM runs and has booted, its address in "
+             "the answers (inventory) and, for a director, the port forward; for a real server, that a director "
+             "answers and reaches it on the internal network.",
+             f"{node} no respondió. Se intentó: {how.es}. Comprueba que su VM está en marcha y ha arrancado, su "
+             "dirección en las respuestas (inventario) y, para un director, la redirección de puertos; para un "
+             "servidor real, que un director responde y lo alcanza por la red interna."),
+        timeout=30, expect=r"^reached$")
+
+
+def _ifaces(answers: Answers, node: str) -> list[tuple[str, str, str, str]]:
+    """(answers field, interface, address, network) that must be there before the guide starts."""
+    host = answers.node(node)
+    if isinstance(host, Director):
+        i = answers.directors.index(host)
+        n = answers.networks
+        return [(f"directors[{i}].external_if", host.external_if, host.external_ip, n.external),
+                (f"directors[{i}].internal_if", host.internal_if, host.internal_ip, n.internal)]
+    i = answers.servers.index(host)
+    return [(f"servers[{i}].ifname", host.ifname, host.ip, answers.networks.internal)]
+
+
+def node_checks(answers: Answers, profile: Profile, node: str) -> list[Action]:
+    host = answers.node(node)
+    director = isinstance(host, Director)
+    expected = get_profile(profile.name)
+    ifaces = _ifaces(answers, node)
+    names = [node, *(host.aliases if director else [])]
+    out = [
+        _node(f"{ID}.os.{node}", node, os_fit_script(),
+              Text(f"{node} runs the system the profile {profile.name} is made for.",
+                   f"{node} tiene el sistema para el que está hecho el perfil {profile.name}."),
+              Text(f"{node} does not run what the profile {profile.name} is made for ({expected.description}); "
+                   "the output names the profile that fits. Choose that profile in the answers (profile), or use "
+                   "VMs with the system the profile expects: otherwise commands will be another distribution's.",
+                   f"{node} no tiene el sistema para el que está hecho el perfil {profile.name} "
+                   f"({expected.description}); la salida nombra el perfil adecuado. Elige ese perfil en las "
+                   "respuestas (profile), o usa VM con el sistema que espera el perfil: si no, las órdenes serán "
+                   "las de otra distribución."),
+              expect=rf"-> profile {re.escape(profile.name)}$", warn_only=True),
+        _node(f"{ID}.ifaces.{node}", node, "ip -o -4 addr show",
+              Text(f"{node}: " + ", ".join(f"{i} has {ip}/{prefix(net)}" for _f, i, ip, net in ifaces) + ".",
+                   f"{node}: " + ", ".join(f"{i} tiene {ip}/{prefix(net)}" for _f, i, ip, net in ifaces) + "."),
+              Text(f"{node}'s interfaces are not as the answers say (see the output for the real names and "
+                   f"addresses): fix {', '.join(f for f, *_ in ifaces)} or the addresses in the inventory, or "
+                   "the node's network configuration.",
+                   f"Las interfaces de {node} no son las que dicen las respuestas (la salida muestra los nombres "
+                   f"y direcciones reales): corrige {', '.join(f for f, *_ in ifaces)} o las direcciones en el "
+                   "inventario, o la configuración de red del nodo."),
+              expect=all_of(*(rf"^\d+:\s+{re.escape(i)}\s+inet {re.escape(ip)}/{prefix(net)}\b"
+                              for _f, i, ip, net in ifaces))),
+        _node(f"{ID}.hostname.{node}", node, "hostname",
+              Text(f"{node}'s host name is {' or '.join(names)}.",
+                   f"El nombre de máquina de {node} es {' o '.join(names)}."),
+              Text(f"{node}'s host name is not {' or '.join(names)} (see the output). The cluster uses the ring "
+                   "names, so this only makes prompts and logs confusing: `hostnamectl set-hostname "
+                   f"{node}` fixes it.",
+                   f"El nombre de máquina de {node} no es {' o '.join(names)} (mira la salida). El cluster usa "
+                   "los nombres de anillo, así que solo confunde en el prompt y los registros: `hostnamectl "
+                   f"set-hostname {node}` lo arregla."),
+              expect="^(" + "|".join(re.escape(n) for n in names) + r")(\.\S*)?$", warn_only=True),
+        _node(f"{ID}.disk.{node}", node,
+              "df -Pk / /var | awk -v min=" + str(MIN_FREE_MIB * 1024) +
+              " 'NR > 1 { printf \"%s: %d MiB free\\n\", $6, $4 / 1024; if ($4 < min) low = 1 } END { exit low }'",
+              Text(f"At least {MIN_FREE_MIB} MiB free on / and /var.",
+                   f"Al menos {MIN_FREE_MIB} MiB libres en / y /var."),
+              Text(f"{node} has less than {MIN_FREE_MIB} MiB free (see the output): the packages may not fit. "
+                   "Free some space (yum clean all / apt-get clean, old logs) or grow the VM's disk.",
+                   f"{node} tiene menos de {MIN_FREE_MIB} MiB libres (mira la salida): puede que los paquetes "
+                   "no quepan. Libera espacio (yum clean all / apt-get clean, registros viejos) o amplía el "
+                   "disco de la VM.")),
+    ]
+    if director:
+        out += director_checks(answers, profile, host)
+    return out
+
+
+def director_checks(answers: Answers, profile: Profile, d: Director) -> list[Action]:
+    node = d.name
+    packages = [*profile.ha_packages]
+    if d is answers.master:  # the benchmarks run there
+        packages += [*profile.bench_packages, *profile.bench_extra]
+    dead = f"grep -lsE {q(DEAD_CENTOS)} {CENTOS_REPOS}"
+    vault = "section 5 points them at the vault first (steps you accept)"
+    vault_es = "la sección 5 los apunta antes al archivo (pasos que aceptas)"
+    out = [
+        _node(f"{ID}.centos_mirrors.{node}", node,
+              f"if {dead}; then echo 'these ask mirrorlist.centos.org, gone since 2024-06-30'; exit 1; fi; "
+              "echo 'no repository asks mirrorlist.centos.org'",
+              Text("No package repository asks CentOS 7's dead mirrors.",
+                   "Ningún repositorio de paquetes usa las réplicas desaparecidas de CentOS 7."),
+              Text(f"{node}'s repositories ask mirrorlist.centos.org, which stopped answering when CentOS 7 reached "
+                   "its end of life: yum cannot install anything. " + (
+                       f"The wizard fixes it: {vault}." if profile.centos_vault else
+                       "Point them at vault.centos.org/7.9.2009 (comment mirrorlist=, set baseurl=), or use the "
+                       "rhel7 profile, whose section 5 does it."),
+                   f"Los repositorios de {node} usan mirrorlist.centos.org, que dejó de responder cuando CentOS 7 "
+                   "llegó al fin de su vida: yum no puede instalar nada. " + (
+                       f"El asistente lo arregla: {vault_es}." if profile.centos_vault else
+                       "Apúntalos a vault.centos.org/7.9.2009 (comenta mirrorlist=, pon baseurl=), o usa el perfil "
+                       "rhel7, cuya sección 5 lo hace.")),
+              warn_only=profile.centos_vault),
+        _node(f"{ID}.repos.{node}", node,
+              f"if {profile.installed(packages)}; then echo 'every package the guide installs here is installed'; "
+              "exit 0; fi; "
+              + (f"if {dead} >/dev/null; then echo 'not now: {vault}'; exit 0; fi; " if profile.centos_vault else "")
+              + profile.repos_usable,
+              Text("The package repositories answer (or everything the guide installs here is installed).",
+                   "Los repositorios de paquetes responden (o ya está instalado todo lo que la guía instala aquí)."),
+              Text(f"{node}'s package repositories did not answer (see the output), and the guide installs "
+                   f"{', '.join(packages)} there. Check the VM reaches the Internet (its gateway and DNS: "
+                   "ping -c 3 8.8.8.8, getent hosts a repository's host) and that the repositories are enabled.",
+                   f"Los repositorios de paquetes de {node} no respondieron (mira la salida), y la guía instala ahí "
+                   f"{', '.join(packages)}. Comprueba que la VM llega a Internet (su pasarela y su DNS: "
+                   "ping -c 3 8.8.8.8, getent hosts del servidor del repositorio) y que los repositorios están "
+                   "activados."),
+              timeout=240),
+    ]
+    if profile.selinux:
+        out.append(_node(
+            f"{ID}.selinux.{node}", node, "getenforce",
+            Text("SELinux is on (section 5 allows the cluster daemons with setsebool).",
+                 "SELinux está activo (la sección 5 permite los demonios del cluster con setsebool)."),
+            Text("SELinux is disabled (or its tools are missing): nothing to allow, section 5 skips its setsebool "
+                 "step.", "SELinux está desactivado (o faltan sus herramientas): no hay nada que permitir, la "
+                 "sección 5 omite su paso de setsebool."),
+            expect=r"^(Enforcing|Permissive)$", warn_only=True))
+    if profile.firewall:
+        out.append(_node(
+            f"{ID}.firewalld.{node}", node, "firewall-cmd --state",
+            Text("firewalld runs (section 5 opens the high-availability service in it).",
+                 "firewalld está en marcha (la sección 5 abre en él el servicio high-availability)."),
+            Text("firewalld is not running: section 5's firewall-cmd steps need it. Start it "
+                 "(`systemctl enable --now firewalld`), or skip those two steps if this VM runs no firewall.",
+                 "firewalld no está en marcha: los pasos de firewall-cmd de la sección 5 lo necesitan. Arráncalo "
+                 "(`systemctl enable --now firewalld`), u omite esos dos pasos si esta VM no tiene cortafuegos."),
+            expect=r"^running$", warn_only=True))
+    out.append(versions_action(f"{ID}.pcs.{node}", Target.node(node), optional=True))
+    return out
+
+
+def clock_check(answers: Answers) -> Action:
+    nodes = _nodes(answers)
+    tol = CLOCK_TOLERANCE
+    # This machine's clock comes on stdin when the command starts ({now}); awk does the arithmetic (no bc).
+    return Action(
+        id=f"{ID}.clock", kind="check", target=Target.of_group("nodes", nodes), stdin="{now}\n",
+        command=("read -r here; there=$(date -u +%s.%N); awk -v a=\"$here\" -v b=\"$there\" -v tol=" + str(tol)
+                 + " 'BEGIN { d = b - a; printf \"clock: %+.1f s from the wizard'\"'\"'s machine\\n\", d;"
+                 " exit (d > tol || d < -tol) }'"),
+        warn_only=True, timeout=60,
+        why=f"Each node's clock is within {tol} s of this machine's (so within {2 * tol} s of each other).",
+        why_es=f"El reloj de cada nodo está a menos de {tol} s del de esta máquina (y a menos de {2 * tol} s entre "
+               "ellos).",
+        on_fail="A node's clock is off (see the output): logs and `pcs status` times will not match. Turn on time "
+                "sync in the VM (chronyd / systemd-timesyncd) or VirtualBox's guest additions, or set the date.",
+        on_fail_es="El reloj de un nodo va desfasado (mira la salida): no coincidirán las horas de los registros "
+                   "ni de `pcs status`. Activa la sincronización de hora en la VM (chronyd / systemd-timesyncd) o "
+                   "las guest additions de VirtualBox, o pon la fecha.")
+
+
+def access_actions(answers: Answers, profile: Profile) -> list[Action]:
+    """The port forwards this machine needs to reach the directors (steps/access.py), when there."""
+    try:
+        from steps import access
+    except ImportError:
+        return []
+    return list(access.access_actions(answers, profile))
+
+
+def plan(answers: Answers, profile: Profile) -> list[Action]:
+    actions = access_actions(answers, profile) + host_checks(answers)
+    nodes = _nodes(answers)
+    actions += [reach_check(answers, n) for n in nodes]
+    for n in nodes:
+        actions += node_checks(answers, profile, n)
+    actions.append(clock_check(answers))
+    return actions

@@ -1,0 +1,19 @@
+"""Host operations of the preflight section (steps/preflight.py), registered with wizard.hostops."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wizard.hostops import HostContext, host_op, vm_info
+from wizard.ssh import LineCallback
+
+
+@host_op("vm_absent")
+def op_vm_absent(ctx: HostContext, on_line: LineCallback, cancel: Any, timeout: float, *, vm: str) -> int:
+    """0 when VirtualBox does not know the VM (it is made later); 1, with its state, when it exists."""
+    info = vm_info(ctx, vm)
+    if info is None:
+        on_line("stdout", ctx.t("preflight.vm_not_yet", vm=vm))
+        return 0
+    on_line("stdout", ctx.t("preflight.vm_exists", vm=vm, state=info.get("VMState", "?")))
+    return 1

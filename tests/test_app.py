@@ -121,7 +121,7 @@ async def test_inventory_bad_values_block_then_good_values_go_on(state: Path) ->
         await type_into(pilot, "#pw2", "s3cret-hacluster")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: on_section(app))
-        assert app.screen.section_id == "snapshot"
+        assert app.screen.section_id == "preflight"  # the checks come first
         assert app.secrets["hacluster_password"] == "s3cret-hacluster"
     saved = (state / "sessions" / "class-lab" / "state.json").read_text()
     assert "s3cret-hacluster" not in saved  # memory only
@@ -148,9 +148,18 @@ async def test_switch_language(state: Path) -> None:
 
 
 def make_session(state: Path, name: str, profile: str = "rhel7") -> Session:
+    """A session whose preflight checks passed: the guide's first section (snapshot) is next."""
+    from steps import preflight
+    from steps.profiles import get_profile
+
     answers = Answers()
     answers.profile = profile
-    return Session.create(name, answers, profile, root=state)
+    session = Session.create(name, answers, profile, root=state)
+    for action in preflight.plan(answers, get_profile(profile)):
+        session.record(action.id).status = "ok"
+    session.save()
+    session.release()
+    return session
 
 
 async def test_edit_command_is_recorded_and_exported(state: Path, tmp_path: Path) -> None:
@@ -237,7 +246,7 @@ async def test_jump_warns_when_earlier_sections_are_open_and_palette_finds_secti
         from wizard.screens.dialogs import ConfirmDialog
 
         assert isinstance(app.screen, ConfirmDialog)
-        assert "1. Snapshot" in str(app.screen.query_one(".dialog-body").render())
+        assert "2. Snapshot" in str(app.screen.query_one(".dialog-body").render())
         await pilot.click("#yes")
         await wait_for(pilot, lambda: on_section(app, "properties"))
         # F1 help on the section screen: its keys are the ones that exist, named as the footer names them.

@@ -42,14 +42,20 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def fixed_session(root: Path, name: str, profile: str, updated: str, statuses: dict[str, str] | None = None) -> None:
+def fixed_session(root: Path, name: str, profile: str, updated: str, statuses: dict[str, str] | None = None,
+                  checked: bool = True) -> None:
+    """A session whose preflight checks passed (`checked`: the guide's first section is next), plus `statuses`."""
+    from steps import preflight
+    from steps.profiles import get_profile
+
     answers = Answers()
     answers.profile = profile
     Session.create(name, answers, profile, root=root)
     path = root / "sessions" / name / "state.json"
     data = json.loads(path.read_text())
     data["created"] = data["updated"] = updated
-    for action_id, status in (statuses or {}).items():
+    passed = {a.id: "ok" for a in preflight.plan(answers, get_profile(profile))} if checked else {}
+    for action_id, status in {**passed, **(statuses or {})}.items():
         data["actions"][action_id] = {"status": status, "started": updated, "ended": updated}
     path.write_text(json.dumps(data))
 
@@ -82,8 +88,9 @@ def on_section(app: WizardApp, section_id: str) -> bool:
 @pytest.mark.parametrize("size", SIZES)
 def test_snapshot_start(snap_compare, state: Path, size) -> None:
     fixed_session(state, "course-a", "rhel7", "2026-11-20T09:00:00.000+00:00",
-                  {"snapshot.take.master": "ok", "snapshot.take.cluster2": "ok"})
-    fixed_session(state, "lab-demo", "lab", "2026-11-21T10:30:00.000+00:00", {"snapshot.take.master": "failed"})
+                  {"snapshot.take.master": "ok", "snapshot.take.cluster2": "ok"}, checked=False)
+    fixed_session(state, "lab-demo", "lab", "2026-11-21T10:30:00.000+00:00", {"snapshot.take.master": "failed"},
+                  checked=False)
     assert snap_compare(WizardApp(lang="es", state_root=state), terminal_size=size, run_before=steady)
 
 

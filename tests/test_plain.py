@@ -49,7 +49,9 @@ async def test_plain_mode_new_session_edit_value_edit_command_export(tmp_path: P
         child.send("pw-plain-123\r")
         child.expect("Repeat")
         child.send("pw-plain-123\r")
-        child.expect("Section 1/11")
+        child.expect("Section 1/12")  # preflight
+        child.send(DOWN * 6 + "\r")  # Next section
+        child.expect("Section 2/12")  # snapshot
         child.send(DOWN * 3 + "\r")  # Edit cmd
         child.expect("Which action")
         child.send("\r")  # the first pending one
@@ -97,6 +99,13 @@ async def test_plain_mode_new_session_edit_value_edit_command_export(tmp_path: P
                 break
             await pilot.pause(0.05)
         assert app.session.answers.cluster_name == "my_cluster"
+        if app.screen.section_id != "snapshot":  # the preflight checks were not run in plain mode
+            app.push_section("snapshot")
+            for _ in range(200):
+                if isinstance(app.screen, SectionScreen) and app.screen.section_id == "snapshot" \
+                        and app.screen.built_lang:
+                    break
+                await pilot.pause(0.05)
         assert app.screen.selected().id == "snapshot.take.cluster2"
         assert "edited" in str(app.screen.query_one("#actions").get_row("snapshot.take.master"))
 
@@ -114,7 +123,9 @@ def test_plain_mode_ctrl_c_stops_the_running_action_and_keeps_the_checkpoint(tmp
         child.send("pw-plain-123\r")
         child.expect("Repeat")
         child.send("pw-plain-123\r")
-        child.expect("Section 1/11")
+        child.expect("Section 1/12")  # preflight
+        child.send(DOWN * 6 + "\r")  # Next section
+        child.expect("Section 2/12")  # snapshot
         child.send(DOWN * 3 + "\r")  # Edit cmd
         child.expect("Which action")
         child.send("\r")

@@ -257,8 +257,11 @@ def test_a_stubbed_pcs_version_picks_the_syntax(tmp_path: Path, profile: str, fo
     assert engine.run_action("pcs_auth.versions") == "ok"
     assert len([e for e in events if isinstance(e, PlanChanged)]) == 1
     # The session keeps the facts: a resumed engine builds the same plan at once.
+    engine.close()
     resumed = Engine(Session.load("facts", root=tmp_path / "state"), {}, None)
     assert resumed.action("pcs_auth.auth").command == engine.action("pcs_auth.auth").command
+    resumed.close()
+    engine.session.claim("run")
     # The next action of the section runs the new command (the plan is looked up after every action).
     ran.clear()
     assert engine.run_section("pcs_auth")

@@ -57,6 +57,7 @@ ERRATA = [
             "colocadas (el segundo nodo aparece tras cerrar nodelist). El fichero real tiene los dos bloques node "
             "dentro de nodelist {}."),
 ]
+PCS_SYNTAX = True  # written for the pcs/Pacemaker versions found (steps.profiles): the screen says which
 
 
 def online_regex(rings: list[str]) -> str:

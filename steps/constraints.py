@@ -52,6 +52,7 @@ ERRATA = [
          es="`pcs constraint colocation --help` y `pcs constraint order --help` son ayudas de lectura, no pasos: "
             "el asistente no las ejecuta."),
 ]
+PCS_SYNTAX = True  # written for the pcs/Pacemaker versions found (steps.profiles): the screen says which
 
 RESOURCES = ("VIP_externa", "VIP_interna", "HAproxy")
 

@@ -57,6 +57,7 @@ ERRATA = [
          es="`pcs cluster auth master-cr standby-cr` sin -u pide el usuario de forma interactiva; el asistente "
             "pasa -u hacluster y responde a la petición de contraseña por la entrada estándar, sin mostrarla."),
 ]
+PCS_SYNTAX = True  # written for the pcs/Pacemaker versions found (steps.profiles): the screen says which
 
 
 def plan(answers: Answers, profile: Profile) -> list[Action]:

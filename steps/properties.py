@@ -41,6 +41,7 @@ EXPLANATION = Text(
 )
 USES = ["directors[0].name", "directors[].ring_name"]
 ERRATA: list[Text] = []
+PCS_SYNTAX = True  # written for the pcs/Pacemaker versions found (steps.profiles): the screen says which
 
 
 def plan(answers: Answers, profile: Profile) -> list[Action]:

@@ -79,6 +79,7 @@ ERRATA = [
          es="/etc/haproxy/haproxy.cnf → /etc/haproxy/haproxy.cfg (el fichero que lee haproxy)."),
     Text(en="\"HProxy\" → HAProxy.", es="\"HProxy\" → HAProxy."),
 ]
+PCS_SYNTAX = True  # written for the pcs/Pacemaker versions found (steps.profiles): the screen says which
 
 HAPROXY_CFG = "/etc/haproxy/haproxy.cfg"
 ERRORS_DIR = "/etc/haproxy/errors"

@@ -227,15 +227,19 @@ def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Ses
                       f"state in {session.folder}")
         for section_id in (sections or engine.section_ids()):
             if not engine.run_section(section_id):
-                failed = engine.next_pending(section_id)
-                if failed is None:
+                # A section of checks ran them all: every failure is listed, each with what to do.
+                failures = [a for a in engine.section_actions(section_id) if session.status(a.id) == "failed"]
+                if not getattr(engine.section_module(section_id), "KEEP_GOING", False):
+                    failures = failures[:1] or [a for a in [engine.next_pending(section_id)] if a is not None]
+                if not failures:
                     break
-                rec = session.record(failed.id)
-                nodes = [n for n, c in rec.exit_codes.items() if c != 0] or list(rec.exit_codes)
-                where = f" on {', '.join(nodes)}" if nodes else ""
-                console.print(f"[red bold]failed: {failed.id}{where}[/] — {_escape(rec.error or rec.status)}")
-                if rec.on_fail:
-                    console.print(f"[yellow]what to check: {_escape(rec.on_fail)}[/]")
+                for failed in failures:
+                    rec = session.record(failed.id)
+                    nodes = [n for n, c in rec.exit_codes.items() if c != 0] or list(rec.exit_codes)
+                    where = f" on {', '.join(nodes)}" if nodes else ""
+                    console.print(f"[red bold]failed: {failed.id}{where}[/] — {_escape(rec.error or rec.status)}")
+                    if rec.on_fail:
+                        console.print(f"[yellow]what to check: {_escape(rec.on_fail)}[/]")
                 console.print(f"resume with: ha-wizard run --resume {session.name}")
                 return 1
         left = [a for s in (sections or engine.section_ids()) for a in engine.section_actions(s)

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import Button, Collapsible, DataTable, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from wizard.events import ActionFinished, ActionStarted, OutputLine, Reconnecting
+from wizard.events import ActionFinished, ActionStarted, OutputLine, PlanChanged, Reconnecting
 from wizard.i18n import Msg, msg, pick, status_text
 from wizard.screens.base import WizardScreen
 from wizard.screens.dialogs import (
@@ -37,6 +37,7 @@ from wizard.uicommon import (
     section_field_paths,
     set_value,
 )
+from wizard.widgets.checklist import Checklist, check_rows
 from wizard.widgets.fields import FieldRow, field_id
 from wizard.widgets.figures import FiguresPanel, collect
 from wizard.widgets.output import OutputLog
@@ -93,6 +94,8 @@ class SectionScreen(WizardScreen):
             with Vertical(id="main-col"):
                 with VerticalScroll(id="main"):
                     yield Static(self.title_text(), id="sec-title", classes="heading")
+                    if getattr(self.module, "PCS_SYNTAX", False):  # which pcs the commands are written for
+                        yield Static(self.versions_text(), id="sec-versions", classes="muted")
                     errata = list(getattr(self.module, "ERRATA", []) or [])
                     title = self.t("sec.explanation") + (f"  {self.t('sec.errata')}" if errata else "")
                     with Collapsible(title=title, collapsed=True, id="explanation"):
@@ -110,6 +113,8 @@ class SectionScreen(WizardScreen):
                             yield Button(self.t("sec.fields_apply"), id="apply", compact=True)
                         else:
                             yield Static(self.t("sec.no_fields"), classes="muted")
+                    if getattr(self.module, "CHECKLIST", False):  # a section of checks (preflight)
+                        yield Checklist(id="checklist")
                     yield DataTable(id="actions", cursor_type="row", zebra_stripes=True)
                     yield Static("", id="detail")
                     with Horizontal(id="buttons"):
@@ -161,6 +166,29 @@ class SectionScreen(WizardScreen):
             seen += [e for e in expanded if e in editable and e not in seen]
         return seen
 
+    def versions_msg(self) -> Msg:
+        from steps import session_profile
+
+        session = self.wapp.session
+        text = session_profile(session.answers, session.profile, session.facts).versions_text()
+        return Msg(msg("sec.versions", text=text.en).en, msg("sec.versions", text=text.es).es)
+
+    def versions_text(self) -> str:
+        return self.versions_msg().get(self.wapp.lang)
+
+    def refresh_checklist(self) -> None:
+        if getattr(self.module, "CHECKLIST", False):
+            app = self.wapp
+            rows = check_rows(self.actions, app.session.records, app.lang, app.where_short)
+            self.query_one("#checklist", Checklist).show(rows, app.lang)
+
+    def plan_changed(self) -> None:
+        """A fact found on a node (the pcs version) rewrote the commands: show the new ones."""
+        self.module, self.actions = self.wapp.section(self.section_id)
+        if self.query("#sec-versions"):
+            self.query_one("#sec-versions", Static).update(self.versions_text())
+        self.show_selected()
+
     def title_text(self) -> str:
         app = self.wapp
         n = app.section_number(self.section_id)
@@ -187,6 +215,7 @@ class SectionScreen(WizardScreen):
         self.show_selected()
 
     def fill_table(self) -> None:
+        self.refresh_checklist()
         table = self.query_one("#actions", DataTable)
         table.clear(columns=True)
         table.add_column("", key="st", width=1)
@@ -333,6 +362,8 @@ class SectionScreen(WizardScreen):
         if self.guard():
             return
         action = self.wapp.engine.next_pending(self.section_id)
+        if action is None and mode == "section" and getattr(self.module, "RERUN", False) and self.actions:
+            action = self.actions[0]  # checks run again: they tell how things are now
         if action is None:
             self.notify(self.t("sec.none_left"))
             return
@@ -492,6 +523,14 @@ class SectionScreen(WizardScreen):
                 if status == "failed":
                     return "failed", action.id
             return "stale_done", None
+        if mode == "section" and command is None and getattr(self.module, "KEEP_GOING", False):
+            # Checks: every one runs, failures included; the checklist shows them all.
+            ok = engine.run_section(self.section_id)
+            if app.stop_requested.is_set():
+                return "stopped", None
+            failed = next((a.id for a in engine.section_actions(self.section_id)
+                           if app.status(a.id) == "failed"), None)
+            return ("done", None) if ok else ("checked", failed)
         if action_id is not None:
             status = engine.run_action(action_id, command)
             if app.stop_requested.is_set():
@@ -541,6 +580,12 @@ class SectionScreen(WizardScreen):
             table.move_cursor(row=self.index_of(action_id))
             self.show_selected()
             self.notify(self.t("sec.stopped_fail", action=action_id), severity="error")
+            return
+        if outcome == "checked":
+            if action_id is not None:
+                table.move_cursor(row=self.index_of(action_id))
+            self.show_selected()
+            self.notify(self.t("sec.checks_failed"), severity="error")
             return
         if outcome in ("manual", "secret") and action_id is not None:
             table.move_cursor(row=self.index_of(action_id))
@@ -632,8 +677,13 @@ class SectionScreen(WizardScreen):
             self.query_one("#sec-title", Static).update(self.title_text())
             self.query_one(Sidebar).set_status(self.section_id, self.wapp.section_state(self.section_id))
             self.refresh_figures()
+            self.refresh_checklist()
             if ev.action_id == getattr(self.selected(), "id", None):
                 self.show_selected()
+        elif isinstance(ev, PlanChanged):
+            self.plan_changed()
+            if self.query("#sec-versions"):
+                log.write_log(Msg.raw("ℹ ") + self.versions_msg(), "cyan")
         elif isinstance(ev, Reconnecting):
             log.write_log(Msg.raw("… ") + msg("eng.reconnecting", node=ev.node, address=ev.address,
                                               attempt=ev.attempt), "dim")

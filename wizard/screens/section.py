@@ -94,11 +94,11 @@ class SectionScreen(WizardScreen):
             with Vertical(id="main-col"):
                 with VerticalScroll(id="main"):
                     yield Static(self.title_text(), id="sec-title", classes="heading")
-                    if getattr(self.module, "PCS_SYNTAX", False):  # which pcs the commands are written for
-                        yield Static(self.versions_text(), id="sec-versions", classes="muted")
                     errata = list(getattr(self.module, "ERRATA", []) or [])
                     title = self.t("sec.explanation") + (f"  {self.t('sec.errata')}" if errata else "")
                     with Collapsible(title=title, collapsed=True, id="explanation"):
+                        if getattr(self.module, "PCS_SYNTAX", False):  # which pcs the commands are written for
+                            yield Static(self.versions_text(), id="sec-versions", classes="erratum")
                         yield Static(self.module.EXPLANATION.get(lang), classes="explanation")
                         for erratum in errata:
                             yield Static(f"⚠ {erratum.get(lang)}", classes="erratum")
@@ -301,6 +301,8 @@ class SectionScreen(WizardScreen):
             if rec is not None and rec.edited:
                 parts.append(Text(f"✎ {self.t('sec.edited_mark')}", style="bold yellow"))
             parts.append(bash(command, app.dark_theme))
+            if getattr(self.module, "PCS_SYNTAX", False) and "pcs " in command:
+                parts.append(Text(self.versions_text(), style="dim"))
         elif action.kind == "manual":
             parts.append(Text(self.t("sec.cmd_none"), style="dim"))
         if action.erratum:

@@ -151,7 +151,7 @@ def host_checks(answers: Answers) -> list[Action]:
     out.append(Action(
         id=f"{ID}.not_yet.{standby.vm}", kind="check", target=Target.local(),
         command=f"! VBoxManage showvminfo {q(standby.vm)} >/dev/null 2>&1",
-        host=HostOp.of("vm_absent", vm=standby.vm), warn_only=True, timeout=60,
+        host=HostOp.of("vm_not_created_yet", vm=standby.vm), warn_only=True, timeout=60,
         why=f"VM {standby.vm} ({standby.name}) does not exist yet: section 3 clones it from {master.vm}; its "
             "node checks are skipped until then.",
         why_es=f"La VM {standby.vm} ({standby.name}) aún no existe: la sección 3 la clona de {master.vm}; sus "

@@ -8,8 +8,9 @@ from wizard.hostops import HostContext, host_op, vm_info
 from wizard.ssh import LineCallback
 
 
-@host_op("vm_absent")
-def op_vm_absent(ctx: HostContext, on_line: LineCallback, cancel: Any, timeout: float, *, vm: str) -> int:
+@host_op("vm_not_created_yet")
+def op_vm_not_created_yet(ctx: HostContext, on_line: LineCallback, cancel: Any, timeout: float, *,
+                          vm: str) -> int:
     """0 when VirtualBox does not know the VM (it is made later); 1, with its state, when it exists."""
     info = vm_info(ctx, vm)
     if info is None:

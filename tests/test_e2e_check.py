@@ -167,3 +167,35 @@ def test_three_breaks_by_hand_are_each_named_and_fixed_by_their_fix(built_cluste
             c.lab.exec(master.name, "pcs constraint colocation add VIP_externa with VIP_interna INFINITY", timeout=60)
         c.lab.exec(server.name, f"ip route replace {route_before}", timeout=30)
         c.lab.exec(master.name, f"pcs resource update VIP_interna nic={master.internal_if}", timeout=60)
+
+
+async def test_the_apps_check_my_cluster_shows_the_same_table(built_cluster, tmp_path, monkeypatch):
+    """The app's screen on the built cluster: the same checks as the CLI, every one passing."""
+    from wizard.app import WizardApp
+    from wizard.screens.check import CheckScreen
+    from wizard.screens.start import StartScreen
+
+    c = built_cluster
+    c.require()
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    code, data = run_check(c)
+    assert code == 0, not_passing(data)
+    app = WizardApp(lang="es", answers_path=str(c.answers_file), state_root=tmp_path / "state", engine_options={
+        "identity_files": [str(c.lab.key_path)], "known_hosts": [str(c.lab.known_hosts_path)]})
+    async with app.run_test(size=(120, 40)) as pilot:
+        deadline = time.monotonic() + 30
+        while not isinstance(app.screen, StartScreen):
+            assert time.monotonic() < deadline
+            await pilot.pause(0.1)
+        await pilot.click("#check")
+        deadline = time.monotonic() + CHECK_TIMEOUT
+        while not (isinstance(app.screen, CheckScreen) and app.screen.report is not None):
+            assert time.monotonic() < deadline, "the check did not finish"
+            await pilot.pause(0.2)
+        report = app.screen.report
+        assert report.exit_code == 0, {o.check.id: o.verdict.found.es for o in report.outcomes
+                                       if o.verdict.status != "pass"}
+        assert {o.check.id for o in report.outcomes} == set(checks_of(data))
+        status = str(app.screen.query_one("#check-status").render())
+        assert f"{len(report.outcomes)} de {len(report.outcomes)} comprobaciones correctas" in status

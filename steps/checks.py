@@ -21,7 +21,7 @@ from typing import Literal
 
 from steps._common import Iface, director_ifaces, hosts_entries, iface_config, network_restart, prefix
 from steps.model import Action, Text
-from steps.profiles import Profile
+from steps.profiles import PACEMAKER_VERSION, PCS_VERSION, Profile
 from steps.resources import HAPROXY_CFG
 from wizard.answers import Answers, Director
 
@@ -498,19 +498,18 @@ def versions_found(results: dict[str, ProbeResult]) -> dict[str, str]:
     pcs = re.search(r"(?m)^(\d+\.\d+[.\w+~-]*)\s*$", r.stdout)
     pacemaker = re.search(r"(?m)^Pacemaker (\d+\.\d+[.\w+~-]*)", r.stdout)
     if pcs:
-        found["pcs_version"] = pcs.group(1)
+        found[PCS_VERSION] = pcs.group(1)
     if pacemaker:
-        found["pacemaker_version"] = pacemaker.group(1)
+        found[PACEMAKER_VERSION] = pacemaker.group(1)
     return found
 
 
 def fix_profile(profile: Profile, results: dict[str, ProbeResult], node: str) -> Profile:
     """The profile for the versions found on `node`: the fixes are then written for the pcs that is there."""
     found = versions_found(results)
-    with_facts = getattr(profile, "with_facts", None)
-    if not found or with_facts is None:
+    if not found:
         return profile
-    return with_facts({name: {node: value} for name, value in found.items()}, prefer=node)
+    return profile.with_facts({name: {node: value} for name, value in found.items()}, prefer=node)
 
 
 def grade(plan: CheckPlan, results: dict[str, ProbeResult], fixes: FixBook) -> list[Outcome]:

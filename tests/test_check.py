@@ -495,3 +495,21 @@ def test_versions_found_on_master():
     assert versions_found(healthy(answers)) == {"pcs_version": "0.11.5", "pacemaker_version": "2.1.5"}
     assert versions_found(healthy(Answers(profile="rhel7"), "rhel7")) == {"pcs_version": "0.9.169",
                                                                          "pacemaker_version": "1.1.23-1.el7_9.1"}
+
+
+def test_fixes_follow_the_pcs_found_on_master():
+    """The profile says pcs 0.11, master runs pcs 0.12 and Pacemaker 3: the fixes are written for those."""
+    answers = Answers(profile="rhel9")
+    results = healthy(answers)
+    results["versions"] = ProbeResult(0, "0.12.3\nPacemaker 3.0.2\nWritten by Andrew Beekhof", "", "master")
+    cib = _drop(results["cib"].stdout, r'<rsc_colocation rsc="VIP_externa" with-rsc="VIP_interna"[^>]*/>')
+    cib = cib.replace('name="stonith-enabled" value="false"', 'name="stonith-enabled" value="true"')
+    results["cib"] = ProbeResult(0, cib, "", "master")
+    bad = failing(answers, results)
+    assert fix_commands(bad["constraints.colocation_vips"]) == [
+        "pcs constraint colocation add VIP_externa with VIP_interna score=INFINITY"]
+    assert fix_commands(bad["properties.stonith"]) == ["pcs property set fencing-enabled=false"]
+    # The same break on pcs 0.11 / Pacemaker 2: the syntax of that version.
+    results["versions"] = ProbeResult(0, "0.11.5\nPacemaker 2.1.5", "", "master")
+    bad = failing(answers, results)
+    assert fix_commands(bad["properties.stonith"]) == ["pcs property set stonith-enabled=false"]

@@ -384,9 +384,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         args.lang = session.lang
         args.section = session.options.get("sections") or []
         profile = get_profile(session.profile)
-        facts = getattr(session, "facts", None)  # the pcs/Pacemaker the session found (h11): the same syntax
-        if facts and hasattr(profile, "with_facts"):
-            profile = profile.with_facts(facts, prefer=session.answers.master.name)
+        if session.facts:  # the pcs/Pacemaker the session found: the same syntax as its own plan
+            profile = profile.with_facts(session.facts, prefer=session.answers.master.name)
         return cmd_export_ansible(session.answers, profile, args)
     text = render(session, args.format, history=history)
     if args.output:

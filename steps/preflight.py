@@ -12,7 +12,9 @@ warn-only checks report and go on.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import shlex
 
 from steps._common import all_of, prefix, q
 from steps.centos_vault import CENTOS_REPOS, DEAD_CENTOS
@@ -89,10 +91,16 @@ def _how(answers: Answers, node: str) -> Text:
                 f"SSH a {host.address} a través de un director ({directors})")
 
 
-def _local(id_: str, argv: tuple[str, ...], why: Text, on_fail: Text, expect: str = "", **kw) -> Action:
-    from shlex import join
-    return Action(id=id_, kind="check", target=Target.local(), command=join(argv), argv=argv, expect=expect,
-                  why=why.en, why_es=why.es, on_fail=on_fail.en, on_fail_es=on_fail.es, timeout=60, **kw)
+def _vbox(profile: Profile, argv: tuple[str, ...]) -> str:
+    """The POSIX rendering of a VBoxManage argv: the program the profile names (the lab's stand-in)."""
+    return f"{profile.hypervisor} {shlex.join(argv[1:])}"
+
+
+def _local(profile: Profile, id_: str, argv: tuple[str, ...], why: Text, on_fail: Text, expect: str = "",
+           **kw) -> Action:
+    return Action(id=id_, kind="check", target=Target.local(), command=_vbox(profile, argv), argv=argv,
+                  expect=expect, why=why.en, why_es=why.es, on_fail=on_fail.en, on_fail_es=on_fail.es, timeout=60,
+                  **kw)
 
 
 def _node(id_: str, node: str, command: str, why: Text, on_fail: Text, **kw) -> Action:
@@ -103,18 +111,17 @@ def _node(id_: str, node: str, command: str, why: Text, on_fail: Text, **kw) -> 
 
 # -- this machine --------------------------------------------------------------------------------------
 
-def host_checks(answers: Answers) -> list[Action]:
+def host_checks(answers: Answers, profile: Profile) -> list[Action]:
     vb = answers.virtualbox
     out = [
-        _local(f"{ID}.vboxmanage", ("VBoxManage", "--version"),
-               Text("VBoxManage answers on this machine (its version).", "VBoxManage responde en esta máquina "
-                    "(su versión)."),
+        _local(profile, f"{ID}.vboxmanage", ("VBoxManage", "list", "vms"),
+               Text("VBoxManage answers on this machine (the VMs it knows).",
+                    "VBoxManage responde en esta máquina (las VM que conoce)."),
                Text("VBoxManage was not found or did not answer: install VirtualBox, or write its path in the "
                     "answers ([virtualbox] vboxmanage).",
                     "No se encontró VBoxManage o no respondió: instala VirtualBox, o escribe su ruta en las "
-                    "respuestas ([virtualbox] vboxmanage)."),
-               expect=r"^\d+\.\d+"),
-        _local(f"{ID}.natnetwork", ("VBoxManage", "list", "natnetworks"),
+                    "respuestas ([virtualbox] vboxmanage).")),
+        _local(profile, f"{ID}.natnetwork", ("VBoxManage", "list", "natnetworks"),
                Text(f"The NAT network {vb.natnetwork} exists.", f"Existe la red NAT {vb.natnetwork}."),
                Text(f"VirtualBox has no NAT network called {vb.natnetwork}: create it (File > Tools > Network "
                     f"Manager, or `VBoxManage natnetwork add --netname {vb.natnetwork} --network "
@@ -136,7 +143,7 @@ def host_checks(answers: Answers) -> list[Action]:
         where = ", ".join(f"NIC {n} → {net}" for n, _k, _key, net in nics)
         where_es = ", ".join(f"tarjeta {n} → {net}" for n, _k, _key, net in nics)
         out.append(_local(
-            f"{ID}.vm.{vm}", ("VBoxManage", "showvminfo", vm, "--machinereadable"),
+            profile, f"{ID}.vm.{vm}", ("VBoxManage", "showvminfo", vm, "--machinereadable"),
             Text(f"VM {vm} ({node}) exists and runs; {where}.", f"La VM {vm} ({node}) existe y está en marcha; "
                  f"{where_es}."),
             Text(f"VM {vm}: VirtualBox does not know it, it is not running, or its network cards are attached "
@@ -150,7 +157,7 @@ def host_checks(answers: Answers) -> list[Action]:
     standby = answers.standby
     out.append(Action(
         id=f"{ID}.not_yet.{standby.vm}", kind="check", target=Target.local(),
-        command=f"! VBoxManage showvminfo {q(standby.vm)} >/dev/null 2>&1",
+        command=f"! {profile.hypervisor} showvminfo {q(standby.vm)} >/dev/null 2>&1",
         host=HostOp.of("vm_not_created_yet", vm=standby.vm), warn_only=True, timeout=60,
         why=f"VM {standby.vm} ({standby.name}) does not exist yet: section 3 clones it from {master.vm}; its "
             "node checks are skipped until then.",
@@ -337,16 +344,17 @@ def clock_check(answers: Answers) -> Action:
 
 
 def access_actions(answers: Answers, profile: Profile) -> list[Action]:
-    """The port forwards this machine needs to reach the directors (steps/access.py), when there."""
+    """The NAT port forwards this machine needs to reach the directors (h9's steps/access.py builders), before
+    the first SSH command: the only change preflight makes, on the NAT network. Their ids join this section's."""
     try:
-        from steps import access
-    except ImportError:
+        from steps.access import forward_actions
+    except ImportError:  # a tree without the access steps: the answers reach the nodes directly
         return []
-    return list(access.access_actions(answers, profile))
+    return [dataclasses.replace(a, id=f"{ID}.{a.id.split('.', 1)[1]}") for a in forward_actions(answers, profile)]
 
 
 def plan(answers: Answers, profile: Profile) -> list[Action]:
-    actions = access_actions(answers, profile) + host_checks(answers)
+    actions = access_actions(answers, profile) + host_checks(answers, profile)
     nodes = _nodes(answers)
     actions += [reach_check(answers, n) for n in nodes]
     for n in nodes:

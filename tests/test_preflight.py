@@ -50,7 +50,7 @@ def test_plan_section_preflight_exists_for_every_profile(profile: str, capsys: p
     out = capsys.readouterr().out
     assert "## 1. Before starting: check the machines [preflight]" in out
     assert "\n## 2." not in out
-    assert "VBoxManage showvminfo master --machinereadable" in out and "echo reached" in out
+    assert "showvminfo master --machinereadable" in out and "echo reached" in out
 
 
 @pytest.mark.parametrize("profile", PROFILES)

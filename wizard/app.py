@@ -314,10 +314,10 @@ class WizardApp(App[int]):
         if self.engine is not None:
             return self.engine.plan
         if self._plan is None:
-            from steps import full_plan
-            from steps.profiles import get_profile
+            from steps import session_plan
 
-            self._plan = full_plan(self.session.answers, get_profile(self.session.profile))
+            # Written for the pcs/Pacemaker the session found on its nodes (facts), as the engine's would be.
+            self._plan = session_plan(self.session.answers, self.session.profile, self.session.facts)
         return self._plan
 
     def section(self, section_id: str) -> tuple[Any, list[Any]]:

@@ -503,6 +503,7 @@ class Engine:
         self._cancel.clear()  # a cancel was for the previous action
         # "running" in the checkpoint and not running here: the wizard died while it ran.
         interrupted = rec.status == "running"
+        failed_before = rec.status in ("failed", "stopped")
         with self.session.lock:
             rec.status = "running"
             rec.started, rec.ended = now_iso(), ""
@@ -511,7 +512,11 @@ class Engine:
             rec.error = rec.error_es = ""
             first_note = msg("eng.interrupted_probe") if interrupted else EMPTY
             rec.note, rec.note_es = first_note.en, first_note.es
-            stale = dict(rec.remote_pids) if interrupted else {}
+            # A run that failed on a timeout or a lost link may have left its command running on the node
+            # (the kill could not get through): the next run waits for it too, so it never runs twice at once.
+            # (Not for waits: their last attempt was a quick check, and their node may not be up yet.)
+            left_running = failed_before and action.kind in ("run", "write")
+            stale = dict(rec.remote_pids) if interrupted or left_running else {}
             rec.remote_pids = {}
             if interrupted:
                 self._mark_interrupted(action_id)

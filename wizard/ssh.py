@@ -39,6 +39,7 @@ logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 LineCallback = Callable[[str, str], None]  # (stream "stdout"|"stderr", line without newline)
 READ_CHUNK = 32768
+KILL_OPEN_TIMEOUT = 3.0  # seconds to open the channel that kills a timed-out command
 PID_MARK = "HA-WIZARD-PID:"
 
 
@@ -381,7 +382,10 @@ class SSHConnection:
                   f"for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -{pgid} 2>/dev/null || exit 0; sleep 0.2; done; "
                   f"kill -KILL -- -{pgid} 2>/dev/null; exit 0")
         try:
-            chan = t.open_session(timeout=self.endpoint.connect_timeout)
+            # Short: on a live link a channel opens in milliseconds, and on a dead one (a pulled cable)
+            # waiting longer only delays the timeout the user was promised. A group left running is
+            # waited for by the action's next run (the engine keeps its pid).
+            chan = t.open_session(timeout=min(self.endpoint.connect_timeout, KILL_OPEN_TIMEOUT))
             chan.exec_command(script)
             chan.shutdown_write()
             chan.status_event.wait(5.0)

@@ -163,6 +163,16 @@ def test_disk_check_runs_here(tmp_path: Path) -> None:
     assert huge.returncode == 1 and "MiB free" in huge.stdout
 
 
+def test_sh_export_feeds_the_clock_check_the_scripts_own_clock() -> None:
+    """The setup script replays the clock check with the clock of the machine running it."""
+    from wizard.setup_script import printf_for
+    check = pf("lab")["preflight.clock"]
+    feed = printf_for(check.stdin)
+    assert feed == "printf '%s\\n' \"$(date +%s.%N)\""
+    res = sh(f"{feed} | {{ {check.command}; }}")
+    assert res.returncode == 0 and "from the wizard's machine" in res.stdout, res
+
+
 def test_clock_check_compares_with_the_wizards_clock_on_stdin() -> None:
     check = pf("lab")["preflight.clock"]
     assert check.stdin == "{now}\n" and check.warn_only

@@ -128,7 +128,8 @@ def printf_for(template: str, sudo_password: bool = False) -> str:
         fmt.append(literal.replace("\\", "\\\\").replace("%", "%%").replace("\n", "\\n").replace("\t", "\\t"))
         if field is not None:
             fmt.append("%s")
-            args.append(f'"${secret_var(field)}"')
+            # {now}: the clock of the machine running the script, as the engine gives the wizard's (preflight).
+            args.append('"$(date +%s.%N)"' if field == "now" else f'"${secret_var(field)}"')
     return "printf " + shlex.quote("".join(fmt)) + ("" if not args else " " + " ".join(args))
 
 

@@ -184,6 +184,29 @@ def test_sh_export_stops_at_the_first_failure_and_skips_what_is_done(tmp_path: P
     assert "cut" not in files(out)  # nothing after the failure ran
 
 
+def test_sh_warn_only_check_warns_and_goes_on(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    flag = out / "ok"
+    actions = [a("soft", f"cat {q(str(flag))}", kind="check", expect="^yes$", warn_only=True),
+               a("hard", f"cat {q(str(flag))}", kind="check", expect="^yes$"),
+               a("after", f"touch {q(str(out / 'after'))}")]
+    engine = make_engine(tmp_path, actions)
+    flag.write_text("yes\n")
+    for action in actions:
+        assert engine.run_action(action.id) == "ok"
+    path = tmp_path / "setup.sh"
+    path.write_text(render(engine.session, "sh"))
+    env = fake_ssh(tmp_path)
+    flag.write_text("no\n")
+    (out / "after").unlink()
+    r = subprocess.run(["bash", str(path)], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=30)
+    assert r.returncode == 1 and "warning (the session went on too): this check did not pass: t.soft@master" \
+        in r.stderr and "step t.hard@master failed" in r.stderr  # the soft one warned, the hard one stopped it
+    assert not (out / "after").exists()
+
+
 def test_sh_wait_is_bounded(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()

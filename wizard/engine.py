@@ -868,6 +868,7 @@ class Engine:
             "why_es": action.why_es, "instructions_es": action.instructions_es, "erratum": action.erratum,
             "expect": action.expect, "timeout": action.timeout, "interval": action.interval,
             "secrets": list(action.secrets), "stdin": action.stdin, "probe": action.probe,
+            "warn_only": action.warn_only,
             "disrupts_network": action.disrupts_network, "reconnect_to": action.reconnect_to,
             "instructions": action.instructions, "status": status, "exit_codes": dict(codes), "note": note.en,
             "note_es": note.es, "error": error.en, "error_es": error.es, "on_fail": rec.on_fail,

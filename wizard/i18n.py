@@ -829,6 +829,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "la expresión. check ID RE: ejecutar `step` una vez; su salida debe casar. retry ID TIEMPO INTERVALO\n"
         "RE: ejecutar `step` hasta que tenga éxito y su salida case, acotado en tiempo e intentos (las\n"
         "esperas del asistente)."),
+    "tr.sh.warning": ("warning (the session went on too): this check did not pass",
+                      "aviso (la sesión también siguió): esta comprobación no pasó"),
     "tr.sh.already": ("already done, skipped", "ya hecho, se salta"),
     "tr.sh.not_yet": ("not yet; trying again", "todavía no; se reintenta"),
     "tr.sh.secrets": ("Secrets: from the environment when set there, else asked once (not echoed).",

@@ -173,7 +173,9 @@ def _prelude(session: Session, lang: str, secrets: list[str], sudo_password: boo
         "  local out",
         "  out=$(step 2>&1); local rc=$?",
         "  printf '%s\\n' \"$out\"",
-        "  [ \"$rc\" = 0 ] && { [ -z \"$2\" ] || printf '%s\\n' \"$out\" | matches \"$2\"; } || failed \"$1\"",
+        "  [ \"$rc\" = 0 ] && { [ -z \"$2\" ] || printf '%s\\n' \"$out\" | matches \"$2\"; } && return 0",
+        f"  [ -n \"${{3:-}}\" ] && {{ echo \"  {t('tr.sh.warning', lang)}: $1\" >&2; return 0; }}",
+        "  failed \"$1\"",
         "}",
         "retry() {",
         "  local out rc i tries=$(( ($2 + $3 - 1) / $3 )) end=$((SECONDS + $2 + 1))",
@@ -222,6 +224,11 @@ def _instructions(entry: dict[str, Any], lang: str) -> str:
     return (entry.get("instructions_es") if lang == "es" else "") or entry.get("instructions", "")
 
 
+def _warn(entry: dict[str, Any]) -> str:
+    """A check the guide can go on without (preflight's warn_only): a warning, not a stop, as in the wizard."""
+    return " warn" if entry.get("warn_only") else ""
+
+
 def _tries(entry: dict[str, Any]) -> tuple[int, int]:
     """(timeout, interval) in whole seconds for `retry` (bash arithmetic is integer)."""
     interval = max(1, round(float(entry.get("interval") or 2.0)))
@@ -252,7 +259,7 @@ def _node_step(entry: dict[str, Any], node: str, lang: str) -> list[str]:
                 f"retry {aid} {timeout} {every} {shlex.quote(entry.get('expect', ''))}"]
     elif kind == "check":
         body = [f"step() {{ {remote_line(entry, node, command)}; }}",
-                f"check {aid} {shlex.quote(entry.get('expect', ''))}"]
+                f"check {aid} {shlex.quote(entry.get('expect', ''))}{_warn(entry)}"]
     else:
         body = [f"{remote_line(entry, node, command)} || failed {aid}"]
     probe = entry.get("probe")
@@ -336,7 +343,7 @@ def _local(entry: dict[str, Any]) -> list[str]:
     if kind in ("wait", "manual", "check"):
         body = ["step() {", *("  " + x for x in body_lines), "}"]
         if kind == "check":
-            body.append(f"check {aid} {shlex.quote(entry.get('expect', ''))}")
+            body.append(f"check {aid} {shlex.quote(entry.get('expect', ''))}{_warn(entry)}")
         else:
             timeout, every = _tries(entry)
             body.append(f"retry {aid} {timeout} {every} {shlex.quote(entry.get('expect', ''))}")

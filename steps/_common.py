@@ -91,6 +91,7 @@ def poweroff_actions(section: str, profile: Profile, vm: str, why: str, why_es: 
                command=f"{profile.hypervisor} showvminfo {q(vm)} --machinereadable | grep '^VMState='",
                expect=r'VMState="(poweroff|aborted|saved)"', probe=probe, timeout=180, interval=3,
                why=f"Wait until {vm} is powered off.", why_es=f"Esperar a que {vm} esté apagada.",
+               awaits=f"{vm} powered off in VirtualBox", awaits_es=f"{vm} apagada en VirtualBox",
                on_fail="The guest ignored the power button: shut it down from inside (poweroff) or from VirtualBox.",
                on_fail_es="El invitado ignoró el botón de apagado: apágala desde dentro (poweroff) o en VirtualBox."),
     ]
@@ -105,6 +106,7 @@ def startvm_actions(section: str, profile: Profile, vm: str, node: str, why: str
                probe=vm_running(profile, vm), idempotent=False, why=why, why_es=why_es),
         Action(id=f"{section}.wait_ssh.{node}", kind="wait", target=Target.node(node), command="true",
                via_address=via, timeout=300, interval=5,
+               awaits=f"{node} booted and answering SSH", awaits_es=f"{node} arrancado y respondiendo por SSH",
                why=f"Wait until {node} has booted and answers SSH.",
                why_es=f"Esperar a que {node} haya arrancado y responda por SSH.",
                on_fail="The VM booted but SSH doesn't answer: check its address and sshd from its console.",

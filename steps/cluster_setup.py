@@ -88,6 +88,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                why_es="Que arranquen en todos los nodos cada vez que se reinicien."),
         Action(id=f"{ID}.status", kind="wait", target=master, command="pcs status", expect=online_regex(rings),
                timeout=120, interval=5,
+               awaits="both nodes Online in `pcs status`", awaits_es="los dos nodos Online en `pcs status`",
                why="Both nodes online.", why_es="Los dos nodos en línea."),
         Action(id=f"{ID}.cfgtool", kind="check", target=master, command="corosync-cfgtool -s",
                expect=profile.corosync_link_ok,

@@ -110,6 +110,8 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                why="…and start.", why_es="…y arrancar."),
         Action(id=f"{ID}.running", kind="wait", target=master, command="pcs status", expect=started_regex(),
                timeout=180, interval=5,
+               awaits="the three resources Started in `pcs status`",
+               awaits_es="los tres recursos Started en `pcs status`",
                why="Wait until the three resources are Started.",
                why_es="Esperar a que los tres recursos estén Started."),
         Action(id=f"{ID}.vips.{m.name}", kind="check", target=master, command="ip addr show",

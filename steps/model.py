@@ -110,7 +110,12 @@ class Action:
     via_address: str = ""
     instructions: str = ""  # manual: what to do, English
     instructions_es: str = ""
-    erratum: str = ""  # set when this command fixes an error of the guide
+    erratum: str = ""  # set when this command fixes an error of the guide: what the guide says, English
+    erratum_es: str = ""
+    # wait / check: what the output must show, in words ("both nodes online in `pcs status`"); the engine
+    # says it while waiting and when it gives up (the action's `why` when empty), never the regex.
+    awaits: str = ""
+    awaits_es: str = ""
     on_fail: str = ""  # what to check when it fails (the likely cause), English
     on_fail_es: str = ""
     idempotent: bool = True  # False: running twice changes things (probe guards it)

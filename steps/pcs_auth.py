@@ -119,6 +119,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         secrets=("hacluster_password",), stdin="{hacluster_password}\n",
         probe=" && ".join(f"grep -qF {q(chr(34) + r + chr(34))} {tokens}" for r in rings),
         erratum="pcs cluster auth master-cr standby-cr (without -u it prompts for the user name)",
+        erratum_es="pcs cluster auth master-cr standby-cr (sin -u pide el nombre de usuario)",
         why="Authorise master with pcsd on both ring names as hacluster (password on stdin).",
         why_es="Autorizar a master ante pcsd en los dos nombres de anillo como hacluster (contraseña por la "
                "entrada estándar).",

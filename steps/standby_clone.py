@@ -65,6 +65,8 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         command=f"{hv} clonevm {q(m.vm)} --name {q(s.vm)} --register",
         probe=vm_exists(profile, s.vm), idempotent=False, timeout=1800,
         erratum="vboxmanage clonevm master --name standby (no --register: the clone can't be started by name)",
+        erratum_es="vboxmanage clonevm master --name standby (sin --register: el clon no se puede arrancar por su "
+                   "nombre)",
         why=f"Clone {m.vm} into a new VM {s.vm}.", why_es=f"Clonar {m.vm} en una nueva máquina {s.vm}.",
     ))
     macs = " ".join(f"--macaddress{i} {q(mac_plain(mac))}"

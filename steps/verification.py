@@ -318,6 +318,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                      "compartida simplemente se reescribe)."),
         Action(id=f"{ID}.ab_pi", kind="run", target=master, tags=("bench", "ab", "pi"),
                command=f"ab -n {n} -c {c} -r {q(pi_url)}", timeout=1200, erratum="unquoted ? in the pi.php URL",
+               erratum_es="? sin comillas en la URL de pi.php",
                why="A heavier page: pi by numerical integration on the real servers.",
                why_es="Una página más pesada: pi por integración numérica en los servidores reales."),
         Action(id=f"{ID}.bench_matrix", kind="run", target=directors, tags=("bench", "ab", "siege", "pi"),

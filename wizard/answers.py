@@ -15,10 +15,12 @@ from typing import Any
 
 import tomli_w
 
+from wizard.i18n import LocalizedError, msg
+
 PROFILES = ("rhel7", "rhel8", "rhel9", "rhel10", "debian12", "lab")
 
 
-class AnswersError(ValueError):
+class AnswersError(LocalizedError, ValueError):
     """An answers file that cannot be read; the message names the field."""
 
 
@@ -150,11 +152,11 @@ _LISTS: dict[str, type] = {"directors": Director, "servers": Server}
 
 def _build(cls: type, data: Any, where: str) -> Any:
     if not isinstance(data, dict):
-        raise AnswersError(f"{where}: expected a table, got {type(data).__name__}")
+        raise AnswersError(msg("ans.table", where=where, got=type(data).__name__))
     known = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(known))
     if unknown:
-        raise AnswersError(f"{where}.{unknown[0]}: unknown key")
+        raise AnswersError(msg("ans.unknown_key", where=f"{where}.{unknown[0]}"))
     kwargs = {}
     for key, value in data.items():
         kwargs[key] = _coerce(known[key], value, f"{where}.{key}")
@@ -164,22 +166,22 @@ def _build(cls: type, data: Any, where: str) -> Any:
         missing = [f.name for f in dataclasses.fields(cls)
                    if f.name not in data and f.default is dataclasses.MISSING
                    and f.default_factory is dataclasses.MISSING]
-        raise AnswersError(f"{where}.{missing[0] if missing else '?'}: missing ({exc})") from None
+        raise AnswersError(msg("ans.missing", where=f"{where}.{missing[0] if missing else '?'}", error=exc)) from None
 
 
 def _coerce(f: dataclasses.Field, value: Any, where: str) -> Any:
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise AnswersError(f"{where}: expected an integer, got {value!r}")
+            raise AnswersError(msg("ans.int", where=where, value=repr(value)))
         return value
     if kind == "str":
         if not isinstance(value, str):
-            raise AnswersError(f"{where}: expected a string, got {value!r}")
+            raise AnswersError(msg("ans.str", where=where, value=repr(value)))
         return value
     if kind.startswith("list[str]"):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise AnswersError(f"{where}: expected a list of strings, got {value!r}")
+            raise AnswersError(msg("ans.list", where=where, value=repr(value)))
         return list(value)
     return value
 
@@ -190,7 +192,7 @@ def answers_from_dict(data: dict[str, Any]) -> Answers:
     known = {f.name for f in dataclasses.fields(Answers)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise AnswersError(f"{unknown[0]}: unknown key")
+        raise AnswersError(msg("ans.unknown_key", where=unknown[0]))
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(Answers):
         if f.name not in data:
@@ -199,11 +201,11 @@ def answers_from_dict(data: dict[str, Any]) -> Answers:
         if f.name in _SECTIONS:
             merged = {**dataclasses.asdict(getattr(base, f.name)), **(value if isinstance(value, dict) else {})}
             if not isinstance(value, dict):
-                raise AnswersError(f"{f.name}: expected a table")
+                raise AnswersError(msg("ans.table", where=f.name, got="?"))
             kwargs[f.name] = _build(_SECTIONS[f.name], merged, f.name)
         elif f.name in _LISTS:
             if not isinstance(value, list):
-                raise AnswersError(f"{f.name}: expected an array of tables ([[{f.name}]])")
+                raise AnswersError(msg("ans.array", where=f.name))
             kwargs[f.name] = [_build(_LISTS[f.name], item, f"{f.name}[{i}]") for i, item in enumerate(value)]
         else:
             kwargs[f.name] = _coerce(f, value, f.name)
@@ -215,11 +217,11 @@ def load_answers(path: str | Path) -> Answers:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise AnswersError(f"answers file {path}: {exc.strerror or exc}") from None
+        raise AnswersError(msg("ans.file", path=path, error=exc.strerror or exc)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise AnswersError(f"answers file {path}: not valid TOML ({exc})") from None
+        raise AnswersError(msg("ans.toml", path=path, error=exc)) from None
     return answers_from_dict(data)
 
 

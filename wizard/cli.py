@@ -12,6 +12,8 @@ from pathlib import Path
 
 from wizard import __version__
 from wizard.answers import PROFILES, Answers, AnswersError, dumps_answers, load_answers
+from wizard.i18n import LocalizedError, Msg, msg, msg_of, t
+from wizard.prefs import user_lang
 
 EXIT_USAGE = 2
 
@@ -19,8 +21,8 @@ EXIT_USAGE = 2
 _EXTENSIONS = ("wizard.cli_run", "wizard.check", "lab.cli")
 
 
-class UsageError(Exception):
-    """Bad input from the user: printed as one message, exit status 2."""
+class UsageError(LocalizedError):
+    """Bad input from the user: printed as one message (in the user's language), exit status 2."""
 
 
 def load_checked_answers(path: str | None, profile: str | None) -> Answers:
@@ -30,13 +32,15 @@ def load_checked_answers(path: str | None, profile: str | None) -> Answers:
     try:
         answers = load_answers(path) if path else Answers()
     except AnswersError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(msg_of(exc)) from None
     if profile:
         answers.profile = profile
     problems = validate(answers)
     if problems:
-        where = f" in {path}" if path else ""
-        raise UsageError(f"the answers{where} have problems:\n" + "\n".join(f"  {p}" for p in problems))
+        head = msg("cli.answers_problems_in", path=path) if path else msg("cli.answers_problems")
+        lines = Msg.join((Msg(f"  {p.field}: {p.text('en')}", f"  {p.field}: {p.text('es')}") for p in problems),
+                         "\n")
+        raise UsageError(head + "\n" + lines)
     return answers
 
 
@@ -49,17 +53,17 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     ids = [m.ID for m in SECTIONS]
     for section in args.section or []:
         if section not in ids:
-            raise UsageError(f"--section: unknown section {section!r} (one of {', '.join(ids)})")
+            raise UsageError(msg("cli.unknown_section", section=section, ids=", ".join(ids)))
     try:
         profile = get_profile(answers.profile).with_versions(args.pcs_version, args.pacemaker_version)
     except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(msg_of(exc)) from None
     if args.format == "ansible":
         from wizard.ansible import cmd_export_ansible
 
         return cmd_export_ansible(answers, profile, args)
     if args.output:
-        raise UsageError("-o/--output: only with --format ansible (the listing goes to stdout)")
+        raise UsageError(msg("cli.output_only_ansible"))
     sys.stdout.write(render_listing(answers, profile, args.section, args.lang))
     return 0
 
@@ -67,21 +71,21 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 def _cmd_answers_init(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if path.exists() and not args.force:
-        raise UsageError(f"{path} exists; use --force to overwrite it")
+        raise UsageError(msg("cli.exists_force", path=path))
     answers = Answers()
     if args.profile:
         answers.profile = args.profile
     try:
         path.write_text(dumps_answers(answers), encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"{path}: {exc.strerror or exc}") from None
-    print(f"wrote the guide's default answers to {path}")
+        raise UsageError(msg("cli.os_error", path=path, error=exc.strerror or exc)) from None
+    print(t("cli.wrote_answers", user_lang(getattr(args, "lang", None)), path=path))
     return 0
 
 
 def _cmd_answers_check(args: argparse.Namespace) -> int:
     load_checked_answers(args.file, None)
-    print(f"{args.file}: ok")
+    print(t("cli.answers_ok", user_lang(getattr(args, "lang", None)), path=args.file))
     return 0
 
 
@@ -152,10 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:
-        print(f"ha-wizard: {exc}", file=sys.stderr)
+        print(f"ha-wizard: {exc.msg.get(user_lang(getattr(args, 'lang', None)))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("ha-wizard: interrupted", file=sys.stderr)
+        print(f"ha-wizard: {t('cli.interrupted', user_lang(getattr(args, 'lang', None)))}", file=sys.stderr)
         return 130
 
 

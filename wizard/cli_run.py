@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.events import ActionFinished, ActionStarted, Event, OutputLine, Reconnecting
-from wizard.i18n import default_lang, t
+from wizard.i18n import EMPTY, msg, msg_of, pick, t
 from wizard.state import DONE, Session, StateError, atomic_write, list_sessions
 
 # Module top kept light (no rich/paramiko): `ha-wizard plan` imports this module at start-up.
@@ -89,8 +89,9 @@ def register(subparsers: Any) -> None:
 class Printer:
     """Events -> the terminal. Group output is prefixed with the node so interleaving stays readable."""
 
-    def __init__(self, console: Any) -> None:
+    def __init__(self, console: Any, lang: str = "en") -> None:
         self.console = console
+        self.lang = lang
         self.multi: dict[str, bool] = {}
 
     def __call__(self, event: Event) -> None:
@@ -104,35 +105,39 @@ class Printer:
         elif isinstance(event, OutputLine):
             prefix = f"[dim]{_escape(event.node)} |[/] " if self.multi.get(event.action_id) else "  "
             style = {"stderr": "yellow", "info": "blue"}.get(event.stream, "")
-            text = _escape(event.text)
+            text = _escape(pick(event.text, event.text_es, self.lang))
             c.print(prefix + (f"[{style}]{text}[/]" if style else text), highlight=False)
         elif isinstance(event, Reconnecting):
-            c.print(f"[blue]… reconnecting to {_escape(event.node)} at {_escape(event.address)} "
-                    f"(attempt {event.attempt})[/]")
+            line = t("eng.reconnecting", self.lang, node=event.node, address=event.address, attempt=event.attempt)
+            c.print(f"[blue]… {_escape(line)}[/]")
         elif isinstance(event, ActionFinished):
-            colour = {"ok": "green", "edited": "green", "skipped": "dim", "failed": "red"}.get(event.status, "")
+            colour = {"ok": "green", "edited": "green", "skipped": "dim", "failed": "red",
+                      "stopped": "yellow"}.get(event.status, "")
             codes = ", ".join(f"{n}={v}" for n, v in event.exit_codes.items())
-            extra = f" ({_escape(event.note)})" if event.note else ""
-            c.print(f"[{colour}]■ {_escape(event.action_id)}: {event.status}[/]{extra}"
-                    + (f" [dim]exit {codes}[/]" if codes else ""))
+            note = pick(event.note, event.note_es, self.lang)
+            extra = f" ({_escape(note)})" if note else ""
+            status = t(f"status.{event.status}", self.lang)
+            c.print(f"[{colour}]■ {_escape(event.action_id)}: {status}[/]{extra}"
+                    + (f" [dim]{_escape(t('run.exit', self.lang, codes=codes))}[/]" if codes else ""))
             if event.error:
-                c.print(f"[red]  {_escape(event.error)}[/]")
+                c.print(f"[red]  {_escape(pick(event.error, event.error_es, self.lang))}[/]")
 
 
-def _secret(name: str, env: str, required_reason: str) -> str:
+def _secret(name: str, env: str, lang: str) -> str:
     value = os.environ.get(env)
     if value:
         return value
     if sys.stdin.isatty():
-        value = getpass.getpass(f"{name} ({required_reason}): ")
+        value = getpass.getpass(t("run.secret_prompt", lang, name=name) + " ")
         if value:
             return value
-    raise _usage_error()(f"{name} needed ({required_reason}): set {env}"
-                     + ("" if sys.stdin.isatty() else " (stdin is not a terminal, cannot prompt)"))
+    raise _usage_error()(msg("run.secret_needed", name=name, var=env)
+                         + (EMPTY if sys.stdin.isatty() else msg("run.no_tty")))
 
 
 def _lang(args: argparse.Namespace) -> str:
-    return getattr(args, "lang", None) or default_lang()
+    from wizard.prefs import user_lang
+    return user_lang(getattr(args, "lang", None))
 
 
 def _open_session(args: argparse.Namespace) -> Session:
@@ -140,11 +145,12 @@ def _open_session(args: argparse.Namespace) -> Session:
     UsageError = _usage_error()  # noqa: N806
     if args.resume:
         if args.answers:
-            raise UsageError("--resume takes the answers from the session: drop --answers")
+            raise UsageError(msg("run.resume_no_answers"))
         session = Session.load(args.resume, claim="run")
         try:
             if args.profile and args.profile != session.profile:
-                raise UsageError(f"--profile {args.profile}: session {args.resume} uses {session.profile}")
+                raise UsageError(msg("run.profile_mismatch", profile=args.profile, name=args.resume,
+                                     uses=session.profile))
             from wizard.validation import validate
             # A hand-edited state file is read like an answers file: nothing unchecked reaches a command.
             problems = validate(session.answers)
@@ -156,7 +162,7 @@ def _open_session(args: argparse.Namespace) -> Session:
             raise
         return session
     if not args.answers:
-        raise UsageError("--answers FILE is required (or --resume NAME)")
+        raise UsageError(msg("run.answers_or_resume"))
     from wizard.cli import load_checked_answers
     answers = load_checked_answers(args.answers, args.profile)
     profile = answers.profile
@@ -173,7 +179,7 @@ def cmd_run(args: argparse.Namespace, plan: Any = None, console: Any = None) -> 
         print(f"ha-wizard run: {exc.text(_lang(args))}", file=sys.stderr)
         return 2
     except (_usage_error(), ValueError) as exc:
-        print(f"ha-wizard run: {exc}", file=sys.stderr)
+        print(f"ha-wizard run: {msg_of(exc).get(_lang(args))}", file=sys.stderr)
         return 2
 
 
@@ -184,7 +190,7 @@ def _run(args: argparse.Namespace, plan: Any, console: Any) -> int:
     pins = parse_pins(args.pin)
     for path in [*args.identity, *args.known_hosts]:
         if not Path(path).is_file():
-            raise UsageError(f"{path}: no such file")
+            raise UsageError(msg("run.no_file", path=path))
     session = _open_session(args)
     fresh = not args.resume
     try:
@@ -202,14 +208,15 @@ def _run(args: argparse.Namespace, plan: Any, console: Any) -> int:
 def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Session, pins: dict[str, str]) -> int:
     from wizard.engine import Engine, EngineError, secret_env_var
     UsageError = _usage_error()  # noqa: N806
+    lang = _lang(args)
     sections = args.section or session.options.get("sections") or []
     if args.section:
         session.options["sections"] = list(args.section)
     ssh_password = os.environ.get(SSH_PASSWORD_ENV) or None
     if ssh_password is None and session.answers.ssh_user != "root" and sys.stdin.isatty():
         # Not root: sudo will likely want it (empty = none, e.g. NOPASSWD).
-        ssh_password = getpass.getpass(f"SSH/sudo password for {session.answers.ssh_user} (empty: none): ") or None
-    engine = Engine(session, {}, None, Printer(console), plan=plan, trust_new_hosts=args.trust_new_hosts,
+        ssh_password = getpass.getpass(t("run.sudo_prompt", lang, user=session.answers.ssh_user) + " ") or None
+    engine = Engine(session, {}, None, Printer(console, lang), plan=plan, trust_new_hosts=args.trust_new_hosts,
                     pins=pins, identity_files=args.identity, known_hosts=args.known_hosts,
                     ssh_password=ssh_password, connect_timeout=args.connect_timeout, yes=args.yes)
     try:
@@ -217,14 +224,14 @@ def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Ses
             return _undo(args, engine, console)
         unknown = [s for s in sections if s not in engine.section_ids()]
         if unknown:
-            raise UsageError(f"--section {unknown[0]}: no such section ({', '.join(engine.section_ids())})")
+            raise UsageError(msg("cli.unknown_section", section=unknown[0], ids=", ".join(engine.section_ids())))
         for name in engine.needed_secrets(sections or None):
-            engine.secrets[name] = _secret(name, secret_env_var(name), "fed on stdin, never stored")
+            engine.secrets[name] = _secret(name, secret_env_var(name), lang)
         interrupted = session.interrupted()
         if interrupted:
-            console.print(f"[yellow]interrupted earlier: {', '.join(interrupted)} — its probe decides[/]")
-        console.print(f"[bold]session {session.name}[/] (profile {session.profile}); "
-                      f"state in {session.folder}")
+            console.print(f"[yellow]{_escape(t('run.interrupted', lang, actions=', '.join(interrupted)))}[/]")
+        console.print(_escape(t("run.header", lang, name=session.name, profile=session.profile,
+                                folder=session.folder)))
         for section_id in (sections or engine.section_ids()):
             if not engine.run_section(section_id):
                 # A section of checks ran them all: every failure is listed, each with what to do.
@@ -236,21 +243,24 @@ def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Ses
                 for failed in failures:
                     rec = session.record(failed.id)
                     nodes = [n for n, c in rec.exit_codes.items() if c != 0] or list(rec.exit_codes)
-                    where = f" on {', '.join(nodes)}" if nodes else ""
-                    console.print(f"[red bold]failed: {failed.id}{where}[/] — {_escape(rec.error or rec.status)}")
-                    if rec.on_fail:
-                        console.print(f"[yellow]what to check: {_escape(rec.on_fail)}[/]")
-                console.print(f"resume with: ha-wizard run --resume {session.name}")
+                    head = t("run.failed_on" if nodes else "run.failed", lang, action=failed.id,
+                             nodes=", ".join(nodes))
+                    error = pick(rec.error, rec.error_es, lang) or t(f"status.{rec.status}", lang)
+                    console.print(f"[red bold]{_escape(head)}[/] — {_escape(error)}")
+                    hint = pick(rec.on_fail, rec.on_fail_es, lang)
+                    if hint:
+                        console.print(f"[yellow]{_escape(t('run.what_to_check', lang, hint=hint))}[/]")
+                console.print(_escape(t("run.resume_with", lang, name=session.name)))
                 return 1
         left = [a for s in (sections or engine.section_ids()) for a in engine.section_actions(s)
                 if session.status(a.id) not in DONE]
         if left:
-            console.print(f"[red]not done: {', '.join(a.id for a in left)}[/]")
+            console.print(f"[red]{_escape(t('run.not_done', lang, actions=', '.join(a.id for a in left)))}[/]")
             return 1
-        console.print(f"[green bold]done[/]: session {session.name}")
+        console.print(f"[green bold]{_escape(t('run.done', lang, name=session.name))}[/]")
         return 0
     except EngineError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(msg_of(exc)) from None
     finally:
         engine.close()
 
@@ -267,7 +277,7 @@ def _undo(args: argparse.Namespace, engine: Any, console: Any) -> int:
     try:
         preview = undo_preview(engine)
     except UndoError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(exc.msg) from None
     console.print(f"[bold]{_escape(t('undo.heading', lang, snapshot=preview.snapshot, name=session.name))}[/]")
     console.print(_escape(t("undo.sections", lang, sections=", ".join(preview.sections),
                             n=len(preview.done))))

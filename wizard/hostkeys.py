@@ -31,6 +31,10 @@ class HostKeyError(LocalizedError, paramiko.SSHException):
     """A host key the wizard refuses; the message says which host, which key and what to do."""
 
 
+class PinError(LocalizedError, ValueError):
+    """A --pin option that is not HOST=SHA256:FINGERPRINT."""
+
+
 class HostKeyUnknown(HostKeyError):
     pass
 
@@ -68,14 +72,14 @@ def parse_pins(items: Iterable[str]) -> dict[str, str]:
     for item in items:
         host, sep, fp = item.partition("=")
         if not sep or not host.strip() or not fp.strip():
-            raise ValueError(f"--pin {item!r}: expected HOST=SHA256:FINGERPRINT")
+            raise PinError(msg("hostkey.pin_form", item=repr(item)))
         body = normalize_pin(fp)[7:]
         try:
             raw = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
         except ValueError:
             raw = b""
         if len(raw) != 32:
-            raise ValueError(f"--pin {item!r}: {fp!r} is not a SHA256 fingerprint (as `ssh-keygen -lf` prints)")
+            raise PinError(msg("hostkey.pin_fp", item=repr(item), fp=repr(fp)))
         pins[host.strip()] = normalize_pin(fp)
     return pins
 

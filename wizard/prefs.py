@@ -65,3 +65,10 @@ def remember(**values: str) -> Prefs:
         setattr(prefs, key, value)
     save_prefs(prefs)
     return prefs
+
+
+def user_lang(explicit: str | None = None) -> str:
+    """The language to speak: the one asked for (--lang), else the one last chosen, else the locale's."""
+    from wizard.i18n import default_lang
+
+    return explicit or load_prefs().lang or default_lang()

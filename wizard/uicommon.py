@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wizard.answers import PROFILES, Answers
-from wizard.i18n import Msg, msg
+from wizard.i18n import EMPTY, Msg, msg, msg_of
 
 STATUS_ICONS = {"pending": "·", "running": "▶", "ok": "✔", "failed": "✘", "skipped": "↷", "edited": "✎",
                 "stopped": "■"}
@@ -225,7 +225,7 @@ class NodeCheck:
     system: str = ""
     pcs: str = ""
     profile: str | None = None
-    error: str = ""
+    error: Msg = EMPTY  # why the node could not be checked, in both languages
 
     @property
     def ok(self) -> bool:
@@ -270,7 +270,7 @@ def check_connections(answers: Answers, confirm_host_key: Any, root: Path | str 
                 check.pcs = pcs.splitlines()[0] if pcs else ""
                 check.profile = detect_profile(os_release, pcs, init)
             except Exception as exc:  # noqa: BLE001 - every failure is shown in the row of its node
-                check.error = str(exc) or type(exc).__name__
+                check.error = msg_of(exc)
             checks.append(check)
             if on_result is not None:
                 on_result(check)

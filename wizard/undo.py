@@ -18,13 +18,13 @@ from typing import Any
 
 from steps.model import Action
 from wizard.hostops import HostContext, Result, host_op, power_off, snapshot_names, vm_info, vm_state
-from wizard.i18n import msg
+from wizard.i18n import LocalizedError, msg
 from wizard.state import now_iso
 
 SNAPSHOT_SECTION = "snapshot"
 
 
-class UndoError(ValueError):
+class UndoError(LocalizedError, ValueError):
     """Going back is not possible for this plan (no snapshot section); the message says why."""
 
 
@@ -53,7 +53,7 @@ def _module() -> Any:
 def sections_after_snapshot(engine: Any) -> list[str]:
     ids = engine.section_ids()
     if SNAPSHOT_SECTION not in ids:
-        raise UndoError("this plan has no snapshot section: there is nothing to go back to")
+        raise UndoError(msg("undo.no_snapshot_section"))
     return ids[ids.index(SNAPSHOT_SECTION) + 1:]
 
 

@@ -239,7 +239,7 @@ class InventoryScreen(WizardScreen):
     # -- connection check ------------------------------------------------------------------------
     def add_check_row(self, check: NodeCheck) -> None:
         table = self.query_one("#conn", DataTable)
-        result = self.t("status.ok") if check.ok else check.error
+        result = self.t("status.ok") if check.ok else check.error.get(self.wapp.lang)
         system = check.system + (f", pcs {check.pcs}" if check.pcs else "")
         if check.profile:
             system += f" → {check.profile}"

@@ -440,7 +440,7 @@ class SectionScreen(WizardScreen):
         try:
             preview = undo_preview(app.engine)
         except UndoError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(exc.msg.get(app.lang), severity="error")
             return
         titles = [f"{app.section_number(s)}. {app.section(s)[0].TITLE.get(app.lang)}" for s in preview.sections]
 

@@ -1,0 +1,99 @@
+"""The catalogue (wizard/i18n.py): every key in both languages, the same placeholders in both, every key
+the code names exists, and no Spanish text that is only the English one copied.
+
+The screens themselves are scanned in tests/test_i18n_screens.py.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from wizard.i18n import STRINGS, Msg, msg, placeholders, t
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Texts that are rightly the same in both languages: names, symbols, formats without words.
+SAME_IN_BOTH = {
+    "btn.no", "bind.lang", "status.ok", "inv.general", "inv.director", "inv.virtualbox", "field.dns", "field.ip",
+    "field.ifname", "eng.node_error", "cli.os_error", "plain.finished", "state.front.run", "state.front.plain",
+    "state.front.recover", "state.front.delete", "tr.sh.prompt", "tr.md.error",
+}
+EMPTY_ALLOWED = {"col.st"}  # the status icon column has no title
+
+
+def dummy(text: str) -> dict[str, object]:
+    return {name: f"<{name}>" for name in placeholders(text)}
+
+
+@pytest.mark.parametrize("key", sorted(STRINGS))
+def test_every_key_has_both_texts_with_the_same_placeholders(key: str) -> None:
+    en, es = STRINGS[key]
+    if key not in EMPTY_ALLOWED:
+        assert en.strip(), f"{key}: no English text"
+        assert es.strip(), f"{key}: no Spanish text"
+    assert placeholders(en) == placeholders(es), f"{key}: placeholders differ"
+    values = dummy(en)
+    rendered_en, rendered_es = t(key, "en", **values), t(key, "es", **values)  # both format
+    if key not in SAME_IN_BOTH and key not in EMPTY_ALLOWED:
+        assert rendered_en != rendered_es, f"{key}: the Spanish text is the English one"
+
+
+def test_same_in_both_is_not_stale() -> None:
+    assert SAME_IN_BOTH <= set(STRINGS)
+    assert all(STRINGS[k][0] == STRINGS[k][1] for k in SAME_IN_BOTH)
+
+
+def _keys_named_in_code() -> dict[str, list[str]]:
+    """Catalogue-like string literals in the code ("sec.busy"), with where they are."""
+    prefixes = {k.split(".", 1)[0] for k in STRINGS}
+    families = "|".join(sorted(prefixes))
+    literal = re.compile(r"""["']((?:""" + families + r""")\.[a-z0-9_]+(?:\.[a-z0-9_]+)*)["']""")
+    found: dict[str, list[str]] = {}
+    for folder in ("wizard", "steps", "lab"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if path.name == "i18n.py":
+                continue
+            text = path.read_text(encoding="utf-8")
+            for m in literal.finditer(text):
+                key = m.group(1)
+                before = text[max(0, m.start() - 2):m.start()]
+                if before.endswith("f"):  # an f-string: a key family, checked by its own test
+                    continue
+                found.setdefault(key, []).append(f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, m.start()) + 1}")
+    return found
+
+
+def test_every_key_the_code_names_is_in_the_catalogue() -> None:
+    named = _keys_named_in_code()
+    assert len(named) > 200  # the scan finds the code's keys (not an empty pass)
+    # Literals that look like keys but are something else (a file name, a module path, an action id).
+    not_keys = {k for k in named if k.endswith((".py", ".json", ".toml", ".lock", ".sh", ".md", ".cfg", ".tcss"))
+                or k.startswith(("ansible.builtin.", "app.focus_", "screen."))}
+    missing = {k: where for k, where in named.items() if k not in STRINGS and k not in not_keys}
+    plausible = {k: w for k, w in missing.items() if not re.search(r"\.(master|standby|cluster\d|local)$", k)}
+    assert not plausible, plausible
+
+
+def test_key_families_built_at_run_time_are_complete() -> None:
+    from wizard.answers import Answers
+    from wizard.state import STATUSES
+    from wizard.uicommon import inventory_fields
+
+    for status in (*STATUSES, "interrupted"):
+        assert f"status.{status}" in STRINGS
+    for status in ("new", "in progress", "failed", "interrupted", "done", "unreadable"):
+        assert f"sstatus.{status}" in STRINGS
+    for spec in inventory_fields(Answers()):
+        assert spec.label_key in STRINGS, spec.label_key
+
+
+def test_msg_carries_both_languages_and_nests() -> None:
+    inner = msg("eng.exit_status", code=3)
+    outer = msg("eng.node_error", node="master", error=inner)
+    assert (outer.en, outer.es) == ("master: exit status 3", "master: código de salida 3")
+    assert str(outer) == outer.en and outer.get("es") == outer.es
+    joined = Msg.join([outer, Msg.raw("x")])
+    assert joined.es == "master: código de salida 3; x"

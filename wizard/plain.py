@@ -23,7 +23,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from wizard.answers import Answers, AnswersError, load_answers
-from wizard.i18n import default_lang, pick, status_text, t
+from wizard.i18n import pick, status_text, t
 from wizard.state import StateError
 from wizard.uicommon import (
     DONE_STATUSES,
@@ -44,6 +44,7 @@ BACK = "__back__"
 class Plain:
     def __init__(self, lang: str, console: Console | None = None, state_root: Any = None) -> None:
         self.lang = lang
+        self.lang_chosen = False  # chosen for this run (--lang, or switched): a session's own does not override
         self.console = console or Console(highlight=False, emoji=False)
         self.state_root = state_root
         self.secrets: dict[str, str] = {}
@@ -55,6 +56,13 @@ class Plain:
 
     def t(self, key: str, **values: object) -> str:
         return t(key, self.lang, **values)
+
+    def switch_lang(self) -> None:
+        from wizard.prefs import remember
+
+        self.lang = "en" if self.lang == "es" else "es"
+        self.lang_chosen = True
+        remember(lang=self.lang)  # the next launch starts in it
 
     def ask(self, question: Any) -> Any:
         """questionary's answer; None on Ctrl+C / Ctrl+D (the caller goes back or quits)."""
@@ -77,7 +85,7 @@ class Plain:
             if choice in (None, QUIT):
                 return 0
             if choice == "lang":
-                self.lang = "en" if self.lang == "es" else "es"
+                self.switch_lang()
                 self.console.print(self.t("lang.switched"))
             elif choice == "load":
                 path = self.ask(questionary.path(self.t("start.answers_file")))
@@ -213,7 +221,10 @@ class Plain:
 
     def sections(self, session: Any) -> int:
         self.session = session
-        session.lang = self.lang
+        if self.lang_chosen or not session.lang:
+            session.lang = self.lang
+        else:
+            self.lang = session.lang  # the session's own language, as it was left
         self.make_engine()
         try:
             return self._sections()
@@ -224,11 +235,13 @@ class Plain:
     def _sections(self) -> int:
         plan = self.engine.plan
         ids = [m.ID for m, _ in plan]
-        current = self.first_open(plan)
+        where = self.session.options.get("ui_section")
+        current = where if where in ids else self.first_open(plan)  # where the student was
         shown: str | None = None
         for _ in range(10_000):
             index = ids.index(current)
             module, actions = plan[index]
+            self.session.options["ui_section"] = current
             if shown != current:
                 self.show_section(index, module, actions)
                 shown = current
@@ -248,6 +261,7 @@ class Plain:
             choice = self.ask(questionary.select(self.t("plain.section_q", n=index + 1, total=len(plan)),
                                                  choices=choices))
             if choice in (None, QUIT):
+                self.session.save(durable=False)  # where the student was, for the next resume
                 self.console.print(f"{self.session.name}: {self.t('sstatus.' + self.session.summary().status)}")
                 return 0
             if choice == "next":
@@ -283,7 +297,7 @@ class Plain:
             elif choice == "export":
                 self.export()
             elif choice == "lang":
-                self.lang = "en" if self.lang == "es" else "es"
+                self.switch_lang()
                 self.session.lang = self.lang
                 shown = None
             if choice in ("next", "section", "skip", "edit", "retry"):
@@ -460,7 +474,9 @@ class Plain:
 
 def run_plain(args: argparse.Namespace) -> int:
     """`ha-wizard --plain`."""
-    lang = getattr(args, "lang", None) or default_lang()
+    from wizard.prefs import user_lang
+
+    lang = user_lang(getattr(args, "lang", None))
     # prompt_toolkit asks the terminal for the cursor position before each prompt and waits up to a
     # second for the reply; serial consoles and log-capturing terminals never reply.
     os.environ.setdefault("PROMPT_TOOLKIT_NO_CPR", "1")
@@ -475,6 +491,7 @@ def run_plain(args: argparse.Namespace) -> int:
     if getattr(args, "profile", None):
         answers.profile = args.profile
     plain = Plain(lang)
+    plain.lang_chosen = bool(getattr(args, "lang", None))
     # The README's environment variables for secrets (never in argv, never stored).
     if os.environ.get("HA_WIZARD_HACLUSTER_PASSWORD"):
         plain.secrets[SECRET_HACLUSTER] = os.environ["HA_WIZARD_HACLUSTER_PASSWORD"]

@@ -84,13 +84,13 @@ async def test_start_screen_resumes_by_default_and_deletes_with_confirmation(sta
         assert app.focused is table and table.row_count == 2  # not the new session's name field
         table.move_cursor(row=[str(k.value) for k in table.rows].index("drop-me"))
         await pilot.press("delete")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen.query("#yes"))
         assert "drop-me" in str(app.screen.query_one(".dialog-body").render())
         await pilot.press("enter")  # the safe answer has the focus: Enter does not delete
         await wait_for(pilot, lambda: isinstance(app.screen, StartScreen))
         assert (state / "sessions" / "drop-me").is_dir()
         await pilot.press("delete")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen.query("#yes"))
         await pilot.click("#yes")
         await wait_for(pilot, lambda: isinstance(app.screen, StartScreen) and table.row_count == 1)
         assert not (state / "sessions" / "drop-me").exists()
@@ -122,7 +122,7 @@ async def test_language_is_remembered_and_a_session_opens_in_its_own(state: Path
         app.resume_session("en-espanol")
         await wait_for(pilot, lambda: on_section(app))
         assert app.lang == "es"
-        assert "Instantánea" in str(app.screen.query_one("#sec-title").render())
+        assert "comprobar las máquinas" in str(app.screen.query_one("#sec-title").render())
 
 
 async def test_back_to_start_then_resume_where_the_student_was(state: Path) -> None:
@@ -130,7 +130,7 @@ async def test_back_to_start_then_resume_where_the_student_was(state: Path) -> N
     app = WizardApp(lang="en", state_root=state)
     async with app.run_test(size=(80, 24)) as pilot:
         app.resume_session("wanderer")
-        await wait_for(pilot, lambda: on_section(app, "snapshot"))
+        await wait_for(pilot, lambda: on_section(app, app.plan()[0][0].ID))  # the first section, new session
         app.goto_section("properties", warn=False)
         await wait_for(pilot, lambda: on_section(app, "properties"))
         await pilot.press("escape")  # Esc goes back (it no longer stops anything)
@@ -175,14 +175,17 @@ async def test_a_section_done_offers_the_next_and_ctrl_n_moves_on(state: Path) -
     app = WizardApp(lang="en", state_root=state)
     async with app.run_test(size=(100, 30)) as pilot:
         app.resume_session("mover")
+        await wait_for(pilot, lambda: on_section(app))
+        app.goto_section("snapshot", warn=False)
         await wait_for(pilot, lambda: on_section(app, "snapshot"))
         screen = app.screen
         # Every action but one done by skipping; the last one runs (edited, harmless).
         for action in screen.actions[:-1]:
             app.engine.skip(action.id)
         screen.start(screen.actions[-1], "one", command="true")
-        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), timeout=30)
-        assert "Go on with section 2" in str(app.screen.query_one(".dialog-body").render())
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen.query("#yes"), timeout=30)
+        n = app.section_number("nic_add")
+        assert f"Go on with section {n}" in str(app.screen.query_one(".dialog-body").render())
         await pilot.press("enter")  # Next section is the default answer
         await wait_for(pilot, lambda: on_section(app, "nic_add"))
         await pilot.press("ctrl+n")  # and the key, without waiting for a section to be done
@@ -256,7 +259,7 @@ async def test_back_to_the_snapshot_shows_what_it_does_and_asks_first(state: Pat
         dialog = app.screen
         assert dialog.preview.snapshot == "preHA"
         assert dialog.preview.sections[0] == "nic_add" and "properties" in dialog.preview.sections
-        assert "2. Heartbeat" in str(dialog.query_one("#undo-sections").render())
+        assert f"{app.section_number('nic_add')}. Heartbeat" in str(dialog.query_one("#undo-sections").render())
         assert dialog.query(".command")  # every command shown before anything runs
         await pilot.press("enter")  # Cancel has the focus
         await wait_for(pilot, lambda: on_section(app, "properties"))
@@ -267,3 +270,32 @@ async def test_back_to_the_snapshot_shows_what_it_does_and_asks_first(state: Pat
         await wait_for(pilot, lambda: not app.busy and on_section(app, "properties")
                        and any("stopped at" in n.message for n in app._notifications), timeout=60)
         assert {a.id: app.status(a.id) for _, actions in app.plan() for a in actions} == before
+
+
+async def test_connection_check_results_wrap_instead_of_being_cut(state: Path) -> None:
+    from wizard.i18n import Msg
+    from wizard.uicommon import NodeCheck
+
+    error = Msg("master: cannot connect to 192.168.1.101:22 (No route to host): check directors[0].ssh_host",
+                "master: no se puede conectar con 192.168.1.101:22 (No route to host): revisa el acceso")
+    app = WizardApp(lang="es", state_root=state)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_inventory_new("conn")
+        await wait_for(pilot, lambda: isinstance(app.screen, InventoryScreen) and app.screen.query("#conn"))
+        screen = app.screen
+        fp = "SHA256:" + "x" * 43
+        checks = [NodeCheck("master", "192.168.1.101", error=error), NodeCheck("standby", "192.168.1.102", fp)]
+        for check in checks:
+            screen.add_check_row(check)
+        screen.check_done(checks, [], "")
+        table = screen.query_one("#conn")
+        await pilot.pause(0.2)
+        screen.query_one("#inventory").scroll_to_widget(table, animate=False, top=True)
+        await pilot.pause(0.2)
+        region = table.region
+
+        lines = [s.text[region.x:region.right] for s in app.screen._compositor.render_strips()[region.y:region.bottom]]
+        words = " ".join(lines).split()
+        assert all(word in words for word in error.es.split()), lines  # every word, wrapped in its column
+        assert "192.168.1.101" in words and "192.168.1.102" in words  # addresses whole
+        assert "".join(w for w in words if w.startswith(("SHA256:", "x"))) == fp  # the fingerprint folded, all there

@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from wizard.answers import Answers, Server
 from wizard.screens.base import WizardScreen
@@ -23,6 +23,7 @@ from wizard.uicommon import (
     suggested_profile,
 )
 from wizard.widgets.fields import FieldGridRow, FieldRow, GridHeader, field_id
+from wizard.widgets.panels import CheckTable
 
 
 def group_title(screen: WizardScreen, group: str, answers: Answers) -> str:
@@ -91,7 +92,7 @@ class InventoryScreen(WizardScreen):
                 yield Static("", id="pw-error", classes="error")
             yield Label(self.t("inv.conn_title"), classes="group-title")
             yield Static(self.t("inv.conn_none"), id="conn-status", classes="muted")
-            yield DataTable(id="conn", cursor_type="row", show_cursor=False)
+            yield CheckTable(id="conn")
             with Horizontal(classes="row buttons"):
                 yield Button(self.t("inv.check"), id="check", compact=True)
                 yield Button(self.t("inv.use_detected"), id="use-detected", compact=True, disabled=True)
@@ -130,13 +131,11 @@ class InventoryScreen(WizardScreen):
         self.revalidate()
 
     def setup_conn_table(self) -> None:
-        table = self.query_one("#conn", DataTable)
-        table.clear(columns=True)
-        for key in ("col.node", "col.address", "col.fingerprint", "col.system", "col.result"):
-            table.add_column(self.t(key), key=key)
+        table = self.query_one("#conn", CheckTable)
+        table.set_headers([self.t(key) for key in ("col.node", "col.address", "col.fingerprint", "col.system",
+                                                   "col.result")])
         for check in self.checks:
             self.add_check_row(check)
-        table.display = bool(self.checks)
 
     # -- validation ----------------------------------------------------------------------------------
     def revalidate(self) -> list[str]:
@@ -238,13 +237,12 @@ class InventoryScreen(WizardScreen):
 
     # -- connection check ------------------------------------------------------------------------
     def add_check_row(self, check: NodeCheck) -> None:
-        table = self.query_one("#conn", DataTable)
+        table = self.query_one("#conn", CheckTable)
         result = self.t("status.ok") if check.ok else check.error.get(self.wapp.lang)
         system = check.system + (f", pcs {check.pcs}" if check.pcs else "")
         if check.profile:
             system += f" → {check.profile}"
         table.add_row(check.node, check.address, check.fingerprint or "—", system or "—", result)
-        table.display = True
 
     @on(Button.Pressed, "#check")
     def _check(self) -> None:

@@ -189,11 +189,12 @@ class SectionScreen(WizardScreen):
             self.query_one("#sec-versions", Static).update(self.versions_text())
         self.show_selected()
 
-    def title_text(self) -> str:
+    def title_text(self) -> Text:
+        """A Text, not markup: a title with brackets must show as it is."""
         app = self.wapp
         n = app.section_number(self.section_id)
         done = sum(app.status(a.id) in DONE_STATUSES for a in self.actions)
-        return f"{n}. {self.module.TITLE.get(app.lang)}  [{self.section_id}]  {done}/{len(self.actions)}"
+        return Text(f"{n}. {self.module.TITLE.get(app.lang)}  {done}/{len(self.actions)}")
 
     def on_mount(self) -> None:
         self.wapp.event_target = self  # the engine's events (a skip too) come to the section on screen

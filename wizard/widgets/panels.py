@@ -81,3 +81,44 @@ class FailurePanel(Static):
 
     def hide(self) -> None:
         self.display = False
+
+
+class CheckTable(Static):
+    """The connection check, one row per node, every cell wrapped (an SSH error or a fingerprint is long:
+    a DataTable would cut it at 80 columns)."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__("", **kw)
+        self.headers: list[str] = []
+        self.rows: list[tuple[str, ...]] = []
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    def get_row_at(self, index: int) -> tuple[str, ...]:
+        return self.rows[index]
+
+    def set_headers(self, headers: list[str]) -> None:
+        self.headers = headers
+        self.rows = []
+        self._draw()
+
+    def add_row(self, *cells: str) -> None:
+        self.rows.append(tuple(cells))
+        self._draw()
+
+    def _draw(self) -> None:
+        from rich.table import Table
+
+        table = Table(box=None, show_header=True, pad_edge=False, expand=True)
+        for n, header in enumerate(self.headers):
+            # Names and addresses stay whole; the fingerprint, the system and the result wrap (fold).
+            if n < 2:
+                table.add_column(header, no_wrap=True)
+            else:
+                table.add_column(header, overflow="fold", ratio=2 if n in (2, 4) else 1)
+        for row in self.rows:
+            table.add_row(*row)
+        self.update(table)
+        self.display = bool(self.rows)

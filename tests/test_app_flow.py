@@ -212,6 +212,7 @@ async def test_changed_value_marks_done_actions_out_of_date(state: Path) -> None
         await pilot.click("#apply")
         await wait_for(pilot, lambda: screen.rebuilds > rebuilds)
         assert screen.query_one("#stale-box").display
+        assert "Floating IPs (VIPs) · External" in str(screen.query_one("#stale-text").render())
         marks = app.out_of_date()
         vip_actions = [a.id for a in app.section("resources")[1] if a.id in marks]
         assert vip_actions and all(marks[i] == ["vip.external"] for i in vip_actions)

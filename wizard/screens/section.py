@@ -262,7 +262,13 @@ class SectionScreen(WizardScreen):
             marks = self.wapp.out_of_date()
             fields = sorted({f for a in stale for f in marks.get(a.id, [])})
             self.query_one("#stale-text", Static).update(
-                self.t("sec.stale", n=len(stale), fields=", ".join(fields)))
+                self.t("sec.stale", n=len(stale), fields=self.field_names(fields)))
+
+    def field_names(self, paths: list[str]) -> str:
+        """Fields as the inventory names them ("master · External IP"), in the current language."""
+        from wizard.validation import field_label
+
+        return ", ".join(field_label(self.wapp.session.answers, p).get(self.wapp.lang) for p in paths)
 
     def next_index(self) -> int | None:
         for i, a in enumerate(self.actions):
@@ -311,7 +317,8 @@ class SectionScreen(WizardScreen):
             parts.append(Text(f"⚠ {self.t('sec.erratum')}: {erratum or action.erratum}", style="yellow"))
         marks = app.out_of_date()
         if action.id in marks and app.status(action.id) in DONE_STATUSES:
-            parts.append(Text(f"⟳ {self.t('sec.stale_one', fields=', '.join(marks[action.id]))}", style="yellow"))
+            parts.append(Text(f"⟳ {self.t('sec.stale_one', fields=self.field_names(marks[action.id]))}",
+                              style="yellow"))
         if action.probe:
             parts.append(Text(self.t("sec.probe", probe=action.probe), style="dim"))
         if action.secrets:

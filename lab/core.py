@@ -78,6 +78,11 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
             answers = self._stored_answers() or Answers()
         self.answers = answers
 
+    @property
+    def vboxmanage_path(self) -> Path:
+        """The lab's VBoxManage stand-in, an executable file (lab/vbox.py) the lab answers name."""
+        return self.state_dir / "bin" / "VBoxManage"
+
     # -- requirements -----------------------------------------------------------------------------------
     def check(self) -> None:
         problems = missing_requirements()
@@ -102,6 +107,9 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
         self._check_root_routes()
         (self.state_dir / "hosts").mkdir(parents=True, exist_ok=True)
         self.state_dir.chmod(0o700)
+        from lab.vbox import install_standin  # the host steps' VBoxManage (lab answers name its path)
+
+        install_standin(self.vboxmanage_path.parent)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "owner").write_text(f"{os.getpid()}\n")
         # `ip netns add` makes /run/netns a mount point when it is not one yet: remember, to undo it.

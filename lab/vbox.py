@@ -8,9 +8,11 @@ and exit with status 1.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from lab.core import Lab, LabError
 from wizard.answers import mac_colon, mac_plain
@@ -19,6 +21,7 @@ HELP = """\
 ha-wizard lab vboxmanage -- the ha-wizard LAB's stand-in for VBoxManage. This is NOT VirtualBox:
 it acts on the lab's namespace hosts (`ha-wizard lab up`), with VBoxManage's syntax.
 
+  --version                           (the stand-in's version, marked as the lab's)
   list vms | runningvms | natnetworks
   showvminfo VM [--machinereadable]
   snapshot VM take NAME [--description TEXT] [--live]
@@ -38,8 +41,33 @@ it acts on the lab's namespace hosts (`ha-wizard lab up`), with VBoxManage's syn
 """
 
 
+VERSION = "7.0.0r0-ha-wizard-lab (the lab's stand-in, not VirtualBox)"
+STANDIN = "VBoxManage"
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
 class Usage(LabError):
     pass
+
+
+def install_standin(bindir: Path, python: str = sys.executable) -> Path:
+    """An executable file named VBoxManage that runs `ha-wizard lab vboxmanage` with this interpreter:
+    the lab answers' `[virtualbox] vboxmanage`, so host steps run a VBoxManage program as on a real host
+    (no shell involved, and nothing else needed on PATH)."""
+    bindir.mkdir(parents=True, exist_ok=True)
+    path = bindir / STANDIN
+    tmp = path.with_suffix(".tmp")
+    # The lab itself needs ip/nsenter/mount, wherever the caller's PATH points (a real VBoxManage does not
+    # need the caller's PATH either).
+    tmp.write_text(f"#!{python}\n# ha-wizard lab: stand-in for VirtualBox's VBoxManage (NOT VirtualBox)\n"
+                   "import os\nimport sys\n"
+                   "os.environ['PATH'] = os.pathsep.join([os.environ.get('PATH', ''), "
+                   f"{SYSTEM_PATH!r}]).strip(os.pathsep)\n"
+                   "from wizard.cli import main\n"
+                   "sys.exit(main(['lab', 'vboxmanage', '--', *sys.argv[1:]]))\n")
+    tmp.chmod(0o755)
+    os.replace(tmp, path)
+    return path
 
 
 def _opts(args: list[str]) -> tuple[list[str], dict[str, list[str]]]:
@@ -365,6 +393,9 @@ def vboxmanage(lab: Lab, argv: list[str], out: Callable[[str], None] = print) ->
     """Run one VBoxManage command line on the lab; returns the exit status (errors raise LabError)."""
     if not argv or argv[0] in ("-h", "--help", "help"):
         out(HELP)
+        return 0
+    if argv[0] in ("--version", "-v", "-V"):
+        out(VERSION)
         return 0
     cmd = argv[0].lower()
     if cmd not in COMMANDS:

@@ -11,9 +11,10 @@ import ipaddress
 import re
 import shlex
 from dataclasses import dataclass
+from typing import Any
 
 from assets import render
-from steps.model import Action, Target
+from steps.model import Action, HostOp, Target
 from steps.profiles import Profile
 from wizard.answers import Answers, Director, mac_colon
 
@@ -65,31 +66,63 @@ def all_of(*patterns: str) -> str:
 
 
 # -- VirtualBox host side -------------------------------------------------------------------
+# Host steps run on the student's machine (often Windows): as argv / host operations, never through a
+# shell. `command` / `probe` keep the POSIX shell rendering of the same thing (listing, sh export).
 
-def vm_running(profile: Profile, vm: str) -> str:
+def vboxmanage_word(answers: Answers) -> str:
+    """VBoxManage as the POSIX rendering names it: the answers' path when set, else the bare name."""
+    return q(answers.virtualbox.vboxmanage) if answers.virtualbox.vboxmanage else "VBoxManage"
+
+
+def vbox(answers: Answers, *args: str) -> dict[str, Any]:
+    """`command` and `argv` of one VBoxManage run, for an Action's keyword arguments."""
+    return {"command": " ".join([vboxmanage_word(answers), *(q(a) for a in args)]), "argv": ("VBoxManage", *args)}
+
+
+@dataclass(frozen=True)
+class HostCheck:
+    """A local probe: its POSIX rendering and the host operation the wizard runs."""
+
+    sh: str
+    op: HostOp
+
+    def fields(self) -> dict[str, Any]:
+        return {"probe": self.sh, "host_probe": self.op}
+
+
+def either(*checks: HostCheck) -> HostCheck:
+    return HostCheck(" || ".join(c.sh for c in checks), HostOp.of("any_of", ops=[c.op for c in checks]))
+
+
+def vm_running(answers: Answers, vm: str) -> HostCheck:
     """Exit 0 when the VM is running (a missing VM is not running)."""
-    return (f"{profile.hypervisor} showvminfo {q(vm)} --machinereadable 2>/dev/null"
-            f" | grep -qx 'VMState=\"running\"'")
+    return HostCheck(f"{vboxmanage_word(answers)} showvminfo {q(vm)} --machinereadable 2>/dev/null"
+                     f" | grep -qx 'VMState=\"running\"'", HostOp.of("vm_running", vm=vm))
 
 
-def vm_exists(profile: Profile, vm: str) -> str:
-    return f"{profile.hypervisor} showvminfo {q(vm)} >/dev/null 2>&1"
+def vm_not_running(answers: Answers, vm: str) -> HostCheck:
+    return HostCheck(f"! {{ {vm_running(answers, vm).sh}; }}", HostOp.of("vm_not_running", vm=vm))
 
 
-def poweroff_actions(section: str, profile: Profile, vm: str, why: str, why_es: str,
-                     skip_if: str = "") -> list[Action]:
+def vm_exists(answers: Answers, vm: str) -> HostCheck:
+    return HostCheck(f"{vboxmanage_word(answers)} showvminfo {q(vm)} >/dev/null 2>&1", HostOp.of("vm_exists", vm=vm))
+
+
+def poweroff_actions(section: str, answers: Answers, vm: str, why: str, why_es: str,
+                     skip_if: HostCheck | None = None) -> list[Action]:
     """ACPI shutdown (the guest closes its file systems) and a bounded wait until it is off."""
-    off = f"! {{ {vm_running(profile, vm)}; }}"
-    probe = f"{skip_if} || {off}" if skip_if else off
+    off = vm_not_running(answers, vm)
+    probe = either(skip_if, off) if skip_if else off
     return [
         Action(id=f"{section}.poweroff.{vm}", kind="run", target=Target.local(),
-               command=f"{profile.hypervisor} controlvm {q(vm)} acpipowerbutton",
-               why=why, why_es=why_es, probe=probe, idempotent=False,
+               **vbox(answers, "controlvm", vm, "acpipowerbutton"),
+               why=why, why_es=why_es, **probe.fields(), idempotent=False,
                on_fail="The VM must be running for an ACPI shutdown; check its state in VirtualBox.",
                on_fail_es="Para apagar por ACPI la VM debe estar en marcha; mira su estado en VirtualBox."),
         Action(id=f"{section}.wait_off.{vm}", kind="wait", target=Target.local(),
-               command=f"{profile.hypervisor} showvminfo {q(vm)} --machinereadable | grep '^VMState='",
-               expect=r'VMState="(poweroff|aborted|saved)"', probe=probe, timeout=180, interval=3,
+               command=f"{vboxmanage_word(answers)} showvminfo {q(vm)} --machinereadable | grep '^VMState='",
+               host=HostOp.of("vm_state", vm=vm),
+               expect=r'VMState="(poweroff|aborted|saved)"', **probe.fields(), timeout=180, interval=3,
                why=f"Wait until {vm} is powered off.", why_es=f"Esperar a que {vm} esté apagada.",
                awaits=f"{vm} powered off in VirtualBox", awaits_es=f"{vm} apagada en VirtualBox",
                on_fail="The guest ignored the power button: shut it down from inside (poweroff) or from VirtualBox.",
@@ -97,13 +130,13 @@ def poweroff_actions(section: str, profile: Profile, vm: str, why: str, why_es: 
     ]
 
 
-def startvm_actions(section: str, profile: Profile, vm: str, node: str, why: str, why_es: str,
+def startvm_actions(section: str, answers: Answers, vm: str, node: str, why: str, why_es: str,
                     via: str = "") -> list[Action]:
     """Start a VM headless and wait until its node answers SSH (the wait runs `true` on it)."""
     return [
         Action(id=f"{section}.startvm.{vm}", kind="run", target=Target.local(),
-               command=f"{profile.hypervisor} startvm {q(vm)} --type headless",
-               probe=vm_running(profile, vm), idempotent=False, why=why, why_es=why_es),
+               **vbox(answers, "startvm", vm, "--type", "headless"),
+               **vm_running(answers, vm).fields(), idempotent=False, why=why, why_es=why_es),
         Action(id=f"{section}.wait_ssh.{node}", kind="wait", target=Target.node(node), command="true",
                via_address=via, timeout=300, interval=5,
                awaits=f"{node} booted and answering SSH", awaits_es=f"{node} arrancado y respondiendo por SSH",

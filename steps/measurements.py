@@ -3,6 +3,11 @@
 Each script is bounded in count and time, needs only the tools the guide installs (curl, ab,
 siege, socat for HAProxy's runtime API) and prints its results as `HA-WIZARD-FIGURE` / `HA-WIZARD-BENCH`
 lines (see wizard.figures). Scripts fail (exit 1) with a sentence saying what did not happen.
+
+On the directors these scripts are what runs. On the machine running the wizard the same
+measurements run in Python (wizard/httpops.py, same figures); there these scripts are their POSIX
+equivalent, shown in the listing and replayed by the sh export. A measurement whose precondition
+does not hold (a failover timed when the director was already off) is refused, exit 3, no figure.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from wizard.figures import BENCH_TAG, FIGURE_TAG
 
 # Polling step; short enough to measure recoveries to a few tenths of a second.
 POLL = 0.2
+EXIT_PRECONDITION = 3
 
 
 def _q(text: str) -> str:
@@ -84,7 +90,7 @@ def only_where_vip(vip: str, script: str) -> str:
 
 def wait_for_location(resource: str, node: str, limit_s: float, name: str) -> str:
     """Time until Pacemaker runs `resource` on `node` (the failback after the preferred node returns)."""
-    check = f"crm_resource --locate --resource {_q(resource)} 2>/dev/null | grep -qw {_q(node)}"
+    check = located(resource, node)
     return "\n".join([
         "t0=$(date +%s.%N)",
         _poll_until(check, limit_s, f"{resource} did not return to {node} within {int(limit_s)} s"),
@@ -134,13 +140,14 @@ def until_spread(url: str, servers: list[tuple[str, str]], requests: int, limit_
 
 def until_error_page(url: str, marker: str, limit_s: float, name: str) -> str:
     """Time until the director answers its local error page (every real server down)."""
-    condition = (f"[ \"$(curl -sS -m 2 -o /tmp/ha-wizard-error-page.html -w '%{{http_code}}' {_q(url)})\" = 503 ] "
-                 f"&& grep -qF {_q(marker)} /tmp/ha-wizard-error-page.html")
+    condition = (f"[ \"$(curl -sS -m 2 -o \"$page\" -w '%{{http_code}}' {_q(url)})\" = 503 ] "
+                 f"&& grep -qF {_q(marker)} \"$page\"")
     return "\n".join([
+        "page=$(mktemp)",
         "t0=$(date +%s.%N)",
         _poll_until(condition, limit_s, f"no local error page (HTTP 503) from {url} within {int(limit_s)} s"),
         _elapsed_figure(name),
-        "cat /tmp/ha-wizard-error-page.html",
+        "cat \"$page\"; rm -f \"$page\"",
     ])
 
 
@@ -160,3 +167,25 @@ def director_back(start: str, url: str, header: str, names: list[str], limit_s: 
                     f"{names[0]} did not serve {url} again within {int(limit_s)} s"),
         _elapsed_figure(name, f"node={names[0]}"),
     ])
+
+
+def precondition(condition: str, failure: str) -> str:
+    """Refuse to measure (exit 3, no figure) unless `condition` holds before anything changes."""
+    return refuse_if(f"! {{ {condition}; }}", failure)
+
+
+def refuse_if(condition: str, failure: str) -> str:
+    """Refuse to measure (exit 3, no figure) when `condition` holds before anything changes."""
+    return (f"if {condition}; then\n"
+            f"  echo {_q('precondition not met: ' + failure + '; nothing measured, no figure')} >&2; "
+            f"exit {EXIT_PRECONDITION}\nfi")
+
+
+def serving(url: str) -> str:
+    """A condition: the URL answers (below 400) within 2 s."""
+    return f"curl -fsS -m 2 -o /dev/null {_q(url)}"
+
+
+def located(resource: str, node: str) -> str:
+    """A condition: Pacemaker runs `resource` on `node`."""
+    return f"crm_resource --locate --resource {_q(resource)} 2>/dev/null | grep -qw {_q(node)}"

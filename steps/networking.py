@@ -103,7 +103,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                why=f"The clone still calls itself {m.name}: rename it {node}.",
                why_es=f"El clon aún se llama {m.name}: cambiarle el nombre a {node}."),
     ]
-    actions += startvm_actions(ID, profile, m.vm, m.name,
+    actions += startvm_actions(ID, answers, m.vm, m.name,
                                why=f"Start {m.vm} again: {s.vm} has its own addresses now.",
                                why_es=f"Volver a arrancar {m.vm}: {s.vm} ya tiene sus propias direcciones.")
     actions.append(Action(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from steps._common import (
+    HostCheck,
     check_ip,
     director_ifaces,
     find_nic,
@@ -13,8 +14,10 @@ from steps._common import (
     poweroff_actions,
     q,
     startvm_actions,
+    vbox,
+    vboxmanage_word,
 )
-from steps.model import Action, Target, Text
+from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
 from wizard.answers import Answers, mac_plain
 
@@ -69,24 +72,25 @@ ERRATA = [
 def plan(answers: Answers, profile: Profile) -> list[Action]:
     m = answers.master
     vb = answers.virtualbox
-    hv = profile.hypervisor
     hb = director_ifaces(answers, m)[2]
-    has_nic = (f"{hv} showvminfo {q(m.vm)} --machinereadable"
-               f" | grep -qix {q(f'macaddress3={chr(34)}{mac_plain(m.heartbeat_mac)}{chr(34)}')}")
+    mac = mac_plain(m.heartbeat_mac)
+    has_nic = HostCheck(f"{vboxmanage_word(answers)} showvminfo {q(m.vm)} --machinereadable"
+                        f" | grep -qix {q(f'macaddress3={chr(34)}{mac}{chr(34)}')}",
+                        HostOp.of("has_nic_mac", vm=m.vm, nic=3, mac=mac))
     actions = poweroff_actions(
-        ID, profile, m.vm, skip_if=has_nic,
+        ID, answers, m.vm, skip_if=has_nic,
         why=f"Shut {m.vm} down: VirtualBox adds NICs only to a powered-off VM (skipped if NIC 3 is already there).",
         why_es=f"Apagar {m.vm}: VirtualBox solo añade tarjetas con la máquina apagada (se omite si ya tiene la "
                f"tarjeta 3).")
     actions.append(Action(
         id=f"{ID}.modifyvm.{m.vm}", kind="run", target=Target.local(),
-        command=(f"{hv} modifyvm {q(m.vm)} --nic3 intnet --intnet3 {q(vb.heartbeat_network)}"
-                 f" --nictype3 {q(vb.nic_type)} --macaddress3 {q(mac_plain(m.heartbeat_mac))}"),
-        probe=has_nic,
+        **vbox(answers, "modifyvm", m.vm, "--nic3", "intnet", "--intnet3", vb.heartbeat_network,
+               "--nictype3", vb.nic_type, "--macaddress3", mac),
+        **has_nic.fields(),
         why=f"NIC 3 of {m.vm}: internal network \"{vb.heartbeat_network}\", type {vb.nic_type}, fixed MAC.",
         why_es=f"Tarjeta 3 de {m.vm}: red interna \"{vb.heartbeat_network}\", tipo {vb.nic_type}, MAC fija.",
     ))
-    actions += startvm_actions(ID, profile, m.vm, m.name, why=f"Start {m.vm} again.",
+    actions += startvm_actions(ID, answers, m.vm, m.name, why=f"Start {m.vm} again.",
                                why_es=f"Arrancar de nuevo {m.vm}.")
     actions += [
         find_nic(ID, m.name, m.heartbeat_if, m.heartbeat_mac),

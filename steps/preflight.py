@@ -16,7 +16,7 @@ import dataclasses
 import re
 import shlex
 
-from steps._common import all_of, prefix, q
+from steps._common import all_of, prefix, q, vboxmanage_word
 from steps.centos_vault import CENTOS_REPOS, DEAD_CENTOS
 from steps.model import Action, HostOp, Target, Text
 from steps.pcs_auth import versions_action
@@ -91,14 +91,14 @@ def _how(answers: Answers, node: str) -> Text:
                 f"SSH a {host.address} a través de un director ({directors})")
 
 
-def _vbox(profile: Profile, argv: tuple[str, ...]) -> str:
-    """The POSIX rendering of a VBoxManage argv: the program the profile names (the lab's stand-in)."""
-    return f"{profile.hypervisor} {shlex.join(argv[1:])}"
+def _vbox(answers: Answers, argv: tuple[str, ...]) -> str:
+    """The POSIX rendering of a VBoxManage argv: the program the answers name (the lab's stand-in)."""
+    return f"{vboxmanage_word(answers)} {shlex.join(argv[1:])}"
 
 
-def _local(profile: Profile, id_: str, argv: tuple[str, ...], why: Text, on_fail: Text, expect: str = "",
+def _local(answers: Answers, id_: str, argv: tuple[str, ...], why: Text, on_fail: Text, expect: str = "",
            **kw) -> Action:
-    return Action(id=id_, kind="check", target=Target.local(), command=_vbox(profile, argv), argv=argv,
+    return Action(id=id_, kind="check", target=Target.local(), command=_vbox(answers, argv), argv=argv,
                   expect=expect, why=why.en, why_es=why.es, on_fail=on_fail.en, on_fail_es=on_fail.es, timeout=60,
                   **kw)
 
@@ -114,14 +114,14 @@ def _node(id_: str, node: str, command: str, why: Text, on_fail: Text, **kw) -> 
 def host_checks(answers: Answers, profile: Profile) -> list[Action]:
     vb = answers.virtualbox
     out = [
-        _local(profile, f"{ID}.vboxmanage", ("VBoxManage", "list", "vms"),
+        _local(answers, f"{ID}.vboxmanage", ("VBoxManage", "list", "vms"),
                Text("VBoxManage answers on this machine (the VMs it knows).",
                     "VBoxManage responde en esta máquina (las VM que conoce)."),
                Text("VBoxManage was not found or did not answer: install VirtualBox, or write its path in the "
                     "answers ([virtualbox] vboxmanage).",
                     "No se encontró VBoxManage o no respondió: instala VirtualBox, o escribe su ruta en las "
                     "respuestas ([virtualbox] vboxmanage).")),
-        _local(profile, f"{ID}.natnetwork", ("VBoxManage", "list", "natnetworks"),
+        _local(answers, f"{ID}.natnetwork", ("VBoxManage", "list", "natnetworks"),
                Text(f"The NAT network {vb.natnetwork} exists.", f"Existe la red NAT {vb.natnetwork}."),
                Text(f"VirtualBox has no NAT network called {vb.natnetwork}: create it (File > Tools > Network "
                     f"Manager, or `VBoxManage natnetwork add --netname {vb.natnetwork} --network "
@@ -143,7 +143,7 @@ def host_checks(answers: Answers, profile: Profile) -> list[Action]:
         where = ", ".join(f"NIC {n} → {net}" for n, _k, _key, net in nics)
         where_es = ", ".join(f"tarjeta {n} → {net}" for n, _k, _key, net in nics)
         out.append(_local(
-            profile, f"{ID}.vm.{vm}", ("VBoxManage", "showvminfo", vm, "--machinereadable"),
+            answers, f"{ID}.vm.{vm}", ("VBoxManage", "showvminfo", vm, "--machinereadable"),
             Text(f"VM {vm} ({node}) exists and runs; {where}.", f"La VM {vm} ({node}) existe y está en marcha; "
                  f"{where_es}."),
             Text(f"VM {vm}: VirtualBox does not know it, it is not running, or its network cards are attached "
@@ -157,7 +157,7 @@ def host_checks(answers: Answers, profile: Profile) -> list[Action]:
     standby = answers.standby
     out.append(Action(
         id=f"{ID}.not_yet.{standby.vm}", kind="check", target=Target.local(),
-        command=f"! {profile.hypervisor} showvminfo {q(standby.vm)} >/dev/null 2>&1",
+        command=f"! {vboxmanage_word(answers)} showvminfo {q(standby.vm)} >/dev/null 2>&1",
         host=HostOp.of("vm_not_created_yet", vm=standby.vm), warn_only=True, timeout=60,
         why=f"VM {standby.vm} ({standby.name}) does not exist yet: section 3 clones it from {master.vm}; its "
             "node checks are skipped until then.",

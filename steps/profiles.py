@@ -60,7 +60,6 @@ class Profile:
     firewall: bool
     selinux: bool
     haproxy_agent: str
-    hypervisor: str  # the VBoxManage command (the lab's stand-in on the lab profile)
     # /etc/os-release IDs (ID or ID_LIKE) and major VERSION_ID of the systems the profile is for.
     os_ids: tuple[str, ...] = ()
     os_major: str = ""
@@ -235,7 +234,6 @@ RHEL7 = Profile(
     firewall=True,
     selinux=True,
     haproxy_agent="systemd:haproxy",
-    hypervisor="VBoxManage",
     os_ids=("centos", "rhel", "ol", "scientific"),
     os_major="7",
     repo_check=_YUM_REPOS,
@@ -259,7 +257,6 @@ RHEL8 = Profile(
     firewall=True,
     selinux=True,
     haproxy_agent="systemd:haproxy",
-    hypervisor="VBoxManage",
     os_ids=("rhel", "centos", "rocky", "almalinux", "ol"),
     os_major="8",
     repo_check=_DNF_REPOS,
@@ -283,7 +280,6 @@ RHEL9 = Profile(
     firewall=True,
     selinux=True,
     haproxy_agent="systemd:haproxy",
-    hypervisor="VBoxManage",
     os_ids=RHEL8.os_ids,
     os_major="9",
     repo_check=_DNF_REPOS,
@@ -317,7 +313,6 @@ DEBIAN12 = Profile(
     firewall=False,
     selinux=False,
     haproxy_agent="systemd:haproxy",
-    hypervisor="VBoxManage",
     os_ids=("debian",),
     os_major="12",
     pkg_query="dpkg-query -W {pkgs}",
@@ -334,7 +329,6 @@ LAB = dataclasses.replace(
     default_corosync_conf="",
     # Pacemaker's systemd: class needs systemd over D-Bus; the lab has init scripts.
     haproxy_agent="lsb:haproxy",
-    hypervisor="ha-wizard lab vboxmanage",
     hostnamectl=False,
 )
 

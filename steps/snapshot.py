@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from steps._common import q, vm_exists, vm_running
-from steps.model import Action, Target, Text
+from steps._common import HostCheck, q, vbox, vboxmanage_word, vm_exists, vm_running
+from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
 from wizard.answers import Answers
 
@@ -46,10 +46,11 @@ USES = ["snapshot_name", "directors[0].vm", "directors[1].vm", "servers[].vm"]
 ERRATA: list[Text] = []
 
 
-def _has_snapshot(profile: Profile, vm: str, name: str) -> str:
+def _has_snapshot(answers: Answers, vm: str, name: str) -> HostCheck:
     # --machinereadable prints SnapshotName="x", SnapshotName-1="y", ... one per snapshot.
-    return (f"{profile.hypervisor} snapshot {q(vm)} list --machinereadable 2>/dev/null"
-            f" | sed -n 's/^SnapshotName[-0-9]*=//p' | grep -qxF {q(chr(34) + name + chr(34))}")
+    return HostCheck(f"{vboxmanage_word(answers)} snapshot {q(vm)} list --machinereadable 2>/dev/null"
+                     f" | sed -n 's/^SnapshotName[-0-9]*=//p' | grep -qxF {q(chr(34) + name + chr(34))}",
+                     HostOp.of("has_snapshot", vm=vm, name=name))
 
 
 def plan(answers: Answers, profile: Profile) -> list[Action]:
@@ -59,17 +60,18 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     for vm in vms:
         actions.append(Action(
             id=f"snapshot.take.{vm}", kind="run", target=Target.local(),
-            command=f"{profile.hypervisor} snapshot {q(vm)} take {q(name)}",
-            probe=_has_snapshot(profile, vm, name), idempotent=False,
+            **vbox(answers, "snapshot", vm, "take", name),
+            **_has_snapshot(answers, vm, name).fields(), idempotent=False,
             why=f"Snapshot \"{name}\" of {vm}, to come back here if needed.",
             why_es=f"Instantánea \"{name}\" de {vm}, para poder volver a este punto.",
         ))
     standby = answers.standby.vm
+    take = vbox(answers, "snapshot", standby, "take", name)
     actions.append(Action(
         id=f"snapshot.take.{standby}", kind="run", target=Target.local(),
-        command=(f"if {vm_exists(profile, standby)}; then "
-                 f"{profile.hypervisor} snapshot {q(standby)} take {q(name)}; fi"),
-        probe=_has_snapshot(profile, standby, name), idempotent=False,
+        command=f"if {vm_exists(answers, standby).sh}; then {take['command']}; fi",
+        host=HostOp.of("vbox_if_vm_exists", vm=standby, args=take["argv"][1:]),
+        **_has_snapshot(answers, standby, name).fields(), idempotent=False,
         why=f"Snapshot of {standby} too, when it already exists (it is created in section 3).",
         why_es=f"Instantánea también de {standby} si ya existe (se crea en la sección 3).",
     ))
@@ -80,12 +82,14 @@ def restore_actions(answers: Answers, profile: Profile) -> list[Action]:
     """Going back (offered by the app, not part of the forward plan): power off, then restore."""
     actions = []
     name = answers.snapshot_name
+    hv = vboxmanage_word(answers)
     for vm in [answers.master.vm, answers.standby.vm, *(s.vm for s in answers.servers)]:
         actions.append(Action(
             id=f"snapshot.restore.{vm}", kind="run", target=Target.local(),
-            command=(f"if {vm_exists(profile, vm)}; then "
-                     f"{{ {vm_running(profile, vm)} && {profile.hypervisor} controlvm {q(vm)} poweroff; "
-                     f"{profile.hypervisor} snapshot {q(vm)} restore {q(name)}; }}; fi"),
+            command=(f"if {vm_exists(answers, vm).sh}; then "
+                     f"{{ {vm_running(answers, vm).sh} && {hv} controlvm {q(vm)} poweroff; "
+                     f"{hv} snapshot {q(vm)} restore {q(name)}; }}; fi"),
+            host=HostOp.of("restore_snapshot", vm=vm, name=name),
             why=f"Power {vm} off and restore snapshot \"{name}\".",
             why_es=f"Apagar {vm} y restaurar la instantánea \"{name}\".", tags=("restore",),
         ))

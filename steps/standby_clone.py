@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from steps._common import poweroff_actions, q, startvm_actions, vm_exists
+from steps._common import poweroff_actions, startvm_actions, vbox, vm_exists
 from steps.model import Action, Target, Text
 from steps.profiles import Profile
 from wizard.answers import Answers, mac_plain
@@ -51,33 +51,32 @@ ERRATA = [
 
 def plan(answers: Answers, profile: Profile) -> list[Action]:
     m, s = answers.master, answers.standby
-    hv = profile.hypervisor
     actions = poweroff_actions(
-        ID, profile, m.vm,
+        ID, answers, m.vm,
         why=f"Shut {m.vm} down: it is cloned, and the clone must boot while {m.vm} is off (same addresses).",
         why_es=f"Apagar {m.vm}: se clona, y el clon debe arrancar con {m.vm} apagada (mismas direcciones).")
     actions += poweroff_actions(
-        ID, profile, s.vm,
+        ID, answers, s.vm,
         why=f"{s.vm} must be off to change its MACs (only when it already exists and runs: re-runs).",
         why_es=f"{s.vm} debe estar apagada para cambiar sus MAC (solo si ya existe y está en marcha).")
     actions.append(Action(
         id=f"{ID}.clonevm.{s.vm}", kind="run", target=Target.local(),
-        command=f"{hv} clonevm {q(m.vm)} --name {q(s.vm)} --register",
-        probe=vm_exists(profile, s.vm), idempotent=False, timeout=1800,
+        **vbox(answers, "clonevm", m.vm, "--name", s.vm, "--register"),
+        **vm_exists(answers, s.vm).fields(), idempotent=False, timeout=1800,
         erratum="vboxmanage clonevm master --name standby (no --register: the clone can't be started by name)",
         erratum_es="vboxmanage clonevm master --name standby (sin --register: el clon no se puede arrancar por su "
                    "nombre)",
         why=f"Clone {m.vm} into a new VM {s.vm}.", why_es=f"Clonar {m.vm} en una nueva máquina {s.vm}.",
     ))
-    macs = " ".join(f"--macaddress{i} {q(mac_plain(mac))}"
-                    for i, mac in enumerate(answers.virtualbox.standby_macs, start=1))
+    macs = [arg for i, mac in enumerate(answers.virtualbox.standby_macs, start=1)
+            for arg in (f"--macaddress{i}", mac_plain(mac))]
     actions.append(Action(
-        id=f"{ID}.macs.{s.vm}", kind="run", target=Target.local(), command=f"{hv} modifyvm {q(s.vm)} {macs}",
+        id=f"{ID}.macs.{s.vm}", kind="run", target=Target.local(), **vbox(answers, "modifyvm", s.vm, *macs),
         why=f"{s.vm}'s own MACs (a clone must not share MACs with {m.vm}).",
         why_es=f"MAC propias de {s.vm} (un clon no debe compartir MAC con {m.vm}).",
     ))
     actions += startvm_actions(
-        ID, profile, s.vm, s.name, via=m.address,
+        ID, answers, s.vm, s.name, via=m.address,
         why=f"Start {s.vm} alone: it boots with {m.vm}'s addresses and answers at {m.address}.",
         why_es=f"Arrancar {s.vm} sola: arranca con las direcciones de {m.vm} y responde en {m.address}.")
     return actions

@@ -11,7 +11,7 @@ checked to have it.
 
 from __future__ import annotations
 
-from steps._common import q, vm_exists, vm_running
+from steps._common import q, vboxmanage_word, vm_exists, vm_running
 from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
 from wizard.answers import Answers
@@ -28,24 +28,24 @@ EXPLANATION = Text(
 )
 
 
-def _has_snapshot(profile: Profile, vm: str, name: str) -> str:
+def _has_snapshot(answers: Answers, vm: str, name: str) -> str:
     # --machinereadable prints SnapshotName="x", SnapshotName-1="y", ... one per snapshot.
-    return (f"{profile.hypervisor} snapshot {q(vm)} list --machinereadable 2>/dev/null"
+    return (f"{vboxmanage_word(answers)} snapshot {q(vm)} list --machinereadable 2>/dev/null"
             f" | sed -n 's/^SnapshotName[-0-9]*=//p' | grep -qxF {q(chr(34) + name + chr(34))}")
 
 
-def _power_off(profile: Profile, vm: str) -> str:
-    return f"{{ ! {vm_running(profile, vm)} || {profile.hypervisor} controlvm {q(vm)} poweroff; }}"
+def _power_off(answers: Answers, vm: str) -> str:
+    return f"{{ ! {vm_running(answers, vm).sh} || {vboxmanage_word(answers)} controlvm {q(vm)} poweroff; }}"
 
 
 def plan(answers: Answers, profile: Profile) -> list[Action]:
     name = answers.snapshot_name
-    hv = profile.hypervisor
+    hv = vboxmanage_word(answers)
     local = Target.local()
     kept = [answers.master.vm, *(s.vm for s in answers.servers)]  # at the snapshot: these existed
     standby = answers.standby.vm
     actions = [
-        Action(id=f"{ID}.has_snapshot.{vm}", kind="check", target=local, command=_has_snapshot(profile, vm, name),
+        Action(id=f"{ID}.has_snapshot.{vm}", kind="check", target=local, command=_has_snapshot(answers, vm, name),
                host=HostOp.of("has_snapshot", vm=vm, name=name),
                why=f"{vm} has the snapshot \"{name}\" (checked before anything is powered off).",
                why_es=f"{vm} tiene la instantánea \"{name}\" (se comprueba antes de apagar nada).",
@@ -57,34 +57,35 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     for vm in kept:
         actions.append(Action(
             id=f"{ID}.restore.{vm}", kind="run", target=local,
-            command=f"{_power_off(profile, vm)} && {hv} snapshot {q(vm)} restore {q(name)}",
+            command=f"{_power_off(answers, vm)} && {hv} snapshot {q(vm)} restore {q(name)}",
             host=HostOp.of("restore_snapshot", vm=vm, name=name), timeout=600,
             why=f"Power {vm} off and restore its snapshot \"{name}\".",
             why_es=f"Apagar {vm} y restaurar su instantánea \"{name}\"."))
     actions += [
         Action(id=f"{ID}.restore.{standby}", kind="run", target=local,
-               command=f"{_power_off(profile, standby)} && {hv} snapshot {q(standby)} restore {q(name)}",
+               command=f"{_power_off(answers, standby)} && {hv} snapshot {q(standby)} restore {q(name)}",
                host=HostOp.of("restore_snapshot", vm=standby, name=name), timeout=600,
-               probe=f"! {{ {_has_snapshot(profile, standby, name)}; }}",
+               probe=f"! {{ {_has_snapshot(answers, standby, name)}; }}",
                host_probe=HostOp.of("lacks_snapshot", vm=standby, name=name),
                why=f"{standby} existed at the snapshot (a re-run): power it off and restore it.",
                why_es=f"{standby} existía en la instantánea (una repetición): apagarla y restaurarla."),
         Action(id=f"{ID}.remove.{standby}", kind="run", target=local,
-               command=f"{_power_off(profile, standby)} && {hv} unregistervm {q(standby)} --delete",
+               command=f"{_power_off(answers, standby)} && {hv} unregistervm {q(standby)} --delete",
                host=HostOp.of("remove_vm", vm=standby), idempotent=False,
-               probe=f"! {vm_exists(profile, standby)} || {_has_snapshot(profile, standby, name)}",
+               probe=f"! {vm_exists(answers, standby).sh} || {_has_snapshot(answers, standby, name)}",
                host_probe=HostOp.of("any_of", ops=(HostOp.of("vm_absent", vm=standby),
                                                    HostOp.of("has_snapshot", vm=standby, name=name))),
                why=f"{standby} was cloned after the snapshot: remove it (section 3 clones it again).",
                why_es=f"{standby} se clonó después de la instantánea: eliminarla (la sección 3 la vuelve a clonar)."),
         Action(id=f"{ID}.start", kind="run", target=local,
-               command="\n".join(f"{vm_running(profile, vm)} || {hv} startvm {q(vm)} --type headless" for vm in kept),
+               command="\n".join(f"{vm_running(answers, vm).sh} || {hv} startvm {q(vm)} --type headless"
+                                 for vm in kept),
                host=HostOp.of("start_vms", vms=tuple(kept)),
                why="Start the restored VMs.", why_es="Encender las máquinas restauradas."),
         Action(id=f"{ID}.start.{standby}", kind="run", target=local,
                command=f"{hv} startvm {q(standby)} --type headless",
                host=HostOp.of("start_vms", vms=(standby,)),
-               probe=f"! {vm_exists(profile, standby)} || {vm_running(profile, standby)}",
+               probe=f"! {vm_exists(answers, standby).sh} || {vm_running(answers, standby).sh}",
                host_probe=HostOp.of("any_of", ops=(HostOp.of("vm_absent", vm=standby),
                                                    HostOp.of("vm_running", vm=standby))),
                why=f"Start {standby} when it was restored.", why_es=f"Encender {standby} si se restauró."),

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from assets import render
-from steps._common import all_of, prefix, q, re_ip, vm_running, write
+from steps._common import all_of, prefix, q, re_ip, vbox, vboxmanage_word, vm_running, write
 from steps.centos_vault import epel_archive_actions
 from steps.measurements import (
     benchmark,
     director_back,
+    located,
     only_where_vip,
+    precondition,
+    refuse_if,
+    serving,
     spread,
     until_error_page,
     until_spread,
     vip_recovery_after,
     wait_for_location,
 )
-from steps.model import Action, Target, Text
+from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
 from steps.resources import DIRECTOR_HEADER
 from wizard.answers import Answers
@@ -109,7 +113,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     url = f"http://{vip}/{PAGE}"
     pi_url = f"http://{vip}/pi.php?n={answers.pi_intervals}"
     vb = answers.virtualbox
-    hv = profile.hypervisor
+    hv = vboxmanage_word(answers)
     port = vb.host_port
     # The wizard's host reaches the VIP through the NAT network's port forward (VirtualBox and the lab).
     fwd_url = f"http://localhost:{port}/{PAGE}"
@@ -123,29 +127,44 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     rounds = 3 * len(servers)
     fail = dict(on_fail=WHY_NO_ANSWER, on_fail_es=WHY_NO_ANSWER_ES)
 
-    # Guarded so that re-running a test after an interruption is harmless (these are measurements).
-    def start_vm(vm: str) -> str:
-        return f"{vm_running(profile, vm)} || {hv} startvm {q(vm)} --type headless"
-
+    # A measurement powers a VM off or on only from the state it measures from: re-run after an
+    # interruption that already changed it, it is refused (no figure) rather than timing nothing.
     def stop_vm(vm: str) -> str:
-        return f"! {vm_running(profile, vm)} || {hv} controlvm {q(vm)} poweroff"
+        return (precondition(vm_running(answers, vm).sh, f"{vm} must be running before the test powers it off")
+                + f"\n{hv} controlvm {q(vm)} poweroff")
+
+    def start_vm(vm: str) -> str:
+        return (refuse_if(vm_running(answers, vm).sh, f"{vm} must be off before the test powers it on")
+                + f"\n{hv} startvm {q(vm)} --type headless")
+
+    def start_if_off(vm: str) -> str:  # not a measurement: just make sure it runs
+        return f"{vm_running(answers, vm).sh} || {hv} startvm {q(vm)} --type headless"
+
+    def page(url: str) -> HostOp:
+        return HostOp.of("http_page", url=url)
+
+    def rounds_of(n_requests: int, expect: list[str], forbid: list[str] | None = None,
+                  quiet: bool = False) -> HostOp:
+        return HostOp.of("spread_holds" if quiet else "spread", url=fwd_url, servers=farm, requests=n_requests,
+                         expect=expect, forbid=forbid or [])
 
     actions = [
         Action(id=f"{ID}.curl.{m.name}", kind="check", target=master, command=f"curl -fsS {q(url)}",
                tags=("check",), why="The web service answers on the external VIP.",
                why_es="El servicio web responde en la VIP externa.", **fail),
         Action(id=f"{ID}.port_forward", kind="run", target=local,
-               command=f"{hv} natnetwork modify --netname {q(vb.natnetwork)} --port-forward-4 {q(rule)}",
-               probe=f"{hv} list natnetworks | grep -qF {q(rule)}", idempotent=False,
+               **vbox(answers, "natnetwork", "modify", "--netname", vb.natnetwork, "--port-forward-4", rule),
+               probe=f"{hv} list natnetworks | grep -qF {q(rule)}",
+               host_probe=HostOp.of("natnetwork_has_rule", netname=vb.natnetwork, rule=rule), idempotent=False,
                why=f"Host port {port} forwards to the VIP's port 80.",
                why_es=f"El puerto {port} del host redirige al puerto 80 de la VIP."),
         Action(id=f"{ID}.curl_forward", kind="check", target=local, command=f"curl -fsS {q(fwd_url)}",
-               tags=("check",), why="The page through the host's port forward.",
+               host=page(fwd_url), tags=("check",), why="The page through the host's port forward.",
                why_es="La página a través de la redirección de puertos del host.", **fail),
     ]
     if profile.is_lab:  # the lab's host sits on the external network itself
         actions.append(Action(id=f"{ID}.curl_local", kind="check", target=local,
-                              command=f"curl -fsS {q(url)}", tags=("check",),
+                              command=f"curl -fsS {q(url)}", host=page(url), tags=("check",),
                               why="The page from this machine, straight to the VIP.",
                               why_es="La página desde esta máquina, directamente a la VIP.", **fail))
     actions += [
@@ -164,7 +183,12 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                on_fail_es=f"Los recursos no están en {m.name}: `pcs status`; la restricción de ubicación "
                           "(sección 9)."),
         Action(id=f"{ID}.director_down", kind="run", target=local, tags=("failover", "director-down"),
-               command=vip_recovery_after(stop_vm(m.vm), fwd_url, "director_failover", 90, f"off={m.name}"),
+               command=(precondition(serving(fwd_url), f"{fwd_url} must serve before {m.name} is powered off")
+                        + "\n" + vip_recovery_after(stop_vm(m.vm), fwd_url, "director_failover", 90,
+                                                    f"off={m.name}")),
+               host=HostOp.of("measure", name="director_failover", poweroff=m.vm, serving=fwd_url,
+                              until=HostOp.of("http_serves", url=fwd_url), limit_s=90, labels=[("off", m.name)],
+                              failure="measure.fail.vip_back", failure_values=[("url", fwd_url)]),
                timeout=150,
                why=f"Power {m.name} off (as pulling its plug): seconds until the VIP serves again from {s.name}.",
                why_es=f"Apagar {m.name} (como desenchufarlo): segundos hasta que la VIP vuelve a servir desde "
@@ -183,12 +207,12 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                command="",
                instructions=(f"Optional, the guide's other way: unplug the cable of a running director's NIC on "
                              f"{vb.heartbeat_network} "
-                             f"({hv} controlvm {m.vm} setlinkstate3 off). Without fencing each director then "
+                             f"({hv} controlvm {q(m.vm)} setlinkstate3 off). Without fencing each director then "
                              f"believes the other dead and both take the VIPs (split brain): this is why production "
                              f"clusters keep STONITH on. Plug it back (setlinkstate3 on) and the cluster settles "
                              f"again."),
                instructions_es=(f"Opcional, la otra forma de la guía: desconecta el cable de la red "
-                                f"{vb.heartbeat_network} de un director en marcha ({hv} controlvm {m.vm} "
+                                f"{vb.heartbeat_network} de un director en marcha ({hv} controlvm {q(m.vm)} "
                                 f"setlinkstate3 off). Sin fencing cada director cree muerto al otro y ambos "
                                 f"toman las VIP (split brain): por eso en producción STONITH "
                                 f"sigue activo. Vuelve a conectarlo (setlinkstate3 on) y el clúster se recompone."),
@@ -205,6 +229,10 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                      + until_spread(fwd_url, farm, 2 * len(alive), 60, "server_down_detected",
                                     f"requests still fail or reach {sv.name} after 60 s", alive, dead,
                                     f"off={sv.name}")),
+            host=HostOp.of("measure", name="server_down_detected", poweroff=sv.vm,
+                           until=rounds_of(2 * len(alive), alive, dead, quiet=True),
+                           then=rounds_of(2 * len(alive), alive, dead), limit_s=60, labels=[("off", sv.name)],
+                           failure="measure.fail.server_still", failure_values=[("server", sv.name)]),
             timeout=120,
             why=f"Power {sv.name} off: seconds until HAProxy's health checks stop sending it requests; "
                 "the survivors serve.",
@@ -222,33 +250,49 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                 "start at boot — `pcs cluster enable --all`, section 6)?",
         on_fail_es=f"Los recursos siguen en {s.name}: ¿está {m.name} Online en `pcs status` (¿arrancan sus "
                    "servicios de clúster al inicio? `pcs cluster enable --all`, sección 6)?")
-    other_servers = "\n".join(start_vm(sv.vm) for sv in answers.servers[1:]) or "true"
+    others = [sv.vm for sv in answers.servers[1:]]
+    other_servers = "\n".join(start_if_off(vm) for vm in others) or "true"
     if profile.haproxy_director_header:
         # Timed from the power-on, seen from this machine: the answers name the serving director.
         restore = [
             Action(id=f"{ID}.failback", kind="run", target=local, tags=("failover", "restore"),
-                   command=director_back(start_vm(m.vm), fwd_url, DIRECTOR_HEADER, [m.name, *m.aliases], 300,
-                                         "failback"),
+                   command=(refuse_if(vm_running(answers, m.vm).sh, f"{m.vm} must be off before the test powers it on")
+                            + "\n" + director_back(f"{hv} startvm {q(m.vm)} --type headless", fwd_url, DIRECTOR_HEADER,
+                                                   [m.name, *m.aliases], 300, "failback")),
+                   host=HostOp.of("measure", name="failback", poweron=m.vm, clock_first=True,
+                                  until=HostOp.of("served_by", url=fwd_url, header=DIRECTOR_HEADER,
+                                                  names=[m.name, *m.aliases]),
+                                  limit_s=300, labels=[("node", m.name)], failure="measure.fail.failback",
+                                  failure_values=[("node", m.name), ("url", fwd_url)]),
                    timeout=330, why=f"Power {m.name} on. " + back_why, why_es=f"Encender {m.name}. " + back_why_es,
                    **back_fail),
             Action(id=f"{ID}.power_on", kind="run", target=local, tags=("failover", "restore"),
-                   command=other_servers, why="Power the real servers on again.",
+                   command=other_servers, host=HostOp.of("start_vms", vms=others),
+                   why="Power the real servers on again.",
                    why_es="Volver a encender los servidores reales."),
         ]
     else:  # HAProxy 1.5 can't name the director: ask Pacemaker on the standby, once master is up
         restore = [
             Action(id=f"{ID}.power_on", kind="run", target=local, tags=("failover", "restore"),
-                   command=start_vm(m.vm) + "\n" + other_servers,
+                   command=start_if_off(m.vm) + "\n" + other_servers,
+                   host=HostOp.of("start_vms", vms=[m.vm, *others]),
                    why=f"Power {m.name} and the real servers on again.",
                    why_es=f"Volver a encender {m.name} y los servidores reales."),
             Action(id=f"{ID}.failback", kind="run", target=Target.node(s.name), tags=("failover", "restore"),
-                   command=wait_for_location("HAproxy", m.ring_name, 300, "failback"), timeout=330,
+                   command=(refuse_if(located("HAproxy", m.ring_name),
+                                      f"HAproxy already runs on {m.ring_name}: the clock would start after the "
+                                      "failback")
+                            + "\n" + wait_for_location("HAproxy", m.ring_name, 300, "failback")), timeout=330,
                    why=back_why, why_es=back_why_es, **back_fail),
         ]
     actions += [
         Action(id=f"{ID}.all_servers_down", kind="run", target=local, tags=("failover", "servers-down"),
                command=(stop_vm(last.vm) + "\n"
                         + until_error_page(fwd_url, ERROR_MARKER, 60, "error_page_after")),
+               host=HostOp.of("measure", name="error_page_after", poweroff=last.vm,
+                              until=HostOp.of("error_page", url=fwd_url, marker=ERROR_MARKER),
+                              then=HostOp.of("error_page", url=fwd_url, marker=ERROR_MARKER), limit_s=60,
+                              failure="measure.fail.error_page", failure_values=[("url", fwd_url)]),
                timeout=120,
                why=f"Power {last.name} off too: with no real server left the director answers its local error "
                    "page (503).",
@@ -263,6 +307,12 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                         + until_spread(fwd_url, farm, 4, 180, "one_and_one_serving",
                                        f"{servers[0]} did not serve through {s.name} within 180 s",
                                        [servers[0]], servers[1:], f"director={s.name} server={servers[0]}")),
+               host=HostOp.of("measure", name="one_and_one_serving", poweron=answers.servers[0].vm,
+                              until=rounds_of(4, [servers[0]], servers[1:], quiet=True),
+                              then=rounds_of(4, [servers[0]], servers[1:]), limit_s=180,
+                              labels=[("director", s.name), ("server", servers[0])],
+                              failure="measure.fail.one_and_one",
+                              failure_values=[("server", servers[0]), ("director", s.name)]),
                timeout=240,
                why=f"One director ({s.name}) and one real server ({servers[0]}, powered on again): it serves.",
                why_es=f"Un director ({s.name}) y un servidor real ({servers[0]}, encendido de nuevo): sirve.",
@@ -272,11 +322,14 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         Action(id=f"{ID}.all_back", kind="run", target=local, tags=("failover", "restore"),
                command=until_spread(fwd_url, farm, rounds, 300, "all_servers_back",
                                     "not every real server serves again after 300 s", servers),
+               host=HostOp.of("measure", name="all_servers_back", until=rounds_of(rounds, servers, quiet=True),
+                              then=rounds_of(rounds, servers), limit_s=300, failure="measure.fail.all_back"),
                timeout=330, why="Every real server serves again.", why_es="Todos los servidores reales sirven."),
         # --- 5. software failure -------------------------------------------------------------------
         Action(id=f"{ID}.haproxy_stop", kind="run", target=directors, tags=("failover", "software"),
-               command=only_where_vip(vip, vip_recovery_after("systemctl stop haproxy", url, "haproxy_recovery",
-                                                              60)
+               command=only_where_vip(vip, precondition(serving(url), f"{url} must serve before haproxy is stopped")
+                                      + "\n" + vip_recovery_after("systemctl stop haproxy", url, "haproxy_recovery",
+                                                                  60)
                                       + "\npcs resource cleanup HAproxy >/dev/null"),
                timeout=90,
                why="Software failure: stop haproxy on the active director; seconds until Pacemaker's monitor "

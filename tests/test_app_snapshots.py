@@ -129,7 +129,8 @@ def test_snapshot_failure_panel(snap_compare, state: Path, size) -> None:
         app.resume_session("course-d")
         await settle(pilot, lambda: on_section(app, "snapshot"))
         screen = app.screen
-        screen.start(screen.selected(), "one", command="echo 'VBoxManage: error: no VM named master' >&2; exit 3")
+        screen.start(screen.selected(), "one",
+                     command="sh -c \"echo 'VBoxManage: error: no VM named master' >&2; exit 3\"")
         await settle(pilot, lambda: app.session.status("snapshot.take.master") == "failed" and not app.busy)
         screen.query_one("#main").scroll_to_widget(screen.query_one("#failure"), animate=False, top=True)
         await settle(pilot, lambda: True)

@@ -18,6 +18,7 @@ import pytest
 from e2e_support import PASSWORD, RUN_TIMEOUT, e2e_answers, load_state, run_args, wizard_cmd, wizard_env
 
 from wizard.answers import Answers, save_answers
+from wizard.vboxmanage import lab_standin
 
 pytestmark = pytest.mark.lab
 
@@ -92,6 +93,12 @@ def test_headless_end_to_end(built_cluster):
     state = load_state(c.state_dir, c.session)
     statuses = {k: v["status"] for k, v in state["actions"].items()}
     assert all(s in ("ok", "skipped") for s in statuses.values()), statuses
+    # The host steps ran the VBoxManage the answers name (the lab installs it where `answers init` says),
+    # with nothing else on PATH (e2e_support.wizard_env).
+    assert c.answers.virtualbox.vboxmanage == str(c.lab.vboxmanage_path) == lab_standin()
+    assert wizard_env(c.state_dir)["PATH"] == str(c.lab.vboxmanage_path.parent)
+    [take] = [e for e in state["journal"] if e["action_id"] == "snapshot.take.master" and e["status"] == "ok"]
+    assert take["command"] == f"{lab_standin()} snapshot master take preHA"
     check_end_state(c.lab, c.answers)
     check_figures(state, c.answers)
     # The secret never reached the state folder or an export.

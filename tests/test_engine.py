@@ -1,25 +1,38 @@
-"""The engine over plans of local actions (no SSH): kinds, probes, checkpoints, secrets, events."""
+"""The engine over plans of local actions (no SSH): kinds, probes, checkpoints, secrets, events.
+
+Local actions run without a shell: these tests give each one the argv `sh -c COMMAND` (a program
+like any other), and probes a host operation that does the same.
+"""
 
 from __future__ import annotations
 
 import json
+import shlex
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from steps.model import Action, Target
+from steps.model import Action, HostOp, Target
 from wizard.answers import Answers
 from wizard.engine import Engine, section
 from wizard.events import ActionFinished, ActionStarted, OutputLine
+from wizard.hostops import host_op
 from wizard.state import STATE_FILE, Session
 
 SECRET = "s3cr3t-Hacluster-pw"
 
 
-def act(action_id: str, command: str, kind: str = "run", **kw) -> Action:
-    return Action(id=action_id, kind=kind, target=Target.local(), command=command, why=f"why {action_id}", **kw)
+@host_op("test_sh")
+def _test_sh(ctx, on_line, cancel, timeout, *, command: str) -> int:  # noqa: ANN001 - a test's host op
+    return ctx.runner.run_argv(["sh", "-c", command], on_line=on_line, timeout=timeout, cancel=cancel)
+
+
+def act(action_id: str, command: str, kind: str = "run", probe: str = "", **kw) -> Action:
+    return Action(id=action_id, kind=kind, target=Target.local(), command=command, why=f"why {action_id}",
+                  argv=("sh", "-c", command) if command else (), probe=probe,
+                  host_probe=HostOp.of("test_sh", command=probe) if probe else None, **kw)
 
 
 def make(tmp_path: Path, actions: list[Action], name: str = "t", **kw) -> tuple[Engine, list]:
@@ -51,7 +64,8 @@ def test_streams_events_and_exit_codes(tmp_path: Path) -> None:
     lines = [(e.stream, e.text) for e in events if isinstance(e, OutputLine)]
     assert lines == [("stdout", "a"), ("stderr", "b"), ("stdout", "c")] or sorted(lines) == sorted(
         [("stdout", "a"), ("stderr", "b"), ("stdout", "c")])
-    assert isinstance(events[0], ActionStarted) and events[0].command.startswith("echo a")
+    # Announced as what runs, quoted for this machine's shell.
+    assert isinstance(events[0], ActionStarted) and events[0].command == "sh -c 'echo a; echo b >&2; printf c; exit 3'"
     fin = events[-1]
     assert isinstance(fin, ActionFinished) and fin.exit_codes == {"local": 3}
     assert "local: exit status 3" in fin.error
@@ -123,13 +137,17 @@ def test_edited_skip_and_section_stops_at_failure(tmp_path: Path) -> None:
     assert engine.session.status("s.c") == "pending" and engine.next_pending().id == "s.b"
     rec = engine.session.record("s.b")
     assert rec.on_fail == "check the frobnicator"
-    assert engine.run_action("s.b", command=f"echo fixed >> {out}") == "edited"
+    # An edit that needs a shell is refused on this machine (it would not run on Windows), saying so.
+    assert engine.run_action("s.b", command=f"echo fixed >> {out}") == "failed"
+    assert "without a shell" in engine.session.record("s.b").error and out.read_text() == "a\n"
+    edited = shlex.join(["sh", "-c", f"echo fixed >> {out}"])
+    assert engine.run_action("s.b", command=edited) == "edited"
     rec = engine.session.record("s.b")
-    assert rec.edited and rec.command_run.startswith("echo fixed")
+    assert rec.edited and rec.command_run == edited
     engine.skip("s.c")
     assert engine.run_section("s") is True
     assert out.read_text() == "a\nfixed\n"
-    assert [e["status"] for e in engine.session.journal] == ["ok", "failed", "edited", "skipped"]
+    assert [e["status"] for e in engine.session.journal] == ["ok", "failed", "failed", "edited", "skipped"]
 
 
 def test_manual_actions(tmp_path: Path) -> None:

@@ -130,7 +130,8 @@ def test_plain_mode_ctrl_c_stops_the_running_action_and_keeps_the_checkpoint(tmp
         child.expect("Which action")
         child.send("\r")
         child.expect("Edit the command")
-        child.send(KILL_LINE + "echo STARTED-$((40+2)); sleep 60\r")
+        # A host step runs without a shell: a shell is a program to name (sh -c), as on any host.
+        child.send(KILL_LINE + "sh -c 'echo STARTED-$((40+2)); sleep 60'\r")
         child.expect("STARTED-42")  # its output, not the echo of the command
         child.sendintr()  # Ctrl+C while it runs
         child.expect("Stopped by you", timeout=15)

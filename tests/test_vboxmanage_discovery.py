@@ -156,3 +156,24 @@ def test_version_of_a_real_program(tmp_path):
     assert version == "" and "error: no" in error
     assert vboxmanage_version(str(tmp_path / "absent"))[1]
     assert os.path.exists(exe)
+
+
+def test_state_folder_per_platform(monkeypatch):
+    """Sessions, known_hosts and keys live in the platform's per-user state folder (no vendor folder on Windows)."""
+    import platformdirs.macos
+    import platformdirs.unix
+    import platformdirs.windows
+
+    from wizard import state
+
+    monkeypatch.delenv("HA_WIZARD_STATE_DIR", raising=False)
+    monkeypatch.setattr(platformdirs.windows, "get_win_folder", lambda csidl: r"C:\Users\ana\AppData\Local")
+    windows = platformdirs.windows.Windows("ha-wizard", appauthor=False).user_state_dir
+    assert windows.startswith(r"C:\Users\ana\AppData\Local") and windows.count("ha-wizard") == 1
+    assert platformdirs.macos.MacOS("ha-wizard", appauthor=False).user_state_dir.endswith(
+        "/Library/Application Support/ha-wizard")
+    monkeypatch.setenv("XDG_STATE_HOME", "/home/ana/.local/state")
+    assert platformdirs.unix.Unix("ha-wizard", appauthor=False).user_state_dir == "/home/ana/.local/state/ha-wizard"
+    if sys.platform.startswith("linux"):
+        assert state.state_root() == Path("/home/ana/.local/state/ha-wizard")
+        assert state.wizard_known_hosts() == Path("/home/ana/.local/state/ha-wizard/known_hosts")

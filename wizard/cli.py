@@ -75,6 +75,10 @@ def _cmd_answers_init(args: argparse.Namespace) -> int:
     answers = Answers()
     if args.profile:
         answers.profile = args.profile
+    if answers.profile == "lab":
+        from wizard.vboxmanage import lab_standin
+
+        answers.virtualbox.vboxmanage = lab_standin()
     try:
         path.write_text(dumps_answers(answers), encoding="utf-8")
     except OSError as exc:

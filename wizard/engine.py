@@ -31,11 +31,11 @@ from typing import Any
 
 import paramiko
 
-from steps.model import Action, Text
+from steps.model import Action, HostOp, Text
 from wizard.events import ActionFinished, ActionStarted, Event, OutputLine, PlanChanged, Reconnecting
 from wizard.hostkeys import ConfirmHostKey, HostKeyError, HostKeyTrust
 from wizard.i18n import EMPTY, LocalizedError, Msg, msg, msg_of
-from wizard.local import LocalRunner
+from wizard.local import LocalError, LocalRunner, parse_command
 from wizard.ssh import (
     AuthFailed,
     Cancelled,
@@ -49,6 +49,7 @@ from wizard.ssh import (
     resolve_endpoint,
 )
 from wizard.state import DONE, Session, now_iso, wizard_known_hosts
+from wizard.vboxmanage import configured as configured_vboxmanage
 
 EXIT_TIMEOUT = 124  # as coreutils' timeout(1)
 EXIT_SSH = 255  # as ssh(1) when the connection fails
@@ -265,7 +266,7 @@ class _NodeRunner:
             self.engine.conns.drop(self.node)
         self.runner = None
 
-    def run(self, command: str, **kw: Any) -> int:
+    def run(self, command: Any, **kw: Any) -> int:
         runner = self.get()
         self.started = True
         try:
@@ -321,7 +322,8 @@ class Engine:
                                       connect_timeout=connect_timeout, ssh_config=ssh_config)
         self.conns = Connections(session.answers, self.ssh_options, self.trust, self._emit)
         self._record_ssh_options()
-        self.local = LocalRunner()
+        self.local = LocalRunner(vboxmanage=configured_vboxmanage(session.answers), lang=session.lang,
+                                 answers=session.answers)
         self._seq = max((e.get("seq", 0) for e in session.journal), default=0)
         session.save()
 
@@ -522,7 +524,7 @@ class Engine:
                 self._mark_interrupted(action_id)
             entry = self._journal(action, cmd, edited, "running", {}, EMPTY, {})
         self.session.save()  # before: a crash from here on leaves "running" = interrupted
-        self._emit(ActionStarted(action_id, nodes, cmd, action.kind))
+        self._emit(ActionStarted(action_id, nodes, self._shown(action, cmd), action.kind))
         results: dict[str, NodeResult] = {}
         error: Msg = EMPTY
         try:
@@ -661,7 +663,11 @@ class Engine:
             on_line("info", text.en, keep=False, text_es=self._redact(text.es))
 
         nr = _NodeRunner(self, node, action.via_address or None, where)
+        call: Any = cmd  # what the runner gets: the command; on this machine an argv or a host operation
+        probe: Any = action.probe
         try:
+            if node == "local":
+                call, probe = self._local_call(action, cmd), action.host_probe
             waits = action.kind == "wait" or (action.kind == "manual" and bool(cmd))
             if not waits:
                 nr.get()  # connect now: a refused host key or login fails before anything else
@@ -679,12 +685,14 @@ class Engine:
                 # after a power cut of the wizard's machine the pid would be useless anyway.
                 self.session.save_pids()
 
-            if action.probe:
+            if probe:
                 try:
-                    code = nr.run(action.probe, on_line=lambda s, t: None, timeout=min(action.timeout, 120.0),
+                    code = nr.run(probe, on_line=lambda s, t: None, timeout=min(action.timeout, 120.0),
                                   cancel=self._cancel)
                 except (HostKeyError, AuthFailed):
                     raise
+                except LocalError:
+                    code = 1  # the probe cannot tell (no VBoxManage): not done; the action says why if it fails
                 except SSHError:
                     if not waits:
                         raise
@@ -692,17 +700,19 @@ class Engine:
                 if code == 0:
                     info(msg("eng.probe_done", probe=action.probe))
                     return NodeResult(0, True, note=msg("eng.already_done"), ran=False, sudo=nr.sudo())
+            if isinstance(call, HostOp) and action.kind != "manual":
+                info(msg("local.host_op_note"))
             if action.kind == "manual":
-                return self._manual(action, node, cmd, nr, on_line, info, captured)
+                return self._manual(action, node, cmd, nr, on_line, info, captured, call)
             if action.disrupts_network:
                 if stdin:
                     raise EngineError(msg("eng.no_stdin_disrupt"))
-                code, sent = self._disruptive(action, node, cmd, on_line, info)
+                code, sent = self._disruptive(action, node, cmd, on_line, info, call)
                 ok = code == 0 and self._expect_ok(action, captured)
                 return NodeResult(code, ok, EMPTY if ok else self._why(action, code), sent=sent, sudo=nr.sudo())
             if action.kind == "wait":
-                return self._wait(action, cmd, nr, stdin, on_line, info, captured, started)
-            code = nr.run(cmd, stdin=stdin, on_line=on_line, timeout=action.timeout, cancel=self._cancel,
+                return self._wait(action, cmd, nr, stdin, on_line, info, captured, started, call)
+            code = nr.run(call, stdin=stdin, on_line=on_line, timeout=action.timeout, cancel=self._cancel,
                           on_start=started)
             ok = code == 0 and (action.kind != "check" or self._expect_ok(action, captured))
             return NodeResult(code, ok, EMPTY if ok else self._why(action, code), sent=cmd, sudo=nr.sudo())
@@ -714,6 +724,39 @@ class Engine:
             return NodeResult(EXIT_SSH, False, msg_of(exc), ran=nr.started)
         except EngineError as exc:
             return NodeResult(EXIT_SSH, False, msg_of(exc), ran=False)
+        except LocalError as exc:
+            return NodeResult(exc.code, False, msg_of(exc), sent=cmd, ran=False)
+
+    # -- actions on this machine: no shell ----------------------------------------------------------
+    def _local_call(self, action: Action, cmd: str) -> Any:
+        """What the local runner gets for this action: its argv or host operation, or the command the user
+        edited, read as one program and its arguments (a host step is never given to a shell)."""
+        if cmd == action.command:
+            if action.argv:
+                return tuple(action.argv)
+            if action.host is not None:
+                return action.host
+            if not cmd:
+                return None
+            raise LocalError(f"{action.id}: a host step without argv or host operation (a plan error)",
+                             key="local.no_argv", values={"action": action.id})
+        if action.host is not None and not action.argv:
+            raise LocalError("this step is done by the wizard itself (in Python); its command is only the "
+                             "equivalent for a POSIX shell and cannot be edited here", key="local.edit_host_op")
+        return tuple(parse_command(cmd))
+
+    def _shown(self, action: Action, cmd: str) -> str:
+        """The command line announced when an action starts: on this machine, the program run, quoted for
+        this machine's shell (Windows: PowerShell)."""
+        if not action.target.is_local:
+            return cmd
+        try:
+            what = self._local_call(action, cmd)
+        except LocalError:
+            return cmd
+        if isinstance(what, tuple):
+            return self.local.shown(what)
+        return cmd
 
     @staticmethod
     def _why(action: Action, code: int) -> Msg:
@@ -726,8 +769,10 @@ class Engine:
         return not action.expect or re.search(action.expect, "\n".join(captured), re.MULTILINE) is not None
 
     def _wait(self, action: Action, cmd: str, nr: _NodeRunner, stdin: bytes | None, on_line: Any, info: Any,
-              captured: list[str], on_start: Any = None) -> NodeResult:
-        """Retry every `interval` s until `timeout` s: also while the node cannot be reached (booting)."""
+              captured: list[str], on_start: Any = None, call: Any = None) -> NodeResult:
+        """Retry every `interval` s until `timeout` s: also while the node cannot be reached (booting).
+        `call`: what the runner gets when it is not `cmd` (on this machine: an argv or a host operation)."""
+        call = cmd if call is None else call
         deadline = time.monotonic() + action.timeout
         interval = max(0.1, action.interval)
         max_attempts = int(action.timeout / interval) + 2  # bounded in count as well as in time
@@ -739,7 +784,7 @@ class Engine:
             if remaining <= 0:
                 break
             try:
-                code = nr.run(cmd, stdin=stdin, on_line=on_line, timeout=remaining, cancel=self._cancel,
+                code = nr.run(call, stdin=stdin, on_line=on_line, timeout=remaining, cancel=self._cancel,
                               on_start=on_start)
                 why = msg("eng.exit_status", code=code) if code != 0 else msg("eng.not_shown")
             except (HostKeyError, AuthFailed):
@@ -760,7 +805,7 @@ class Engine:
                           sudo=nr.sudo())
 
     def _manual(self, action: Action, node: str, cmd: str, nr: _NodeRunner, on_line: Any, info: Any,
-                captured: list[str]) -> NodeResult:
+                captured: list[str], call: Any = None) -> NodeResult:
         text_en, text_es = action.instructions, action.instructions_es or action.instructions
         for line_en, line_es in zip(text_en.splitlines(), text_es.splitlines(), strict=False):
             info(msg("eng.by_hand", line=Msg(line_en, line_es)))
@@ -769,16 +814,18 @@ class Engine:
         if cmd:
             info(msg("eng.waiting_for", what=awaited(action), command=cmd.splitlines()[0] if cmd else "",
                      interval=f"{action.interval:g}", timeout=f"{action.timeout:g}"))
-            return self._wait(action, cmd, nr, None, on_line, info, captured)
+            return self._wait(action, cmd, nr, None, on_line, info, captured, call=call)
         if self.confirm_manual is not None and self.confirm_manual(action):
             return NodeResult(0, True, note=msg("eng.confirmed_user"), ran=True)
         if self.yes:
             return NodeResult(0, True, note=msg("eng.confirmed_yes"), ran=True)
         return NodeResult(1, False, msg("eng.manual_needed"), ran=False)
 
-    def _disruptive(self, action: Action, node: str, cmd: str, on_line: Any, info: Any) -> tuple[int, str]:
+    def _disruptive(self, action: Action, node: str, cmd: str, on_line: Any, info: Any,
+                    call: Any = None) -> tuple[int, str]:
         if node == "local":
-            return self.local.run(cmd, on_line=on_line, timeout=action.timeout, cancel=self._cancel), cmd
+            return self.local.run(cmd if call is None else call, on_line=on_line, timeout=action.timeout,
+                                  cancel=self._cancel), cmd
         via = action.via_address or None
         conn = self.conns.get(node, via)
         tag = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{action.id}-{node}") + "-" + _secrets.token_hex(4)

@@ -46,7 +46,7 @@ def host_op(name: str) -> Callable[[HostOpFunction], HostOpFunction]:
 
 
 # Modules that register more operations when imported (the sections' own).
-_EXTENSIONS = ("wizard.preflight_ops",)
+_EXTENSIONS = ("wizard.httpops", "wizard.preflight_ops")
 
 
 def known_ops() -> dict[str, HostOpFunction]:

@@ -272,6 +272,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "field.nic_type": ("Heartbeat NIC type", "Tipo de NIC de latido"),
     "field.host_port": ("Host port forward", "Puerto reenviado del host"),
     "field.standby_macs": ("Standby MACs 1-3 (comma)", "MACs del standby 1-3 (comas)"),
+    "field.vboxmanage": ("VBoxManage program (empty: find it)", "Programa VBoxManage (vacío: buscarlo)"),
     # -- validation (wizard/validation.py); {other} is another field as the inventory names it ------
     "val.net_form": ("{value!r} is not a network in CIDR form like 10.0.100.0/24",
                      "{value!r} no es una red en forma CIDR como 10.0.100.0/24"),
@@ -685,6 +686,39 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "equivalente para un shell POSIX."),
     "host.vm_absent": ("{vm} does not exist (yet): nothing to do.", "{vm} no existe (aún): nada que hacer."),
     "host.vm_already_running": ("{vm} is already running.", "{vm} ya está en marcha."),
+    "http.failed": ("{url}: no answer ({why}).", "{url}: sin respuesta ({why})."),
+    "http.requests_failed": ("{failed} of {total} requests failed.", "Fallaron {failed} de {total} peticiones."),
+    "http.no_answer_from": ("{server} answered no request.", "{server} no respondió a ninguna petición."),
+    "http.down_but_answered": ("{server} is down but answered.", "{server} está apagado pero respondió."),
+    "measure.no_figure": ("Nothing was measured and no figure is recorded: restore that state, then run this "
+                          "test again (or skip it).",
+                          "No se ha medido nada ni se registra ninguna cifra: restablece ese estado y repite "
+                          "esta prueba (u omítela)."),
+    "measure.not_running": ("Precondition not met: {vm} must be running before this test powers it off (it is "
+                            "{state}); a time measured now would not be a failover.",
+                            "No se cumple la condición previa: {vm} debe estar en marcha antes de que esta prueba "
+                            "la apague (está {state}); un tiempo medido ahora no sería una conmutación."),
+    "measure.not_off": ("Precondition not met: {vm} must be off before this test powers it on (it is {state}).",
+                        "No se cumple la condición previa: {vm} debe estar apagada antes de que esta prueba la "
+                        "encienda (está {state})."),
+    "measure.not_serving": ("Precondition not met: {url} must serve before the test (it does not now), or there is "
+                            "no recovery to time.",
+                            "No se cumple la condición previa: {url} debe servir antes de la prueba (ahora no "
+                            "sirve); si no, no hay recuperación que medir."),
+    "measure.timeout": ("{name}: the expected change did not show within {limit} s.",
+                        "{name}: el cambio esperado no se vio en {limit} s."),
+    "measure.fail.vip_back": ("{url} did not serve again within {limit} s.",
+                              "{url} no volvió a servir en {limit} s."),
+    "measure.fail.server_still": ("Requests still fail or reach {server} after {limit} s.",
+                                  "Tras {limit} s las peticiones siguen fallando o llegando a {server}."),
+    "measure.fail.error_page": ("No local error page (HTTP 503) from {url} within {limit} s.",
+                                "{url} no devolvió la página de error local (HTTP 503) en {limit} s."),
+    "measure.fail.one_and_one": ("{server} did not serve through {director} within {limit} s.",
+                                 "{server} no sirvió a través de {director} en {limit} s."),
+    "measure.fail.all_back": ("Not every real server serves again after {limit} s.",
+                              "No todos los servidores reales vuelven a servir tras {limit} s."),
+    "measure.fail.failback": ("{node} did not serve {url} again within {limit} s.",
+                              "{node} no volvió a servir {url} en {limit} s."),
     # -- preflight (steps/preflight.py, wizard/preflight_ops.py) ------------------------------------
     "preflight.vm_not_yet": ("{vm} does not exist yet: it is made later in the guide; its checks are skipped.",
                              "{vm} aún no existe: se crea más adelante en la guía; se omiten sus comprobaciones."),

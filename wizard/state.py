@@ -99,7 +99,8 @@ def state_root(root: Path | str | None = None) -> Path:
     env = os.environ.get("HA_WIZARD_STATE_DIR")
     if env:
         return Path(env)
-    return Path(platformdirs.user_state_dir("ha-wizard"))
+    # appauthor=False: on Windows %LOCALAPPDATA%\ha-wizard, not ha-wizard\ha-wizard (no vendor folder).
+    return Path(platformdirs.user_state_dir("ha-wizard", appauthor=False))
 
 
 def wizard_known_hosts(root: Path | str | None = None) -> Path:

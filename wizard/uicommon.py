@@ -57,7 +57,7 @@ _DIRECTOR = (("name", "str"), ("aliases", "list"), ("ring_name", "str"), ("vm", 
              ("heartbeat_if", "str"), ("heartbeat_ip", "str"), ("heartbeat_mac", "str"), ("ssh_host", "str"))
 _SERVER = (("name", "str"), ("vm", "str"), ("ifname", "str"), ("ip", "str"), ("ssh_host", "str"))
 _VBOX = (("natnetwork", "str"), ("heartbeat_network", "str"), ("internal_network", "str"),
-         ("nic_type", "str"), ("host_port", "int"), ("standby_macs", "list"))
+         ("nic_type", "str"), ("host_port", "int"), ("standby_macs", "list"), ("vboxmanage", "str"))
 
 
 def inventory_fields(answers: Answers) -> list[FieldSpec]:
@@ -232,11 +232,34 @@ class NodeCheck:
         return not self.error
 
 
+def vboxmanage_check(answers: Answers, lang: str = "en") -> NodeCheck:
+    """This machine's row of the connection check: which VBoxManage the host steps run and its version, or
+    that none was found and where the wizard looked."""
+    from wizard.i18n import t
+    from wizard.local import LocalError, LocalRunner
+    from wizard.vboxmanage import configured, vboxmanage_version
+
+    check = NodeCheck("VBoxManage", t("vbox.check_name", lang))
+    runner = LocalRunner(vboxmanage=configured(answers), lang=lang)
+    try:
+        path = runner.vboxmanage()
+    except LocalError as exc:
+        check.error = t(exc.key, lang, **exc.values)
+        return check
+    check.address = path
+    version, error = vboxmanage_version(path)
+    if error:
+        check.error = t("vbox.version_failed", lang, path=path, error=error)
+    else:
+        check.system = f"VirtualBox {version}"
+    return check
+
+
 def check_connections(answers: Answers, confirm_host_key: Any, root: Path | str | None = None,
                       on_result: Any = None, connect_timeout: float = 8.0,
                       identity_files: list[str] | tuple[str, ...] = (),
                       known_hosts: list[str] | tuple[str, ...] = (),
-                      ssh_password: str | None = None,
+                      ssh_password: str | None = None, lang: str = "en",
                       ) -> tuple[list[NodeCheck], list[tuple[str, str, str, str, str]]]:
     """Reach every node over SSH (the engine's own connections and host-key rules), read what it runs.
 
@@ -256,7 +279,9 @@ def check_connections(answers: Answers, confirm_host_key: Any, root: Path | str 
     options = SSHOptions(user=answers.ssh_user, port=answers.ssh_port, connect_timeout=connect_timeout,
                          identity_files=list(identity_files), password=ssh_password)
     conns = Connections(answers, options, trust, lambda event: None)
-    checks: list[NodeCheck] = []
+    checks: list[NodeCheck] = [vboxmanage_check(answers, lang)]  # the host steps' program, first
+    if on_result is not None:
+        on_result(checks[0])
     try:
         for host in [*answers.directors, *answers.servers]:
             check = NodeCheck(host.name, host.address)

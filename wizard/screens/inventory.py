@@ -266,7 +266,7 @@ class InventoryScreen(WizardScreen):
                 answers, app.confirm_host_key, app.state_root,
                 on_result=lambda c: app.call_from_thread(self.add_check_row, c),
                 identity_files=opts.get("identity_files", ()), known_hosts=opts.get("known_hosts", ()),
-                ssh_password=opts.get("ssh_password"))
+                ssh_password=opts.get("ssh_password"), lang=app.lang)
         except Exception as exc:  # noqa: BLE001 - an engine that is not there yet, paramiko missing...
             app.call_from_thread(self.check_done, [], [], self.t("inv.conn_unavailable", error=exc))
             return

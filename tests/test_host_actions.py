@@ -300,3 +300,18 @@ def test_missing_vboxmanage_says_where_it_looked(tmp_path):
     assert err.value.code == 127 and str(tmp_path / "VBoxManage") in str(err.value)
     with pytest.raises(LocalError, match="not a shell|shell"):
         run(runner, "VBoxManage list vms | grep x")
+
+
+def test_the_command_shown_is_the_program_that_runs(fake_host, tmp_path):
+    host = fake_host("rhel9")
+    host.answers.virtualbox.vboxmanage = str(host.vboxmanage)
+    session = Session.create("shown", host.answers, "rhel9", root=tmp_path / "state")
+    engine = Engine(session, {}, None)
+    take = engine.action("snapshot.take.master")
+    # The POSIX rendering names the answers' VBoxManage; what runs is that very file, quoted for this shell.
+    assert take.command == f"{shlex.quote(str(host.vboxmanage))} snapshot master take preHA"
+    assert engine.shown_command(take, take.command) == shlex.join([str(host.vboxmanage), "snapshot", "master",
+                                                                  "take", "preHA"])
+    down = engine.action("verification.director_down")
+    assert engine.shown_command(down, down.command) == down.command  # done in Python: its POSIX equivalent
+    host.server.shutdown()

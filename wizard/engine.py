@@ -524,7 +524,7 @@ class Engine:
                 self._mark_interrupted(action_id)
             entry = self._journal(action, cmd, edited, "running", {}, EMPTY, {})
         self.session.save()  # before: a crash from here on leaves "running" = interrupted
-        self._emit(ActionStarted(action_id, nodes, self._shown(action, cmd), action.kind))
+        self._emit(ActionStarted(action_id, nodes, self.shown_command(action, cmd), action.kind))
         results: dict[str, NodeResult] = {}
         error: Msg = EMPTY
         try:
@@ -745,9 +745,9 @@ class Engine:
                              "equivalent for a POSIX shell and cannot be edited here", key="local.edit_host_op")
         return tuple(parse_command(cmd))
 
-    def _shown(self, action: Action, cmd: str) -> str:
-        """The command line announced when an action starts: on this machine, the program run, quoted for
-        this machine's shell (Windows: PowerShell)."""
+    def shown_command(self, action: Action, cmd: str) -> str:
+        """The command line as the user sees it: on this machine, the program that runs (VBoxManage resolved),
+        quoted for this machine's shell (Windows: PowerShell); a host operation shows its POSIX equivalent."""
         if not action.target.is_local:
             return cmd
         try:

@@ -304,6 +304,8 @@ class SectionScreen(WizardScreen):
             text = action.instructions_es if lang == "es" and action.instructions_es else action.instructions
             parts.append(Text(f"✋ {self.t('sec.by_hand')}: {text}"))
         command = rec.command_run if rec is not None and rec.edited and rec.command_run else action.command
+        if command and action.target.is_local and app.engine is not None:
+            command = app.engine.shown_command(action, command)  # as it runs here (Windows: PowerShell quoting)
         if command:
             if rec is not None and rec.edited:
                 parts.append(Text(f"✎ {self.t('sec.edited_mark')}", style="bold yellow"))

@@ -143,10 +143,9 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     def page(url: str) -> HostOp:
         return HostOp.of("http_page", url=url)
 
-    def rounds_of(n_requests: int, expect: list[str], forbid: list[str] | None = None,
-                  quiet: bool = False) -> HostOp:
-        return HostOp.of("spread_holds" if quiet else "spread", url=fwd_url, servers=farm, requests=n_requests,
-                         expect=expect, forbid=forbid or [])
+    def rounds_of(n_requests: int, expect: list[str], forbid: list[str] | None = None) -> HostOp:
+        return HostOp.of("spread", url=fwd_url, servers=farm, requests=n_requests, expect=expect,
+                         forbid=forbid or [])
 
     actions = [
         Action(id=f"{ID}.curl.{m.name}", kind="check", target=master, command=f"curl -fsS {q(url)}",
@@ -230,8 +229,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                                     f"requests still fail or reach {sv.name} after 60 s", alive, dead,
                                     f"off={sv.name}")),
             host=HostOp.of("measure", name="server_down_detected", poweroff=sv.vm,
-                           until=rounds_of(2 * len(alive), alive, dead, quiet=True),
-                           then=rounds_of(2 * len(alive), alive, dead), limit_s=60, labels=[("off", sv.name)],
+                           until=rounds_of(2 * len(alive), alive, dead), limit_s=60, labels=[("off", sv.name)],
                            failure="measure.fail.server_still", failure_values=[("server", sv.name)]),
             timeout=120,
             why=f"Power {sv.name} off: seconds until HAProxy's health checks stop sending it requests; "
@@ -290,8 +288,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                command=(stop_vm(last.vm) + "\n"
                         + until_error_page(fwd_url, ERROR_MARKER, 60, "error_page_after")),
                host=HostOp.of("measure", name="error_page_after", poweroff=last.vm,
-                              until=HostOp.of("error_page", url=fwd_url, marker=ERROR_MARKER),
-                              then=HostOp.of("error_page", url=fwd_url, marker=ERROR_MARKER), limit_s=60,
+                              until=HostOp.of("error_page", url=fwd_url, marker=ERROR_MARKER), limit_s=60,
                               failure="measure.fail.error_page", failure_values=[("url", fwd_url)]),
                timeout=120,
                why=f"Power {last.name} off too: with no real server left the director answers its local error "
@@ -308,8 +305,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                                        f"{servers[0]} did not serve through {s.name} within 180 s",
                                        [servers[0]], servers[1:], f"director={s.name} server={servers[0]}")),
                host=HostOp.of("measure", name="one_and_one_serving", poweron=answers.servers[0].vm,
-                              until=rounds_of(4, [servers[0]], servers[1:], quiet=True),
-                              then=rounds_of(4, [servers[0]], servers[1:]), limit_s=180,
+                              until=rounds_of(4, [servers[0]], servers[1:]), limit_s=180,
                               labels=[("director", s.name), ("server", servers[0])],
                               failure="measure.fail.one_and_one",
                               failure_values=[("server", servers[0]), ("director", s.name)]),
@@ -322,8 +318,8 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         Action(id=f"{ID}.all_back", kind="run", target=local, tags=("failover", "restore"),
                command=until_spread(fwd_url, farm, rounds, 300, "all_servers_back",
                                     "not every real server serves again after 300 s", servers),
-               host=HostOp.of("measure", name="all_servers_back", until=rounds_of(rounds, servers, quiet=True),
-                              then=rounds_of(rounds, servers), limit_s=300, failure="measure.fail.all_back"),
+               host=HostOp.of("measure", name="all_servers_back", until=rounds_of(rounds, servers), limit_s=300,
+                              failure="measure.fail.all_back"),
                timeout=330, why="Every real server serves again.", why_es="Todos los servidores reales sirven."),
         # --- 5. software failure -------------------------------------------------------------------
         Action(id=f"{ID}.haproxy_stop", kind="run", target=directors, tags=("failover", "software"),

@@ -134,22 +134,11 @@ def op_spread(ctx: HostContext, on_line: LineCallback, cancel: Any, timeout: flo
     return 1 if problems else 0
 
 
-# -- conditions a clock waits for (quiet: exit 0 when it holds) ---------------------------------------------
-
-def _holds(ctx: HostContext, cond: HostOp) -> bool:
-    return run_nested(ctx, cond, lambda stream, text: None) == 0
-
+# -- conditions a clock waits for: exit 0 when it holds; what they print is shown only for the round that held --
 
 @host_op("http_serves")
 def op_http_serves(ctx: HostContext, on_line: LineCallback, cancel: Any, timeout: float, *, url: str) -> int:
     return 0 if fetch(url, timeout=1.0).ok else 1
-
-
-@host_op("spread_holds")
-def op_spread_holds(ctx: HostContext, on_line: LineCallback, cancel: Any, timeout: float, *, url: str,
-                    servers: tuple, requests: int, expect: tuple = (), forbid: tuple = ()) -> int:
-    results = spread_round(ctx, url, servers, requests)
-    return 1 if spread_problems(ctx, results, expect, forbid) else 0
 
 
 @host_op("error_page")
@@ -178,16 +167,16 @@ def op_served_by(ctx: HostContext, on_line: LineCallback, cancel: Any, timeout: 
 @host_op("measure")
 def op_measure(ctx: HostContext, on_line: LineCallback, cancel: Any, timeout: float, *, name: str, until: HostOp,
                limit_s: float, failure: str = "", failure_values: tuple = (), poweroff: str = "",
-               poweron: str = "", serving: str = "", labels: tuple = (), then: HostOp | None = None,
-               clock_first: bool = False) -> int:
+               poweron: str = "", serving: str = "", labels: tuple = (), clock_first: bool = False) -> int:
     """Time how long after a change `until` holds, and print the figure `name` (seconds).
 
     The change: `poweroff` VM (hard power-off, as pulling the plug) and/or `poweron` VM (headless).
     Preconditions, checked before anything changes: a VM to power off runs, a VM to power on is off,
     and `serving` (a URL), when given, answers. `clock_first`: the clock starts before the change
-    (a power-on whose own duration belongs to the figure); otherwise right after it. `then`: an
-    operation run (and shown) after the figure, e.g. the spread of the round that passed. `failure`:
-    the catalogue key (wizard/i18n.py) of what to say when `until` never held, with `failure_values`.
+    (a power-on whose own duration belongs to the figure); otherwise right after it. What `until` printed
+    in the round that held (a spread's counts, the error page) follows the figure: the evidence of that
+    very round, not of a second one. `failure`: the catalogue key (wizard/i18n.py) of what to say when
+    `until` never held, with `failure_values`.
     """
     if poweroff:
         state = vm_state(ctx, poweroff)
@@ -207,13 +196,19 @@ def op_measure(ctx: HostContext, on_line: LineCallback, cancel: Any, timeout: fl
     if not clock_first:
         t0 = time.monotonic()
     limit = t0 + float(limit_s)
+    round_lines: list[tuple[str, str]] = []
     for _ in range(int(float(limit_s) / POLL) + 50):  # bounded in count as well as by `limit`
-        if _holds(ctx, until):
+        round_lines = []
+        if run_nested(ctx, until, lambda stream, text, keep=round_lines: keep.append((stream, text))) == 0:
             on_line("stdout", figure_line(name, time.monotonic() - t0, labels))
-            return 0 if then is None else run_nested(ctx, then, on_line)
+            for stream, text in round_lines:
+                on_line(stream, text)
+            return 0
         if time.monotonic() >= limit:
             break
         ctx.sleep(POLL)
+    for stream, text in round_lines:  # the last round: what still did not hold
+        on_line(stream, text)
     values = {"limit": f"{float(limit_s):g}", "name": name, **dict(failure_values)}
     on_line("stderr", ctx.t(failure or "measure.timeout", **values))
     return 1

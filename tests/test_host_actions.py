@@ -245,7 +245,7 @@ def test_failover_measured_with_the_director_already_off_is_refused(fake_host, t
     assert engine.run_action(down.id) == "failed"
     rec = session.record(down.id)
     assert rec.figures == [] and rec.exit_codes == {"local": EXIT_PRECONDITION}
-    said = "\n".join(text for _, stream, text in rec.output)
+    said = "\n".join(item[3] if len(item) > 3 else item[2] for item in rec.output)  # [node, stream, en(, es)]
     assert "No se cumple la condición previa: master debe estar en marcha" in said
     assert "ni se registra ninguna cifra" in said
     # The other clocks: a server already off is not "detected down"; a VM already on is not "started".

@@ -15,25 +15,18 @@ import time
 from pathlib import Path
 
 import pytest
+from node_shell import NodeShell
 
 from steps.model import Action, Target
 from wizard.answers import Answers
 from wizard.engine import Connections, Engine, section
 from wizard.i18n import EMPTY, STRINGS
-from wizard.local import LocalRunner
 from wizard.setup_script import effective_entries
 from wizard.state import Session
 from wizard.transcript import counts, printf_for, remote_line, render
 
 SECRET = "Tr4nscript-secret's $pw"
 q = shlex.quote
-
-
-class NodeShell(LocalRunner):
-    """A node's runner stand-in: a node runs its commands in its shell (the local runner would refuse)."""
-
-    def run(self, command, **kw):  # noqa: ANN001, ANN201 - the runner interface
-        return self.run_argv(["bash", "-c", command], **kw) if isinstance(command, str) else super().run(command, **kw)
 
 
 class LocalConnections(Connections):

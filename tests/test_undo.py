@@ -14,13 +14,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from node_shell import NodeShell
 from rich.console import Console
 
 import wizard.undo as undo
 from steps.model import Action, Target, Text
 from wizard.answers import Answers
 from wizard.engine import Connections, Engine, section
-from wizard.local import LocalRunner
 from wizard.setup_script import effective_entries
 from wizard.state import Session
 from wizard.transcript import render
@@ -31,7 +31,7 @@ q = shlex.quote
 class LocalConnections(Connections):
     def get(self, node: str, address: str | None = None):  # noqa: ANN201 - a runner
         self.address(node)
-        return LocalRunner()
+        return NodeShell()
 
 
 def act(i: str, cmd: str, kind: str = "run", **kw) -> Action:

@@ -903,6 +903,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "esperas se reintentan un tiempo acotado; se detiene en el primer fallo. Revísalo antes de\n"
         "ejecutarlo: bash ESTE_FICHERO. Los secretos no están en este fichero: se leen abajo (o del\n"
         "entorno) y se pasan por la entrada estándar."),
+    "tr.sh.host_steps": (
+        "Steps on this machine are the POSIX shell equivalents of what the wizard did itself without a shell\n"
+        "(VBoxManage runs; VM-state waits, the verification's requests and clocks in Python): here they need\n"
+        "sh, curl and coreutils, and VBoxManage where the session found it.",
+        "Los pasos en esta máquina son los equivalentes en shell POSIX de lo que el asistente hizo sin shell\n"
+        "(llamadas a VBoxManage; en Python las esperas de estado de las VM y las peticiones y relojes de la\n"
+        "verificación): aquí necesitan sh, curl y coreutils, y VBoxManage donde lo encontró la sesión."),
     "tr.sh.ssh_opts": ("How the session reached the nodes: its keys, known_hosts files and host key policy.",
                        "Cómo llegó la sesión a los nodos: sus claves, ficheros known_hosts y política de claves de "
                        "host."),

@@ -154,6 +154,7 @@ def _prelude(session: Session, lang: str, secrets: list[str], sudo_password: boo
         "#!/usr/bin/env bash",
         *comment([t("tr.sh.head", lang, name=session.name, profile=session.profile, when=now_iso())]),
         *comment(t("tr.sh.about", lang).splitlines()),
+        *comment(t("tr.sh.host_steps", lang).splitlines()),
         "",
         *comment([t("tr.sh.ssh_opts", lang)]),
         "SSH_OPTS=(" + " ".join(shlex.quote(o) for o in opts) + ")",

@@ -11,6 +11,7 @@ bench/bench_ansible.py compares the two whole runs, failover tests and benchmark
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -61,7 +62,9 @@ def test_the_playbook_builds_a_cluster_whose_vip_serves_every_server(fresh_lab, 
     # (ssh's control sockets in a short folder: a socket path must stay under 108 bytes.)
     control = Path(tempfile.mkdtemp(prefix="hw-cp-"))
     request.addfinalizer(lambda: shutil.rmtree(control, ignore_errors=True))
-    env |= {"HOME": str(tmp_path), "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"), "ANSIBLE_NOCOLOR": "1",
+    # (Ansible needs ssh and a shell on PATH, which the wizard itself does not: wizard_env has only VBoxManage.)
+    env |= {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(tmp_path), "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"), "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_STDOUT_CALLBACK": "default",
             "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control)}
     env.pop("HA_WIZARD_HACLUSTER_PASSWORD", None)

@@ -7,6 +7,7 @@ password on stdin and nothing else typed; the VIP then serves every real server.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 
@@ -30,8 +31,11 @@ def test_sh_export_rebuilds_the_cluster_on_a_fresh_lab(built_cluster, fresh_lab,
     assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
 
     lab = fresh_lab(prepared=False, answers=run.answers)  # the guide's starting point again, new host keys
-    env = wizard_env(tmp_path / "no-state")  # PATH holds the lab's VBoxManage stand-in, as in the session
+    env = wizard_env(tmp_path / "no-state")
     env.pop("HA_WIZARD_HACLUSTER_PASSWORD")
+    # The wizard needed nothing but VBoxManage on PATH; its POSIX equivalent needs a shell's tools (the script
+    # names the session's VBoxManage by its path).
+    env["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
     start = time.monotonic()
     replay = subprocess.run(["bash", str(script)], input=PASSWORD + "\n", env=env, capture_output=True, text=True,
                             timeout=REPLAY_TIMEOUT)

@@ -2,7 +2,7 @@
 
 Installed by the tests as an executable named `VBoxManage` (shebang: the test's Python), alone on
 PATH, so a host step that needed anything but VBoxManage would fail. State: $FAKE_VBOX_STATE
-({"vms": {name: {"state", "macs", "snapshots"}}, "forwards": {net: [rules]}}); every call appends its
+({"vms": {name: {"state", "macs", "nics", "snapshots"}}, "natnetworks": [names], "forwards": {net: [rules]}}); every call appends its
 argv to $FAKE_VBOX_STATE.log. VirtualBox's own rules that the wizard relies on are kept: NICs change
 only on a powered-off VM, controlvm needs a running VM, startvm a stopped one.
 """
@@ -43,8 +43,11 @@ def main(argv: list[str]) -> int:
                 print(f"Name: {args[0]}\nState: {v['state']}")
                 return 0
             print(f'name="{args[0]}"\nVMState="{v["state"]}"\nmemory=1024')
+            nics = v.get("nics", {})
             for n, mac in sorted(v["macs"].items()):
-                print(f'nic{n}="intnet"\nmacaddress{n}="{mac}"')
+                kind, net = nics.get(n, ("intnet", "intnet"))
+                key = "nat-network" if kind == "natnetwork" else "intnet"
+                print(f'nic{n}="{kind}"\nmacaddress{n}="{mac}"\n{key}{n}="{net}"')
             return 0
         if cmd == "snapshot":
             v, verb = vm(args[0]), args[1]
@@ -92,13 +95,19 @@ def main(argv: list[str]) -> int:
             new = args[args.index("--name") + 1]
             if new in vms:
                 return fail(f"Machine '{new}' already exists")
-            vms[new] = {"state": "poweroff", "macs": dict(src["macs"]), "snapshots": []}
+            vms[new] = {"state": "poweroff", "macs": dict(src["macs"]), "nics": dict(src.get("nics", {})), "snapshots": []}
             print(f'Machine has been successfully cloned as "{new}"')
         elif cmd == "natnetwork" and args[0] == "modify":
             net = args[args.index("--netname") + 1]
             data["forwards"].setdefault(net, []).append(args[args.index("--port-forward-4") + 1])
+        elif cmd == "list" and args in (["vms"], ["runningvms"]):
+            for i, (name, v) in enumerate(vms.items()):
+                if args == ["vms"] or v["state"] == "running":
+                    print(f'"{name}" {{00000000-0000-0000-0000-{i:012d}}}')
         elif cmd == "list" and args == ["natnetworks"]:
-            for net, rules in data["forwards"].items():
+            nets = dict.fromkeys(data.get("natnetworks", []), [])
+            nets.update(data["forwards"])
+            for net, rules in nets.items():
                 print(f"Name:         {net}\nEnabled:      Yes\nPort-forwarding (ipv4)")
                 for rule in rules:
                     print(f"        {rule}")

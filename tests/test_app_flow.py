@@ -149,8 +149,8 @@ async def test_back_to_start_then_resume_where_the_student_was(state: Path) -> N
 async def test_the_last_action_done_shows_the_guide_complete(state: Path) -> None:
     session = make_session(state, "finisher", all_but_last=True)
     plan = full_plan(session.answers, get_profile("rhel7"))
-    # The last action to do is a local one (a host step): edited into `true`, it runs here.
-    module, last = next((m, a) for m, acts in reversed(plan) for a in reversed(acts) if a.target.is_local)
+    # The last action to do is a local program (a host step with argv): edited into `true`, it runs here.
+    module, last = next((m, a) for m, acts in reversed(plan) for a in reversed(acts) if a.target.is_local and a.argv)
     for _, actions in plan:
         for action in actions:
             session.record(action.id).status = "pending" if action.id == last.id else "ok"
@@ -163,7 +163,8 @@ async def test_the_last_action_done_shows_the_guide_complete(state: Path) -> Non
         await wait_for(pilot, lambda: on_section(app, module.ID))
         screen = app.screen
         screen.start(next(a for a in screen.actions if a.id == last.id), "one", command="true")
-        await wait_for(pilot, lambda: isinstance(app.screen, GuideCompleteScreen), timeout=30)
+        await wait_for(pilot, lambda: isinstance(app.screen, GuideCompleteScreen)
+                       and app.screen.query("#done-title") and app.screen.query("#export-sh"), timeout=30)
         assert "Guide complete" in str(app.screen.query_one("#done-title").render())
         assert app.screen.query("#export-md") and app.screen.query("#export-sh")
         await pilot.press("escape")
@@ -179,10 +180,12 @@ async def test_a_section_done_offers_the_next_and_ctrl_n_moves_on(state: Path) -
         app.goto_section("snapshot", warn=False)
         await wait_for(pilot, lambda: on_section(app, "snapshot"))
         screen = app.screen
-        # Every action but one done by skipping; the last one runs (edited, harmless).
-        for action in screen.actions[:-1]:
-            app.engine.skip(action.id)
-        screen.start(screen.actions[-1], "one", command="true")
+        # Every action but one done by skipping; one host program runs (edited, harmless).
+        runs = [a for a in screen.actions if a.argv][-1]
+        for action in screen.actions:
+            if action is not runs:
+                app.engine.skip(action.id)
+        screen.start(runs, "one", command="true")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog) and app.screen.query("#yes"), timeout=30)
         n = app.section_number("nic_add")
         assert f"Go on with section {n}" in str(app.screen.query_one(".dialog-body").render())

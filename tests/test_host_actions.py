@@ -54,11 +54,14 @@ class FakeHost:
         self.vboxmanage.chmod(0o755)
         self.state = folder / "vbox.json"
         # The guide's starting point: master and the real servers exist and run; standby does not exist.
-        vms = {d.vm: {"state": "running", "macs": {"1": "080027010101", "2": "080027010201"}, "snapshots": []}
+        vb = answers.virtualbox
+        vms = {d.vm: {"state": "running", "macs": {"1": "080027010101", "2": "080027010201"}, "snapshots": [],
+                      "nics": {"1": ["natnetwork", vb.natnetwork], "2": ["intnet", vb.internal_network]}}
                for d in answers.directors[:1]}
-        vms.update({s.vm: {"state": "running", "macs": {"1": f"0800270102{i:02X}"}, "snapshots": []}
+        vms.update({s.vm: {"state": "running", "macs": {"1": f"0800270102{i:02X}"}, "snapshots": [],
+                           "nics": {"1": ["intnet", vb.internal_network]}}
                     for i, s in enumerate(answers.servers)})
-        self.state.write_text(json.dumps({"vms": vms, "forwards": {}}))
+        self.state.write_text(json.dumps({"vms": vms, "natnetworks": [vb.natnetwork], "forwards": {}}))
         self.env = {"PATH": str(self.bin), "FAKE_VBOX_STATE": str(self.state)}
         self.turn = itertools.count()
 

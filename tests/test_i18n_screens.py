@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from test_i18n import SAME_IN_BOTH
+from node_shell import NodeShell
 
 from steps.model import Action, Target
 from wizard.answers import Answers
@@ -135,7 +136,7 @@ async def test_spanish_app_shows_no_english_catalogue_text(state: Path) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen) and app.screen.built_lang is not None)
         screen = app.screen
         first, second, third = screen.actions[:3]
-        screen.start(first, "one", command="echo 'VBoxManage: error: no VM' >&2; exit 3")
+        screen.start(first, "one", command="sh -c \"echo 'VBoxManage: error: no VM' >&2; exit 3\"")
         await wait_for(pilot, lambda: app.status(first.id) == "failed" and not app.busy)
         screen.query_one("#actions").move_cursor(row=0)
         await pilot.pause()
@@ -182,18 +183,22 @@ def test_engine_messages_of_a_spanish_session(tmp_path: Path) -> None:
     session = Session.create("motor", Answers(), "rhel7", root=tmp_path, lang="es")
 
     def act(i: str, command: str, kind: str = "run", **kw: object) -> Action:
-        return Action(id=f"t.{i}", kind=kind, target=Target.local(), command=command, why=f"why {i}",
+        target = kw.pop("target", Target.local())
+        if target.is_local:  # this machine runs one program, never a shell string
+            kw["argv"] = ("sh", "-c", command)
+        return Action(id=f"t.{i}", kind=kind, target=target, command=command, why=f"why {i}",  # type: ignore[arg-type]
                       why_es=f"por qué {i}", **kw)  # type: ignore[arg-type]
 
     plan = [section("t", "T", [
         act("wait", "echo no", "wait", expect="yes", timeout=0.6, interval=0.2,
             awaits="the word yes in the output", awaits_es="la palabra yes en la salida"),
         act("fail", "exit 4"),
-        act("done", "true", probe="true"),
+        act("done", "true", probe="true", target=Target.node("master")),  # a node's shell probe
         act("skip", "true"),
     ])]
     events: list[object] = []
     engine = Engine(session, {}, None, events.append, plan=plan)
+    engine.conns.get = lambda node, address=None: NodeShell()  # type: ignore[method-assign]
     try:
         assert engine.run_action("t.wait") == "failed"
         assert engine.run_action("t.fail") == "failed"
@@ -249,7 +254,7 @@ def test_plain_mode_in_spanish_shows_no_english_catalogue_text(tmp_path: Path) -
         child.expect("¿Qué acción?")
         child.send("\r")
         child.expect("Edita la orden")
-        child.send(kill_line + "echo fallo >&2; exit 5\r")
+        child.send(kill_line + "sh -c 'echo fallo >&2; exit 5'\r")  # a host step: one program, no shell
         child.expect("código de salida 5")
         child.expect("¿y ahora?")
         child.send(down * 2 + "\r")  # skip

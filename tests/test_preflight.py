@@ -301,6 +301,8 @@ def test_optional_pcs_version_check_passes_without_pcs(tmp_path: Path) -> None:
 
 def act(id_: str, command: str, **kw: Any) -> Action:
     target = kw.pop("target", Target.local())
+    if target.is_local:
+        kw.setdefault("argv", ("sh", "-c", command))  # this machine runs one program, never a shell string
     return Action(id=id_, kind="check", target=target, command=command, why=id_, why_es=id_, **kw)
 
 
@@ -310,12 +312,12 @@ class Flaky(Connections):
     attempts: dict[str, int]
 
     def get(self, node: str, address: str | None = None) -> Any:  # noqa: ANN401 - a runner
-        from wizard.local import LocalRunner
+        from node_shell import NodeShell
         self.attempts = getattr(self, "attempts", {})
         self.attempts[node] = self.attempts.get(node, 0) + 1
         if node == "cluster2":
             raise SSHError("cluster2 (10.0.100.12): not reachable through any director: No route to host")
-        return LocalRunner()
+        return NodeShell()
 
 
 def checks_engine(tmp_path: Path, actions: list[Action]) -> Engine:

@@ -95,7 +95,8 @@ def main(argv: list[str]) -> int:
             new = args[args.index("--name") + 1]
             if new in vms:
                 return fail(f"Machine '{new}' already exists")
-            vms[new] = {"state": "poweroff", "macs": dict(src["macs"]), "nics": dict(src.get("nics", {})), "snapshots": []}
+            vms[new] = {"state": "poweroff", "macs": dict(src["macs"]), "nics": dict(src.get("nics", {})),
+                         "snapshots": []}
             print(f'Machine has been successfully cloned as "{new}"')
         elif cmd == "natnetwork" and args[0] == "modify":
             net = args[args.index("--netname") + 1]

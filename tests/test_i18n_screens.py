@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from test_i18n import SAME_IN_BOTH
 from node_shell import NodeShell
+from test_i18n import SAME_IN_BOTH
 
 from steps.model import Action, Target
 from wizard.answers import Answers

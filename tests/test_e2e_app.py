@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from wizard.app import WizardApp
-from wizard.screens.dialogs import PasswordDialog
+from wizard.screens.dialogs import ConfirmDialog, PasswordDialog
 from wizard.screens.section import SectionScreen
 from wizard.state import Session
 
@@ -69,11 +69,15 @@ async def test_pcs_sections_through_the_app_build_the_cluster(fresh_lab, tmp_pat
                 await pilot.press("enter")
             await wait_for(pilot, lambda: app.busy, 10)
             await wait_for(pilot, lambda: not app.busy, 600)
-            screen = app.screen
+            # A section done offers the next one in a dialog over the section screen.
+            screen = next(s for s in reversed(app.screen_stack) if isinstance(s, SectionScreen))
             failed = [a.id for a in screen.actions if app.status(a.id) == "failed"]
             assert not failed, [(i, app.record(i).error, app.record(i).output[-8:]) for i in failed]
             assert app.section_state(section) == "ok", section
             assert screen.query_one(f"#side-{section}").has_class("side-ok")
+            if isinstance(app.screen, ConfirmDialog):
+                await pilot.press("escape")  # stay; the test opens the next section itself
+                await wait_for(pilot, lambda: isinstance(app.screen, SectionScreen), 10)
 
     m, s = answers.master, answers.standby
     mon = lab.exec(m.name, "crm_mon -1 -r", timeout=60).stdout

@@ -237,6 +237,10 @@ def test_not_root_runs_through_sudo_with_the_password_on_stdin(tmp_path, lab, ho
         assert password not in scans[0] and SECRET not in scans[0]
         from wizard.transcript import render
         script = render(engine.session, "sh")
-        assert password not in script and ("SSH_PASSWORD" in script) == (expected == "password")
+        # The session had a login password: the script asks it through SSH_ASKPASS (never in argv); sudo
+        # gets it on stdin only where sudo wanted one.
+        assert password not in script and "SSH_ASKPASS" in script
+        assert ("sudo -S -k" in script) == (expected == "password")
+        assert ("sudo -n bash -c" in script) == (expected == "nopasswd")
     finally:
         lab.exec("master", f"rm -f /etc/sudoers.d/{user}; userdel {user}; rm -rf {user_home}")

@@ -367,6 +367,31 @@ def test_keep_going_warnings_and_unreachable_nodes(tmp_path: Path) -> None:
     assert engine.conns.attempts["cluster2"] == 3
 
 
+def test_once_a_later_section_began_a_resume_runs_only_the_checks_not_passed(tmp_path: Path) -> None:
+    """A resume mid-guide (master powered off by nic_add) must not fail on checks of the starting point."""
+    import types
+    flag = tmp_path / "vm-off"
+    checks = [act("s.vm", f"test ! -e {flag}"), act("s.other", "echo fine")]
+    later = [act("t.next", "true")]
+    session = Session.create("pf", Answers(profile="lab"), "lab", root=tmp_path / "state")
+    engine = Engine(session, {}, None, plan=[section("s", "checks", checks), section("t", "later", later)])
+    module = types.SimpleNamespace(ID="s", TITLE=engine.plan[0][0].TITLE, KEEP_GOING=True, RERUN=True)
+    engine.plan[0] = (module, engine.plan[0][1])
+    assert engine.run_section("s") is True
+    flag.touch()  # the guide powers the VM off on purpose
+    assert engine.run_section("s") is False  # before any later section: every check runs again and says so
+    session.record("s.vm").status = "ok"
+    assert engine.run_section("s") is False and not engine.moved_past("s")
+    session.record("s.vm").status = "ok"
+    assert engine.run_section("t") is True and engine.moved_past("s")
+    runs = session.record("s.vm").runs
+    assert engine.run_section("s") is True  # resumed mid-guide: the passed check is not run again
+    assert session.record("s.vm").runs == runs
+    session.record("s.other").status = "failed"
+    assert engine.run_section("s") is True and session.status("s.other") == "ok"  # a failed one still runs
+    assert engine.run_section("s", rerun=True) is False  # asked for (the app's button): every check again
+
+
 def test_a_normal_section_still_stops_at_the_first_failure(tmp_path: Path) -> None:
     actions = [act("s.a", "exit 1"), act("s.b", "echo b")]
     engine = checks_engine(tmp_path, actions)

@@ -537,7 +537,7 @@ class SectionScreen(WizardScreen):
             return "stale_done", None
         if mode == "section" and command is None and getattr(self.module, "KEEP_GOING", False):
             # Checks: every one runs, failures included; the checklist shows them all.
-            ok = engine.run_section(self.section_id)
+            ok = engine.run_section(self.section_id, rerun=True)  # asked for: every check again
             if app.stop_requested.is_set():
                 return "stopped", None
             failed = next((a.id for a in engine.section_actions(self.section_id)

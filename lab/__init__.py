@@ -4,7 +4,10 @@ Python API (stable; other engineers' tests use it):
 
     from lab import Lab, LabError, LabUnavailable
     lab = Lab(answers)              # wizard.answers.Answers; None = the running lab's answers, else the guide's
-    lab.up(prepared=False)          # build + boot; prepared=True: the state after guide sections 1-4
+    lab.up(prepared=False)          # build + boot; prepared=True: the state after guide sections 1-4 (and the
+                                    # wizard's SSH port forwards); host_link=True: this machine gets an address
+                                    # in the external network (default: NAT network only, as VirtualBox);
+                                    # password_only={host: pw}: root logs in there with its password only
     lab.down()                      # remove everything the lab made (safe twice; up() calls it first)
     lab.exec(host, "cmd", timeout=120, input=None, check=False) -> subprocess.CompletedProcess
                                     # bash -c cmd as root inside the host's namespaces (text output)
@@ -12,7 +15,9 @@ Python API (stable; other engineers' tests use it):
     lab.unplug(host, ifname); lab.plug(host, ifname)
     lab.key_path, lab.known_hosts_path         # the lab's ed25519 client key and OpenSSH known_hosts
     lab.host_fingerprints() -> {vm: "SHA256:..."}
-    lab.root_address                # the root namespace's address on the external network
+    lab.host_link, lab.root_address # --host-link mode, and then this machine's address on the external network
+    lab.on_nat_network_argv()       # command prefix: run a program on the NAT network (as another VM there)
+    lab.forwards(network) -> {name: rule parts}; lab.add_forward(network, rule); lab.delete_forward(network, name)
     lab.ssh_argv(host) -> list[str] # OpenSSH command line reaching host (ProxyJump via a director
                                     # for the real servers), StrictHostKeyChecking=yes
     lab.status() -> list[dict]; lab.leftovers() -> list[str]; lab.running(vm) -> bool
@@ -30,8 +35,10 @@ work, no DNS (names in /etc/hosts; /etc/resolv.conf points at a closed port so l
 the NAT network's gateway (networks.external_gateway) answers pings but leads nowhere.
 
 `host` is a VM name or any answers name of it (host name, alias, ring name).
-Reaching the hosts from the machine: directors on their external addresses; real servers only through
-a director, e.g. `ssh -i KEY -o UserKnownHostsFile=KH -J root@<master external ip> root@<server ip>`.
+Reaching the hosts from the machine: as from a VirtualBox host, only through NAT port forwards
+(`lab vboxmanage natnetwork modify --port-forward-4`, what the wizard makes), e.g.
+`ssh -p 2201 -i KEY -o UserKnownHostsFile=KH root@127.0.0.1`; with --host-link, directors on their external
+addresses. Real servers only through a director. `ssh_argv` works in both modes.
 """
 
 from lab.core import Lab, LabBusy, LabError, LabUnavailable, missing_requirements

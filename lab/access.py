@@ -74,7 +74,11 @@ class SSHAccess:
             if not key:
                 continue
             names = []
-            for n in [*self._names_of(vm), *self._configured_addresses(vm)]:
+            addresses = [*self._names_of(vm), *self._configured_addresses(vm)]
+            # Port forwards to this VM's SSH: known_hosts names them [127.0.0.1]:PORT, as ssh dials them.
+            forwarded = [f"[{ip}]:{port}" for addr in dict.fromkeys(addresses)
+                         for ip, port in self.forwards_to(addr, 22)]
+            for n in [*addresses, *forwarded]:
                 if n and n not in names:
                     names.append(n)
             lines.append(f"{','.join(names)} {key}")
@@ -84,8 +88,9 @@ class SSHAccess:
         return self.known_hosts_path
 
     def ssh_argv(self, host: str, address: str | None = None) -> list[str]:
-        """An OpenSSH command reaching `host` from the root namespace (ProxyJump through a director for
-        the real servers, which live on the internal network only)."""
+        """An OpenSSH command reaching `host` (ProxyJump through a director for the real servers, which live
+        on the internal network only). In NAT mode (no host link) ssh runs on the NAT network itself, as
+        from another machine there; with `--host-link`, from this machine."""
         vm = self.resolve(host)
         a = self.answers
         opts = ["-i", str(self.key_path), "-o", f"UserKnownHostsFile={self.known_hosts_path}",
@@ -105,5 +110,6 @@ class SSHAccess:
             jump = f"root@{director.external_ip}"
             # ssh runs the jump with the same identity and known_hosts options.
             opts += ["-o", f"ProxyCommand={shlex.join(['ssh', *opts])} -W %h:%p {jump}"]
-        return ["ssh", *opts, f"root@{target}"]
+        prefix = [] if self.host_link else self.on_nat_network_argv()
+        return [*prefix, "ssh", *opts, f"root@{target}"]
 

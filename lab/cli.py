@@ -13,18 +13,21 @@ from typing import Any
 
 EXIT_FAIL = 1
 EXIT_UNAVAILABLE = 2
+ROOT_PASSWORD_ENV = "HA_WIZARD_LAB_ROOT_PASSWORD"
 
 LAB_HELP = """\
 The local practice lab: the guide's machines (master, cluster2..4, later standby) as network-namespace
 hosts on this Linux box, with real sshd, haproxy, corosync, pacemaker, pcs and PHP. Needs root and the
 Debian packages of scripts/install-deps.sh.
 
-Reaching the hosts from this machine (the lab's key and known_hosts, host keys checked):
-  ssh -i /var/lib/ha-wizard-lab/id_ed25519 -o UserKnownHostsFile=/var/lib/ha-wizard-lab/known_hosts \\
-      root@<director external address>
-The real servers live on the internal network only: jump through a director, e.g.
-  ssh ... -o ProxyCommand="ssh ... -W %h:%p root@<master external address>" root@<server address>
-or simply `ha-wizard lab shell HOST`.
+By default the lab is as strict as VirtualBox's NAT network: this machine has no address in the external
+network and reaches the guests only through port forwards, e.g.
+  ha-wizard lab vboxmanage natnetwork modify --netname red-nat-1 \\
+      --port-forward-4 "ssh-master:tcp:[]:2201:[192.168.1.101]:22"
+  ssh -p 2201 -i /var/lib/ha-wizard-lab/id_ed25519 \\
+      -o UserKnownHostsFile=/var/lib/ha-wizard-lab/known_hosts root@127.0.0.1
+(the wizard makes such forwards itself). `lab up --host-link` gives this machine an address there instead.
+The real servers live on the internal network only: jump through a director, or `ha-wizard lab shell HOST`.
 """
 
 
@@ -71,8 +74,14 @@ def _print_status(lab: Any) -> None:
         return
     from lab.core import ROOT_LINK
 
-    print(f"this machine: {lab.root_address}/{lab.external_net.prefixlen} on {ROOT_LINK} (external network)\n"
-          f"lab key {lab.key_path}, known_hosts {lab.known_hosts_path}")
+    if lab.host_link:
+        print(f"mode: host link (--host-link): this machine is {lab.root_address}/{lab.external_net.prefixlen} "
+              f"on {ROOT_LINK}, in the external network, and reaches the guests directly")
+    else:
+        print(f"mode: NAT network only (as VirtualBox): this machine has no address in {lab.external_net} and "
+              "reaches the guests only through port forwards (`lab vboxmanage natnetwork modify "
+              "--port-forward-4`)")
+    print(f"lab key {lab.key_path}, known_hosts {lab.known_hosts_path}")
     for r in rows:
         addrs = "  ".join(f"{ifn} {','.join(c)}" for ifn, c in sorted(r["addresses"].items())) or "-"
         unplugged = [n["ifname"] for n in r["nics"].values() if not n["cable"] and n["type"] != "none"]
@@ -80,16 +89,31 @@ def _print_status(lab: Any) -> None:
         print(f"{'':<10} services: {' '.join(r['services']) or '-'}"
               + (f"   unplugged: {' '.join(unplugged)}" if unplugged else ""))
         print(f"{'':<10} host key {r['fingerprint']}")
-    for name, fwd in lab.forwards().items():
-        print(f"port forward {name}: {fwd['rule']} (127.0.0.1)")
+    for fwd in lab.forwards().values():
+        print(f"port forward {fwd['name']} ({fwd['network']}): 127.0.0.1:{fwd['host_port']} -> "
+              f"{fwd['guest_ip']}:{fwd['guest_port']}")
+    password_only = lab._lab_state().get("password_only", [])
+    if password_only:
+        print(f"password-only hosts (root's password, no key authorised): {', '.join(password_only)}")
 
 
 @_guarded
 def _cmd_up(args: argparse.Namespace) -> int:
     lab = _lab(args)
     lab.on_wait = lambda msg: print(f"ha-wizard lab: {msg}", file=sys.stderr, flush=True)
+    password_only = None
+    if args.password_only:
+        password = os.environ.get(ROOT_PASSWORD_ENV) or ""
+        if not password and sys.stdin.isatty():
+            import getpass
+
+            password = getpass.getpass("root password for the password-only hosts: ")
+        if not password:
+            return _fail(f"--password-only needs the root password in {ROOT_PASSWORD_ENV} (never an argument)",
+                         EXIT_UNAVAILABLE)
+        password_only = {h: password for h in args.password_only.split(",") if h}
     t0 = time.monotonic()
-    lab.up(prepared=args.prepared, wait=args.wait)
+    lab.up(prepared=args.prepared, wait=args.wait, host_link=args.host_link, password_only=password_only)
     print(f"lab up{' (prepared: guide sections 1-4 done)' if args.prepared else ''} in "
           f"{time.monotonic() - t0:.1f} s")
     _print_status(lab)
@@ -184,6 +208,12 @@ def register(subparsers: Any) -> None:
                     help="start after guide sections 1-4 (standby cloned, heartbeat NICs, /etc/hosts)")
     up.add_argument("--wait", type=float, default=0, metavar="S",
                     help="while a test session owns the lab, wait up to S seconds (default: fail at once)")
+    up.add_argument("--host-link", action="store_true",
+                    help="give this machine an address in the external network (a host-only adapter); default: "
+                         "NAT network only, as VirtualBox: the guests are reached through port forwards")
+    up.add_argument("--password-only", metavar="HOST[,HOST]",
+                    help=f"these hosts let root in with its password only, like a fresh CentOS install (the "
+                         f"password: {ROOT_PASSWORD_ENV}, or asked)")
     up.set_defaults(func=_cmd_up)
 
     down = sub.add_parser("down", help="remove every namespace, process, link, mount and file of the lab")

@@ -24,7 +24,6 @@ Everything the lab makes lives in:
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import shutil
@@ -35,7 +34,6 @@ from pathlib import Path
 
 from lab.access import SSHAccess
 from lab.base import (
-    BRIDGE_NS,
     GUEST,
     NS_PREFIX,
     ROOT_LINK,
@@ -90,12 +88,20 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
             raise LabUnavailable("the lab cannot run here:\n" + "\n".join(f"  - {p}" for p in problems))
 
     # -- up / down ------------------------------------------------------------------------------------
-    def up(self, prepared: bool = False, wait: float | None = None) -> dict[str, float]:
+    def up(self, prepared: bool = False, wait: float | None = None, host_link: bool = False,
+           password_only: dict[str, str] | None = None) -> dict[str, float]:
         """Build and boot the lab: the guide's starting point, or (prepared) the state after sections 1-4.
+
+        NAT mode (default): like VirtualBox's NAT network, this machine has no address in the external
+        network and reaches the guests only through port forwards (`natnetwork modify --port-forward-4`).
+        `host_link`: this machine also gets an address there (a host-only adapter in VirtualBox terms).
+        `password_only`: {host: root password} for hosts that, like a fresh CentOS install, let root in
+        with its password only (no key of the lab's is authorised there).
 
         The calling process becomes the lab's owner until `down()` or its end; while another live process
         owns the lab this waits for it, at most `wait` seconds (default HA_WIZARD_LAB_WAIT or 1800)."""
         self.check()
+        passwords = {self._vm_of(h): pw for h, pw in (password_only or {}).items()}
         acquire_lab(self.run_dir, DEFAULT_WAIT if wait is None else wait, self.on_wait)
         t0 = time.monotonic()
         self.down(keep_ownership=True)
@@ -104,7 +110,8 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
             path = GUEST / tool
             if not os.access(path, os.X_OK):
                 path.chmod(0o755)
-        self._check_root_routes()
+        if host_link:
+            self._check_root_routes()
         (self.state_dir / "hosts").mkdir(parents=True, exist_ok=True)
         self.state_dir.chmod(0o700)
         from lab.vbox import install_standin  # the host steps' VBoxManage (lab answers name its path)
@@ -114,27 +121,33 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
         (self.run_dir / "owner").write_text(f"{os.getpid()}\n")
         # `ip netns add` makes /run/netns a mount point when it is not one yet: remember, to undo it.
         self._save_lab_state({"answers": self.answers.to_dict(), "bridges": {}, "forwards": {},
-                              "root_address": self.root_address,
+                              "host_link": host_link, "root_address": self.root_address if host_link else "",
+                              "password_only": sorted(passwords),
                               "made_run_netns": not _is_mount_point("/run/netns"),
                               "made_run_netns_dir": not Path("/run/netns").exists()})
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ha-wizard-lab", "-f", str(self.key_path)])
-        _run(["ip", "netns", "add", BRIDGE_NS])
-        _run(["ip", "-n", BRIDGE_NS, "link", "set", "lo", "up"])
-        ext = self._bridge("natnetwork", self.answers.virtualbox.natnetwork)
-        _run(["ip", "link", "add", ROOT_LINK, "type", "veth", "peer", "name", "root0", "netns", BRIDGE_NS])
-        _run(["ip", "-n", BRIDGE_NS, "link", "set", "root0", "master", ext, "up"])
-        # VirtualBox's NAT network has its gateway (and DNS proxy) at networks.external_gateway: the lab
-        # gives that address to the bridge, so it answers pings; it leads nowhere (no way out of the lab).
-        gateway = self.answers.networks.external_gateway
-        if gateway and ipaddress.ip_address(gateway) in self.external_net:
-            _run(["ip", "-n", BRIDGE_NS, "addr", "add", f"{gateway}/{self.external_net.prefixlen}", "dev", ext])
-        _run(["ip", "addr", "add", f"{self.root_address}/{self.external_net.prefixlen}", "dev", ROOT_LINK])
-        _run(["ip", "link", "set", ROOT_LINK, "up"])
-        self._create_vms(prepared)
+        self._make_networks(host_link)
+        self._create_vms(prepared, password_only=set(passwords))
         built = time.monotonic()
         self._boot_many(self.vms())
+        for vm, password in passwords.items():
+            # The root password goes in on stdin (never an argument), like a fresh install's.
+            self.exec(vm, "chpasswd", input=f"root:{password}\n", check=True)
+        if prepared:
+            # After the guide's sections 1-4 the wizard has made its SSH port forwards (its access section).
+            from wizard.reach import forwards
+
+            for r in forwards(self.answers):
+                self.add_forward(self.answers.virtualbox.natnetwork, r.rule)
         self.write_known_hosts()
         return {"build": built - t0, "total": time.monotonic() - t0}
+
+    def _vm_of(self, host: str) -> str:
+        """A VM name from a VM or answers name, before any VM exists (up's options)."""
+        for node in [*self.answers.directors, *self.answers.servers]:
+            if host in (node.name, node.vm):
+                return node.vm
+        raise LabError(f"{host}: no such host in the answers")
 
     def down(self, keep_ownership: bool = False, force: bool = False, wait: float | None = None) -> None:
         """Remove every namespace, process, link, mount and file of the lab. Safe to run twice.

@@ -40,7 +40,7 @@ class GuestInstall:
         return text
 
     def _install_common(self, vm: str, hostname: str, enabled: list[str], interfaces: dict[str, str],
-                        hosts: str) -> Path:
+                        hosts: str, password_only: bool = False) -> Path:
         disk = self.hostdir(vm) / "disk"
         etc = disk / "etc"
         _write(etc / "hostname", hostname + "\n")
@@ -67,11 +67,19 @@ class GuestInstall:
         (ssh / "ssh_host_ed25519_key.pub").unlink(missing_ok=True)
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{hostname}",
               "-f", str(ssh / "ssh_host_ed25519_key")])
-        _write(ssh / "sshd_config.d/ha-wizard-lab.conf",
-               "# ha-wizard lab host: key login for root, no passwords; directors are jump hosts to the servers.\n"
-               "HostKey /etc/ssh/ssh_host_ed25519_key\nPermitRootLogin prohibit-password\n"
-               "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUseDNS no\n"
-               "AllowTcpForwarding yes\nMaxStartups 50:30:200\n")
+        if password_only:
+            # A fresh CentOS 7 install: root may log in with its password, and no key is authorised yet.
+            _write(ssh / "sshd_config.d/ha-wizard-lab.conf",
+                   "# ha-wizard lab host, as a fresh install: root logs in with its password (no key yet).\n"
+                   "HostKey /etc/ssh/ssh_host_ed25519_key\nPermitRootLogin yes\n"
+                   "PasswordAuthentication yes\nKbdInteractiveAuthentication no\nUseDNS no\n"
+                   "AllowTcpForwarding yes\nMaxStartups 50:30:200\n")
+        else:
+            _write(ssh / "sshd_config.d/ha-wizard-lab.conf",
+                   "# ha-wizard lab host: key login for root, no passwords; directors are jump hosts to the "
+                   "servers.\nHostKey /etc/ssh/ssh_host_ed25519_key\nPermitRootLogin prohibit-password\n"
+                   "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUseDNS no\n"
+                   "AllowTcpForwarding yes\nMaxStartups 50:30:200\n")
         # Start clean like a fresh install, whatever the machine's own daemons left behind.
         for folder in ("/var/lib/pcsd", "/var/lib/corosync", "/var/lib/pacemaker/cib"):
             for f in Path(folder).glob("*") if Path(folder).is_dir() else []:
@@ -85,7 +93,8 @@ class GuestInstall:
                 _whiteout(etc / "corosync" / name)
         root_ssh = disk / "root/.ssh"
         root_ssh.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _write(root_ssh / "authorized_keys", Path(f"{self.key_path}.pub").read_text(), 0o600)
+        if not password_only:
+            _write(root_ssh / "authorized_keys", Path(f"{self.key_path}.pub").read_text(), 0o600)
         return disk
 
     def _haproxy_cfg(self, bind_ip: str) -> str:
@@ -99,7 +108,8 @@ class GuestInstall:
         answers.vip.external = bind_ip
         return haproxy_config(answers, get_profile("lab"))
 
-    def _install_director(self, d: Director, prepared: bool, haproxy_from: Director | None = None) -> None:
+    def _install_director(self, d: Director, prepared: bool, haproxy_from: Director | None = None,
+                          password_only: bool = False) -> None:
         from assets import render
 
         a = self.answers
@@ -110,20 +120,21 @@ class GuestInstall:
         }
         if prepared:
             interfaces[d.heartbeat_if] = self._iface(d.heartbeat_if, d.heartbeat_ip, a.networks.heartbeat)
-        disk = self._install_common(d.vm, d.name, ["ssh", "haproxy"], interfaces, self._hosts_file(d.name, prepared))
+        disk = self._install_common(d.vm, d.name, ["ssh", "haproxy"], interfaces, self._hosts_file(d.name, prepared),
+                                    password_only)
         # Seminar 3's balancer: haproxy on the director's own external address (a clone keeps master's).
         source = haproxy_from or d
         _write(disk / "etc/haproxy/haproxy.cfg", self._haproxy_cfg(source.external_ip))
         _write(disk / "etc/haproxy/errors/ha-wizard-503.http",
                render("ha-wizard-503.http.j2", cluster_name=a.cluster_name))
 
-    def _install_server(self, s: Server) -> None:
+    def _install_server(self, s: Server, password_only: bool = False) -> None:
         from assets import render
 
         a = self.answers
         iface = self._iface(s.ifname, s.ip, a.networks.internal, a.master.internal_ip)
         disk = self._install_common(s.vm, s.name, ["ssh", "phpweb"], {s.ifname: iface},
-                                    self._hosts_file(s.name, False))
+                                    self._hosts_file(s.name, False), password_only)
         _write(disk / "etc/init.d/phpweb", (GUEST / "phpweb").read_text(), 0o755)
         _write(disk / "etc/phpweb/prepend.php",
                "<?php\n// ha-wizard lab: php -S sets no SERVER_ADDR; the init script passes the host's address.\n"

@@ -59,21 +59,21 @@ class Machines:
                 nics[n].mac = mac_plain(mac)
         return nics
 
-    def _create_vms(self, prepared: bool) -> None:
+    def _create_vms(self, prepared: bool, password_only: set[str] | frozenset[str] = frozenset()) -> None:
         a = self.answers
         master, standby = a.master, a.standby
         index = 1
         self._new_vm(master.vm, self._director_nics(master, index, heartbeat=prepared))
-        self._install_director(master, prepared)
+        self._install_director(master, prepared, password_only=master.vm in password_only)
         if prepared:
             index += 1
             self._new_vm(standby.vm, self._director_nics(standby, index, True, a.virtualbox.standby_macs))
-            self._install_director(standby, prepared, haproxy_from=master)
+            self._install_director(standby, prepared, haproxy_from=master, password_only=standby.vm in password_only)
         for server in a.servers:
             index += 1
             nic = Nic("intnet", a.virtualbox.internal_network, self._mac(index, 1), server.ifname)
             self._new_vm(server.vm, {1: nic})
-            self._install_server(server)
+            self._install_server(server, password_only=server.vm in password_only)
 
     # -- power ----------------------------------------------------------------------------------------
     def running(self, vm: str) -> bool:

@@ -40,6 +40,45 @@ class Networks:
                 raise LabError(f"networks.external {net} overlaps a route of this machine ({line.strip()}); "
                                "choose another external network in the answers")
 
+    @property
+    def host_link(self) -> bool:
+        """True when this machine has an address in the external network (`lab up --host-link`)."""
+        return bool(self._lab_state().get("host_link"))
+
+    def _make_networks(self, host_link: bool) -> None:
+        """The bridges' namespace and the NAT network's bridge with its gateway; with `host_link`, the
+        machine's own veth and address on it (else nothing at all changes in the root namespace)."""
+        _run(["ip", "netns", "add", BRIDGE_NS])
+        _run(["ip", "-n", BRIDGE_NS, "link", "set", "lo", "up"])
+        ext = self._bridge("natnetwork", self.answers.virtualbox.natnetwork)
+        # VirtualBox's NAT network has its gateway (and DNS proxy) at networks.external_gateway: the lab
+        # gives that address to the bridge, so it answers pings and port-forwarded connections come from it
+        # (as from VirtualBox's NAT engine); it leads nowhere (no way out of the lab).
+        if self.nat_gateway:
+            _run(["ip", "-n", BRIDGE_NS, "addr", "add", f"{self.nat_gateway}/{self.external_net.prefixlen}",
+                  "dev", ext])
+        if host_link:
+            _run(["ip", "link", "add", ROOT_LINK, "type", "veth", "peer", "name", "root0", "netns", BRIDGE_NS])
+            _run(["ip", "-n", BRIDGE_NS, "link", "set", "root0", "master", ext, "up"])
+            _run(["ip", "addr", "add", f"{self.root_address}/{self.external_net.prefixlen}", "dev", ROOT_LINK])
+            _run(["ip", "link", "set", ROOT_LINK, "up"])
+
+    @property
+    def nat_gateway(self) -> str:
+        """The NAT network's gateway address (on its bridge), or "" when the answers put it elsewhere."""
+        gateway = self.answers.networks.external_gateway
+        try:
+            return gateway if gateway and ipaddress.ip_address(gateway) in self.external_net else ""
+        except ValueError:
+            return ""
+
+    def on_nat_network_argv(self) -> list[str]:
+        """A command prefix that runs a program on the NAT network itself (its bridges' namespace, from the
+        gateway's address): as another machine of that network would, for tests and the lab's own ssh."""
+        if not Path(f"/run/netns/{BRIDGE_NS}").exists():
+            raise LabError("the lab is not up (run `ha-wizard lab up`)")
+        return ["ip", "netns", "exec", BRIDGE_NS]
+
     # -- networks -------------------------------------------------------------------------------------
     def _bridge(self, kind: str, network: str) -> str:
         """The bridge (in namespace hawl-net) of VirtualBox network `kind:network`, made on first use."""

@@ -37,7 +37,10 @@ it acts on the lab's namespace hosts (`ha-wizard lab up`), with VBoxManage's syn
   unregistervm VM [--delete]
   natnetwork modify --netname NET --port-forward-4 "name:tcp:[]:HOSTPORT:[GUESTIP]:GUESTPORT"
   natnetwork modify --netname NET --port-forward-4 delete NAME
-      (the forward listens on 127.0.0.1:HOSTPORT of this machine)
+      (also -t NET -p RULE, and NET right after modify; the forward listens on 127.0.0.1:HOSTPORT of this
+       machine and connects from the NAT network's gateway, as VirtualBox's NAT engine does; rule names are
+       unique per NAT network)
+  natnetwork list [FILTER]
 """
 
 
@@ -114,16 +117,8 @@ def cmd_list(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
                 out(f'"{vm}" {{{lab.vm_config(vm)["uuid"]}}}')
         return 0
     if what == "natnetworks":
-        seen = set()
-        for vm in lab.vms():
-            for nic in lab.nics(vm).values():
-                if nic.type == "natnetwork" and nic.network not in seen:
-                    seen.add(nic.network)
-                    out(f"Name:         {nic.network}\nNetwork:      {lab.answers.networks.external}\n"
-                        f"Gateway:      {lab.answers.networks.external_gateway}\nEnabled:      Yes")
-                    for fwd in lab.forwards().values():
-                        if fwd["network"] == nic.network:
-                            out(f"Port-forwarding (ipv4)\n        {fwd['rule']}")
+        for net in lab.nat_networks():
+            _print_natnetwork(lab, net, out)
         return 0
     raise Usage("VBoxManage: error: list: expected vms, runningvms or natnetworks")
 
@@ -355,29 +350,79 @@ def cmd_unregistervm(lab: Lab, args: list[str], out: Callable[[str], None]) -> i
     return 0
 
 
+def _print_natnetwork(lab: Lab, net: str, out: Callable[[str], None]) -> None:
+    """As `VBoxManage list natnetworks` prints one (VBoxManageNATNetwork.cpp's printNATNetwork)."""
+    out(f"Name:         {net}\nEnabled:      Yes\nNetwork:      {lab.answers.networks.external}\n"
+        f"Gateway:      {lab.answers.networks.external_gateway}\nDHCP Server:  No\nIPv6:         No\n"
+        "IPv6 Prefix:  \nIPv6 Default: No")
+    rules = [f["rule"] for f in sorted(lab.forwards(net).values(), key=lambda f: f["name"])]
+    if rules:
+        out("Port-forwarding (ipv4)")
+        for rule in rules:
+            out(f"        {rule}")
+    out("")
+
+
 def cmd_natnetwork(lab: Lab, args: list[str], out: Callable[[str], None]) -> int:
+    """`natnetwork modify [NAME] --netname NAME|-t NAME --port-forward-4 RULE|-p RULE|... delete NAME`
+    (several rules, added or deleted, in one call), and `natnetwork list [FILTER]`."""
     if not args or args[0] not in ("modify", "list"):
         raise Usage("VBoxManage: error: natnetwork modify --netname NET --port-forward-4 RULE")
     if args[0] == "list":
-        return cmd_list(lab, ["natnetworks"], out)
+        pattern = args[1] if len(args) > 1 else "*"
+        import fnmatch
+
+        found = [n for n in lab.nat_networks() if fnmatch.fnmatchcase(n, pattern)]
+        out("NAT Networks:\n")
+        for net in found:
+            _print_natnetwork(lab, net, out)
+        out(f"{len(found)} {'network' if len(found) == 1 else 'networks'} found")
+        return 0
     rest = args[1:]
-    # `--port-forward-4 delete NAME` takes two words.
-    if "delete" in rest:
-        i = rest.index("delete")
-        if i + 1 < len(rest) and i > 0 and rest[i - 1] in ("--port-forward-4", "-p"):
-            lab.delete_forward(rest[i + 1])
-            return 0
-    words, opts = _opts(rest)
-    net = (opts.get("--netname") or opts.get("-t") or [""])[-1]
+    net = ""
+    if rest and not rest[0].startswith("-"):  # VirtualBox 7.1+: the name right after `modify`
+        net, rest = rest[0], rest[1:]
+    adds: list[str] = []
+    deletes: list[str] = []
+    i = 0
+    while i < len(rest):
+        word = rest[i]
+        opt, eq, value = word.partition("=")
+        if opt not in ("--netname", "-t", "--port-forward-4", "-p"):
+            raise Usage(f"VBoxManage: error: natnetwork modify: option {opt} is not supported by the lab's "
+                        "stand-in (it knows --netname/-t and --port-forward-4/-p)")
+        if not eq:
+            if i + 1 >= len(rest):
+                raise Usage(f"VBoxManage: error: option {opt} needs a value")
+            value = rest[i + 1]
+            i += 1
+        if opt in ("--netname", "-t"):
+            if net:
+                raise Usage("VBoxManage: error: You can specify the NAT network name only once.")
+            net = value
+        elif value == "delete":
+            if i + 1 >= len(rest):
+                raise Usage("VBoxManage: error: Not enough parameters")
+            deletes.append(rest[i + 1])
+            i += 1
+        else:
+            adds.append(value)
+        i += 1
     if not net:
-        raise Usage("VBoxManage: error: natnetwork modify: --netname missing")
-    known = {nic.network for vm in lab.vms() for nic in lab.nics(vm).values() if nic.type == "natnetwork"}
-    if net not in known:
-        raise LabError(f"VBoxManage: error: Could not find a NAT network named '{net}'")
-    rules = opts.get("--port-forward-4", []) + opts.get("-p", [])
-    if not rules:
-        raise Usage("VBoxManage: error: natnetwork modify: only --port-forward-4 is supported by the lab")
-    for rule in rules:
+        raise Usage("VBoxManage: error: Missing NAT network name")
+    if net not in lab.nat_networks():
+        raise LabError(f"VBoxManage: error: NAT network '{net}' not found")
+    if not adds and not deletes:
+        raise Usage("VBoxManage: error: natnetwork modify: only port forwards (--port-forward-4) are supported by "
+                    "the lab's stand-in")
+    # VBoxManage parses every rule before changing anything, deletes first, then adds.
+    from lab.forwards import parse_rule
+
+    for rule in adds:
+        parse_rule(rule)
+    for name in deletes:
+        lab.delete_forward(net, name)
+    for rule in adds:
         lab.add_forward(net, rule)
     return 0
 

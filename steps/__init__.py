@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from steps import (
+    access,
     cluster_setup,
     constraints,
     gateway,
@@ -28,8 +29,8 @@ from steps.profiles import Profile, get_profile
 from wizard.answers import Answers
 
 SECTIONS: list[ModuleType] = [
-    preflight, snapshot, nic_add, standby_clone, networking, pcs_auth, cluster_setup, properties, resources,
-    constraints, gateway, verification,
+    preflight, access, snapshot, nic_add, standby_clone, networking, pcs_auth, cluster_setup, properties,
+    resources, constraints, gateway, verification,
 ]
 
 _BY_ID = {m.ID: m for m in SECTIONS}

@@ -20,6 +20,10 @@ from wizard.answers import Answers, Director, mac_colon
 
 q = shlex.quote
 
+# A wait for a node that is coming back (boot, reboot, network restart): the only kind the engine waits for long
+# (wizard/engine.py); a node that should be up and does not answer is a bounded retry.
+NODE_RETURNS = "node-returns"
+
 HOSTS_BEGIN = "# BEGIN ha-wizard"
 HOSTS_END = "# END ha-wizard"
 
@@ -138,7 +142,7 @@ def startvm_actions(section: str, answers: Answers, vm: str, node: str, why: str
                **vbox(answers, "startvm", vm, "--type", "headless"),
                **vm_running(answers, vm).fields(), idempotent=False, why=why, why_es=why_es),
         Action(id=f"{section}.wait_ssh.{node}", kind="wait", target=Target.node(node), command="true",
-               via_address=via, timeout=300, interval=5,
+               via_address=via, timeout=300, interval=5, tags=(NODE_RETURNS,),
                awaits=f"{node} booted and answering SSH", awaits_es=f"{node} arrancado y respondiendo por SSH",
                why=f"Wait until {node} has booted and answers SSH.",
                why_es=f"Esperar a que {node} haya arrancado y responda por SSH.",

@@ -161,11 +161,6 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                host=page(fwd_url), tags=("check",), why="The page through the host's port forward.",
                why_es="La página a través de la redirección de puertos del host.", **fail),
     ]
-    if profile.is_lab:  # the lab's host sits on the external network itself
-        actions.append(Action(id=f"{ID}.curl_local", kind="check", target=local,
-                              command=f"curl -fsS {q(url)}", host=page(url), tags=("check",),
-                              why="The page from this machine, straight to the VIP.",
-                              why_es="La página desde esta máquina, directamente a la VIP.", **fail))
     actions += [
         # --- 1. all up ----------------------------------------------------------------------------
         Action(id=f"{ID}.all_up", kind="run", target=master, tags=("failover", "all-up"),

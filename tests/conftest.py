@@ -7,9 +7,12 @@
 - `lab_prepared` (session): a lab after guide sections 1-4 (`lab up --prepared`: both directors with their
   three NICs and /etc/hosts; no pcs yet). `lab down` runs before it is built and at the end of the session,
   whatever the tests did.
-- `fresh_lab` (function): a factory `fresh_lab(prepared=False, answers=None) -> Lab` building a new lab
-  for a test that changes it (power, cluster, clones); torn down after the test. Only one lab exists on a
-  machine at a time, so when the session's prepared lab existed it is rebuilt (fresh) afterwards.
+- `fresh_lab` (function): a factory `fresh_lab(prepared=False, answers=None, host_link=False,
+  password_only=None) -> Lab` building a new lab for a test that changes it (power, cluster, clones); torn
+  down after the test. Only one lab exists on a machine at a time, so when the session's prepared lab
+  existed it is rebuilt (fresh) afterwards.
+- Labs are NAT-only (as VirtualBox's NAT network: this machine reaches the guests through port forwards;
+  a prepared lab has the wizard's SSH forwards already) unless `host_link=True`.
 - `built_cluster` (session): the whole guide run headless on a fresh lab, once per session
   (tests/e2e_support.BuiltCluster: answers, lab, state folder, session name, exit status, log, wall time).
   Tests that only need a built cluster use it instead of building their own, and restore what they change.
@@ -101,11 +104,12 @@ def fresh_lab() -> Iterator[Callable[..., object]]:
 
     made: list[object] = []
 
-    def make(prepared: bool = False, answers: Answers | None = None) -> Lab:
+    def make(prepared: bool = False, answers: Answers | None = None, host_link: bool = False,
+             password_only: dict[str, str] | None = None) -> Lab:
         _SESSION["built"] = None  # replaced: a later built_cluster user gets a new build
         lab = Lab(answers or Answers())
         made.append(lab)
-        lab.up(prepared=prepared)
+        lab.up(prepared=prepared, host_link=host_link, password_only=password_only)
         return lab
 
     try:
@@ -132,7 +136,7 @@ def _build_cluster(tmp: Path) -> object:
         RUN_TIMEOUT,
         SKIPPED_BY_THE_ANSIBLE_TEST,
         BuiltCluster,
-        e2e_answers,
+        init_answers,
         load_state,
         record_figure,
         run_args,
@@ -142,17 +146,15 @@ def _build_cluster(tmp: Path) -> object:
     )
 
     from lab import Lab
-    from wizard.answers import save_answers
 
-    answers = e2e_answers()
+    state_dir = tmp / "state"
+    answers_file = tmp / "lab.toml"
+    answers = init_answers(answers_file, wizard_env(state_dir))  # `ha-wizard answers init --profile lab`
     Lab().down(keep_ownership=True)  # whatever lab was there (the session's prepared one, say)
     lab = Lab(answers)
-    lab.up(prepared=False)
-    answers_file = tmp / "lab.toml"
-    save_answers(answers, answers_file)
-    state_dir = tmp / "state"
+    lab.up(prepared=False)  # NAT-only, as VirtualBox: the wizard makes its own way in
     start = time.monotonic()
-    done = subprocess.run(wizard_cmd(*run_args(lab, answers_file, "e2e")), env=wizard_env(state_dir),
+    done = subprocess.run(wizard_cmd(*run_args(answers_file, "e2e")), env=wizard_env(state_dir),
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=RUN_TIMEOUT)
     wall = time.monotonic() - start
     log = done.stdout + done.stderr

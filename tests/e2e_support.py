@@ -36,9 +36,16 @@ def wizard_cmd(*args: str) -> list[str]:
 
 
 def wizard_env(state_dir: Path) -> dict[str, str]:
+    """A student's environment: a home with an empty ~/.ssh, no SSH agent and no SSH password; the wizard's
+    state in a folder of the test's own."""
     env = dict(os.environ)
     env["HA_WIZARD_STATE_DIR"] = str(state_dir)
     env["HA_WIZARD_HACLUSTER_PASSWORD"] = PASSWORD
+    home = state_dir.parent / "home"
+    (home / ".ssh").mkdir(parents=True, exist_ok=True)
+    env["HOME"] = str(home)
+    env.pop("SSH_AUTH_SOCK", None)
+    env.pop("HA_WIZARD_SSH_PASSWORD", None)
     # As on a student's Windows laptop: no shell, curl or coreutils for the host steps, nothing on PATH but
     # the folder of a VBoxManage (the lab's stand-in, named in the answers' [virtualbox] vboxmanage).
     env["PATH"] = str(Path(lab_standin()).parent)
@@ -46,14 +53,33 @@ def wizard_env(state_dir: Path) -> dict[str, str]:
     return env
 
 
+def init_answers(path: Path, env: dict[str, str]) -> Answers:
+    """`ha-wizard answers init FILE --profile lab` as a student runs it; only the benchmark sizes are then
+    made smaller (e2e_answers) to keep the run short on 2 cores."""
+    import subprocess
+
+    from wizard.answers import load_answers, save_answers
+
+    res = subprocess.run(wizard_cmd("answers", "init", str(path), "--profile", "lab", "--force"), env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    answers = load_answers(path)
+    small = e2e_answers()
+    answers.bench_requests, answers.bench_concurrency = small.bench_requests, small.bench_concurrency
+    answers.pi_intervals = small.pi_intervals
+    save_answers(answers, path)
+    return answers
+
+
 def connection_args(lab: Any) -> list[str]:
-    """How `run` and `check` reach the lab's hosts."""
+    """How `check` reaches the lab's hosts (`run` needs none: the lab profile brings the lab's key)."""
     return ["--identity", str(lab.key_path), "--known-hosts", str(lab.known_hosts_path)]
 
 
-def run_args(lab: Any, answers_file: Path, session: str) -> list[str]:
-    return ["run", "--answers", str(answers_file), "--profile", "lab", "--yes", "--trust-new-hosts",
-            "--session", session, *connection_args(lab)]
+def run_args(answers_file: Path, session: str) -> list[str]:
+    """`ha-wizard run` as the README's lab rehearsal: no key flags (the lab profile's own key and
+    known_hosts), the lab being NAT-only (the wizard makes its port forwards)."""
+    return ["run", "--answers", str(answers_file), "--yes", "--trust-new-hosts", "--session", session]
 
 
 SKIPPED_BY_THE_ANSIBLE_TEST = ("failover", "bench")  # tags: the verification's failovers and benchmarks

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from steps import SECTIONS
 from wizard.answers import Answers
 from wizard.app import WizardApp
 from wizard.screens.dialogs import EditCommandDialog, ExportDialog
@@ -148,14 +149,15 @@ async def test_switch_language(state: Path) -> None:
 
 
 def make_session(state: Path, name: str, profile: str = "rhel7") -> Session:
-    """A session whose preflight checks passed: the guide's first section (snapshot) is next."""
-    from steps import preflight
+    """A session whose preflight checks passed and whose access section (the wizard's key, when a password
+    was needed) is done: the guide's first section (snapshot) is next."""
+    from steps import access, preflight
     from steps.profiles import get_profile
 
     answers = Answers()
     answers.profile = profile
     session = Session.create(name, answers, profile, root=state)
-    for action in preflight.plan(answers, get_profile(profile)):
+    for action in [*preflight.plan(answers, get_profile(profile)), *access.plan(answers, get_profile(profile))]:
         session.record(action.id).status = "ok"
     session.save()
     session.release()
@@ -246,7 +248,8 @@ async def test_jump_warns_when_earlier_sections_are_open_and_palette_finds_secti
         from wizard.screens.dialogs import ConfirmDialog
 
         assert isinstance(app.screen, ConfirmDialog)
-        assert "2. Snapshot" in str(app.screen.query_one(".dialog-body").render())
+        number = [m.ID for m in SECTIONS].index("snapshot") + 1  # the sections before it are done
+        assert f"{number}. Snapshot" in str(app.screen.query_one(".dialog-body").render())
         await pilot.click("#yes")
         await wait_for(pilot, lambda: on_section(app, "properties"))
         # F1 help on the section screen: its keys are the ones that exist, named as the footer names them.
@@ -341,6 +344,6 @@ async def test_guided_screens_for_the_address_clash_and_a_by_hand_step(state: Pa
         app.goto_section("standby_clone")
         await wait_for(pilot, lambda: isinstance(app.screen, ClashDialog))
         body = " ".join(app.screen.step_texts)
-        assert "192.168.1.101" in body  # the clone is reached at master's address
+        assert "127.0.0.1:2201" in body  # the clone is reached at master's address (its port forward)
         await pilot.press("escape")
         await wait_for(pilot, lambda: on_section(app, "standby_clone"))

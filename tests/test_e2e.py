@@ -1,6 +1,10 @@
-"""The whole guide, end to end, on a fresh lab: `ha-wizard run --profile lab --yes`, then the end state
-checked from outside the wizard (curl through the external VIP, crm_mon on a director, the servers'
-routes), and the verification figures against their targets.
+"""The whole guide, end to end, on a fresh lab as strict as VirtualBox's NAT network, run as a student would:
+`ha-wizard answers init lab.toml --profile lab`, then `ha-wizard run --answers lab.toml --yes
+--trust-new-hosts` — no key flags, an empty ~/.ssh and no SSH agent. The wizard gets itself in through the
+port forwards it makes (the access section); the end state is checked from outside the wizard (the page
+through the host's port forward 127.0.0.1:5280, crm_mon on a director, the servers' routes), with the
+verification figures against their targets. This machine has no address in the external network and
+cannot open a director's SSH directly. A refused key ends the same run in seconds, naming authentication.
 
 The run itself is the session's `built_cluster` (tests/conftest.py), shared with the other tests that need a
 built cluster. Also: the same run SIGKILLed between every two sections and once in the middle of a section,
@@ -9,15 +13,26 @@ resumed each time, ending in the same state.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import signal
+import socket
 import subprocess
 import time
 
 import pytest
-from e2e_support import PASSWORD, RUN_TIMEOUT, e2e_answers, load_state, run_args, wizard_cmd, wizard_env
+from e2e_support import (
+    PASSWORD,
+    RUN_TIMEOUT,
+    init_answers,
+    load_state,
+    record_figure,
+    run_args,
+    wizard_cmd,
+    wizard_env,
+)
 
-from wizard.answers import Answers, save_answers
+from wizard.answers import Answers
 from wizard.vboxmanage import lab_standin
 
 pytestmark = pytest.mark.lab
@@ -50,14 +65,36 @@ def check_end_state(lab, answers: Answers) -> None:
     for server in answers.servers:
         route = lab.exec(server.name, "ip route show default", timeout=30).stdout
         assert f"via {answers.vip.internal} " in route, (server.name, route)
-    # From this machine, through the external VIP: every real server answers.
+    # From this machine, through the host's port forward to the external VIP (the guide's
+    # http://localhost:5280): every real server answers.
     seen = set()
+    url = f"http://127.0.0.1:{answers.virtualbox.host_port}/index.php"
     for _ in range(3 * len(answers.servers)):
-        body = subprocess.run(["curl", "-fsS", "-m", "5", f"http://{answers.vip.external}/index.php"],
-                              capture_output=True, text=True, timeout=10)
+        body = subprocess.run(["curl", "-fsS", "-m", "5", url], capture_output=True, text=True, timeout=10)
         assert body.returncode == 0, body.stderr
         seen |= {sv.name for sv in answers.servers if re.search(rf"\b{sv.name}\b", body.stdout)}
     assert seen == {sv.name for sv in answers.servers}
+
+
+def check_nat_only(answers: Answers) -> None:
+    """As on VirtualBox's NAT network: no address of this machine in the external network, and no SSH server
+    answers at a director's address from here (only through the port forwards)."""
+    net = ipaddress.ip_network(answers.networks.external)
+    addrs = subprocess.run(["ip", "-o", "-4", "addr", "show"], capture_output=True, text=True).stdout
+    mine = [line.split()[3] for line in addrs.splitlines()]
+    assert not [a for a in mine if ipaddress.ip_interface(a).ip in net], mine
+    route = subprocess.run(["ip", "-o", "route", "get", answers.master.external_ip], capture_output=True,
+                           text=True).stdout
+    assert "hawl" not in route, route
+    # Not a bare TCP connect: some machines' default route accepts any connection with nothing behind it.
+    banner = b""
+    try:
+        with socket.create_connection((answers.master.external_ip, 22), timeout=3) as s:
+            s.settimeout(3)
+            banner = s.recv(8)
+    except OSError:
+        pass
+    assert not banner.startswith(b"SSH-"), banner
 
 
 def check_figures(state: dict, answers: Answers) -> None:
@@ -78,18 +115,21 @@ def check_figures(state: dict, answers: Answers) -> None:
 
 @pytest.fixture
 def guide_lab(fresh_lab, tmp_path):
-    """A fresh lab at the guide's starting point, its answers file and an empty state folder."""
-    answers = e2e_answers()
-    lab = fresh_lab(prepared=False, answers=answers)
+    """A fresh NAT-only lab at the guide's starting point, the answers file `answers init --profile lab`
+    writes (smaller benchmarks) and an empty state folder."""
+    state_dir = tmp_path / "state"
     answers_file = tmp_path / "lab.toml"
-    save_answers(answers, answers_file)
-    return answers, lab, answers_file, tmp_path / "state"
+    answers = init_answers(answers_file, wizard_env(state_dir))
+    lab = fresh_lab(prepared=False, answers=answers)
+    return answers, lab, answers_file, state_dir
 
 
 def test_headless_end_to_end(built_cluster):
-    """The session's built cluster (tests/conftest.py) is this very run: `ha-wizard run --yes` on a fresh lab."""
+    """The session's built cluster (tests/conftest.py) is this very run: `ha-wizard answers init --profile lab`
+    and `ha-wizard run --yes --trust-new-hosts` (no key flags, empty ~/.ssh, no agent) on a fresh NAT-only lab."""
     c = built_cluster
     c.require()
+    assert not c.lab.host_link
     state = load_state(c.state_dir, c.session)
     statuses = {k: v["status"] for k, v in state["actions"].items()}
     assert all(s in ("ok", "skipped") for s in statuses.values()), statuses
@@ -99,7 +139,11 @@ def test_headless_end_to_end(built_cluster):
     assert wizard_env(c.state_dir)["PATH"] == str(c.lab.vboxmanage_path.parent)
     [take] = [e for e in state["journal"] if e["action_id"] == "snapshot.take.master" and e["status"] == "ok"]
     assert take["command"] == f"{lab_standin()} snapshot master take preHA"
+    # The wizard made its own way in: its port forwards, then every node by the lab's key (nothing to install).
+    assert {"preflight.forward.master", "preflight.forward.standby"} <= set(statuses)
+    assert state["actions"]["access.wizard_key.master"]["note"].startswith("already done")
     check_end_state(c.lab, c.answers)
+    check_nat_only(c.answers)
     check_figures(state, c.answers)
     # The secret never reached the state folder or an export.
     export = subprocess.run(wizard_cmd("export", c.session, "--format", "sh"), env=c.env(),
@@ -110,6 +154,24 @@ def test_headless_end_to_end(built_cluster):
         if path.is_file():
             assert PASSWORD.encode() not in path.read_bytes(), path
     print(f"\nheadless end to end: {c.wall:.0f} s wall, {len(statuses)} actions")
+
+
+def test_a_refused_key_ends_the_run_in_seconds_naming_authentication(built_cluster, tmp_path):
+    """The same run with --identity of a key no node accepts (it replaces the lab's): a non-zero exit in
+    < 20 s, saying authentication was refused, with which key and the way out."""
+    c = built_cluster
+    refused = tmp_path / "refused_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(refused)], check=True)
+    state_dir = tmp_path / "state"
+    t0 = time.monotonic()
+    bad = subprocess.run(wizard_cmd(*run_args(c.answers_file, "refused"), "--identity", str(refused)),
+                         env=wizard_env(state_dir), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                         timeout=120)
+    took = time.monotonic() - t0
+    assert bad.returncode != 0 and took < 20, (took, bad.stdout[-3000:])
+    out = " ".join(bad.stdout.split())  # the terminal wraps long lines
+    assert "Authentication refused for root" in out and str(refused) in out and "--identity" in out, out[-3000:]
+    record_figure("a refused key: the run's exit (< 20 s)", took)
 
 
 def _section_done(state: dict, section: str) -> bool:
@@ -128,15 +190,14 @@ def test_killed_between_every_section_and_mid_section_resumes(guide_lab, tmp_pat
     kill_after = list(sections[:-1])
     mid_action = "cluster_setup.start"
     killed_mid = False
-    args = run_args(lab, answers_file, "killed")
+    args = run_args(answers_file, "killed")
     deadline = time.monotonic() + RUN_TIMEOUT * 2
     kills = 0
     log = open(tmp_path / "run.log", "w")
     while True:
         proc = subprocess.Popen(wizard_cmd(*args), env=env, stdin=subprocess.DEVNULL, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=False)
-        args = ["run", "--resume", "killed", "--yes", "--trust-new-hosts", "--identity", str(lab.key_path),
-                "--known-hosts", str(lab.known_hosts_path)]
+        args = ["run", "--resume", "killed", "--yes", "--trust-new-hosts"]
         while proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
             try:

@@ -1,5 +1,5 @@
-"""The engine against the lab's real sshd: directors on their external addresses, real servers only
-through a director, network changes that cut the connection, host keys, secrets on the node.
+"""The engine against the lab's real sshd: directors through their NAT port forwards (the lab is NAT-only),
+real servers only through a director, network changes that cut the connection, host keys, secrets on the node.
 
 Uses the session's `lab_prepared`. For quick iterations against an already running lab, set
 HA_WIZARD_TEST_RUNNING_LAB=1 (the lab is then used as it is, and left running).
@@ -60,19 +60,24 @@ def act(action_id: str, command: str, target: Target, **kw) -> Action:
 
 
 def test_address_move_drops_the_connection_and_reconnects(tmp_path, lab, home) -> None:
-    """master leaves its address for another (as the standby clone does), then comes back."""
+    """master leaves its address for another (as the standby clone does), then comes back. The lab is a NAT
+    network: the new address is reached through a port forward of its own, as the wizard's would be."""
     m = lab.answers.master
     gw = lab.answers.networks.external_gateway
-    temp = m.external_ip.rsplit(".", 1)[0] + ".111"
+    temp_ip = m.external_ip.rsplit(".", 1)[0] + ".111"
+    port = 2290
+    net = lab.answers.virtualbox.natnetwork
+    lab.add_forward(net, f"ssh-temp:tcp:[127.0.0.1]:{port}:[{temp_ip}]:22")
+    temp = f"127.0.0.1:{port}"
 
     def move(to: str) -> str:
         return (f"ip addr flush dev {m.external_if} && ip addr add {to}/24 dev {m.external_if} && "
                 f"ip route replace default via {gw} dev {m.external_if} onlink && echo moved to {to}")
 
-    away = act("t.away", move(temp), Target.node("master"), disrupts_network=True, reconnect_to=temp,
+    away = act("t.away", move(temp_ip), Target.node("master"), disrupts_network=True, reconnect_to=temp,
                timeout=60, expect="moved to")
     check = act("t.where", "ip -o -4 addr show dev " + m.external_if, Target.node("master"), via_address=temp,
-                kind="check", expect=temp.replace(".", r"\."))
+                kind="check", expect=temp_ip.replace(".", r"\."))
     back = act("t.back", move(m.external_ip), Target.node("master"), via_address=temp, disrupts_network=True,
                timeout=60)
     engine, events = make_engine(tmp_path, lab, [away, check, back])
@@ -89,6 +94,7 @@ def test_address_move_drops_the_connection_and_reconnects(tmp_path, lab, home) -
     finally:
         engine.close()
         lab.exec("master", move(m.external_ip) + " >/dev/null")  # whatever happened above
+        lab.delete_forward(net, "ssh-temp")
 
 
 def test_network_restart_survives(tmp_path, lab, home) -> None:
@@ -172,7 +178,11 @@ def test_host_keys_unknown_and_changed(tmp_path, lab, home) -> None:
     # standby's key filed under master's address: master's real key is then a *changed* key.
     standby_pub = (lab.hostdir("standby") / "disk/etc/ssh/ssh_host_ed25519_key.pub").read_text().split()
     wrong = tmp_path / "wrong_known_hosts"
-    wrong.write_text(f"{lab.answers.master.address} {standby_pub[0]} {standby_pub[1]}\n")
+    from wizard.hostkeys import known_hosts_name
+    from wizard.reach import reach
+
+    r = reach(lab.answers, "master")  # the forward 127.0.0.1:2201: known_hosts names it [127.0.0.1]:2201
+    wrong.write_text(f"{known_hosts_name(r.host, r.port)} {standby_pub[0]} {standby_pub[1]}\n")
     with pytest.raises(HostKeyChanged) as info:
         _conn(tmp_path, lab, HostKeyTrust(wizard_file=tmp_path / "wk2", user_files=[wrong], trust_new_hosts=True))
     assert fps["master"] in str(info.value) and fps["standby"] in str(info.value)

@@ -39,10 +39,28 @@ def wait_for(what: str, check, timeout: float, interval: float = 0.2) -> float:
     raise AssertionError(f"{what}: not true after {timeout} s")
 
 
-def curl(url: str, timeout: float = 5) -> str:
-    res = subprocess.run(["curl", "-sS", "-m", str(timeout), url], capture_output=True, text=True,
+def curl(url: str, timeout: float = 5, lab: Lab | None = None) -> str:
+    """The page at `url` from this machine, or (`lab`) from the NAT network itself, as another VM there."""
+    prefix = lab.on_nat_network_argv() if lab is not None else []
+    res = subprocess.run([*prefix, "curl", "-sS", "-m", str(timeout), url], capture_output=True, text=True,
                          timeout=timeout + 5)
     return res.stdout if res.returncode == 0 else ""
+
+
+def ssh_answers(ip: str, port: int = 22, timeout: float = 3) -> bool:
+    """An SSH server answers at ip:port (its banner). A bare TCP connect would not do: some machines'
+    default route accepts every connection (an egress proxy) without anything behind it."""
+    try:
+        with socket.create_connection((ip, port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            return s.recv(8).startswith(b"SSH-")
+    except OSError:
+        return False
+
+
+def route_device(ip: str) -> str:
+    out = subprocess.run(["ip", "-o", "route", "get", ip], capture_output=True, text=True).stdout.split()
+    return out[out.index("dev") + 1] if "dev" in out else ""
 
 
 def free_port() -> int:
@@ -121,9 +139,11 @@ def test_servers_serve_both_pages_and_only_inside(lab_prepared: Lab) -> None:
         assert s.name in page and s.ip in page
         pi = lab_prepared.exec(a.master.name, f"curl -sS -m 10 'http://{s.ip}/pi.php?n=100000'", check=True).stdout
         assert "3.14159" in pi and f"El servidor es {s.ip}" in pi
-    # From the machine: the servers' network is not reachable (no route), seminar 3's balancer is.
+    # From the machine: neither the servers' network nor (NAT network) the directors are reachable.
     assert curl(f"http://{a.servers[0].ip}/index.php", timeout=2) == ""
-    served = {curl(f"http://{a.master.external_ip}/index.php").split("served-by: ")[-1].split()[0]
+    assert curl(f"http://{a.master.external_ip}/index.php", timeout=2) == ""
+    # From the NAT network: seminar 3's balancer on master serves every server.
+    served = {curl(f"http://{a.master.external_ip}/index.php", lab=lab_prepared).split("served-by: ")[-1].split()[0]
               for _ in range(len(a.servers))}
     assert served == {s.name for s in a.servers}, "haproxy on master balances over every server"
 
@@ -149,17 +169,71 @@ def test_hosts_have_private_etc_var_and_hostname(lab_prepared: Lab) -> None:
 
 
 @pytest.mark.lab
-def test_root_namespace_gets_one_address_and_no_route(lab_prepared: Lab) -> None:
-    addrs = subprocess.run(["ip", "-o", "-4", "addr", "show", "dev", "hawl0"], capture_output=True, text=True).stdout
-    assert f"{lab_prepared.root_address}/" in addrs
-    routes = subprocess.run(["ip", "-4", "route", "show", "dev", "hawl0"], capture_output=True, text=True).stdout
-    assert routes.strip().splitlines() == [f"{lab_prepared.external_net} proto kernel scope link src "
-                                           f"{lab_prepared.root_address}"]
-    default = subprocess.run(["ip", "-4", "route", "show", "default"], capture_output=True, text=True).stdout
-    assert "hawl0" not in default
+def test_nat_mode_leaves_the_root_namespace_alone(lab_prepared: Lab) -> None:
+    """As on VirtualBox's NAT network: no link, address or route of the lab in the root namespace; the
+    directors' SSH only through the port forwards (a prepared lab has the wizard's), which connect from
+    the NAT network's gateway."""
+    a = lab_prepared.answers
+    assert not lab_prepared.host_link
+    assert not Path("/sys/class/net/hawl0").exists()
+    addrs = subprocess.run(["ip", "-o", "-4", "addr", "show"], capture_output=True, text=True).stdout
+    assert not [line for line in addrs.splitlines() if " 192.168.1." in line], addrs
+    routes = subprocess.run(["ip", "-4", "route", "show", "table", "all"], capture_output=True, text=True).stdout
+    assert "192.168.1." not in routes
+    assert route_device(a.master.external_ip) != "hawl0" and not ssh_answers(a.master.external_ip)
     # The NAT network's gateway answers (as VirtualBox's does), and leads nowhere.
-    gw = lab_prepared.answers.networks.external_gateway
-    assert lab_prepared.exec(lab_prepared.answers.master.name, f"ping -c1 -W2 {gw}").returncode == 0
+    gw = a.networks.external_gateway
+    assert lab_prepared.exec(a.master.name, f"ping -c1 -W2 {gw}").returncode == 0
+    # The wizard's forwards of a prepared lab: master's SSH on 127.0.0.1:2201, seen by master as coming
+    # from the gateway.
+    assert {f["name"] for f in lab_prepared.forwards(a.virtualbox.natnetwork).values()} >= {"ssh-master"}
+    ssh_cmd = ["ssh", "-p", "2201", "-i", str(lab_prepared.key_path), "-o", "BatchMode=yes",
+               "-o", f"UserKnownHostsFile={lab_prepared.known_hosts_path}", "-o", "StrictHostKeyChecking=yes",
+               "root@127.0.0.1", "echo $SSH_CLIENT; hostname"]
+    res = subprocess.run(ssh_cmd, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert res.returncode == 0, res.stderr
+    client, name = res.stdout.split("\n")[:2]
+    assert client.split()[0] == gw and name == a.master.name
+
+
+@pytest.mark.lab
+def test_port_forwards_as_vboxmanage_makes_them(fresh_lab) -> None:
+    lab = fresh_lab()
+    a = lab.answers
+    m, net = a.master, a.virtualbox.natnetwork
+    port, other = free_port(), free_port()
+    rule = f"web:tcp:[]:{port}:[{m.external_ip}]:80"
+    # The guide's short options, and the name right after `modify` (VirtualBox 7.1+).
+    assert vbox("natnetwork", "modify", "-t", net, "-p", rule).returncode == 0
+    assert "served-by:" in curl(f"http://127.0.0.1:{port}/index.php")
+    dup = vbox("natnetwork", "modify", net, "--port-forward-4", f"web:tcp:[]:{other}:[{m.external_ip}]:80")
+    assert dup.returncode == 1 and dup.stderr.strip() == "VBoxManage: error: A NAT rule of this name already exists"
+    dup = vbox("natnetwork", "modify", "--netname", net, "--port-forward-4",
+               f"web2:tcp:[]:{port}:[{m.external_ip}]:22")
+    assert dup.returncode == 1 and "for this host port and this host IP already exists" in dup.stderr
+    bad = vbox("natnetwork", "modify", "--netname", net, "--port-forward-4", "web3:tcp:[]:99999:[1.2.3.4]:80")
+    assert bad.returncode == 1 and "Invalid port-forward rule" in bad.stderr
+    assert vbox("natnetwork", "modify", "--netname", "nope", "-p", rule).stderr.strip() == \
+        "VBoxManage: error: NAT network 'nope' not found"
+    listing = vbox("list", "natnetworks").stdout
+    assert f"Name:         {net}" in listing and f"Port-forwarding (ipv4)\n        {rule}" in listing
+    # An SSH forward: the lab's known_hosts names it as ssh dials it; a VM that is off: closed at once.
+    ssh_rule = f"ssh-m:tcp:[127.0.0.1]:{other}:[{m.external_ip}]:22"
+    assert vbox("natnetwork", "modify", "--netname", net, "--port-forward-4", ssh_rule).returncode == 0
+    assert f"[127.0.0.1]:{other}" in lab.known_hosts_path.read_text()
+    lab.poweroff(m.name)
+    with socket.create_connection(("127.0.0.1", other), timeout=5) as s:
+        s.settimeout(15)
+        t0 = time.monotonic()
+        assert s.recv(100) == b"" and time.monotonic() - t0 < 12
+    lab.poweron(m.name)
+    # Deleted: nothing listens any more; deleting again is VBoxManage's error.
+    assert vbox("natnetwork", "modify", "--netname", net, "--port-forward-4", "delete", "web").returncode == 0
+    assert not ssh_answers("127.0.0.1", port, timeout=2) and curl(f"http://127.0.0.1:{port}/", 2) == ""
+    again = vbox("natnetwork", "modify", "--netname", net, "--port-forward-4", "delete", "web")
+    assert again.returncode == 1 and "Failed to delete port forwarding" in again.stderr
+    status = subprocess.run([sys.executable, "-m", "lab", "status"], capture_output=True, text=True, timeout=60)
+    assert "mode: NAT network only" in status.stdout and f"127.0.0.1:{other} -> {m.external_ip}:22" in status.stdout
 
 
 # -- the cluster, configured by the guide's pcs commands (lab profile) ----------------------------------
@@ -214,7 +288,8 @@ def test_cluster_vips_fail_over_and_pacemaker_restarts_haproxy(fresh_lab) -> Non
     wait_for("VIPs on master", lambda: holds_vips(lab, m.name), timeout=90)
     assert not holds_vips(lab, s.name)
     # haproxy starts after the VIPs (the order constraint), bound to the external VIP.
-    wait_for("service on the VIP", lambda: "served-by:" in curl(f"http://{a.vip.external}/index.php", 2), timeout=30)
+    wait_for("service on the VIP", lambda: "served-by:" in curl(f"http://{a.vip.external}/index.php", 2, lab),
+             timeout=30)
     assert "HAproxy" in lab.exec(m.name, "crm_mon -1").stdout
 
     # Software failure: haproxy killed; pacemaker's 5 s monitor starts it again.
@@ -223,7 +298,7 @@ def test_cluster_vips_fail_over_and_pacemaker_restarts_haproxy(fresh_lab) -> Non
     back = wait_for("haproxy restarted by pacemaker",
                     lambda: lab.exec(m.name, "pgrep -x haproxy").returncode == 0, timeout=40)
     print(f"\nhaproxy restarted by pacemaker after {back:.1f} s")
-    wait_for("service back", lambda: "served-by:" in curl(f"http://{a.vip.external}/index.php", 2), timeout=20)
+    wait_for("service back", lambda: "served-by:" in curl(f"http://{a.vip.external}/index.php", 2, lab), timeout=20)
 
     # Power cut of the active director: the VIPs and haproxy move to the other one.
     t0 = time.monotonic()
@@ -231,7 +306,7 @@ def test_cluster_vips_fail_over_and_pacemaker_restarts_haproxy(fresh_lab) -> Non
     wait_for("VIPs on standby", lambda: holds_vips(lab, s.name), timeout=60)
     moved = time.monotonic() - t0
     served = wait_for("service through the standby",
-                      lambda: "served-by:" in curl(f"http://{a.vip.external}/index.php", 2), timeout=30)
+                      lambda: "served-by:" in curl(f"http://{a.vip.external}/index.php", 2, lab), timeout=30)
     print(f"VIPs on {s.name} {moved:.1f} s after the power cut of {m.name}; serving after {moved + served:.1f} s")
     assert not lab.running(m.vm)
     assert "OFFLINE" in lab.exec(s.name, "crm_mon -1").stdout
@@ -405,8 +480,16 @@ def test_other_names_interfaces_and_subnets(fresh_lab) -> None:
         "servers": [{"name": f"web{n}", "vm": f"vm-web{n}", "ip": f"10.77.3.{n}", "ifname": "lan0"} for n in (1, 2)],
         "virtualbox": {"natnetwork": "outside", "heartbeat_network": "beat", "internal_network": "farm"},
     })
-    lab = fresh_lab(prepared=True, answers=answers)
-    assert lab.root_address == "172.30.5.254"
+    # The direct link of `lab up --host-link` (a host-only adapter): this machine is in the external network.
+    lab = fresh_lab(prepared=True, answers=answers, host_link=True)
+    assert lab.host_link and lab.root_address == "172.30.5.254"
+    addrs = subprocess.run(["ip", "-o", "-4", "addr", "show", "dev", "hawl0"], capture_output=True, text=True).stdout
+    assert "172.30.5.254/24" in addrs
+    routes = subprocess.run(["ip", "-4", "route", "show", "dev", "hawl0"], capture_output=True, text=True).stdout
+    assert routes.strip().splitlines() == ["172.30.5.0/24 proto kernel scope link src 172.30.5.254"]
+    assert "hawl0" not in subprocess.run(["ip", "-4", "route", "show", "default"], capture_output=True,
+                                         text=True).stdout
+    assert route_device(answers.master.external_ip) == "hawl0" and ssh_answers(answers.master.external_ip)
     for d in answers.directors:
         for ip in (d.external_ip, d.internal_ip, d.heartbeat_ip):
             res = ssh(lab, d.name, "hostname", address=ip)

@@ -49,9 +49,11 @@ async def test_plain_mode_new_session_edit_value_edit_command_export(tmp_path: P
         child.send("pw-plain-123\r")
         child.expect("Repeat")
         child.send("pw-plain-123\r")
-        child.expect("Section 1/12")  # preflight
+        child.expect("Section 1/13")  # preflight
         child.send(DOWN * 6 + "\r")  # Next section
-        child.expect("Section 2/12")  # snapshot
+        child.expect("Section 2/13")  # access (the wizard's key where a password was needed)
+        child.send(DOWN * 6 + "\r")  # Next section
+        child.expect("Section 3/13")  # snapshot
         child.send(DOWN * 3 + "\r")  # Edit cmd
         child.expect("Which action")
         child.send("\r")  # the first pending one
@@ -123,9 +125,11 @@ def test_plain_mode_ctrl_c_stops_the_running_action_and_keeps_the_checkpoint(tmp
         child.send("pw-plain-123\r")
         child.expect("Repeat")
         child.send("pw-plain-123\r")
-        child.expect("Section 1/12")  # preflight
+        child.expect("Section 1/13")  # preflight
         child.send(DOWN * 6 + "\r")  # Next section
-        child.expect("Section 2/12")  # snapshot
+        child.expect("Section 2/13")  # access (the wizard's key where a password was needed)
+        child.send(DOWN * 6 + "\r")  # Next section
+        child.expect("Section 3/13")  # snapshot
         child.send(DOWN * 3 + "\r")  # Edit cmd
         child.expect("Which action")
         child.send("\r")

@@ -120,13 +120,138 @@ def _cmdline(pid: str) -> str:
 
 
 def test_wrong_password_and_wrong_key_are_refused(tmp_path, sshd, clean_home) -> None:
-    with pytest.raises(AuthFailed, match="authentication failed for root by key or password"):
+    with pytest.raises(AuthFailed, match="Authentication refused for root .*the password, refused"):
         connect(tmp_path, sshd, identity_files=[], password="not-the-password")
     other = tmp_path / "other_key"
     from test_ssh_helpers import keygen
     keygen(other)
-    with pytest.raises(AuthFailed, match="authentication failed"):
+    with pytest.raises(AuthFailed, match=f"Authentication refused .*keys {re.escape(str(other))}; no password"):
         connect(tmp_path, sshd, identity_files=[str(other)])
+
+
+def test_no_credential_at_all_fails_at_once_naming_the_way_out(tmp_path, sshd, clean_home) -> None:
+    """No key, no agent, no password: paramiko's "No authentication methods available" is a refused login
+    (final, never retried as "not reachable"), in both languages."""
+    t0 = time.monotonic()
+    with pytest.raises(AuthFailed) as err:
+        connect(tmp_path, sshd, identity_files=[])
+    assert time.monotonic() - t0 < 5
+    text = str(err.value)
+    assert "Authentication refused for root at 127.0.0.1" in text and "keys -" in text
+    assert "no password (none given)" in text and "--identity" in text and "HA_WIZARD_SSH_PASSWORD" in text
+    assert "Autenticación rechazada" in err.value.msg.es and "ninguna contraseña" in err.value.msg.es
+
+
+def test_refused_login_ends_the_action_at_once_and_a_password_is_asked_once(tmp_path, sshd, clean_home) -> None:
+    asked: list[str] = []
+    acts = [node_action("t.m", "true"), node_action("t.s", "true", Target.node("standby"))]
+    engine, _ = engine_for(tmp_path, sshd, acts, ask_ssh_password=lambda prompt: asked.append(prompt) or None)
+    engine.ssh_options.identity_files = []
+    try:
+        t0 = time.monotonic()
+        assert engine.run_action("t.m") == "failed"
+        assert engine.run_action("t.s") == "failed"
+        assert time.monotonic() - t0 < 10
+        error = engine.session.record("t.m").error
+        assert "Authentication refused" in error and "--identity" in error
+        assert len(asked) == 1 and "root" in asked[0] and "master" in asked[0]  # once for every node
+    finally:
+        engine.close()
+
+
+def test_a_password_given_when_asked_is_used_and_the_key_install_skipped_after_a_key_login(
+        tmp_path, sshd, clean_home) -> None:
+    """A key login needs no key install ("already done"); the auth method is what decides."""
+    from steps.access import KEY_INSTALL
+
+    install = node_action("t.key", "echo SHOULD-NOT-RUN", tags=(KEY_INSTALL,))
+    engine, events = engine_for(tmp_path, sshd, [install])
+    try:
+        assert engine.run_action("t.key") == "ok"
+        rec = engine.session.record("t.key")
+        assert rec.note.startswith("already done") and rec.runs == 0
+        assert not any(isinstance(e, OutputLine) and "SHOULD-NOT-RUN" in e.text for e in events)
+    finally:
+        engine.close()
+
+
+def test_unreachable_address_is_retried_briefly_then_names_the_inventory(tmp_path, sshd, clean_home) -> None:
+    """A closed port at a director's address: a few tries, then the address, why and which fields to fix."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    engine, events = engine_for(tmp_path, sshd, [node_action("t.m", "true")])
+    engine.session.answers.master.ssh_host, engine.session.answers.master.ssh_port = "127.0.0.6", closed
+    try:
+        t0 = time.monotonic()
+        assert engine.run_action("t.m") == "failed"
+        took = time.monotonic() - t0
+        error = engine.session.record("t.m").error
+        assert 5 < took < 20, took
+        assert f"Cannot reach 127.0.0.6:{closed} (Connection refused)" in error
+        assert "directors[0].ssh_port, directors[0].external_ip (master) in the inventory" in error
+        assert "Tried 4 times" in error
+        assert sum(isinstance(e, Reconnecting) for e in events) == 3
+    finally:
+        engine.close()
+
+
+def test_a_wait_on_a_node_that_should_be_up_gives_up_after_a_few_tries(tmp_path, sshd, clean_home) -> None:
+    """Only a node coming back (after startvm: tagged) is waited for long; `pcs status` on a master whose
+    address is wrong fails in seconds, not after the wait's 300 s."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    wait = node_action("t.status", "pcs status", kind="wait", expect="Online", timeout=300, interval=1)
+    engine, _ = engine_for(tmp_path, sshd, [wait])
+    engine.session.answers.master.ssh_port = closed
+    try:
+        t0 = time.monotonic()
+        assert engine.run_action("t.status") == "failed"
+        assert time.monotonic() - t0 < 20
+        error = engine.session.record("t.status").error
+        assert f"Cannot reach 127.0.0.1:{closed}" in error and "Tried 4 times" in error and "inventory" in error
+    finally:
+        engine.close()
+
+
+def test_a_forward_with_nothing_behind_it_says_so(tmp_path, sshd, clean_home) -> None:
+    """What a NAT port forward does when the VM behind it is down: it accepts, then closes at once."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    stop = threading.Event()
+
+    def accept_and_close() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+                conn.close()
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept_and_close, daemon=True)
+    thread.start()
+    engine, _ = engine_for(tmp_path, sshd, [node_action("t.m", "true")])
+    engine.session.answers.master.ssh_port = listener.getsockname()[1]  # ssh_host 127.0.0.1: a forward
+    engine.session.lang = "es"
+    try:
+        assert engine.run_action("t.m") == "failed"
+        error = engine.session.record("t.m").error_es
+        assert "El reenvío de puerto respondió pero la VM detrás (127.0.0.1:" in error
+        assert "directors[0].ssh_port" in error and "inventario" in error
+    finally:
+        engine.close()
+        stop.set()
+        thread.join()
+        listener.close()
 
 
 def test_unknown_host_key_refused_pinned_or_trusted_accepted(tmp_path, sshd, clean_home) -> None:
@@ -283,8 +408,10 @@ def test_wait_retries_while_the_node_is_not_reachable_yet(tmp_path, sshd, clean_
     import shutil
     late = LoopbackSSHD(tmp_path / "late", addresses=("127.0.0.5",), port=sshd.port)
     shutil.copy(sshd.folder / "authorized_keys", late.folder / "authorized_keys")
+    from steps.access import NODE_RETURNS
+
     a = node_action("t.wait_ssh", "echo up", Target.node("standby"), kind="wait", expect="^up$", timeout=15,
-                    interval=0.3)
+                    interval=0.3, tags=(NODE_RETURNS,))
     engine, events = engine_for(tmp_path, sshd, [a])
     engine.session.answers.standby.ssh_host = "127.0.0.5"
     (tmp_path / "kh").write_text(sshd.known_hosts_line() + late.known_hosts_line("127.0.0.5"))
@@ -314,7 +441,7 @@ def test_connect_timeout_when_nothing_answers(tmp_path, clean_home) -> None:
                           connect_timeout=1.0)
         trust = HostKeyTrust(wizard_file=tmp_path / "wk", trust_new_hosts=True)
         t0 = time.monotonic()
-        with pytest.raises(SSHError, match="cannot connect"):
+        with pytest.raises(SSHError, match="Cannot reach 127.0.0.1"):
             SSHConnection(resolve_endpoint("master", "127.0.0.1", opts), opts, trust).connect()
         assert time.monotonic() - t0 < 4
     finally:

@@ -22,8 +22,8 @@ from wizard.listing import render_listing
 
 GOLDEN = Path(__file__).parent / "golden" / "rhel7.plan.txt"
 PROFILES = ("rhel7", "rhel9", "debian12", "lab")
-IDS = ["preflight", "snapshot", "nic_add", "standby_clone", "networking", "pcs_auth", "cluster_setup", "properties",
-       "resources", "constraints", "gateway", "verification"]
+IDS = ["preflight", "access", "snapshot", "nic_add", "standby_clone", "networking", "pcs_auth", "cluster_setup",
+       "properties", "resources", "constraints", "gateway", "verification"]
 
 
 def actions(answers: Answers, profile: str) -> list[Action]:
@@ -297,8 +297,11 @@ def test_debian_syntax(profile):
 @pytest.mark.parametrize("profile", PROFILES)
 def test_secrets_only_on_stdin(profile):
     acts = actions(Answers(), profile)
-    with_secret = [a for a in acts if a.secrets]
+    with_secret = [a for a in acts if a.secrets and a.section != "access"]
     assert {a.id for a in with_secret} == {"pcs_auth.hacluster_password", "pcs_auth.auth"}
+    # The access section feeds the wizard's public key the same way (stdin), nothing else.
+    keys = [a for a in acts if a.section == "access" and a.secrets]
+    assert keys and all(a.secrets == ("wizard_public_key",) and a.stdin == "{wizard_public_key}\n" for a in keys)
     for a in acts:
         for text in (a.command, a.probe, a.content, a.expect):
             assert "{hacluster_password}" not in text and "password" not in text.lower(), a.id

@@ -256,7 +256,7 @@ def test_ssh_lines_use_the_sessions_options(tmp_path: Path) -> None:
     assert str(tmp_path / "state" / "known_hosts") in known and str(tmp_path / "kh") in known
     assert "StrictHostKeyChecking=accept-new" in words  # the session trusted new hosts
     # Servers through the first director, with the same options (ssh -J would drop -i/-o on the hop).
-    assert 'ProxyCommand=ssh $SSH_OPTS_SH -W %h:%p -p 22 root@192.168.1.101' in script
+    assert 'ProxyCommand=ssh $SSH_OPTS_SH -W %h:%p -p 2201 root@127.0.0.1' in script  # master's port forward
     assert re.search(r"^SSH_OPTS_SH=", script, re.M)
 
 

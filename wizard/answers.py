@@ -52,12 +52,16 @@ class Director:
     external_if: str = "enp0s3"
     internal_if: str = "enp0s8"
     heartbeat_if: str = "enp0s9"
-    # How the wizard reaches the node; empty means its external address.
+    # How the wizard reaches the node (wizard/reach.py): this machine's loopback = through a NAT port
+    # forward ssh_host:ssh_port -> external_ip:22 that the wizard makes; any other address = directly;
+    # empty = directly at external_ip. ssh_port 0 = the answers' ssh_port.
     ssh_host: str = ""
+    ssh_port: int = 0
 
     @property
     def address(self) -> str:
-        return self.ssh_host or self.external_ip
+        """Where the wizard dials it: `host` or `host:port`."""
+        return f"{self.ssh_host or self.external_ip}" + (f":{self.ssh_port}" if self.ssh_port else "")
 
 
 @dataclass
@@ -67,12 +71,14 @@ class Server:
     ip: str
     ifname: str = "enp0s3"
     # Real servers live on the internal network only: the wizard reaches them through
-    # a director (ProxyJump). Empty ssh_host means their internal address.
+    # a director (ProxyJump). Empty ssh_host means their internal address; ssh_port 0 the answers' ssh_port.
     ssh_host: str = ""
+    ssh_port: int = 0
 
     @property
     def address(self) -> str:
-        return self.ssh_host or self.ip
+        """What the director dials: `host` or `host:port`."""
+        return f"{self.ssh_host or self.ip}" + (f":{self.ssh_port}" if self.ssh_port else "")
 
 
 @dataclass
@@ -96,11 +102,14 @@ def _default_directors() -> list[Director]:
             name="master", aliases=["cluster1"], ring_name="master-cr", vm="master",
             external_ip="192.168.1.101", internal_ip="10.0.100.1",
             heartbeat_ip="10.0.200.1", heartbeat_mac="08:00:27:01:01:C1",
+            # The guests live on a NAT network: the wizard reaches them through port forwards it makes.
+            ssh_host="127.0.0.1", ssh_port=2201,
         ),
         Director(
             name="standby", aliases=[], ring_name="standby-cr", vm="standby",
             external_ip="192.168.1.102", internal_ip="10.0.100.2",
             heartbeat_ip="10.0.200.2", heartbeat_mac="08:00:27:01:01:C2",
+            ssh_host="127.0.0.1", ssh_port=2202,
         ),
     ]
 

@@ -268,8 +268,9 @@ class WizardApp(App[int]):
         try:
             from wizard.engine import Engine
 
+            options = {"ask_ssh_password": self.ask_ssh_password, **self.engine_options}
             self.engine = Engine(self.session, self.secrets, self.confirm_host_key, self.engine_callback,
-                                 confirm_manual=self.confirm_manual, **self.engine_options)
+                                 confirm_manual=self.confirm_manual, **options)
             self.engine_error = ""
         except Exception as exc:  # noqa: BLE001 - shown on the section screens; the plan is still browsable
             self.engine_error = f"{type(exc).__name__}: {exc}"
@@ -442,6 +443,12 @@ class WizardApp(App[int]):
 
     def confirm_host_key(self, node: str, address: str, key: str) -> bool:
         return bool(self._ask(HostKeyDialog(node, address, key)))
+
+    def ask_ssh_password(self, prompt: str) -> str | None:
+        """A node refused every key (a fresh VM takes root's password only): asked once, kept in memory."""
+        from wizard.screens.dialogs import PasswordDialog
+
+        return self._ask(PasswordDialog("", prompt=prompt)) or None
 
     def confirm_manual(self, action: Any) -> bool:
         if action.id in self.manual_confirmed:

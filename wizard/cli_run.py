@@ -53,9 +53,11 @@ def register(subparsers: Any) -> None:
     run.add_argument("--trust-new-hosts", action="store_true", help="accept unknown SSH host keys (recorded)")
     run.add_argument("--pin", action="append", default=[], metavar="HOST=SHA256:...",
                      help="accept this host key fingerprint for HOST (node name or address)")
-    run.add_argument("--identity", action="append", default=[], metavar="FILE", help="SSH private key (repeat)")
+    run.add_argument("--identity", action="append", default=[], metavar="FILE",
+                     help="SSH private key (repeat); replaces the lab's key on the lab profile")
     run.add_argument("--known-hosts", action="append", default=[], metavar="FILE",
-                     help="extra known_hosts file (besides ~/.ssh/known_hosts and the wizard's own)")
+                     help="extra known_hosts file (besides ~/.ssh/known_hosts and the wizard's own); replaces "
+                          "the lab's on the lab profile")
     run.add_argument("--connect-timeout", type=float, default=10.0, metavar="S")
     run.add_argument("--undo", action="store_true",
                      help="with --resume: back to the snapshot of section 1 (power off, restore every VM, start); "
@@ -140,6 +142,14 @@ def _lang(args: argparse.Namespace) -> str:
     return user_lang(getattr(args, "lang", None))
 
 
+def _ask_password(prompt: str) -> str | None:
+    """Asked once, when a node refused every key (a fresh VM takes only root's password)."""
+    try:
+        return getpass.getpass(prompt + ": ") or None
+    except (EOFError, KeyboardInterrupt):
+        return None
+
+
 def _open_session(args: argparse.Namespace) -> Session:
     """The session this run goes on with, taken for this process (SessionInUse if another runs it)."""
     UsageError = _usage_error()  # noqa: N806
@@ -218,7 +228,8 @@ def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Ses
         ssh_password = getpass.getpass(t("run.sudo_prompt", lang, user=session.answers.ssh_user) + " ") or None
     engine = Engine(session, {}, None, Printer(console, lang), plan=plan, trust_new_hosts=args.trust_new_hosts,
                     pins=pins, identity_files=args.identity, known_hosts=args.known_hosts,
-                    ssh_password=ssh_password, connect_timeout=args.connect_timeout, yes=args.yes)
+                    ssh_password=ssh_password, connect_timeout=args.connect_timeout, yes=args.yes,
+                    ask_ssh_password=_ask_password if sys.stdin.isatty() else None)
     try:
         if getattr(args, "undo", False):
             return _undo(args, engine, console)

@@ -31,11 +31,14 @@ from typing import Any
 
 import paramiko
 
+from steps.access import KEY_INSTALL, NODE_RETURNS, PUBLIC_KEY
 from steps.model import Action, HostOp, Text
 from wizard.events import ActionFinished, ActionStarted, Event, OutputLine, PlanChanged, Reconnecting
 from wizard.hostkeys import ConfirmHostKey, HostKeyError, HostKeyTrust
-from wizard.i18n import EMPTY, LocalizedError, Msg, msg, msg_of
+from wizard.i18n import EMPTY, LocalizedError, Msg, msg, msg_of, t
+from wizard.keys import login_files, wizard_public_key
 from wizard.local import LocalError, LocalRunner, parse_command
+from wizard.reach import reach, split_address
 from wizard.ssh import (
     AuthFailed,
     Cancelled,
@@ -45,6 +48,7 @@ from wizard.ssh import (
     SSHConnection,
     SSHError,
     SSHOptions,
+    Unreachable,
     detached_wrapper,
     resolve_endpoint,
 )
@@ -55,6 +59,9 @@ EXIT_TIMEOUT = 124  # as coreutils' timeout(1)
 EXIT_SSH = 255  # as ssh(1) when the connection fails
 OUTPUT_KEEP = 5000  # lines kept per node for a check's regex
 RECONNECT_DELAYS = (0.5, 1.0, 1.0, 2.0, 3.0, 5.0)  # then 5 s until the action's timeout
+# A node that should be up but does not answer: tried again after these pauses, then the action fails
+# (about 10 s plus the connect timeouts), naming the address and the inventory fields behind it.
+UNREACHABLE_DELAYS = (2.0, 3.0, 5.0)
 REDACTED = "********"
 
 PlanEntry = tuple[Any, list[Action]]  # (section module with ID and TITLE, its actions)
@@ -107,19 +114,30 @@ def extract_facts(specs: Sequence[tuple[str, str]], lines: Sequence[str]) -> dic
 
 
 class Connections:
-    """One SSH connection per node, reused; servers through the first reachable director."""
+    """One SSH connection per node, reused; servers through the first reachable director.
+
+    Where each node is dialled comes from wizard/reach.py (a port forward, a direct address, a jump).
+    A refused login is final at once; with `ask_password` the password is asked once (for every node)
+    and the login tried again with it. An address that does not answer gets a bounded retry
+    (`get_bounded`) and an error that says which address and which inventory fields lead there.
+    """
 
     def __init__(self, answers: Any, options: SSHOptions, trust: HostKeyTrust,
-                 emit: Callable[[Event], None]) -> None:
+                 emit: Callable[[Event], None], ask_password: Callable[[str], str | None] | None = None,
+                 lang: str = "en") -> None:
         self.answers = answers
         self.options = options
         self.trust = trust
         self.emit = emit
+        self.ask_password = ask_password
+        self.lang = lang
         self.config = options.load_config()
         self._conns: dict[str, SSHConnection] = {}
         self._extra: list[SSHConnection] = []  # ProxyJump hops from ~/.ssh/config
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        self._password_lock = threading.Lock()
+        self._password_asked = False
 
     def _node_lock(self, node: str) -> threading.Lock:
         with self._lock:
@@ -127,7 +145,7 @@ class Connections:
 
     def address(self, node: str) -> str:
         try:
-            return self.answers.node(node).address
+            return reach(self.answers, node).address
         except KeyError:
             raise EngineError(msg("eng.not_in_answers", node=node)) from None
 
@@ -143,9 +161,77 @@ class Connections:
             if conn is not None:
                 conn.close()
                 del self._conns[node]
-            conn = self._open(node, address)
+            try:
+                conn = self._open(node, address)
+            except Unreachable as exc:
+                raise self._with_hint(exc, node, address) from None
             self._conns[node] = conn
             return conn
+
+    def get_bounded(self, node: str, address: str | None = None, cancel: threading.Event | None = None,
+                    delays: Sequence[float] = UNREACHABLE_DELAYS) -> SSHConnection:
+        """`get`, tried again a few times (`delays`) while the address does not answer: a node that is up
+        but briefly busy gets through, a wrong address fails in seconds with where to fix it."""
+        t0 = time.monotonic()
+        for attempt in range(len(delays) + 1):
+            try:
+                return self.get(node, address)
+            except Unreachable as exc:  # nothing answered there: try again a little (other failures are final)
+                if attempt == len(delays):
+                    exc.with_hint(msg("ssh.attempts", n=attempt + 1, seconds=time.monotonic() - t0))
+                    raise
+                self.emit(Reconnecting(node, address or self.address(node), attempt + 1))
+                if cancel is not None and cancel.wait(delays[attempt]):
+                    raise Cancelled() from None
+                if cancel is None:
+                    time.sleep(delays[attempt])
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _with_hint(self, exc: Unreachable, node: str, address: str) -> Unreachable:
+        """Which answers lead to `address`: the node's own, or the director's whose address a clone borrows."""
+        owner = node
+        for d in self.answers.directors:
+            if d.name != node and address == self.address(d.name):
+                owner = d.name
+        try:
+            r = reach(self.answers, owner)
+        except KeyError:
+            return exc
+        index = next((i for i, d in enumerate(self.answers.directors) if d.name == owner), 0)
+        if r.kind == "forward":
+            key = "ssh.hint_forward_refused" if exc.stage == "connect" else "ssh.hint_forward_dead"
+            fields = f"directors[{index}].ssh_port, directors[{index}].external_ip ({owner})"
+            exc.with_hint(msg(key, guest=f"{r.guest_ip}:{r.guest_port}", network=self.answers.virtualbox.natnetwork,
+                              fields=fields))
+        else:
+            exc.with_hint(msg("ssh.hint_direct", fields=f"directors[{index}].ssh_host, "
+                                                        f"directors[{index}].external_ip ({owner})"))
+        return exc
+
+    def _login(self, endpoint: Any, jump_transport: Any = None) -> SSHConnection:
+        """Log in; when the node refused and no password was tried yet, ask for it once and try again."""
+        try:
+            return SSHConnection(endpoint, self.options, self.trust, jump_transport).connect()
+        except AuthFailed:
+            if not self._password_now(endpoint):
+                raise
+        return SSHConnection(endpoint, self.options, self.trust, jump_transport).connect()
+
+    def _password_now(self, endpoint: Any) -> bool:
+        """True when a password is there to try (asked now, or by another node's login meanwhile)."""
+        with self._password_lock:
+            if self.options.password is not None:
+                return True
+            if self._password_asked or self.ask_password is None:
+                return False
+            self._password_asked = True
+            prompt = t("ssh.ask_password", self.lang, user=endpoint.user, node=endpoint.node,
+                       address=f"{endpoint.hostname}:{endpoint.port}")
+            password = self.ask_password(prompt)
+            if password:
+                self.options.password = password
+                return True
+            return False
 
     def _open(self, node: str, address: str) -> SSHConnection:
         if self.is_server(node):
@@ -153,11 +239,11 @@ class Connections:
         endpoint = resolve_endpoint(node, address, self.options, self.config)
         jump_transport = None
         if endpoint.jump is not None:
-            hop = SSHConnection(endpoint.jump, self.options, self.trust).connect()
+            hop = self._login(endpoint.jump)
             hop.prime_for_jump()
             self._extra.append(hop)
             jump_transport = hop.transport
-        return SSHConnection(endpoint, self.options, self.trust, jump_transport).connect()
+        return self._login(endpoint, jump_transport)
 
     def _open_via_director(self, node: str, address: str) -> SSHConnection:
         """Real servers: through the first director that is reachable and can reach the server."""
@@ -165,8 +251,8 @@ class Connections:
         for director in self.answers.directors:
             try:
                 jump = self.get(director.name)
-            except HostKeyError:
-                raise
+            except (HostKeyError, AuthFailed):
+                raise  # a director that refuses the login: no other director will let the wizard in
             except SSHError as exc:
                 errors.append(msg_of(exc))
                 continue
@@ -176,14 +262,17 @@ class Connections:
                     jump.prime_for_jump()
                 except SSHError as exc:  # the director's connection is dead: try the next one
                     raise JumpFailed(str(exc), unresponsive=True) from None
-                return SSHConnection(endpoint, self.options, self.trust, jump.transport).connect()
+                return self._login(endpoint, jump.transport)
             except JumpFailed as exc:
                 errors.append(msg_of(exc))
                 if exc.unresponsive:
                     # A dead connection (the director was powered off): forget it. A director that
                     # answered keeps its connection: other servers' commands may be riding on it.
                     self.drop(director.name)
-        raise SSHError(msg("eng.via_directors", node=node, address=address, errors=Msg.join(errors)))
+        index = next((i for i, s in enumerate(self.answers.servers) if s.name == node), 0)
+        fields = f"servers[{index}].ip, servers[{index}].ssh_host ({node})"
+        raise Unreachable(msg("eng.via_directors", node=node, address=address, errors=Msg.join(errors)),
+                          "jump").with_hint(msg("ssh.hint_jump", fields=fields))
 
     def jump(self) -> SSHConnection:
         errors = []
@@ -242,8 +331,12 @@ class _NodeRunner:
     """A node's runner for one action: connected on first use, and reconnected once when a stale
     connection (the node was powered off and on) cannot even start a command."""
 
-    def __init__(self, engine: Engine, node: str, via: str | None, where: dict[str, Any]) -> None:
+    def __init__(self, engine: Engine, node: str, via: str | None, where: dict[str, Any],
+                 bounded: bool = True) -> None:
         self.engine, self.node, self.via, self.where = engine, node, via, where
+        # bounded: a node that does not answer is tried a few times, then the action fails saying where
+        # (a wait does its own retrying instead).
+        self.bounded = bounded
         self.runner: Any = None
         self.started = False  # a command of the action itself may have run
         self._sudo = ""
@@ -253,7 +346,9 @@ class _NodeRunner:
             if self.node == "local":
                 self.runner = self.engine.local
             else:
-                self.runner = self.engine.conns.get(self.node, self.via)
+                conns = self.engine.conns
+                self.runner = (conns.get_bounded(self.node, self.via, self.engine._cancel) if self.bounded
+                               else conns.get(self.node, self.via))
                 ep = getattr(self.runner, "endpoint", None)  # None: a stand-in runner (tests)
                 if ep is not None:
                     self.where.update(user=ep.user, address=ep.hostname, port=ep.port,
@@ -289,7 +384,11 @@ class Engine:
                  identity_files: Sequence[str] = (), known_hosts: Sequence[str | Path] = (),
                  ssh_password: str | None = None, ssh_config: Path | None = None,
                  connect_timeout: float = 10.0, yes: bool = False,
-                 confirm_manual: Callable[[Action], bool] | None = None) -> None:
+                 confirm_manual: Callable[[Action], bool] | None = None,
+                 ask_ssh_password: Callable[[str], str | None] | None = None) -> None:
+        """`identity_files` / `known_hosts`: explicit ones replace the lab's (lab profile, wizard/keys.py);
+        the wizard's own key is always offered. `ask_ssh_password(prompt)`: called once, when a node
+        refuses every key and no password was given (a terminal or the app asks; None: never ask)."""
         self.session = session
         # One runner per session: the front end claims it with its own name; an engine made without one
         # (tests, scripts) claims it here, so two engines in two processes can never run one session.
@@ -311,6 +410,10 @@ class Engine:
         self._actions: dict[str, tuple[Any, Action]] = {}
         self._set_plan(self._build_plan() if plan is None else plan)
         root = session.folder.parent.parent
+        if any(PUBLIC_KEY in a.secrets for _, acts in self.plan for a in acts):
+            # Made now (first run), so it is offered from the first login on; not a secret: nothing to ask.
+            self.secrets.setdefault(PUBLIC_KEY, wizard_public_key(root))
+        identity_files, known_hosts = login_files(session.profile, identity_files, known_hosts, root)
         user_files = [*HostKeyTrust.default_user_files(), *(Path(p) for p in known_hosts)]
         self.trust = HostKeyTrust(wizard_file=wizard_known_hosts(root), user_files=user_files, pins=dict(pins or {}),
                                   trust_new_hosts=trust_new_hosts, confirm=confirm_host_key,
@@ -320,7 +423,8 @@ class Engine:
         self.ssh_options = SSHOptions(user=session.answers.ssh_user, port=session.answers.ssh_port,
                                       identity_files=list(identity_files), password=ssh_password,
                                       connect_timeout=connect_timeout, ssh_config=ssh_config)
-        self.conns = Connections(session.answers, self.ssh_options, self.trust, self._emit)
+        self.conns = Connections(session.answers, self.ssh_options, self.trust, self._emit,
+                                 ask_password=ask_ssh_password, lang=session.lang)
         self._record_ssh_options()
         self.local = LocalRunner(vboxmanage=configured_vboxmanage(session.answers), lang=session.lang,
                                  answers=session.answers)
@@ -389,7 +493,7 @@ class Engine:
             for action in actions:
                 if self.session.status(action.id) in DONE:
                     continue
-                names += [n for n in action.secrets if n not in names]
+                names += [n for n in action.secrets if n not in names and n not in self.secrets]
         return names
 
     def _record_ssh_options(self) -> None:
@@ -401,7 +505,9 @@ class Engine:
             "identity_files": [str(p) for p in opts.identity_files],
             "known_hosts": [str(trust.wizard_file), *(str(p) for p in trust.user_files)],
             "trust_new_hosts": trust.trust_new_hosts, "connect_timeout": opts.connect_timeout,
-            "ssh_config": str(opts.ssh_config) if opts.ssh_config else "", "password": opts.password is not None}
+            "ssh_config": str(opts.ssh_config) if opts.ssh_config else "", "password": opts.password is not None,
+            # The wizard's public key, when the plan installs it (not a secret): the sh export writes it in.
+            "public_key": self.secrets.get(PUBLIC_KEY, "")}
 
     def add_side_section(self, module: Any, actions: Sequence[Action]) -> None:
         """Actions runnable by id that are not part of the forward plan (going back to the snapshot,
@@ -674,15 +780,18 @@ class Engine:
             """A line of the wizard's own, in both languages (the output tail keeps both)."""
             on_line("info", text.en, keep=False, text_es=self._redact(text.es))
 
-        nr = _NodeRunner(self, node, action.via_address or None, where)
+        waits = action.kind == "wait" or (action.kind == "manual" and bool(cmd))
+        nr = _NodeRunner(self, node, action.via_address or None, where, bounded=not waits)
         call: Any = cmd  # what the runner gets: the command; on this machine an argv or a host operation
         probe: Any = action.probe
         try:
             if node == "local":
                 call, probe = self._local_call(action, cmd), action.host_probe
-            waits = action.kind == "wait" or (action.kind == "manual" and bool(cmd))
             if not waits:
                 nr.get()  # connect now: a refused host key or login fails before anything else
+            if KEY_INSTALL in action.tags and getattr(nr.get(), "auth_method", "") == "publickey":
+                # The wizard's key is only installed where the login needed the password.
+                return NodeResult(0, True, note=msg("ssh.key_done"), ran=False, sudo=nr.sudo())
             if stale_pid:
                 # The interrupted run may still be going (the wizard died, not the command):
                 # let it end before the probe looks, or the probe would see half a change.
@@ -790,6 +899,9 @@ class Engine:
         max_attempts = int(action.timeout / interval) + 2  # bounded in count as well as in time
         code, why = -1, msg("eng.never_ran")
         what = awaited(action)
+        # Only a node that is coming back (boot, reboot) is waited for long; one that should be up and
+        # does not answer fails after a few tries, saying which address and where to fix it.
+        unanswered, unanswered_max, t0 = 0, 1 + len(UNREACHABLE_DELAYS), time.monotonic()
         for attempt in range(1, max_attempts + 1):
             captured.clear()
             remaining = deadline - time.monotonic()
@@ -799,11 +911,17 @@ class Engine:
                 code = nr.run(call, stdin=stdin, on_line=on_line, timeout=remaining, cancel=self._cancel,
                               on_start=on_start)
                 why = msg("eng.exit_status", code=code) if code != 0 else msg("eng.not_shown")
+                unanswered = 0
             except (HostKeyError, AuthFailed):
                 raise
             except SSHError as exc:
                 nr.reset()
                 code, why = EXIT_SSH, msg("eng.unreachable", error=msg_of(exc))
+                unanswered += 1
+                if NODE_RETURNS not in action.tags and unanswered >= unanswered_max:
+                    if isinstance(exc, Unreachable):
+                        exc.with_hint(msg("ssh.attempts", n=unanswered, seconds=time.monotonic() - t0))
+                    raise
             if code == 0 and self._expect_ok(action, captured):
                 return NodeResult(0, True, sent=cmd, sudo=nr.sudo(),
                                   note=msg("eng.after_attempts", n=attempt) if attempt > 1 else EMPTY)
@@ -901,11 +1019,13 @@ class Engine:
                 addr = action.via_address or self.conns.address(n)
             except EngineError:
                 addr = n
-            where = {"user": self.ssh_options.user, "address": addr, "port": self.ssh_options.port, "jump": ""}
+            host, port = split_address(addr)
+            where = {"user": self.ssh_options.user, "address": host, "port": port or self.ssh_options.port,
+                     "jump": ""}
             if self.conns.is_server(n) and self.session.answers.directors:
-                d = self.session.answers.directors[0]  # what the jump would be when nothing ran
-                where["jump"] = f"{self.ssh_options.user}@{d.address}" + (
-                    f":{self.ssh_options.port}" if self.ssh_options.port != 22 else "")
+                # What the jump would be when nothing ran: the first director, as it is dialled.
+                d = reach(self.session.answers, self.session.answers.directors[0].name)
+                where["jump"] = f"{self.ssh_options.user}@{d.host}" + (f":{d.port}" if d.port != 22 else "")
             where.update((r.where or {}) if r else {})
             # No result yet (the entry written at the start): it is about to run.
             ran = bool(r.ran) if r else status == "running"

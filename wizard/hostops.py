@@ -306,3 +306,33 @@ def op_restore_snapshot(ctx: HostContext, on_line: LineCallback, cancel: Any, ti
         if code != 0:
             return code
     return ctx.vbox("snapshot", vm, "restore", name, on_line=on_line, show=True).code
+
+
+# -- the access section's port forwards (steps/access.py) ----------------------------------------------------
+
+def natnetwork_rules(ctx: HostContext) -> dict[str, list[str]]:
+    """`VBoxManage list natnetworks`: NAT network name -> its IPv4 port-forward rules."""
+    res = ctx.vbox("list", "natnetworks")
+    rules: dict[str, list[str]] = {}
+    current = ""
+    in_rules = False
+    for line in res.out if res.code == 0 else []:
+        m = re.match(r"^\s*(?:Name|NetworkName):\s*(.+?)\s*$", line)
+        if m:
+            current, in_rules = m.group(1), False
+            rules.setdefault(current, [])
+            continue
+        if re.match(r"^\S", line):  # a heading: only the ipv4 forwarding block holds rules
+            in_rules = line.strip().lower().startswith("port-forwarding (ipv4)")
+            continue
+        if in_rules and line.strip():
+            rules.setdefault(current, []).append(line.strip())
+    return rules
+
+
+@host_op("natnetwork_rule_free")
+def op_natnetwork_rule_free(ctx: HostContext, on_line: LineCallback, cancel: Any, timeout: float, *, netname: str,
+                            name: str, rule: str) -> int:
+    """0 when the NAT network has no rule called `name`, or that rule is exactly `rule` (nothing to remove)."""
+    named = [r for r in natnetwork_rules(ctx).get(netname, []) if r.split(":", 1)[0] == name]
+    return 0 if not named or named == [rule] else 1

@@ -263,7 +263,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "field.heartbeat_if": ("Heartbeat NIC", "NIC de latido"),
     "field.heartbeat_ip": ("Heartbeat IP", "IP de latido"),
     "field.heartbeat_mac": ("Heartbeat MAC", "MAC de latido"),
-    "field.ssh_host": ("Reach at (empty: own IP)", "Acceso por (vacío: su IP)"),
+    "field.ssh_host": ("SSH at (127.0.0.1: a port forward; empty: own IP)",
+                       "SSH por (127.0.0.1: reenvío de puerto; vacío: su IP)"),
     "field.ip": ("IP", "IP"),
     "field.ifname": ("NIC", "NIC"),
     "field.natnetwork": ("NAT network", "Red NAT"),
@@ -391,14 +392,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "eng.reconnecting": ("{node}: reconnecting to {address} (attempt {attempt})",
                          "{node}: reconectando con {address} (intento {attempt})"),
     # -- SSH (wizard/ssh.py) -------------------------------------------------------------------------
-    "ssh.cannot_connect": ("{node}: cannot connect to {host}:{port} ({error})",
-                           "{node}: no se puede conectar con {host}:{port} ({error})"),
     "ssh.jump_failed": ("{node}: the jump host could not open a connection to {host}:{port} ({error})",
                         "{node}: el host de salto no pudo abrir una conexión con {host}:{port} ({error})"),
-    "ssh.auth_failed": ("{node}: authentication failed for {user} by {how} ({error})",
-                        "{node}: falló la autenticación de {user} por {how} ({error})"),
-    "ssh.by_key": ("key", "clave"),
-    "ssh.by_key_or_password": ("key or password", "clave o contraseña"),
     "ssh.sudo_password": ("{node}: {user} needs a sudo password: set HA_WIZARD_SSH_PASSWORD",
                           "{node}: {user} necesita contraseña para sudo: define HA_WIZARD_SSH_PASSWORD"),
     "ssh.lost": ("{node}: connection lost", "{node}: conexión perdida"),
@@ -481,6 +476,59 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "--pin {item}: se esperaba HOST=SHA256:HUELLA"),
     "hostkey.pin_fp": ("--pin {item}: {fp} is not a SHA256 fingerprint (as `ssh-keygen -lf` prints)",
                        "--pin {item}: {fp} no es una huella SHA256 (como la que imprime `ssh-keygen -lf`)"),
+    # -- reaching the nodes (wizard/reach.py, wizard/ssh.py, steps/access.py) ------------------------
+    "reach.forward": ("port forward {host}:{port} → {guest}:{guest_port} (NAT network {network})",
+                      "reenvío de puerto {host}:{port} → {guest}:{guest_port} (red NAT {network})"),
+    "reach.direct": ("direct to {host}:{port}", "directo a {host}:{port}"),
+    "reach.jump": ("through {directors} (ProxyJump) to {host}:{port}",
+                   "a través de {directors} (ProxyJump) hasta {host}:{port}"),
+    "col.reach": ("Reached", "Acceso"),
+    "ssh.auth_failed": (
+        "Authentication refused for {user} at {address}. Offered: keys {keys}{agent}; {password}. "
+        "Way out: --identity FILE with a key the node accepts, or the password once (HA_WIZARD_SSH_PASSWORD, "
+        "or typed when asked), after which the wizard installs its own key (section access).",
+        "Autenticación rechazada para {user} en {address}. Ofrecido: claves {keys}{agent}; {password}. "
+        "Salida: --identity FICHERO con una clave que el nodo acepte, o la contraseña una vez "
+        "(HA_WIZARD_SSH_PASSWORD, o escrita cuando se pida); después el asistente instala su propia clave "
+        "(sección access)."),
+    "ssh.agent_keys": (", the SSH agent's keys", ", las claves del agente SSH"),
+    "ssh.pw_not_given": ("no password (none given)", "ninguna contraseña (no se dio)"),
+    "ssh.pw_refused": ("the password, refused", "la contraseña, rechazada"),
+    "ssh.pw_not_allowed": ("no password: the server takes only {allowed}",
+                           "ninguna contraseña: el servidor solo acepta {allowed}"),
+    "ssh.unreachable": ("Cannot reach {address} ({reason}).", "No se llega a {address} ({reason})."),
+    "ssh.hint_forward_refused": (
+        "Nothing listens there: the port forward to {guest} is missing (the access section makes it; in "
+        "VirtualBox, the NAT network {network}'s port forwarding). Check {fields} in the inventory.",
+        "Nadie escucha ahí: falta el reenvío de puerto hacia {guest} (lo crea la sección access; en VirtualBox, "
+        "el reenvío de puertos de la red NAT {network}). Revisa {fields} en el inventario."),
+    "ssh.hint_forward_dead": (
+        "The port forward answered but the VM behind it ({guest}) did not: is the VM running, and is {guest} "
+        "its address? Check {fields} in the inventory.",
+        "El reenvío de puerto respondió pero la VM detrás ({guest}) no: ¿está en marcha la VM, y es {guest} su "
+        "dirección? Revisa {fields} en el inventario."),
+    "ssh.hint_direct": ("Is the VM running, and is that its address? Check {fields} in the inventory.",
+                        "¿Está en marcha la VM, y es esa su dirección? Revisa {fields} en el inventario."),
+    "ssh.hint_jump": ("Is the server running, and is that its address? Check {fields} in the inventory.",
+                      "¿Está en marcha el servidor, y es esa su dirección? Revisa {fields} en el inventario."),
+    "ssh.attempts": ("Tried {n} times over {seconds:.0f} s.", "Probado {n} veces durante {seconds:.0f} s."),
+    "ssh.ask_password": ("SSH password for {user} on {node} ({address}), kept in memory only (empty: none)",
+                         "Contraseña SSH de {user} en {node} ({address}), solo en memoria (vacía: ninguna)"),
+    "val.forward_port": ("{host} is this machine: the wizard reaches the director through a port forward "
+                         "there, which needs its own port (e.g. 2201), not 22",
+                         "{host} es este ordenador: el asistente llega al director por un reenvío de puerto ahí, "
+                         "que necesita su propio puerto (p. ej. 2201), no el 22"),
+    "val.port_used": ("port {port} is already used by {other}", "el puerto {port} ya lo usa {other}"),
+    "val.server_loopback": ("{host} is this machine: real servers are reached through a director (leave it "
+                            "empty for the server's own address)",
+                            "{host} es este ordenador: a los servidores reales se llega a través de un director "
+                            "(déjalo vacío para usar la dirección del servidor)"),
+    "val.ssh_host": ("{value!r} is neither an IPv4 address nor a host name",
+                     "{value!r} no es ni una dirección IPv4 ni un nombre de máquina"),
+    "val.ssh_port": ("{value} is not a TCP port (1-65535; 0 = the default)",
+                     "{value} no es un puerto TCP (1-65535; 0 = el de siempre)"),
+    "ssh.key_done": ("already done: logged in with a key, no password needed",
+                     "ya estaba hecho: se entró con una clave, sin contraseña"),
     # -- section screen ---------------------------------------------------------------------------
     "sec.explanation": ("Why: the guide's explanation", "Por qué: la explicación del guion"),
     "sec.errata": ("⚠ errata fixed", "⚠ erratas"),
@@ -569,6 +617,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "lo mueve a su propia dirección y reconecta en {to}"),
     "clash.go": ("Understood", "Entendido"),
     "pw.title": ("hacluster password (kept in memory only)", "Contraseña de hacluster (solo en memoria)"),
+    "pw.ssh_title": ("SSH password (kept in memory only)", "Contraseña SSH (solo en memoria)"),
     "pw.why": ("{action} needs it; it is fed on stdin and never stored.",
                "{action} la necesita; se pasa por stdin y nunca se guarda."),
     "help.title": ("Help", "Ayuda"),

@@ -217,7 +217,7 @@ class Plain:
             self.engine.close()
         self.engine = Engine(self.session, self.secrets, self.confirm_host_key, self.on_event,
                              confirm_manual=self.confirm_manual, ssh_password=self.ssh_password,
-                             **self.engine_options)
+                             ask_ssh_password=self.ask_ssh_password, **self.engine_options)
 
     def sections(self, session: Any) -> int:
         self.session = session
@@ -433,6 +433,19 @@ class Plain:
                                                          default=False)))
             reply = self.console.input(f"{self.t('plain.trust', node=node, fingerprint=key)} [y/N] ")
             return reply.strip().lower() in ("y", "yes", "s", "si", "sí")
+
+    def ask_ssh_password(self, prompt: str) -> str | None:
+        """A node refused every key (a fresh VM takes root's password only): asked once, kept in memory."""
+        with self._ask_lock:  # group actions connect from several threads: one question at a time
+            if threading.current_thread() is threading.main_thread():
+                value = self.ask(questionary.password(prompt))
+            else:
+                import getpass
+
+                value = getpass.getpass(prompt + ": ")
+            if value:
+                self.ssh_password = value
+            return value or None
 
     def on_event(self, event: Any) -> None:
         from wizard.events import ActionFinished, ActionStarted, OutputLine, Reconnecting

@@ -20,6 +20,7 @@ import shlex
 from collections.abc import Iterable
 from typing import Any
 
+from steps.access import PUBLIC_KEY
 from wizard.i18n import t
 from wizard.state import Session, now_iso
 
@@ -198,6 +199,11 @@ def _prelude(session: Session, lang: str, secrets: list[str], sudo_password: boo
     names = (["ssh_password"] if sudo_password or login_password else []) + secrets
     for name in names:
         var = secret_var(name)
+        public_key = (session.options.get("ssh") or {}).get("public_key", "")
+        if name == PUBLIC_KEY and public_key:
+            # The wizard's public key (steps/access.py) is no secret: written here, nothing to type.
+            out.append(f"{var}=${{{var}:-{shlex.quote(public_key)}}}")
+            continue
         prompt = t("tr.sh.prompt", lang, name=name)
         out += [f'if [ -z "${{{var}:-}}" ]; then',
                 f"  IFS= read -rs -p {shlex.quote(prompt + ': ')} {var} || failed {shlex.quote(name)}; echo >&2",

@@ -1,6 +1,9 @@
 """The SSH runner (paramiko): one connection per node, reused for all of its commands.
 
-- auth: identity files (--identity, ~/.ssh/config IdentityFile), the agent, default keys, password;
+- auth: identity files (--identity or the lab's key, ~/.ssh/config IdentityFile, the wizard's own key), the
+  agent, default keys, then the password; which one worked is kept (`auth_method`). A refused or missing
+  credential is `AuthFailed` at once (never retried): it names the user, the keys and whether a password
+  was tried; a node that cannot be reached is `Unreachable` (what was dialled and why);
 - ~/.ssh/config honoured for HostName, Port, IdentityFile, ProxyJump, ConnectTimeout,
   ServerAliveInterval, UserKnownHostsFile (the answers' user and port win: they are explicit);
 - host keys verified (wizard.hostkeys), never auto-added;
@@ -44,11 +47,26 @@ PID_MARK = "HA-WIZARD-PID:"
 
 
 class SSHError(LocalizedError):
-    """Could not reach or log into a node; the message names the node and the address."""
+    """Could not reach or log into a node; the message names the node and the address (both languages)."""
+
+    def with_hint(self, note: Msg) -> SSHError:
+        """Add what to do about it (where to fix it, how often it was tried) to the message."""
+        self.msg = self.msg + " " + note
+        self.args = (self.msg.en,)
+        return self
 
 
 class AuthFailed(SSHError):
-    pass
+    """The node refused every credential offered (or none could be offered): not retried."""
+
+
+class Unreachable(SSHError):
+    """Nothing answered SSH at the address (refused, no route, timeout, a forward with nothing behind).
+    `stage`: "connect" (no TCP connection) or "banner" (TCP accepted, no SSH came)."""
+
+    def __init__(self, message: Msg, stage: str) -> None:
+        super().__init__(message)
+        self.stage = stage
 
 
 class JumpFailed(SSHError):
@@ -72,6 +90,15 @@ class CommandTimeout(LocalizedError):
 class Cancelled(LocalizedError):
     def __init__(self) -> None:
         super().__init__(msg("eng.stopped"))
+
+
+def _reason(exc: BaseException) -> str:
+    """The OS's words (`Connection refused`, `No route to host`) or paramiko's."""
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return "timed out"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
 
 
 class LineSplitter:
@@ -142,12 +169,17 @@ class Endpoint:
 
 def resolve_endpoint(node: str, address: str, options: SSHOptions, config: paramiko.SSHConfig | None = None,
                      jump: Endpoint | None = None) -> Endpoint:
+    """Where and how to dial `address` (`host` or `host:port`, as the answers give it; a port there wins over
+    ~/.ssh/config's, which wins over the answers' default port 22)."""
+    from wizard.reach import split_address
+
     config = config if config is not None else options.load_config()
-    entry = config.lookup(address)
+    host, explicit_port = split_address(address)
+    entry = config.lookup(host)
     identities = list(options.identity_files) + [os.path.expanduser(p) for p in entry.get("identityfile", [])]
     timeout = float(entry.get("connecttimeout", options.connect_timeout))
     keepalive = int(entry.get("serveraliveinterval", options.keepalive))
-    port = options.port if options.port != 22 else int(entry.get("port", 22))
+    port = explicit_port or (options.port if options.port != 22 else int(entry.get("port", 22)))
     if jump is None and entry.get("proxyjump", "none").lower() != "none":
         # One hop, as `ProxyJump [user@]host[:port]` (the first of a list).
         first = entry["proxyjump"].split(",")[0]
@@ -158,7 +190,7 @@ def resolve_endpoint(node: str, address: str, options: SSHOptions, config: param
                            ssh_config=options.ssh_config)
         jump = resolve_endpoint(f"jump:{jhost}", jhost, jopts, config)
     known = [os.path.expanduser(p) for p in entry.get("userknownhostsfile", "").split()]
-    return Endpoint(node=node, address=address, hostname=entry.get("hostname", address), port=port,
+    return Endpoint(node=node, address=address, hostname=entry.get("hostname", host), port=port,
                     user=options.user, identity_files=identities, connect_timeout=timeout, keepalive=keepalive,
                     jump=jump, known_hosts=known)
 
@@ -176,6 +208,7 @@ class SSHConnection:
         self._sudo_mode: str | None = None  # "", "nopasswd", "password" once known
         self._primed = False
         self._sudo_lock = threading.Lock()
+        self.auth_method = ""
 
     @property
     def node(self) -> str:
@@ -198,12 +231,13 @@ class SSHConnection:
                 client.load_system_host_keys(path)
         client.set_missing_host_key_policy(self.trust.policy(ep.node, ep.address))
         sock: socket.socket | paramiko.Channel
+        where = f"{ep.hostname}:{ep.port}"
         if self.jump_transport is None:
             try:
                 sock = socket.create_connection((ep.hostname, ep.port), timeout=ep.connect_timeout)
             except OSError as exc:
-                raise SSHError(msg("ssh.cannot_connect", node=ep.label(), host=ep.hostname, port=ep.port,
-                                   error=exc.strerror or exc)) from None
+                raise Unreachable(msg("ssh.unreachable", node=ep.node, address=where, reason=_reason(exc)),
+                                  "connect") from None
             # Small request/reply packets: without NODELAY, Nagle + delayed ACKs add ~40 ms to each.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         else:
@@ -231,21 +265,59 @@ class SSHConnection:
             raise
         except paramiko.AuthenticationException as exc:
             client.close()
-            how = msg("ssh.by_key_or_password" if self.options.password else "ssh.by_key")
-            raise AuthFailed(msg("ssh.auth_failed", node=ep.label(), user=ep.user, how=how, error=exc)) from None
-        except (paramiko.SSHException, OSError, EOFError) as exc:
+            raise self._auth_failed(exc) from None
+        except paramiko.SSHException as exc:
             client.close()
-            raise SSHError(msg("ssh.cannot_connect", node=ep.label(), host=ep.hostname, port=ep.port,
-                               error=exc or type(exc).__name__)) from None
+            # paramiko's words when it had nothing to offer: no key, no agent, no password.
+            if "No authentication methods available" in str(exc):
+                raise self._auth_failed(exc) from None
+            # TCP was accepted but no SSH came (a port forward with nothing behind it, a closed banner).
+            raise Unreachable(msg("ssh.unreachable", node=ep.node, address=where, reason=_reason(exc)),
+                              "banner") from None
+        except (OSError, EOFError) as exc:
+            client.close()
+            raise Unreachable(msg("ssh.unreachable", node=ep.node, address=where, reason=_reason(exc)),
+                              "banner") from None
         transport = client.get_transport()
         assert transport is not None
         transport.set_keepalive(ep.keepalive)
+        # "publickey", "password" or "keyboard-interactive": a key install is only offered after a password.
+        self.auth_method = str(getattr(transport.auth_handler, "auth_method", "") or "")
         # The key passed (known_hosts or policy): remember it for this node, so the same key at
         # another address of the same node (standby clone moving off master's address) is recognised.
         key = transport.get_remote_server_key()
         self.trust.remember(ep.node, ep.address, key, "known_hosts")
         self.client = client
         return self
+
+    def offered_keys(self) -> list[str]:
+        """The private key files offered, in paramiko's order (explicit, then ~/.ssh's defaults)."""
+        keys = [p for p in self.endpoint.identity_files if os.path.isfile(p)]
+        if self.options.look_for_keys:
+            for name in ("id_rsa", "id_ecdsa", "id_ed25519"):
+                for folder in (".ssh", "ssh"):
+                    path = os.path.expanduser(f"~/{folder}/{name}")
+                    if os.path.isfile(path) and path not in keys:
+                        keys.append(path)
+        return keys
+
+    def _auth_failed(self, exc: Exception) -> AuthFailed:
+        """What was tried and refused, for a message that says the way out."""
+        ep = self.endpoint
+        home = os.path.expanduser("~")
+        keys = [("~" + k[len(home):]) if home != "/" and k.startswith(home + os.sep) else k
+                for k in self.offered_keys()]
+        agent = bool(self.options.allow_agent and os.environ.get("SSH_AUTH_SOCK"))
+        allowed = list(getattr(exc, "allowed_types", []) or [])
+        if self.options.password is None:
+            password = "ssh.pw_not_given"
+        elif allowed and not {"password", "keyboard-interactive"} & set(allowed):
+            password = "ssh.pw_not_allowed"
+        else:
+            password = "ssh.pw_refused"
+        return AuthFailed(msg("ssh.auth_failed", node=ep.node, user=ep.user, address=f"{ep.hostname}:{ep.port}",
+                              keys=", ".join(keys) or "-", agent=msg("ssh.agent_keys") if agent else "",
+                              password=msg(password, allowed=", ".join(allowed) or "?")))
 
     def prime_for_jump(self) -> None:
         """Run one command before tunnelling through this connection. OpenSSH's sshd sets TCP_NODELAY

@@ -54,8 +54,9 @@ _GENERAL = (("profile", "choice"), ("cluster_name", "str"), ("snapshot_name", "s
 _BENCH = (("bench_requests", "int"), ("bench_concurrency", "int"), ("pi_intervals", "int"))
 _DIRECTOR = (("name", "str"), ("aliases", "list"), ("ring_name", "str"), ("vm", "str"),
              ("external_if", "str"), ("external_ip", "str"), ("internal_if", "str"), ("internal_ip", "str"),
-             ("heartbeat_if", "str"), ("heartbeat_ip", "str"), ("heartbeat_mac", "str"), ("ssh_host", "str"))
-_SERVER = (("name", "str"), ("vm", "str"), ("ifname", "str"), ("ip", "str"), ("ssh_host", "str"))
+             ("heartbeat_if", "str"), ("heartbeat_ip", "str"), ("heartbeat_mac", "str"), ("ssh_host", "str"),
+             ("ssh_port", "int"))
+_SERVER = (("name", "str"), ("vm", "str"), ("ifname", "str"), ("ip", "str"), ("ssh_host", "str"), ("ssh_port", "int"))
 _VBOX = (("natnetwork", "str"), ("heartbeat_network", "str"), ("internal_network", "str"),
          ("nic_type", "str"), ("host_port", "int"), ("standby_macs", "list"), ("vboxmanage", "str"))
 
@@ -221,6 +222,7 @@ class NodeCheck:
 
     node: str
     address: str
+    reach: str = ""  # which way the wizard reaches it (wizard.reach.describe), in the user's language
     fingerprint: str = ""
     system: str = ""
     pcs: str = ""
@@ -269,22 +271,26 @@ def check_connections(answers: Answers, confirm_host_key: Any, root: Path | str 
     """
     from wizard.engine import Connections
     from wizard.hostkeys import HostKeyTrust
+    from wizard.keys import login_files
+    from wizard.reach import describe
     from wizard.ssh import SSHOptions
     from wizard.state import wizard_known_hosts
 
     trusted: list[tuple[str, str, str, str, str]] = []
+    # The lab profile's key and known_hosts unless given; the wizard's own key when it has one.
+    identity_files, known_hosts = login_files(answers.profile, identity_files, known_hosts, root)
     user_files = [*HostKeyTrust.default_user_files(), *(Path(p) for p in known_hosts)]
     trust = HostKeyTrust(wizard_file=wizard_known_hosts(root), user_files=user_files,
                          confirm=confirm_host_key, on_trusted=lambda *a: trusted.append(a))
     options = SSHOptions(user=answers.ssh_user, port=answers.ssh_port, connect_timeout=connect_timeout,
                          identity_files=list(identity_files), password=ssh_password)
-    conns = Connections(answers, options, trust, lambda event: None)
+    conns = Connections(answers, options, trust, lambda event: None, lang=lang)
     checks: list[NodeCheck] = [vboxmanage_check(answers, lang)]  # the host steps' program, first
     if on_result is not None:
         on_result(checks[0])
     try:
         for host in [*answers.directors, *answers.servers]:
-            check = NodeCheck(host.name, host.address)
+            check = NodeCheck(host.name, host.address, reach=describe(answers, host.name, lang))
             try:
                 conn = conns.get(host.name)
                 check.fingerprint = conn.host_key_fingerprint()

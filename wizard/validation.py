@@ -253,6 +253,13 @@ def validate(answers: Answers) -> list[Problem]:
     for mac, fields in macs.items():
         for other in fields[1:]:
             c.add(other, "val.mac_taken", value=mac, other=c.label(fields[0]))
+    # How the wizard reaches each node (port forwards, direct addresses): wizard/reach.py.
+    from wizard.reach import reach_problems
+
+    for field_path, key, values in reach_problems(answers):
+        if "other" in values:  # another field, named as the inventory shows it
+            values = {**values, "other": c.label(str(values["other"]))}
+        c.add(field_path, key, **values)
     return c.problems
 
 

@@ -105,7 +105,8 @@ class CheckScreen(WizardScreen):
 
         problems = validate(answers)
         if problems:
-            raise ValueError(self.t("checkscr.bad_answers", problems="; ".join(problems)))
+            raise ValueError(self.t("checkscr.bad_answers", problems="; ".join(p.line(self.wapp.lang)
+                                                                             for p in problems)))
         self.total_probes = len(build(answers, get_profile(answers.profile)).probes)
         options = {k: v for k, v in self.wapp.engine_options.items() if k in _OPTIONS}
 

@@ -299,18 +299,20 @@ class ClashDialog(WizardModal[None]):
 
 
 class PasswordDialog(WizardModal[str | None]):
-    """The hacluster password when a resumed session needs it (asked once, kept in memory)."""
+    """The hacluster password when a resumed session needs it (asked once, kept in memory); with `prompt`,
+    the SSH password a node asks for (the engine's ask_ssh_password: asked once for every node)."""
 
     BINDINGS = [Binding("escape", "cancel", "btn.cancel")]
 
-    def __init__(self, action_id: str) -> None:
+    def __init__(self, action_id: str, prompt: str = "") -> None:
         super().__init__()
         self.action_id = action_id
+        self.prompt = prompt
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="password-dialog"):
-            yield Label(self.t("pw.title"), classes="dialog-title")
-            yield Static(self.t("pw.why", action=self.action_id), classes="muted")
+            yield Label(self.t("pw.ssh_title") if self.prompt else self.t("pw.title"), classes="dialog-title")
+            yield Static(self.prompt or self.t("pw.why", action=self.action_id), classes="muted")
             yield Input(password=True, id="pw")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.t("btn.ok"), id="ok", variant="primary", compact=True)

@@ -242,7 +242,8 @@ class InventoryScreen(WizardScreen):
         system = check.system + (f", pcs {check.pcs}" if check.pcs else "")
         if check.profile:
             system += f" → {check.profile}"
-        table.add_row(check.node, check.address, check.fingerprint or "—", system or "—", result)
+        # The address column says which way the node is reached (a port forward, direct, through a director).
+        table.add_row(check.node, check.reach or check.address, check.fingerprint or "—", system or "—", result)
 
     @on(Button.Pressed, "#check")
     def _check(self) -> None:

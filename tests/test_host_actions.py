@@ -191,12 +191,17 @@ def test_every_host_action_runs_with_only_vboxmanage_on_path(fake_host, profile)
     assert set(host.started) == {str(host.vboxmanage)}
     # What VirtualBox was asked to do, in the guide's order.
     verbs = [c[:2] for c in host.calls() if c[0] not in ("showvminfo", "list") and c[1:2] != ["list"]]
-    assert ["snapshot", "master"] == verbs[0] and ["clonevm", "master"] in verbs
+    # The SSH port forwards first (preflight, before any SSH command), then the guide's snapshot.
+    assert verbs[:3] == [["natnetwork", "modify"], ["natnetwork", "modify"], ["snapshot", "master"]]
+    assert ["clonevm", "master"] in verbs
     assert host.vms()["standby"]["macs"]["3"] == "0800270101C2"
     assert host.vms()["master"]["macs"]["3"] == "0800270101C1"
     assert all(v["state"] == "running" for v in host.vms().values())
     fwd = json.loads(host.state.read_text())["forwards"][host.answers.virtualbox.natnetwork]
-    assert fwd == [f"http2:tcp:[]:5280:[{host.answers.vip.external}]:80"]
+    m, sb = host.answers.master, host.answers.standby
+    assert fwd == [f"ssh-master:tcp:[127.0.0.1]:2201:[{m.external_ip}]:22",
+                   f"ssh-standby:tcp:[127.0.0.1]:2202:[{sb.external_ip}]:22",
+                   f"http2:tcp:[]:5280:[{host.answers.vip.external}]:80"]
     assert results["snapshot.take.standby"] == "ok" and results["nic_add.wait_off.master"] == "already done"
     host.server.shutdown()
 

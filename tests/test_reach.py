@@ -157,9 +157,11 @@ def test_forward_actions_are_argv_with_python_probes_and_a_faithful_rendering():
     clear = acts[0]
     assert clear.argv[-2:] == ("delete", "ssh-master") and shlex.split(clear.command) == list(clear.argv)
     assert clear.host_probe.op == "natnetwork_rule_free" and not clear.idempotent and not add.idempotent
-    # The lab renders its stand-in's name; the argv stays VBoxManage (resolved at run time).
-    lab = forward_actions(a, get_profile("lab"))[1]
-    assert lab.command.startswith("ha-wizard lab vboxmanage natnetwork modify") and lab.argv == add.argv
+    # The rendering names the answers' VBoxManage (the lab's stand-in); the argv stays VBoxManage (resolved at
+    # run time).
+    a.virtualbox.vboxmanage = "/opt/vbox dir/VBoxManage"
+    named = forward_actions(a, get_profile("lab"))[1]
+    assert named.command.startswith("'/opt/vbox dir/VBoxManage' natnetwork modify") and named.argv == add.argv
 
 
 @pytest.mark.parametrize("profile", ["rhel7", "lab"])
@@ -173,6 +175,36 @@ def test_only_waits_for_a_booting_node_wait_long_for_it(profile):
     boots = {a.id for a in acts if ".wait_ssh." in a.id}
     assert boots and returning == boots
     assert all(a.kind == "wait" and not a.target.is_local for a in acts if a.id in returning)
+
+
+PROFILES = ["rhel7", "rhel8", "rhel9", "rhel10", "debian12", "lab"]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_node_coming_back_is_waited_for_long_and_only_then(profile):
+    """Where a node goes away on purpose, the plan says it comes back, so the engine waits for it long:
+    - a VM the plan boots (`startvm`) is followed at once by a wait on its node tagged NODE_RETURNS;
+    - a network restart or reconnection is `disrupts_network` (the engine reconnects until its timeout);
+    - nothing else carries the tag, so a node that should be up and does not answer is a bounded retry."""
+    from steps.access import NODE_RETURNS
+
+    answers = Answers()
+    vm_node = {h.vm: h.name for h in [*answers.directors, *answers.servers]}
+    acts = [a for _, xs in full_plan(answers, get_profile(profile)) for a in xs]
+    tagged, restarts = set(), 0
+    for i, a in enumerate(acts):
+        if a.target.is_local and a.argv[1:2] == ("startvm",):
+            after = acts[i + 1]
+            assert after.kind == "wait" and after.target.nodes == (vm_node[a.argv[2]],), (a.id, after.id)
+            assert NODE_RETURNS in after.tags and after.timeout >= 120, after.id
+            tagged.add(after.id)
+        remote = "" if a.target.is_local else a.command
+        if any(word in remote for word in ("restart network", "restart networking", "nmcli connection up",
+                                           "reboot", "ifdown", "ifup")):
+            assert a.disrupts_network and a.timeout >= 120, a.id
+            restarts += 1
+    assert restarts >= 3  # heartbeat NICs on master and standby, the servers' gateway
+    assert tagged and tagged == {a.id for a in acts if NODE_RETURNS in a.tags}
 
 
 def test_key_install_on_master_and_servers_key_on_stdin_only():

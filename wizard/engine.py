@@ -178,7 +178,7 @@ class Connections:
                 return self.get(node, address)
             except Unreachable as exc:  # nothing answered there: try again a little (other failures are final)
                 if attempt == len(delays):
-                    exc.with_hint(msg("ssh.attempts", n=attempt + 1, seconds=time.monotonic() - t0))
+                    exc.with_hint(msg("ssh.attempts", n=attempt + 1, seconds=round(time.monotonic() - t0)))
                     raise
                 self.emit(Reconnecting(node, address or self.address(node), attempt + 1))
                 if cancel is not None and cancel.wait(delays[attempt]):
@@ -920,7 +920,7 @@ class Engine:
                 unanswered += 1
                 if NODE_RETURNS not in action.tags and unanswered >= unanswered_max:
                     if isinstance(exc, Unreachable):
-                        exc.with_hint(msg("ssh.attempts", n=unanswered, seconds=time.monotonic() - t0))
+                        exc.with_hint(msg("ssh.attempts", n=unanswered, seconds=round(time.monotonic() - t0)))
                     raise
             if code == 0 and self._expect_ok(action, captured):
                 return NodeResult(0, True, sent=cmd, sudo=nr.sudo(),

@@ -511,7 +511,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "¿Está en marcha la VM, y es esa su dirección? Revisa {fields} en el inventario."),
     "ssh.hint_jump": ("Is the server running, and is that its address? Check {fields} in the inventory.",
                       "¿Está en marcha el servidor, y es esa su dirección? Revisa {fields} en el inventario."),
-    "ssh.attempts": ("Tried {n} times over {seconds:.0f} s.", "Probado {n} veces durante {seconds:.0f} s."),
+    "ssh.attempts": ("Tried {n} times over {seconds} s.", "Probado {n} veces durante {seconds} s."),
     "ssh.ask_password": ("SSH password for {user} on {node} ({address}), kept in memory only (empty: none)",
                          "Contraseña SSH de {user} en {node} ({address}), solo en memoria (vacía: ninguna)"),
     "val.forward_port": ("{host} is this machine: the wizard reaches the director through a port forward "

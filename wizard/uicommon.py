@@ -222,12 +222,12 @@ class NodeCheck:
 
     node: str
     address: str
-    reach: str = ""  # which way the wizard reaches it (wizard.reach.describe), in the user's language
     fingerprint: str = ""
     system: str = ""
     pcs: str = ""
     profile: str | None = None
     error: Msg = EMPTY  # why the node could not be checked, in both languages
+    reach: str = ""  # which way the wizard reaches it (wizard.reach.describe), in the user's language
 
     @property
     def ok(self) -> bool:

@@ -44,8 +44,9 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def fixed_session(root: Path, name: str, profile: str, updated: str, statuses: dict[str, str] | None = None,
                   checked: bool = True) -> None:
-    """A session whose preflight checks passed (`checked`: the guide's first section is next), plus `statuses`."""
-    from steps import preflight
+    """A session whose preflight checks passed and the wizard's key is in (`checked`: the guide's first section
+    is next), plus `statuses`."""
+    from steps import access, preflight
     from steps.profiles import get_profile
 
     answers = Answers()
@@ -54,7 +55,8 @@ def fixed_session(root: Path, name: str, profile: str, updated: str, statuses: d
     path = root / "sessions" / name / "state.json"
     data = json.loads(path.read_text())
     data["created"] = data["updated"] = updated
-    passed = {a.id: "ok" for a in preflight.plan(answers, get_profile(profile))} if checked else {}
+    before = [*preflight.plan(answers, get_profile(profile)), *access.plan(answers, get_profile(profile))]
+    passed = {a.id: "ok" for a in before} if checked else {}
     for action_id, status in {**passed, **(statuses or {})}.items():
         data["actions"][action_id] = {"status": status, "started": updated, "ended": updated}
     path.write_text(json.dumps(data))

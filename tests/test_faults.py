@@ -117,7 +117,8 @@ def _node_duplicates(lab, answers: Answers) -> dict[str, int]:
     vms = subprocess.run([*vbox, "list", "vms"], capture_output=True, text=True, timeout=60).stdout
     found[f"VM {answers.standby.vm}"] = len(re.findall(rf'^"{re.escape(answers.standby.vm)}" ', vms, re.M))
     nat = subprocess.run([*vbox, "list", "natnetworks"], capture_output=True, text=True, timeout=60).stdout
-    found["port forward http2"] = len(re.findall(r"^\s*http2:", nat, re.M))
+    for rule in ("http2", "ssh-master", "ssh-standby"):  # the page's forward and the wizard's SSH ones
+        found[f"port forward {rule}"] = len(re.findall(rf"^\s*{rule}:", nat, re.M))
     return {k: v for k, v in found.items() if v != 1}
 
 
@@ -142,7 +143,7 @@ def test_six_random_kills_inside_sections_then_a_serving_cluster(guide_lab, tmp_
         print(f"\nfaults: seed {seed} (HA_WIZARD_FAULT_SEED={seed} replays it); kills planned: "
               + ", ".join(f"{i} +{d:g}s" for i, d in targets))
     env = wizard_env(state_dir)
-    first = run_args(lab, answers_file, "faults")
+    first = run_args(answers_file, "faults")
     resume = ["run", "--resume", "faults", "--yes", "--trust-new-hosts",
               *first[first.index("--session") + 2:]]  # the connection options, as the first run had them
     kills: list[str] = []
@@ -251,7 +252,7 @@ def _cable_run(tmp_path: Path, lab, answers: Answers, session: str, seconds: flo
     script.write_text(CABLE_RUNNER)
     answers_file = tmp_path / "lab.toml"
     save_answers(answers, answers_file)
-    args = run_args(lab, answers_file, session)
+    args = run_args(answers_file, session)
     if resume:
         args = ["run", "--resume", session, "--yes", *args[args.index("--session") + 2:]]
     marker = f"/tmp/ha-wizard-cable-{session}"

@@ -9,4 +9,4 @@ else
     echo "test: not root: lab tests will be skipped (run as root to include them)" >&2
 fi
 scripts/setup.sh --test
-exec .venv/bin/python -m pytest -ra "$@"
+exec .venv/bin/python -m pytest -ra --durations=25 "$@"

@@ -330,3 +330,22 @@ def test_the_wizards_public_key_is_a_value_not_a_secret(tmp_path):
     (tmp_path / "id_ed25519.pub").write_text("ssh-ed25519 AAAAC3Nza me@host\n")
     text = render_inventory(answers, get_profile("rhel7"), "en", [str(key)])
     assert "wizard_public_key='ssh-ed25519 AAAAC3Nza me@host'" in text and "private" not in text
+
+
+def test_the_clock_check_gets_the_controllers_clock(exported, tmp_path):
+    """preflight.clock reads the wizard's clock on stdin ({now}); the playbook gives the controller's."""
+    if not (BIN / "ansible").exists():
+        pytest.skip("ansible-core not installed (pip install -e '.[test]')")
+    import time
+
+    _, out = exported("lab")
+    task = next(t for t in tasks_of(load((out / "site.yml").read_text())) if t["name"].startswith("preflight.clock"))
+    stdin = task["ansible.builtin.shell"]["stdin"]
+    assert "{now}" not in stdin and "now()" in stdin
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANSIBLE_LOCAL_TEMP": str(tmp_path / "tmp")}
+    before = time.time()
+    done = subprocess.run([str(BIN / "ansible"), "localhost", "-m", "ansible.builtin.debug", "-a",
+                           f"msg={stdin.strip()}"], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    told = float(json.loads(done.stdout[done.stdout.index("{"):])["msg"])
+    assert before - 1 <= told <= time.time() + 1, (before, told)

@@ -262,7 +262,9 @@ def _output_matches(register: str) -> str:
 
 def _stdin(action: Action) -> str:
     """The action's stdin template with the secrets as Ansible variables ("{hacluster_password}" style)."""
-    text = action.stdin
+    # {now}: the controller's clock when the task starts, as the engine gives the wizard's (preflight's clock
+    # check); a naive now() is local time, which .timestamp() reads as such.
+    text = action.stdin.replace("{now}", "{{ '%.3f' % now().timestamp() }}")
     for name in action.secrets:
         text = text.replace("{" + name + "}", "{{ " + SECRET_VARS.get(name, name) + " }}")
     return text
@@ -467,7 +469,7 @@ class PlaybookBuilder:
         args: dict[str, Any] = {"cmd": Unsafe(action.command)}
         if creates:
             args["creates"] = Unsafe(creates)
-        if action.secrets:
+        if action.stdin:  # secrets, or the clock check's {now}: a command that reads stdin must get it
             args["stdin"] = _stdin(action)
             args["stdin_add_newline"] = False
         return {"ansible.builtin.shell": args}

@@ -128,6 +128,8 @@ async def test_trust_on_first_use_during_the_connection_check(lab_prepared, env:
     seen: set[int] = set()
     async with app.run_test(size=(120, 40)) as pilot:
         app.initial_answers = copy.deepcopy(lab_prepared.answers)
+        # The inventory checks nothing while its VBoxManage cannot be found (this machine has none on PATH).
+        app.initial_answers.virtualbox.vboxmanage = str(lab_prepared.vboxmanage_path)
         app.open_inventory_new("lab-tofu")
         await wait_for(pilot, lambda: isinstance(app.screen, InventoryScreen) and app.screen.query("#check"), 10)
         inventory = app.screen
@@ -143,6 +145,7 @@ async def test_trust_on_first_use_during_the_connection_check(lab_prepared, env:
                 break
             await pilot.pause(0.05)
         nodes = [d.name for d in lab_prepared.answers.directors] + [s.name for s in lab_prepared.answers.servers]
+        assert sorted(c.node for c in inventory.checks) == sorted(["VBoxManage", *nodes])  # the check finished
         assert all(c.ok for c in inventory.checks if c.node != "VBoxManage"), [c.error for c in inventory.checks]
         assert sorted(a.split()[0] for a in asked) == sorted(nodes)
         assert all("SHA256:" in a for a in asked)

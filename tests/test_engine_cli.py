@@ -84,8 +84,9 @@ def test_sigkill_mid_action_then_resume_runs_everything_exactly_once(tmp_path: P
     script = tmp_path / "runner.py"
     script.write_text(RUNNER)
     answers = Answers(profile="lab", ssh_port=sshd.port)
-    answers.directors[0].ssh_host = "127.0.0.1"
-    answers.directors[1].ssh_host = "127.0.0.2"
+    # Each director's way in is its own endpoint (the guide's default is a NAT forward on 2201/2202).
+    answers.directors[0].ssh_host, answers.directors[0].ssh_port = "127.0.0.1", sshd.port
+    answers.directors[1].ssh_host, answers.directors[1].ssh_port = "127.0.0.2", sshd.port
     save_answers(answers, tmp_path / "answers.toml")
     known = tmp_path / "kh"
     known.write_text(sshd.known_hosts_line())

@@ -100,6 +100,8 @@ def test_a_forward_needs_its_own_port_which_must_be_free():
     a = Answers()
     a.directors[1].ssh_port = 2201
     assert fields(a)["directors[1].ssh_port"] == "port 2201 is already used by master · SSH port"
+    a.directors[1].ssh_host = "127.0.0.2"  # another loopback address: another socket, no clash
+    assert "directors[1].ssh_port" not in fields(a)
     a = Answers()
     a.directors[0].ssh_port = 5280
     assert "VirtualBox · Host port forward" in fields(a)["directors[0].ssh_port"]

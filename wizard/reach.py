@@ -132,7 +132,7 @@ def reach_problems(answers: Answers) -> list[tuple[str, str, dict[str, object]]]
                 continue
             if port == answers.virtualbox.host_port:
                 out.append((f"{f}.ssh_port", "val.port_used", {"port": port, "other": "virtualbox.host_port"}))
-            key = ("127.0.0.1", port)
+            key = (d.ssh_host, port)  # each forward listens on its own address: 127.0.0.2:X is not 127.0.0.1:X
             if key in used:
                 out.append((f"{f}.ssh_port", "val.port_used", {"port": port, "other": used[key]}))
             used.setdefault(key, f"{f}.ssh_port")

@@ -121,7 +121,7 @@ def test_a_powered_off_server_fails_in_time_naming_it(lab: tuple) -> None:
     reach = actions["preflight.reach.cluster3"]
     assert reach["status"] == "failed" and "cluster3" in reach["error"]
     assert "failed: preflight.reach.cluster3 on cluster3" in log
-    assert "10.0.100.13" in reach["on_fail"] and "through a director" in reach["on_fail"]  # how it was tried
+    assert "10.0.100.13" in reach["on_fail"] and "through master, standby (ProxyJump)" in reach["on_fail"]  # how
     assert actions["preflight.vm.cluster3"]["status"] == "failed"  # VirtualBox says it is not running
     # Its other checks were not tried (no second wait), the other nodes' all passed.
     assert "not tried" in actions["preflight.os.cluster3"]["error"]

@@ -387,3 +387,21 @@ def test_a_session_that_logged_in_with_a_password_gets_it_through_askpass(tmp_pa
                             env={**os.environ, "HA_WIZARD_HACLUSTER_PASSWORD": SECRET})
     assert helper.returncode == 0, helper.stderr
     assert helper.stdout.endswith("pw 1%s\n") and "pw 1%s" not in helper.stdout.split("\n", 2)[1]
+
+
+def test_a_network_change_through_a_port_forward_waits_at_the_forward() -> None:
+    """The engine journals a NAT forward as `host:port`; ssh wants `-p PORT user@host` (not user@host:port)."""
+    from wizard.setup_script import _detached
+
+    rc = "/tmp/ha-wizard-nic_add.restart_network.master-master-1.rc"
+    ep = {"address": "127.0.0.1", "port": 2201, "user": "root", "reconnect": "127.0.0.1:2201",
+          "sent": f"rm -f {rc}; nohup setsid sh -c 'systemctl restart networking; echo $? > {rc}' &"}
+    entry = {"action_id": "nic_add.restart_network.master", "timeout": 300, "endpoints": {"master": ep},
+             "command": "systemctl restart networking"}
+    lines = "\n".join(_detached(entry, "master", ep, "en"))
+    assert "127.0.0.1:2201" not in lines
+    waits = [line for line in lines.splitlines() if f"cat {rc}" in line]
+    assert waits and all("-p 2201 root@127.0.0.1 " in line for line in waits), waits
+    # A director that moves to another forward (standby after its network change) is waited for there.
+    lines = "\n".join(_detached(entry, "master", dict(ep, reconnect="127.0.0.1:2202"), "en"))
+    assert any(f"cat {rc}" in line and "-p 2202 root@127.0.0.1 " in line for line in lines.splitlines())

@@ -22,6 +22,7 @@ from typing import Any
 
 from steps.access import PUBLIC_KEY
 from wizard.i18n import t
+from wizard.reach import split_address
 from wizard.state import Session, now_iso
 
 DONE_STATUSES = ("ok", "edited")
@@ -290,8 +291,10 @@ def _detached(entry: dict[str, Any], node: str, ep: dict[str, Any], lang: str, o
         return [f"{remote_line(entry, node)} || {on_fail}"]
     rc = match.group(0)
     log = rc[:-3] + ".log"
-    after = dict(ep, address=ep.get("reconnect_host") or ep.get("reconnect") or ep["address"],
-                 port=ep.get("reconnect_port") or ep.get("port", 22), sudo=ep.get("sudo", ""))
+    # The engine journals where it reconnects as `host[:port]` (a NAT forward: 127.0.0.1:2201).
+    host, port = split_address(ep.get("reconnect_host") or ep.get("reconnect") or ep["address"])
+    after = dict(ep, address=host, port=ep.get("reconnect_port") or port or ep.get("port", 22),
+                 sudo=ep.get("sudo", ""))
     timeout = max(2, math.ceil(float(entry.get("timeout") or 300.0)))
     read_rc = remote_line(entry, node, f"cat {rc} 2>/dev/null", ep=after, stdin=False, extra=("-o", "ConnectTimeout=5"))
     return [

@@ -7,15 +7,14 @@ verification figures against their targets. This machine has no address in the e
 cannot open a director's SSH directly. A refused key ends the same run in seconds, naming authentication.
 
 The run itself is the session's `built_cluster` (tests/conftest.py), shared with the other tests that need a
-built cluster. Also: the same run SIGKILLed between every two sections and once in the middle of a section,
-resumed each time, ending in the same state.
+built cluster. Kills and resumes of the same run are in tests/test_faults.py (seeded random moments inside
+the sections, including a network restart and `pcs cluster start`).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-import signal
 import socket
 import subprocess
 import time
@@ -23,8 +22,6 @@ import time
 import pytest
 from e2e_support import (
     PASSWORD,
-    RUN_TIMEOUT,
-    init_answers,
     load_state,
     record_figure,
     run_args,
@@ -113,17 +110,6 @@ def check_figures(state: dict, answers: Answers) -> None:
     assert "failback" in figs and "error_page_after" in figs
 
 
-@pytest.fixture
-def guide_lab(fresh_lab, tmp_path):
-    """A fresh NAT-only lab at the guide's starting point, the answers file `answers init --profile lab`
-    writes (smaller benchmarks) and an empty state folder."""
-    state_dir = tmp_path / "state"
-    answers_file = tmp_path / "lab.toml"
-    answers = init_answers(answers_file, wizard_env(state_dir))
-    lab = fresh_lab(prepared=False, answers=answers)
-    return answers, lab, answers_file, state_dir
-
-
 def test_headless_end_to_end(built_cluster):
     """The session's built cluster (tests/conftest.py) is this very run: `ha-wizard answers init --profile lab`
     and `ha-wizard run --yes --trust-new-hosts` (no key flags, empty ~/.ssh, no agent) on a fresh NAT-only lab."""
@@ -172,69 +158,3 @@ def test_a_refused_key_ends_the_run_in_seconds_naming_authentication(built_clust
     out = " ".join(bad.stdout.split())  # the terminal wraps long lines
     assert "Authentication refused for root" in out and str(refused) in out and "--identity" in out, out[-3000:]
     record_figure("a refused key: the run's exit (< 20 s)", took)
-
-
-def _section_done(state: dict, section: str) -> bool:
-    ids = [p["id"] for p in state.get("plan", []) if p.get("section") == section]
-    return bool(ids) and all(state["actions"].get(i, {}).get("status") in ("ok", "skipped") for i in ids)
-
-
-def test_killed_between_every_section_and_mid_section_resumes(guide_lab, tmp_path):
-    from steps import SECTIONS
-
-    answers, lab, answers_file, state_dir = guide_lab
-    env = wizard_env(state_dir)
-    sections = [m.ID for m in SECTIONS]
-    # Where to kill: right after each section completes (10 boundaries), and once while
-    # `pcs cluster start --all` runs in the middle of the cluster setup section.
-    kill_after = list(sections[:-1])
-    mid_action = "cluster_setup.start"
-    killed_mid = False
-    args = run_args(answers_file, "killed")
-    deadline = time.monotonic() + RUN_TIMEOUT * 2
-    kills = 0
-    log = open(tmp_path / "run.log", "w")
-    while True:
-        proc = subprocess.Popen(wizard_cmd(*args), env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=False)
-        args = ["run", "--resume", "killed", "--yes", "--trust-new-hosts"]
-        while proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.1)
-            try:
-                state = load_state(state_dir, "killed")
-            except (OSError, ValueError):
-                continue
-            target = None
-            if not killed_mid and state["actions"].get(mid_action, {}).get("status") == "running":
-                target = "mid"
-            elif kill_after and _section_done(state, kill_after[0]):
-                target = kill_after[0]
-            if target:
-                proc.send_signal(signal.SIGKILL)
-                proc.wait()
-                kills += 1
-                if target == "mid":
-                    killed_mid = True
-                else:
-                    kill_after.pop(0)
-                break
-        else:
-            if proc.poll() is None:
-                proc.kill()
-                pytest.fail("the run did not finish in time")
-            break
-        if proc.returncode not in (-signal.SIGKILL,):
-            break
-    log.close()
-    assert proc.returncode == 0, (tmp_path / "run.log").read_text()[-4000:]
-    assert killed_mid and kills >= 2, (kills, kill_after)
-    state = load_state(state_dir, "killed")
-    statuses = {k: v["status"] for k, v in state["actions"].items()}
-    assert all(s in ("ok", "skipped") for s in statuses.values()), statuses
-    # Non-idempotent actions ran their command at most once (their probes skipped them on resume).
-    from steps import full_plan
-    from steps.profiles import get_profile
-
-    once = [a.id for _, acts in full_plan(answers, get_profile("lab")) for a in acts if not a.idempotent]
-    assert all(state["actions"][i]["runs"] <= 1 for i in once), {i: state["actions"][i]["runs"] for i in once}
-    check_end_state(lab, answers)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from app_support import wait_for
 
 from steps import SECTIONS
 from wizard.answers import Answers
@@ -28,15 +29,6 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(root))
     monkeypatch.setenv("HOME", str(tmp_path))  # no user known_hosts / ssh config of the machine
     return root
-
-
-async def wait_for(pilot, condition, timeout: float = 15.0) -> None:
-    """Let the app run until `condition()` holds (bounded in time)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
 
 
 async def type_into(pilot, selector: str, text: str, keys: bool = False) -> None:
@@ -283,7 +275,6 @@ def test_theme_and_i18n_defaults() -> None:
     assert default_lang({"LC_ALL": "C", "LANG": "es_ES.UTF-8"}) == "en"
     assert default_lang({}) == "en"
     assert all(len(pair) == 2 and all(pair) or key == "col.st" for key, pair in STRINGS.items())
-
 
 
 async def test_measured_figures_are_charted(state: Path) -> None:

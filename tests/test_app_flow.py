@@ -8,10 +8,10 @@ the real preferences file in a temporary config folder.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
+from app_support import wait_for
 from textual.widgets import DataTable
 
 from steps import full_plan
@@ -35,13 +35,6 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("LANG", "C")
     return root
-
-
-async def wait_for(pilot, condition, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.05)
 
 
 def on_section(app, section_id: str | None = None) -> bool:

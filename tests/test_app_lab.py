@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from app_support import wait_for
 
 from wizard.app import WizardApp
 from wizard.screens.dialogs import PasswordDialog
@@ -35,13 +36,6 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def lab_app(lab, state: Path, lang: str = "en") -> WizardApp:
     return WizardApp(lang=lang, state_root=state, engine_options={
         "identity_files": [str(lab.key_path)], "known_hosts": [str(lab.known_hosts_path)]})
-
-
-async def wait_for(pilot, condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.1)
 
 
 async def test_connection_check_shows_fingerprints_and_detects_the_profile(lab_prepared, env: Path) -> None:

@@ -6,10 +6,10 @@ widget's model, and the lines reach the panel the way the engine's do (EngineEve
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
+from app_support import wait_for
 
 from wizard.answers import Answers
 from wizard.app import WizardApp
@@ -33,13 +33,6 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(root))
     monkeypatch.setenv("HOME", str(tmp_path))
     return root
-
-
-async def wait_for(pilot, condition, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.05)
 
 
 def visible_rows(app: WizardApp, widget: OutputLog) -> list[str]:

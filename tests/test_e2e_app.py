@@ -9,10 +9,10 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from app_support import wait_for
 
 from wizard.app import WizardApp
 from wizard.screens.dialogs import ConfirmDialog, PasswordDialog
@@ -22,13 +22,6 @@ from wizard.state import Session
 pytestmark = pytest.mark.lab
 PASSWORD = "App-e2e-hacluster-9043"
 PCS_SECTIONS = ["pcs_auth", "cluster_setup", "properties", "resources", "constraints"]
-
-
-async def wait_for(pilot, condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.1)
 
 
 async def test_pcs_sections_through_the_app_build_the_cluster(fresh_lab, tmp_path: Path,

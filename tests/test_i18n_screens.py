@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import string
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from app_support import wait_for
 from node_shell import NodeShell
 from test_i18n import SAME_IN_BOTH
 
@@ -90,13 +90,6 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HA_WIZARD_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("HOME", str(tmp_path))
     return root
-
-
-async def wait_for(pilot, condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.05)
 
 
 async def test_spanish_app_shows_no_english_catalogue_text(state: Path) -> None:

@@ -45,6 +45,14 @@ def _lab(args: argparse.Namespace) -> Any:
     return Lab(answers)
 
 
+def lab_answers(answers: Any) -> Any:
+    """The answers pointed at the local lab (what `answers init --profile lab` writes): the lab's VBoxManage
+    stand-in, key and known_hosts. Made without building or touching a lab."""
+    from lab.core import Lab
+
+    return Lab(answers).wizard_answers(answers)
+
+
 def _fail(msg: str, code: int = EXIT_FAIL) -> int:
     print(f"ha-wizard lab: {msg}", file=sys.stderr)
     return code

@@ -74,12 +74,23 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
         self.on_wait: object = None
         if answers is None:
             answers = self._stored_answers() or Answers()
+        if answers.profile == "lab":
+            self.wizard_answers(answers)  # the wizard reaches this lab with them, as `answers init` writes them
         self.answers = answers
 
     @property
     def vboxmanage_path(self) -> Path:
         """The lab's VBoxManage stand-in, an executable file (lab/vbox.py) the lab answers name."""
         return self.state_dir / "bin" / "VBoxManage"
+
+    def wizard_answers(self, answers: Answers | None = None) -> Answers:
+        """`answers` (default: the guide's, profile lab) pointed at this lab: its VBoxManage stand-in, its client
+        key and known_hosts, as `answers init --profile lab` writes them."""
+        answers = answers if answers is not None else Answers(profile="lab")
+        answers.virtualbox.vboxmanage = str(self.vboxmanage_path)
+        answers.ssh_identity = str(self.key_path)
+        answers.ssh_known_hosts = str(self.known_hosts_path)
+        return answers
 
     # -- requirements -----------------------------------------------------------------------------------
     def check(self) -> None:

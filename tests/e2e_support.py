@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from wizard.answers import Answers
-from wizard.vboxmanage import lab_standin
 
 PASSWORD = "e2e-Secret-hacluster-7"
 RUN_TIMEOUT = 900
@@ -26,9 +25,14 @@ def record_figure(name: str, seconds: float) -> None:
 def e2e_answers() -> Answers:
     # The guide's topology; smaller benchmark sizes keep the run short on 2 cores. VBoxManage: the lab's
     # stand-in, as `answers init --profile lab` writes it.
-    answers = Answers(profile="lab", bench_requests=40, bench_concurrency=4, pi_intervals=100000)
-    answers.virtualbox.vboxmanage = lab_standin()
-    return answers
+    from lab import Lab
+
+    return Lab(Answers(profile="lab", bench_requests=40, bench_concurrency=4, pi_intervals=100000)).answers
+
+
+def lab_standin() -> str:
+    """The lab's VBoxManage stand-in, as the lab answers name it."""
+    return e2e_answers().virtualbox.vboxmanage
 
 
 def wizard_cmd(*args: str) -> list[str]:

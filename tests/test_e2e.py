@@ -22,6 +22,7 @@ import time
 import pytest
 from e2e_support import (
     PASSWORD,
+    lab_standin,
     load_state,
     record_figure,
     run_args,
@@ -30,7 +31,6 @@ from e2e_support import (
 )
 
 from wizard.answers import Answers
-from wizard.vboxmanage import lab_standin
 
 pytestmark = pytest.mark.lab
 

@@ -288,7 +288,7 @@ def test_cable_pulled_mid_command(lab_prepared, tmp_path: Path, outage: float, s
     node out of reach; after the plug, the resume waits for that command, finds it done, and runs nothing twice.
     """
     lab = lab_prepared
-    answers = Answers(profile="lab")
+    answers = lab.wizard_answers(Answers(profile="lab"))
     m = answers.master
     session = f"cable-{int(outage)}"
     state_dir = tmp_path / "state"

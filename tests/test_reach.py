@@ -312,24 +312,26 @@ def test_wizard_key_is_made_once_private_and_loadable(tmp_path):
     assert ensure_wizard_key(tmp_path) == path and path.read_bytes() == before  # never replaced
 
 
-def test_lab_profile_uses_the_labs_key_unless_given(tmp_path, monkeypatch):
+def test_the_answers_key_and_known_hosts_are_used_unless_given(tmp_path):
     lab_dir = tmp_path / "lab"
     lab_dir.mkdir()
     (lab_dir / "id_ed25519").write_text("k")
     (lab_dir / "known_hosts").write_text("h")
-    monkeypatch.setattr("wizard.keys.lab_credentials", lambda: (lab_dir / "id_ed25519", lab_dir / "known_hosts"))
+    lab = Answers(profile="lab", ssh_identity=str(lab_dir / "id_ed25519"), ssh_known_hosts=str(lab_dir / "known_hosts"))
     state = tmp_path / "state"
-    assert login_files("lab", root=state) == ([str(lab_dir / "id_ed25519")], [str(lab_dir / "known_hosts")])
-    assert login_files("rhel7", root=state) == ([], [])
+    assert login_files(lab, root=state) == ([str(lab_dir / "id_ed25519")], [str(lab_dir / "known_hosts")])
+    assert login_files(Answers(profile="rhel7"), root=state) == ([], [])
     mine = tmp_path / "mine"
-    assert login_files("lab", [str(mine)], [str(tmp_path / "kh")], root=state) == ([str(mine)],
-                                                                                  [str(tmp_path / "kh")])
+    assert login_files(lab, [str(mine)], [str(tmp_path / "kh")], root=state) == ([str(mine)],
+                                                                                 [str(tmp_path / "kh")])
     ensure_wizard_key(state)
-    ids, _ = login_files("rhel7", root=state)
+    ids, _ = login_files(Answers(profile="rhel7"), root=state)
     assert ids == [str(wizard_key_path(state))]
-    if os.geteuid() != 0:  # an unreadable lab key is not offered
+    missing = Answers(profile="lab", ssh_identity=str(tmp_path / "gone"))
+    assert login_files(missing, root=state)[0] == [str(wizard_key_path(state))]  # a key that is not there: not offered
+    if os.geteuid() != 0:  # an unreadable key is not offered
         (lab_dir / "id_ed25519").chmod(0)
-        assert login_files("lab", root=state)[0] == [str(wizard_key_path(state))]
+        assert login_files(lab, root=state)[0] == [str(wizard_key_path(state))]
 
 
 def test_engine_fills_in_the_public_key_and_asks_for_no_secret_of_its_own(tmp_path):

@@ -126,6 +126,10 @@ class Answers:
     domain: str = "cluster"
     ssh_user: str = "root"
     ssh_port: int = 22
+    # A private key and a known_hosts file to use for every node (paths on this machine; empty: none).
+    # `--identity` / `--known-hosts` replace them for one run. The lab's answers name the lab's own.
+    ssh_identity: str = ""
+    ssh_known_hosts: str = ""
     # Verification benchmark sizes (the guide's ab -n 100 -c 10, pi.php?n=1000000).
     bench_requests: int = 100
     bench_concurrency: int = 10
@@ -238,6 +242,8 @@ _COMMENTS = {
     "profile": "rhel7 (the guide: CentOS 7) | rhel8 | rhel9 | rhel10 | debian12 | lab (ha-wizard lab)",
     "directors": "the first is the active one (the guide's master), the second the passive one (standby)",
     "servers": "the web farm, any number from 1",
+    "ssh_identity": "a private key for every node (empty: yours, your agent's, the wizard's own)",
+    "ssh_known_hosts": "a known_hosts file trusted besides yours and the wizard's (empty: none)",
 }
 
 

@@ -81,7 +81,7 @@ class ProbeRunner:
         from wizard.state import wizard_known_hosts
 
         # The lab profile's own key and known_hosts unless given; the wizard's key when it has one (h9).
-        identity_files, known_hosts = login_files(answers.profile, identity_files, known_hosts, state_root)
+        identity_files, known_hosts = login_files(answers, identity_files, known_hosts, state_root)
         self.answers = answers
         self.on_probe = on_probe
         self.cancel = cancel or threading.Event()

@@ -76,9 +76,9 @@ def _cmd_answers_init(args: argparse.Namespace) -> int:
     if args.profile:
         answers.profile = args.profile
     if answers.profile == "lab":
-        from wizard.vboxmanage import lab_standin
+        from lab.cli import lab_answers  # the lab command's entry: the only way wizard/ reaches lab/
 
-        answers.virtualbox.vboxmanage = lab_standin()
+        answers = lab_answers(answers)
     try:
         path.write_text(dumps_answers(answers), encoding="utf-8")
     except OSError as exc:

@@ -413,7 +413,7 @@ class Engine:
         if any(PUBLIC_KEY in a.secrets for _, acts in self.plan for a in acts):
             # Made now (first run), so it is offered from the first login on; not a secret: nothing to ask.
             self.secrets.setdefault(PUBLIC_KEY, wizard_public_key(root))
-        identity_files, known_hosts = login_files(session.profile, identity_files, known_hosts, root)
+        identity_files, known_hosts = login_files(session.answers, identity_files, known_hosts, root)
         user_files = [*HostKeyTrust.default_user_files(), *(Path(p) for p in known_hosts)]
         self.trust = HostKeyTrust(wizard_file=wizard_known_hosts(root), user_files=user_files, pins=dict(pins or {}),
                                   trust_new_hosts=trust_new_hosts, confirm=confirm_host_key,

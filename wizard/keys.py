@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 from wizard.state import state_root
 
@@ -56,25 +57,19 @@ def wizard_public_key(root: Path | str | None = None) -> str:
     return ensure_wizard_key(root).with_suffix(".pub").read_text(encoding="ascii").strip()
 
 
-def lab_credentials() -> tuple[Path, Path]:
-    """The lab's client key and known_hosts (lab/base.py's state folder)."""
-    from lab.base import STATE
-
-    return STATE / "id_ed25519", STATE / "known_hosts"
-
-
-def login_files(profile: str, identity_files: list[str] | tuple[str, ...] = (),
+def login_files(answers: Any, identity_files: list[str] | tuple[str, ...] = (),
                 known_hosts: list[str] | tuple[str, ...] = (),
                 root: Path | str | None = None) -> tuple[list[str], list[str]]:
-    """(identity files, extra known_hosts files) for a run: the explicit ones, else the lab's (lab profile);
-    the wizard's own key last when it exists."""
+    """(identity files, extra known_hosts files) for a run: the explicit ones, else the answers'
+    `ssh_identity` / `ssh_known_hosts` (the lab's answers name the lab's); the wizard's own key last when it
+    exists."""
     ids, khs = [str(p) for p in identity_files], [str(p) for p in known_hosts]
-    if profile == "lab":
-        lab_key, lab_known = lab_credentials()
-        if not ids and os.access(lab_key, os.R_OK):
-            ids = [str(lab_key)]
-        if not khs and os.access(lab_known, os.R_OK):
-            khs = [str(lab_known)]
+    own_identity = getattr(answers, "ssh_identity", "")
+    own_known = getattr(answers, "ssh_known_hosts", "")
+    if not ids and own_identity and os.access(own_identity, os.R_OK):
+        ids = [own_identity]
+    if not khs and own_known and os.access(own_known, os.R_OK):
+        khs = [own_known]
     own = wizard_key_path(root)
     if own.is_file() and str(own) not in ids:
         ids.append(str(own))

@@ -278,7 +278,7 @@ def check_connections(answers: Answers, confirm_host_key: Any, root: Path | str 
 
     trusted: list[tuple[str, str, str, str, str]] = []
     # The lab profile's key and known_hosts unless given; the wizard's own key when it has one.
-    identity_files, known_hosts = login_files(answers.profile, identity_files, known_hosts, root)
+    identity_files, known_hosts = login_files(answers, identity_files, known_hosts, root)
     user_files = [*HostKeyTrust.default_user_files(), *(Path(p) for p in known_hosts)]
     trust = HostKeyTrust(wizard_file=wizard_known_hosts(root), user_files=user_files,
                          confirm=confirm_host_key, on_trusted=lambda *a: trusted.append(a))

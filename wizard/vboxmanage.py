@@ -135,17 +135,6 @@ def resolve_argv(argv: tuple[str, ...] | list[str], vboxmanage: str) -> list[str
     return out
 
 
-def lab_standin() -> str:
-    """Where `ha-wizard lab up` installs its VBoxManage stand-in (the lab profile's VBoxManage)."""
-    from lab.core import STATE
-
-    return str(STATE / "bin" / NAME)
-
-
 def configured(answers: object) -> str:
-    """The answers' `[virtualbox] vboxmanage`; on the lab profile, when empty, the lab's stand-in
-    (answers written before the key existed, or built in code)."""
-    value = getattr(getattr(answers, "virtualbox", None), "vboxmanage", "") or ""
-    if not value and getattr(answers, "profile", "") == "lab":
-        return lab_standin()
-    return value
+    """The answers' `[virtualbox] vboxmanage` (empty: looked for on PATH and where VirtualBox installs it)."""
+    return getattr(getattr(answers, "virtualbox", None), "vboxmanage", "") or ""

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from e2e_support import e2e_answers, load_state, run_args, seconds_of, wizard_cmd, wizard_env  # noqa: E402
 
 from lab import Lab  # noqa: E402
-from wizard.answers import save_answers  # noqa: E402
+from wizard.base.answers import save_answers  # noqa: E402
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """Benchmark of the app: cold start to the first interactive screen, and memory. Prints figures.
 
-Cold start: `python -m wizard.cli` (what `ha-wizard` runs) in a pseudo-terminal, from exec to the start
+Cold start: `python -m wizard.cli.main` (what `ha-wizard` runs) in a pseudo-terminal, from exec to the start
 screen drawn on the terminal (its "New session" button seen in the output), median of N runs; then the
 resident memory (VmRSS, VmHWM) of that process. Memory with a session open: the app in-process with a
 section screen mounted (plan built, engine created), RSS of this process. Target: cold start < 0.6 s.
@@ -37,7 +37,7 @@ def cold_start(state: Path) -> tuple[float, dict[str, int]]:
     env = dict(os.environ, HA_WIZARD_STATE_DIR=str(state), TERM="xterm-256color", LANG="C.UTF-8",
                HOME=str(state))
     started = time.perf_counter()
-    child = pexpect.spawn(sys.executable, ["-m", "wizard.cli", "--lang", "en"], env=env, encoding="utf-8",
+    child = pexpect.spawn(sys.executable, ["-m", "wizard.cli.main", "--lang", "en"], env=env, encoding="utf-8",
                           dimensions=(24, 80), timeout=20)
     try:
         child.expect("New session")
@@ -53,10 +53,10 @@ def cold_start(state: Path) -> tuple[float, dict[str, int]]:
 
 async def section_memory(state: Path) -> dict[str, int]:
     os.environ["HA_WIZARD_STATE_DIR"] = str(state)
-    from wizard.answers import Answers
-    from wizard.app import WizardApp
-    from wizard.screens.section import SectionScreen
-    from wizard.state import Session
+    from wizard.base.answers import Answers
+    from wizard.session.state import Session
+    from wizard.ui.app import WizardApp
+    from wizard.ui.screens.section import SectionScreen
 
     Session.create("bench", Answers(), "rhel7", root=state)
     app = WizardApp(lang="en", state_root=state)

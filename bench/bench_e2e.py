@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lab import Lab  # noqa: E402
-from wizard.answers import Answers, save_answers  # noqa: E402
-from wizard.figures import Figure, bench_table  # noqa: E402
+from wizard.base.answers import Answers, save_answers  # noqa: E402
+from wizard.base.figures import Figure, bench_table  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -48,7 +48,7 @@ def main() -> int:
     save_answers(answers, tmp / "lab.toml")
     env = dict(os.environ, HA_WIZARD_STATE_DIR=str(tmp / "state"), HA_WIZARD_HACLUSTER_PASSWORD="bench-pass-1",
                PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}")
-    cmd = [sys.executable, "-m", "wizard.cli", "run", "--answers", str(tmp / "lab.toml"), "--profile", "lab",
+    cmd = [sys.executable, "-m", "wizard.cli.main", "run", "--answers", str(tmp / "lab.toml"), "--profile", "lab",
            "--yes", "--trust-new-hosts", "--session", "bench", "--identity", str(lab.key_path),
            "--known-hosts", str(lab.known_hosts_path)]
     try:

@@ -12,8 +12,8 @@ import sys
 import time
 
 from steps.profiles import get_profile
-from wizard.answers import PROFILES, Answers
-from wizard.listing import render_listing
+from wizard.base.answers import PROFILES, Answers
+from wizard.exports.listing import render_listing
 
 RUNS = 15
 
@@ -27,7 +27,7 @@ def main() -> None:
     cli = []
     for _ in range(RUNS):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "wizard.cli", "plan"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "wizard.cli.main", "plan"], check=True, stdout=subprocess.DEVNULL)
         cli.append(time.perf_counter() - t)
     print(f"python -c pass            median {statistics.median(bare) * 1000:7.1f} ms")
     print(f"ha-wizard plan (process)  median {statistics.median(cli) * 1000:7.1f} ms  "

@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lab import Lab  # noqa: E402
 from steps.model import Action, Target  # noqa: E402
-from wizard.answers import Answers  # noqa: E402
-from wizard.engine import Engine, section  # noqa: E402
-from wizard.state import Session  # noqa: E402
+from wizard.base.answers import Answers  # noqa: E402
+from wizard.run.engine import Engine, section  # noqa: E402
+from wizard.session.state import Session  # noqa: E402
 
 
 def median_ms(samples: list[float]) -> float:

@@ -3,7 +3,7 @@
 Python API (stable; other engineers' tests use it):
 
     from lab import Lab, LabError, LabUnavailable
-    lab = Lab(answers)              # wizard.answers.Answers; None = the running lab's answers, else the guide's
+    lab = Lab(answers)              # wizard.base.answers.Answers; None = the running lab's answers, else the guide's
     lab.up(prepared=False)          # build + boot; prepared=True: the state after guide sections 1-4 (and the
                                     # wizard's SSH port forwards); host_link=True: this machine gets an address
                                     # in the external network (default: NAT network only, as VirtualBox);

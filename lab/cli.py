@@ -36,7 +36,7 @@ def _lab(args: argparse.Namespace) -> Any:
 
     answers = None
     if getattr(args, "answers", None):
-        from wizard.answers import AnswersError, load_answers
+        from wizard.base.answers import AnswersError, load_answers
 
         try:
             answers = load_answers(args.answers)

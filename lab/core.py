@@ -57,7 +57,7 @@ from lab.networks import Networks
 from lab.owner import DEFAULT_WAIT, acquire_lab, owns_lab, release_lab
 from lab.snapshots import Snapshots
 from lab.store import LabStore
-from wizard.answers import Answers
+from wizard.base.answers import Answers
 
 __all__ = ["Lab", "LabBusy", "LabError", "LabUnavailable", "Nic", "acquire_lab", "missing_requirements", "owns_lab",
            "release_lab"]
@@ -146,7 +146,7 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
             self.exec(vm, "chpasswd", input=f"root:{password}\n", check=True)
         if prepared:
             # After the guide's sections 1-4 the wizard has made its SSH port forwards (its access section).
-            from wizard.reach import forwards
+            from wizard.base.reach import forwards
 
             for r in forwards(self.answers):
                 self.add_forward(self.answers.virtualbox.natnetwork, r.rule)

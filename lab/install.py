@@ -6,7 +6,7 @@ import ipaddress
 from pathlib import Path
 
 from lab.base import GUEST, _run, _whiteout, _write
-from wizard.answers import Director, Server
+from wizard.base.answers import Director, Server
 
 
 class GuestInstall:

@@ -27,7 +27,7 @@ from lab.base import (
     _run,
     _safe_name,
 )
-from wizard.answers import Director, mac_colon, mac_plain
+from wizard.base.answers import Director, mac_colon, mac_plain
 
 
 class Machines:

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from lab.base import NS_PREFIX, LabError, Nic, _safe_name
-from wizard.answers import Answers, Director, answers_from_dict
+from wizard.base.answers import Answers, Director, answers_from_dict
 
 
 class LabStore:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lab.core import Lab, LabError
-from wizard.answers import mac_colon, mac_plain
+from wizard.base.answers import mac_colon, mac_plain
 
 HELP = """\
 ha-wizard lab vboxmanage -- the ha-wizard LAB's stand-in for VBoxManage. This is NOT VirtualBox:
@@ -66,7 +66,7 @@ def install_standin(bindir: Path, python: str = sys.executable) -> Path:
                    "import os\nimport sys\n"
                    "os.environ['PATH'] = os.pathsep.join([os.environ.get('PATH', ''), "
                    f"{SYSTEM_PATH!r}]).strip(os.pathsep)\n"
-                   "from wizard.cli import main\n"
+                   "from wizard.cli.main import main\n"
                    "sys.exit(main(['lab', 'vboxmanage', '--', *sys.argv[1:]]))\n")
     tmp.chmod(0o755)
     os.replace(tmp, path)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from steps import full_plan  # noqa: E402
 from steps.profiles import get_profile, parse_version  # noqa: E402
 from tests.pcs_cli import LIVE, OfflinePcs, classify, pcs_invocations  # noqa: E402
-from wizard.answers import PROFILES, Answers  # noqa: E402
+from wizard.base.answers import PROFILES, Answers  # noqa: E402
 
 # settings.py.in placeholders -> where Debian 12 has things (the tools the tree's pcs will call).
 DEBIAN_PATHS = {

@@ -26,7 +26,7 @@ from steps import (
 )
 from steps.model import Action
 from steps.profiles import Profile, get_profile
-from wizard.answers import Answers
+from wizard.base.answers import Answers
 
 SECTIONS: list[ModuleType] = [
     preflight, access, snapshot, nic_add, standby_clone, networking, pcs_auth, cluster_setup, properties,

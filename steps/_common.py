@@ -16,7 +16,7 @@ from typing import Any
 from assets import render
 from steps.model import Action, HostOp, Target
 from steps.profiles import Profile
-from wizard.answers import Answers, Director, mac_colon
+from wizard.base.answers import Answers, Director, mac_colon
 
 q = shlex.quote
 

@@ -21,8 +21,8 @@ from steps._common import NODE_RETURNS as NODE_RETURNS  # the engine reads it fr
 from steps._common import vbox, vboxmanage_word
 from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
-from wizard.answers import Answers
-from wizard.reach import forwards
+from wizard.base.answers import Answers
+from wizard.base.reach import forwards
 
 ID = "access"
 TITLE = Text("Log in with the wizard's key", "Entrar con la clave del asistente")

@@ -23,7 +23,7 @@ from steps._common import Iface, director_ifaces, hosts_entries, iface_config, n
 from steps.model import Action, Text
 from steps.profiles import PACEMAKER_VERSION, PCS_VERSION, Profile
 from steps.resources import HAPROXY_CFG
-from wizard.answers import Answers, Director
+from wizard.base.answers import Answers, Director
 
 q = shlex.quote
 

@@ -7,7 +7,7 @@ import re
 from steps._common import all_of, q
 from steps.model import Action, Target, Text
 from steps.profiles import Profile
-from wizard.answers import Answers
+from wizard.base.answers import Answers
 
 ID = "cluster_setup"
 TITLE = Text("Create and start the cluster", "Crear y arrancar el cluster")

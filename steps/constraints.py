@@ -7,7 +7,7 @@ import re
 from steps._common import all_of, prefix, q, re_ip
 from steps.model import Action, Target, Text
 from steps.profiles import Profile
-from wizard.answers import Answers
+from wizard.base.answers import Answers
 
 ID = "constraints"
 TITLE = Text("Constraints and restart", "Restricciones y reinicio")

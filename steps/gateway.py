@@ -8,7 +8,7 @@ import re
 from steps._common import Iface, iface_config, network_restart, no_other_config, q
 from steps.model import Action, Target, Text
 from steps.profiles import Profile
-from wizard.answers import Answers, Server
+from wizard.base.answers import Answers, Server
 
 ID = "gateway"
 TITLE = Text("Real servers' gateway", "Pasarela de los servidores reales")

@@ -2,7 +2,7 @@
 
 Each script is bounded in count and time, needs only the tools the guide installs (curl, ab,
 siege, socat for HAProxy's runtime API) and prints its results as `HA-WIZARD-FIGURE` / `HA-WIZARD-BENCH`
-lines (see wizard.figures). Scripts fail (exit 1) with a sentence saying what did not happen.
+lines (see wizard.base.figures). Scripts fail (exit 1) with a sentence saying what did not happen.
 
 On the directors these scripts are what runs. On the machine running the wizard the same
 measurements run in Python (wizard/httpops.py, same figures); there these scripts are their POSIX
@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from wizard.figures import BENCH_TAG, FIGURE_TAG
+from wizard.base.figures import BENCH_TAG, FIGURE_TAG
 
 # Polling step; short enough to measure recoveries to a few tenths of a second.
 POLL = 0.2

@@ -16,7 +16,7 @@ from steps._common import (
 )
 from steps.model import Action, Target, Text
 from steps.profiles import Profile
-from wizard.answers import Answers, mac_colon
+from wizard.base.answers import Answers, mac_colon
 
 ID = "networking"
 TITLE = Text("Standby's network, names and hostname", "Red, nombres y nombre de máquina de standby")

@@ -19,7 +19,7 @@ from steps._common import (
 )
 from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
-from wizard.answers import Answers, mac_plain
+from wizard.base.answers import Answers, mac_plain
 
 ID = "nic_add"
 TITLE = Text("Heartbeat NIC on master", "Tarjeta de latido en master")

@@ -7,7 +7,7 @@ from steps.centos_vault import NOTE as CENTOS_NOTE
 from steps.centos_vault import vault_actions
 from steps.model import Action, Target, Text
 from steps.profiles import PACEMAKER_VERSION, PCS_VERSION, Profile
-from wizard.answers import Answers
+from wizard.base.answers import Answers
 
 ID = "pcs_auth"
 TITLE = Text("Install pcs and authorise the nodes", "Instalar pcs y autorizar los nodos")

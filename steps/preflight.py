@@ -21,7 +21,7 @@ from steps.centos_vault import CENTOS_REPOS, DEAD_CENTOS
 from steps.model import Action, HostOp, Target, Text
 from steps.pcs_auth import versions_action
 from steps.profiles import Profile, get_profile, os_fit_script
-from wizard.answers import Answers, Director
+from wizard.base.answers import Answers, Director
 
 ID = "preflight"
 TITLE = Text("Before starting: check the machines", "Antes de empezar: comprobar las máquinas")
@@ -79,7 +79,7 @@ MIN_FREE_MIB = 500  # on / and /var: pcs, pacemaker and their dependencies take 
 def _how(answers: Answers, node: str) -> Text:
     """How the wizard tries to reach a node (for the messages)."""
     try:
-        from wizard.reach import describe  # the reach API, when there
+        from wizard.base.reach import describe  # the reach API, when there
         return Text(describe(answers, node, "en"), describe(answers, node, "es"))
     except ImportError:
         pass

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from steps.model import Text
-from wizard.answers import PROFILES
+from wizard.base.answers import PROFILES
 
 Version = tuple[int, ...]
 

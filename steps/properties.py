@@ -5,7 +5,7 @@ from __future__ import annotations
 from steps.cluster_setup import online_regex
 from steps.model import Action, Target, Text
 from steps.profiles import Profile
-from wizard.answers import Answers
+from wizard.base.answers import Answers
 
 ID = "properties"
 TITLE = Text("STONITH and quorum", "STONITH y quorum")

@@ -6,7 +6,7 @@ from assets import render
 from steps._common import prefix, q, write
 from steps.model import Action, Target, Text
 from steps.profiles import Profile
-from wizard.answers import Answers
+from wizard.base.answers import Answers
 
 ID = "resources"
 TITLE = Text("Cluster resources: VIPs and HAProxy", "Recursos del cluster: VIP y HAProxy")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from steps._common import HostCheck, q, vbox, vboxmanage_word, vm_exists, vm_running
 from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
-from wizard.answers import Answers
+from wizard.base.answers import Answers
 
 ID = "snapshot"
 TITLE = Text("Snapshot of every VM", "Instantánea de todas las máquinas")

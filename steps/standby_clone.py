@@ -5,7 +5,7 @@ from __future__ import annotations
 from steps._common import poweroff_actions, startvm_actions, vbox, vm_exists
 from steps.model import Action, Target, Text
 from steps.profiles import Profile
-from wizard.answers import Answers, mac_plain
+from wizard.base.answers import Answers, mac_plain
 
 ID = "standby_clone"
 TITLE = Text("Clone master into standby", "Clonar master en standby")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from steps._common import q, vboxmanage_word, vm_exists, vm_running
 from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
-from wizard.answers import Answers
+from wizard.base.answers import Answers
 
 ID = "undo"
 TITLE = Text("Back to the snapshot", "Volver a la instantánea")

@@ -22,7 +22,7 @@ from steps.measurements import (
 from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
 from steps.resources import DIRECTOR_HEADER
-from wizard.answers import Answers
+from wizard.base.answers import Answers
 
 ID = "verification"
 TITLE = Text("Verify the web service", "Verificar el servidor web")

@@ -80,7 +80,7 @@ def lab_prepared() -> Iterator[object]:
     """The lab after guide sections 1-4, shared by the session; removed at the end (also after failures)."""
     _require_lab()
     from lab import Lab
-    from wizard.answers import Answers
+    from wizard.base.answers import Answers
 
     # Waits while another test session on this machine owns the lab (one lab per machine), then keeps it.
     Lab().down(keep_ownership=True)
@@ -100,7 +100,7 @@ def fresh_lab() -> Iterator[Callable[..., object]]:
     """Factory for a lab of the test's own; the lab is removed after the test (pass or fail)."""
     _require_lab()
     from lab import Lab
-    from wizard.answers import Answers
+    from wizard.base.answers import Answers
 
     made: list[object] = []
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wizard.answers import Answers
+from wizard.base.answers import Answers
 
 PASSWORD = "e2e-Secret-hacluster-7"
 RUN_TIMEOUT = 900
@@ -36,7 +36,7 @@ def lab_standin() -> str:
 
 
 def wizard_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "wizard.cli", *args]
+    return [sys.executable, "-m", "wizard.cli.main", *args]
 
 
 def wizard_env(state_dir: Path) -> dict[str, str]:
@@ -62,7 +62,7 @@ def init_answers(path: Path, env: dict[str, str]) -> Answers:
     made smaller (e2e_answers) to keep the run short on 2 cores."""
     import subprocess
 
-    from wizard.answers import load_answers, save_answers
+    from wizard.base.answers import load_answers, save_answers
 
     res = subprocess.run(wizard_cmd("answers", "init", str(path), "--profile", "lab", "--force"), env=env,
                          capture_output=True, text=True, timeout=60)

@@ -1,6 +1,6 @@
 """A `run` with a plan of local commands, for tests of runs, resumes and faults without the lab.
 
-`start_runner` starts the real `run` command (wizard.cli_run.cmd_run) in a process of its own with STEPS local
+`start_runner` starts the real `run` command (wizard.cli.run.cmd_run) in a process of its own with STEPS local
 actions; each appends its name to a marks file, then sleeps: the marks say what ran, and how often. Each
 is not idempotent and has a probe (its name in the marks file), like the guide's steps of that kind. With
 LOCAL_PLAN_HOLD=FILE in its environment, each step after the first waits while FILE exists (a test's gate).
@@ -21,14 +21,14 @@ STEP_S = 0.5
 RUNNER = r'''
 import argparse, dataclasses, os, shlex, sys
 from steps.model import Action, Target
-from wizard.cli_run import cmd_run, register
-from wizard.engine import section
+from wizard.cli.run import cmd_run, register
+from wizard.run.engine import section
 F, STEPS, STEP_S = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 HOLD = os.environ.get("LOCAL_PLAN_HOLD", "")  # while it exists, steps after the first wait (<= 60 s)
 has_argv = "argv" in {f.name for f in dataclasses.fields(Action)}
 try:  # the probe in Python where the model has host probes (wizard/hostops.py)
     from steps.model import HostOp
-    from wizard.hostops import host_op, known_ops
+    from wizard.run.hostops import host_op, known_ops
 
     def _marks_has(ctx, on_line, cancel, timeout, *, path, line):
         try:
@@ -63,7 +63,7 @@ sys.exit(cmd_run(args, plan=plan) if args.cmd == "run" else args.func(args))
 
 def cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     """The real `ha-wizard` CLI."""
-    return subprocess.run([sys.executable, "-m", "wizard.cli", *args], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "wizard.cli.main", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, stdin=subprocess.DEVNULL, timeout=60)
 
 

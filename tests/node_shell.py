@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wizard.local import LocalRunner
+from wizard.run.local import LocalRunner
 
 
 class NodeShell(LocalRunner):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from e2e_support import PASSWORD, load_state, wizard_cmd, wizard_env
 
-from wizard.answers import Answers, save_answers
+from wizard.base.answers import Answers, save_answers
 
 pytestmark = pytest.mark.lab
 ROOT_PASSWORD = "Fresh-centos-root-" + str(time.time_ns())[-5:]

@@ -18,9 +18,9 @@ import pytest
 from steps import full_plan
 from steps.model import Action, HostOp, Target
 from steps.profiles import get_profile
-from wizard.ansible import Unsafe, _creates, _split, emit, export
-from wizard.answers import PROFILES, Answers, save_answers
-from wizard.engine import section
+from wizard.base.answers import PROFILES, Answers, save_answers
+from wizard.exports.ansible import Unsafe, _creates, _split, emit, export
+from wizard.run.engine import section
 
 yaml = pytest.importorskip("yaml")  # ansible-core's own dependency (the test extra)
 BIN = Path(sys.executable).parent
@@ -164,7 +164,7 @@ def test_the_inventory_reaches_servers_through_a_director(exported, tmp_path):
                           env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANSIBLE_LOCAL_TEMP": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     hv = json.loads(done.stdout)["_meta"]["hostvars"]
-    from wizard.ansible import reach
+    from wizard.exports.ansible import reach
 
     for d in answers.directors:
         r = reach(answers, d.name)  # a port forward on this machine, or the address itself
@@ -188,7 +188,7 @@ def test_the_inventory_reaches_servers_through_a_director(exported, tmp_path):
 def test_host_steps_are_argv_on_localhost_with_probes_in_python_terms(tmp_path):
     """Host steps in h10's model: one program run (argv, VBoxManage from the inventory's variable) and
     probes done by the wizard in Python, rendered as the VBoxManage call that answers them."""
-    from wizard.ansible import render_playbook
+    from wizard.exports.ansible import render_playbook
 
     answers = Answers(profile="rhel7")
     take = Action(id="snapshot.take.master", kind="run", target=Target.local(),
@@ -217,7 +217,7 @@ def test_host_steps_are_argv_on_localhost_with_probes_in_python_terms(tmp_path):
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
-    from wizard.cli import main
+    from wizard.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -243,7 +243,7 @@ def test_cli_plan_and_export(tmp_path, monkeypatch):
     number = [m.ID for m, _ in full_plan(Answers(profile="rhel9"), get_profile("rhel9"))].index("constraints") + 1
     assert [p["name"].split(" — ")[0] for p in plays] == [f"{number}. Restricciones y reinicio [constraints]"]
     # export NAME --format ansible: the session's answers.
-    from wizard.state import Session
+    from wizard.session.state import Session
 
     answers = Answers(profile="debian12")
     answers.vip.external = "192.168.1.250"
@@ -255,7 +255,7 @@ def test_cli_plan_and_export(tmp_path, monkeypatch):
 
 
 def test_a_probe_made_of_alternatives_runs_the_action_only_when_none_says_done():
-    from wizard.ansible import render_playbook
+    from wizard.exports.ansible import render_playbook
 
     answers = Answers(profile="rhel7")
     probe = HostOp.of("any_of", ops=[HostOp.of("has_nic_mac", vm="master", nic=3, mac="0800270101C1"),
@@ -280,7 +280,7 @@ def test_a_probe_made_of_alternatives_runs_the_action_only_when_none_says_done()
 
 
 def test_a_host_operation_that_is_a_guarded_call_and_the_path_of_vboxmanage(tmp_path):
-    from wizard.ansible import render_playbook
+    from wizard.exports.ansible import render_playbook
 
     answers = Answers(profile="rhel7")
     take = Action(id="snapshot.take.standby", kind="run", target=Target.local(),
@@ -315,7 +315,7 @@ def test_a_host_operation_that_is_a_guarded_call_and_the_path_of_vboxmanage(tmp_
 def test_the_wizards_public_key_is_a_value_not_a_secret(tmp_path):
     """A key install (ssh-copy-id's work, fed the public key on stdin) runs only with the key at hand: the
     inventory carries --identity's .pub, else the task is skipped; the password assert does not ask for it."""
-    from wizard.ansible import render_inventory, render_playbook
+    from wizard.exports.ansible import render_inventory, render_playbook
 
     answers = Answers(profile="rhel7")
     install = Action(id="access.wizard_key.master", kind="run", target=Target.node("master"), command="read -r key",

@@ -31,7 +31,7 @@ from e2e_support import (
     wizard_env,
 )
 
-from wizard.answers import save_answers
+from wizard.base.answers import save_answers
 
 pytestmark = pytest.mark.lab
 PLAYBOOK_TIMEOUT = 1500

@@ -4,7 +4,15 @@ import dataclasses
 
 import pytest
 
-from wizard.answers import Answers, AnswersError, answers_from_dict, dumps_answers, load_answers, mac_colon, mac_plain
+from wizard.base.answers import (
+    Answers,
+    AnswersError,
+    answers_from_dict,
+    dumps_answers,
+    load_answers,
+    mac_colon,
+    mac_plain,
+)
 
 
 def test_defaults_are_the_guides_values():

@@ -14,13 +14,13 @@ import pytest
 from app_support import wait_for
 
 from steps import SECTIONS
-from wizard.answers import Answers
-from wizard.app import WizardApp
-from wizard.screens.dialogs import EditCommandDialog, ExportDialog
-from wizard.screens.inventory import InventoryScreen
-from wizard.screens.section import SectionScreen
-from wizard.screens.start import StartScreen
-from wizard.state import Session
+from wizard.base.answers import Answers
+from wizard.session.state import Session
+from wizard.ui.app import WizardApp
+from wizard.ui.screens.dialogs import EditCommandDialog, ExportDialog
+from wizard.ui.screens.inventory import InventoryScreen
+from wizard.ui.screens.section import SectionScreen
+from wizard.ui.screens.start import StartScreen
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def on_section(app, section_id: str | None = None) -> bool:
 
 
 def field_input(app, path: str):
-    from wizard.widgets.fields import field_id
+    from wizard.ui.widgets.fields import field_id
 
     return app.screen.query_one(f"#{field_id(path)}")
 
@@ -237,7 +237,7 @@ async def test_jump_warns_when_earlier_sections_are_open_and_palette_finds_secti
         await wait_for(pilot, lambda: on_section(app))
         app.goto_section("properties")
         await pilot.pause()
-        from wizard.screens.dialogs import ConfirmDialog
+        from wizard.ui.screens.dialogs import ConfirmDialog
 
         assert isinstance(app.screen, ConfirmDialog)
         number = [m.ID for m in SECTIONS].index("snapshot") + 1  # the sections before it are done
@@ -261,7 +261,7 @@ async def test_jump_warns_when_earlier_sections_are_open_and_palette_finds_secti
         await pilot.press("escape")
         await pilot.pause()
         # The command palette offers the sections.
-        from wizard.app import SectionCommands
+        from wizard.ui.app import SectionCommands
 
         provider = SectionCommands(app.screen)
         hits = [hit async for hit in provider.search("gateway")]
@@ -269,7 +269,7 @@ async def test_jump_warns_when_earlier_sections_are_open_and_palette_finds_secti
 
 
 def test_theme_and_i18n_defaults() -> None:
-    from wizard.i18n import STRINGS, default_lang
+    from wizard.base.i18n import STRINGS, default_lang
 
     assert default_lang({"LANG": "es_ES.UTF-8"}) == "es"
     assert default_lang({"LC_ALL": "C", "LANG": "es_ES.UTF-8"}) == "en"
@@ -292,7 +292,7 @@ async def test_measured_figures_are_charted(state: Path) -> None:
         await wait_for(pilot, lambda: on_section(app, "verification"))
         from textual_plotext import PlotextPlot
 
-        from wizard.widgets.figures import FiguresPanel
+        from wizard.ui.widgets.figures import FiguresPanel
 
         panel = app.screen.query_one(FiguresPanel)
         assert [label for label, _ in panel.series()] == ["pi_time servers=1", "pi_time servers=2", "pi_time servers=3"]
@@ -300,7 +300,7 @@ async def test_measured_figures_are_charted(state: Path) -> None:
 
 
 async def test_guided_screens_for_the_address_clash_and_a_by_hand_step(state: Path) -> None:
-    from wizard.screens.dialogs import ClashDialog, ManualDialog
+    from wizard.ui.screens.dialogs import ClashDialog, ManualDialog
 
     session = make_session(state, "guided")
     from steps import full_plan

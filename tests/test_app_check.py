@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from wizard.answers import Answers, save_answers
-from wizard.app import WizardApp
-from wizard.screens.check import CheckScreen
-from wizard.screens.start import StartScreen
+from wizard.base.answers import Answers, save_answers
+from wizard.ui.app import WizardApp
+from wizard.ui.screens.check import CheckScreen
+from wizard.ui.screens.start import StartScreen
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
-"""The app's and plain mode's shared helpers (wizard.uicommon): pure functions."""
+"""The app's and plain mode's shared helpers (wizard.base.fields): pure functions."""
 
 from __future__ import annotations
 
 import pytest
 
-from wizard.answers import Answers
-from wizard.uicommon import (
+from wizard.base.answers import Answers
+from wizard.base.fields import (
     detect_profile,
     get_value,
     inventory_fields,

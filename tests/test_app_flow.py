@@ -16,15 +16,15 @@ from textual.widgets import DataTable
 
 from steps import full_plan
 from steps.profiles import get_profile
-from wizard.answers import Answers
-from wizard.app import WizardApp
-from wizard.prefs import load_prefs
-from wizard.screens.complete import GuideCompleteScreen
-from wizard.screens.dialogs import ConfirmDialog
-from wizard.screens.inventory import InventoryScreen
-from wizard.screens.section import SectionScreen
-from wizard.screens.start import StartScreen
-from wizard.state import Session
+from wizard.base.answers import Answers
+from wizard.session.prefs import load_prefs
+from wizard.session.state import Session
+from wizard.ui.app import WizardApp
+from wizard.ui.screens.complete import GuideCompleteScreen
+from wizard.ui.screens.dialogs import ConfirmDialog
+from wizard.ui.screens.inventory import InventoryScreen
+from wizard.ui.screens.section import SectionScreen
+from wizard.ui.screens.start import StartScreen
 
 
 @pytest.fixture
@@ -243,7 +243,7 @@ async def test_back_to_the_snapshot_shows_what_it_does_and_asks_first(state: Pat
     """The app's entry to going back: the preview (commands, sections undone), Cancel by default; going
     on runs the engine's undo, which stops at its first check here (no VirtualBox on this machine) before
     anything changes, and says where."""
-    from wizard.screens.dialogs import UndoDialog
+    from wizard.ui.screens.dialogs import UndoDialog
 
     make_session(state, "undoer", done_before="properties")  # sections 1-6 done
     app = WizardApp(lang="en", state_root=state)
@@ -270,8 +270,8 @@ async def test_back_to_the_snapshot_shows_what_it_does_and_asks_first(state: Pat
 
 
 async def test_connection_check_results_wrap_instead_of_being_cut(state: Path) -> None:
-    from wizard.i18n import Msg
-    from wizard.uicommon import NodeCheck
+    from wizard.base.fields import NodeCheck
+    from wizard.base.i18n import Msg
 
     error = Msg("master: cannot connect to 192.168.1.101:22 (No route to host): check directors[0].ssh_host",
                 "master: no se puede conectar con 192.168.1.101:22 (No route to host): revisa el acceso")

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from app_support import wait_for
 
-from wizard.app import WizardApp
-from wizard.screens.dialogs import PasswordDialog
-from wizard.screens.inventory import InventoryScreen
-from wizard.screens.section import SectionScreen
-from wizard.state import Session
+from wizard.session.state import Session
+from wizard.ui.app import WizardApp
+from wizard.ui.screens.dialogs import PasswordDialog
+from wizard.ui.screens.inventory import InventoryScreen
+from wizard.ui.screens.section import SectionScreen
 
 pytestmark = pytest.mark.lab
 PASSWORD = "App-lab-hacluster-5521"
@@ -114,7 +114,7 @@ async def test_run_section_5_through_the_ui_turns_it_done(lab_prepared, env: Pat
 
 
 async def test_trust_on_first_use_during_the_connection_check(lab_prepared, env: Path) -> None:
-    from wizard.screens.dialogs import HostKeyDialog
+    from wizard.ui.screens.dialogs import HostKeyDialog
 
     # No known_hosts given: every node's key is unknown, the app asks (fingerprint shown) for each.
     app = WizardApp(lang="en", state_root=env, engine_options={"identity_files": [str(lab_prepared.key_path)]})

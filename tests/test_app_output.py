@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from app_support import wait_for
 
-from wizard.answers import Answers
-from wizard.app import WizardApp
-from wizard.events import ActionStarted, OutputLine
-from wizard.screens.section import EngineEvent, SectionScreen
-from wizard.state import Session
-from wizard.widgets.output import OutputLog
+from wizard.base.answers import Answers
+from wizard.run.events import ActionStarted, OutputLine
+from wizard.session.state import Session
+from wizard.ui.app import WizardApp
+from wizard.ui.screens.section import EngineEvent, SectionScreen
+from wizard.ui.widgets.output import OutputLog
 
 LINES = [
     "64 bytes from 192.168.1.1: icmp_seq=1 ttl=64 time=0.071 ms",

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import pytest_textual_snapshot
 
-from wizard.answers import Answers
-from wizard.app import WizardApp
-from wizard.screens.section import SectionScreen
-from wizard.state import Session
+from wizard.base.answers import Answers
+from wizard.session.state import Session
+from wizard.ui.app import WizardApp
+from wizard.ui.screens.section import SectionScreen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 

@@ -29,9 +29,9 @@ from steps.checks import (
 )
 from steps.profiles import get_profile
 from steps.resources import haproxy_config
-from wizard.answers import PROFILES, Answers, save_answers
-from wizard.check import Report, render_tables, summary_text, to_json
-from wizard.i18n import STRINGS
+from wizard.base.answers import PROFILES, Answers, save_answers
+from wizard.base.i18n import STRINGS
+from wizard.run.check import Report, render_tables, summary_text, to_json
 
 DATA = Path(__file__).parent / "data" / "check"
 
@@ -126,7 +126,7 @@ def test_the_allow_list_refuses_writes(command):
 def test_the_runner_runs_only_the_plans_probes(monkeypatch):
     """What ProbeRunner sends is exactly the probe list the allow-list test covers (cluster-wide probes on the
     first director where they succeed, the next one otherwise)."""
-    from wizard import check
+    from wizard.run import check
 
     answers = Answers(profile="lab")
     plan = build(answers, get_profile("lab"))
@@ -151,7 +151,7 @@ def test_the_runner_runs_only_the_plans_probes(monkeypatch):
         def close(self):
             pass
 
-    monkeypatch.setattr("wizard.engine.Connections", Conns)
+    monkeypatch.setattr("wizard.run.engine.Connections", Conns)
     runner = check.ProbeRunner(answers)
     results = runner.run(plan)
     assert {c for _, c in sent} == {p.command for p in plan.probes}
@@ -410,7 +410,7 @@ def _report(answers: Answers, results) -> Report:
 
 
 def _render(report: Report, lang: str) -> str:
-    from wizard.cli_run import make_console
+    from wizard.cli.run import make_console
 
     buf = io.StringIO()
     console = make_console(file=buf, width=140, color_system=None)
@@ -459,7 +459,7 @@ def test_json_carries_every_check_and_whole_fixes():
 def run_cli(*args: str) -> tuple[int, str, str]:
     import contextlib
 
-    from wizard.cli import main
+    from wizard.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

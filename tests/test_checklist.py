@@ -10,9 +10,9 @@ import pytest
 
 from steps import preflight
 from steps.profiles import PACEMAKER_VERSION, PCS_VERSION, get_profile
-from wizard.answers import Answers
-from wizard.state import ActionRecord, Session
-from wizard.widgets.checklist import check_rows, summary
+from wizard.base.answers import Answers
+from wizard.session.state import ActionRecord, Session
+from wizard.ui.widgets.checklist import check_rows, summary
 
 
 def records() -> dict[str, ActionRecord]:
@@ -71,9 +71,9 @@ async def settle(pilot, condition, timeout: float = 15.0) -> None:
 
 
 async def test_the_preflight_screen_shows_the_checklist(state: Path) -> None:
-    from wizard.app import WizardApp
-    from wizard.screens.section import SectionScreen
-    from wizard.widgets.checklist import Checklist
+    from wizard.ui.app import WizardApp
+    from wizard.ui.screens.section import SectionScreen
+    from wizard.ui.widgets.checklist import Checklist
 
     session = Session.create("checked", Answers(), "rhel7", root=state)
     session.records.update(records())
@@ -92,9 +92,9 @@ async def test_the_preflight_screen_shows_the_checklist(state: Path) -> None:
 
 
 async def test_pcs_sections_say_which_pcs_the_commands_target_and_follow_new_facts(state: Path) -> None:
-    from wizard.app import WizardApp
-    from wizard.events import PlanChanged
-    from wizard.screens.section import EngineEvent, SectionScreen
+    from wizard.run.events import PlanChanged
+    from wizard.ui.app import WizardApp
+    from wizard.ui.screens.section import EngineEvent, SectionScreen
 
     Session.create("pcs", Answers(), "rhel7", root=state).release()
     app = WizardApp(lang="en", state_root=state)

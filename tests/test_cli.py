@@ -5,11 +5,11 @@ import sys
 
 import pytest
 
-from wizard.answers import Answers, dumps_answers, load_answers
+from wizard.base.answers import Answers, dumps_answers, load_answers
 
 
 def ha_wizard(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "wizard.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "wizard.cli.main", *args], capture_output=True, text=True,
                           input=input, timeout=60)
 
 

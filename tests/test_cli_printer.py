@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from wizard.cli_run import Printer, make_console
-from wizard.events import ActionStarted, OutputLine
+from wizard.cli.run import Printer, make_console
+from wizard.run.events import ActionStarted, OutputLine
 
 
 def test_commands_and_output_print_verbatim():

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from local_plan import ROOT, RUNNER, STEPS, cli, make_env, start_runner, wait_for
 
-from wizard import state as state_mod
-from wizard.answers import Answers
-from wizard.state import GOOD_FILE, STATE_FILE, Session, list_sessions
+from wizard.base.answers import Answers
+from wizard.session import state as state_mod
+from wizard.session.state import GOOD_FILE, STATE_FILE, Session, list_sessions
 
 GOLDEN_V1 = ROOT / "tests" / "golden" / "state-v1.json"
 
@@ -60,8 +60,8 @@ def _every_reader_refuses(name: str, env: dict[str, str], *needles: str) -> None
 
 
 async def _app_refuses(tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch, *needles: str) -> None:
-    from wizard.app import WizardApp
-    from wizard.screens.section import SectionScreen
+    from wizard.ui.app import WizardApp
+    from wizard.ui.screens.section import SectionScreen
 
     monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -169,7 +169,7 @@ def test_missing_folders_and_files(tmp_path: Path, env: dict[str, str]) -> None:
 
 
 class _FullDisk:
-    """os.fdopen in wizard.state whose file fails its write with ENOSPC from the `fail_at`-th state write on."""
+    """os.fdopen in wizard.session.state whose file fails its write with ENOSPC from the `fail_at`-th state write on."""
 
     def __init__(self, fail_at: int) -> None:
         self.fail_at = fail_at
@@ -196,8 +196,8 @@ def test_full_disk_while_saving_injected(tmp_path: Path, env: dict[str, str], mo
                                          capsys: pytest.CaptureFixture[str]) -> None:
     import argparse
 
-    from wizard.cli_run import cmd_run
-    from wizard.engine import section
+    from wizard.cli.run import cmd_run
+    from wizard.run.engine import section
 
     monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -224,7 +224,7 @@ def test_full_disk_while_saving_injected(tmp_path: Path, env: dict[str, str], mo
     on_disk = Session.load("s", root=tmp_path / "state")  # the last save that worked, complete
     assert [on_disk.status(f"t.s{i}") for i in range(STEPS)] == ["ok"] * 3 + ["pending"] * 3
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
-    from wizard.lock import holder
+    from wizard.session.lock import holder
 
     assert holder(folder) is None  # the failed run let the session go
 
@@ -243,7 +243,7 @@ while [ "$(wc -l < "$MARKS" 2>/dev/null || echo 0)" -lt 1 ]; do sleep 0.05; done
 dd if=/dev/zero of="$STATE/filler" bs=4k 2>/dev/null
 wait $pid; echo "first=$?"
 "$PY" -c "import json,sys; json.load(open(sys.argv[1])); print('state=loads')" "$STATE/sessions/s/state.json"
-"$PY" -m wizard.cli sessions > "$OUT/sessions.log" 2>&1; echo "sessions=$?"
+"$PY" -m wizard.cli.main sessions > "$OUT/sessions.log" 2>&1; echo "sessions=$?"
 rm -f "$STATE/filler"
 "$PY" "$RUNNER" "$MARKS" 6 0.05 run --resume s > "$OUT/second.log" 2>&1; echo "second=$?"
 """

@@ -30,7 +30,7 @@ from e2e_support import (
     wizard_env,
 )
 
-from wizard.answers import Answers
+from wizard.base.answers import Answers
 
 pytestmark = pytest.mark.lab
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from app_support import wait_for
 
-from wizard.app import WizardApp
-from wizard.screens.dialogs import ConfirmDialog, PasswordDialog
-from wizard.screens.section import SectionScreen
-from wizard.state import Session
+from wizard.session.state import Session
+from wizard.ui.app import WizardApp
+from wizard.ui.screens.dialogs import ConfirmDialog, PasswordDialog
+from wizard.ui.screens.section import SectionScreen
 
 pytestmark = pytest.mark.lab
 PASSWORD = "App-e2e-hacluster-9043"
@@ -28,7 +28,7 @@ async def test_pcs_sections_through_the_app_build_the_cluster(fresh_lab, tmp_pat
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from steps import full_plan
     from steps.profiles import get_profile
-    from wizard.answers import Answers
+    from wizard.base.answers import Answers
 
     lab = fresh_lab(prepared=True, answers=Answers(profile="lab"))
     state = tmp_path / "state"

@@ -171,9 +171,9 @@ def test_three_breaks_by_hand_are_each_named_and_fixed_by_their_fix(built_cluste
 
 async def test_the_apps_check_my_cluster_shows_the_same_table(built_cluster, tmp_path, monkeypatch):
     """The app's screen on the built cluster: the same checks as the CLI, every one passing."""
-    from wizard.app import WizardApp
-    from wizard.screens.check import CheckScreen
-    from wizard.screens.start import StartScreen
+    from wizard.ui.app import WizardApp
+    from wizard.ui.screens.check import CheckScreen
+    from wizard.ui.screens.start import StartScreen
 
     c = built_cluster
     c.require()

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from steps.model import Action, HostOp, Target
-from wizard.answers import Answers
-from wizard.engine import Engine, section
-from wizard.events import ActionFinished, ActionStarted, OutputLine
-from wizard.hostops import host_op
-from wizard.state import STATE_FILE, Session
+from wizard.base.answers import Answers
+from wizard.run.engine import Engine, section
+from wizard.run.events import ActionFinished, ActionStarted, OutputLine
+from wizard.run.hostops import host_op
+from wizard.session.state import STATE_FILE, Session
 
 SECRET = "s3cr3t-Hacluster-pw"
 
@@ -114,7 +114,7 @@ def test_secret_goes_to_stdin_and_nowhere_else(tmp_path: Path) -> None:
     texts = [e.text for e in events if isinstance(e, OutputLine)]
     assert texts[0] == f"len={len('hacluster:' + SECRET)}"
     assert texts[1] == "echoed: hacluster:********"  # even an echo of it is redacted
-    from wizard.transcript import render
+    from wizard.exports.transcript import render
     blobs = [p.read_bytes() for p in (tmp_path / "state").rglob("*") if p.is_file()]
     blobs += [render(engine.session, "sh").encode(), render(engine.session, "md").encode()]
     assert not any(SECRET.encode() in b for b in blobs)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from test_ssh_helpers import LoopbackSSHD, sshd_fixture  # noqa: F401 - fixture
 
-from wizard.answers import Answers, save_answers
+from wizard.base.answers import Answers, save_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "Resume-secret-4242"
@@ -21,8 +21,8 @@ SECRET = "Resume-secret-4242"
 RUNNER = r'''
 import argparse, sys
 from steps.model import Action, Target
-from wizard.cli_run import cmd_run, register
-from wizard.engine import section
+from wizard.cli.run import cmd_run, register
+from wizard.run.engine import section
 F, M = sys.argv[1], sys.argv[2]
 def a(i, cmd, **kw):
     return Action(id=f"t.{i}", kind="run", target=Target.node("master"), command=cmd, why=i,
@@ -53,7 +53,7 @@ def env(tmp_path: Path) -> dict[str, str]:
 
 
 def _cli(args: list[str], env: dict[str, str], **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "wizard.cli", *args], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "wizard.cli.main", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, stdin=subprocess.DEVNULL, timeout=60, **kw)
 
 
@@ -151,7 +151,7 @@ def test_sigkill_mid_action_then_resume_runs_everything_exactly_once(tmp_path: P
 
 
 def test_sessions_delete_asks_then_deletes_and_refuses_a_session_in_use(tmp_path: Path, env: dict[str, str]) -> None:
-    from wizard.state import Session
+    from wizard.session.state import Session
 
     env = dict(env, LANG="C")
     state = tmp_path / "state"
@@ -166,7 +166,7 @@ def test_sessions_delete_asks_then_deletes_and_refuses_a_session_in_use(tmp_path
         import pexpect
 
         for reply, kept in (("n", True), ("y", False)):
-            child = pexpect.spawn(sys.executable, ["-m", "wizard.cli", "sessions", "--delete", "old-try"], cwd=str(ROOT),
+            child = pexpect.spawn(sys.executable, ["-m", "wizard.cli.main", "sessions", "--delete", "old-try"], cwd=str(ROOT),
                                   env=env, encoding="utf-8", timeout=30)
             child.expect(r"\[y/N\]")
             child.sendline(reply)

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from steps.model import Action, Target
-from wizard.engine import Engine, section
-from wizard.events import OutputLine, Reconnecting
-from wizard.hostkeys import HostKeyChanged, HostKeyTrust, HostKeyUnknown
-from wizard.ssh import AuthFailed, CommandTimeout, SSHConnection, SSHOptions, resolve_endpoint
-from wizard.state import Session
+from wizard.run.engine import Engine, section
+from wizard.run.events import OutputLine, Reconnecting
+from wizard.run.hostkeys import HostKeyChanged, HostKeyTrust, HostKeyUnknown
+from wizard.run.ssh import AuthFailed, CommandTimeout, SSHConnection, SSHOptions, resolve_endpoint
+from wizard.session.state import Session
 
 pytestmark = pytest.mark.lab
 SECRET = "Lab-hacluster-secret-9917"
@@ -161,7 +161,7 @@ def test_secret_not_in_the_nodes_process_arguments(tmp_path, lab, home) -> None:
     assert "sleep 2" in scans[0]  # the scan saw the command running on the node
     assert SECRET not in scans[0]
     blobs = [p.read_bytes() for p in (tmp_path / "state").rglob("*") if p.is_file()]
-    from wizard.transcript import render
+    from wizard.exports.transcript import render
     blobs += [render(engine.session, "sh").encode(), render(engine.session, "md").encode()]
     assert not any(SECRET.encode() in b for b in blobs)
 
@@ -178,8 +178,8 @@ def test_host_keys_unknown_and_changed(tmp_path, lab, home) -> None:
     # standby's key filed under master's address: master's real key is then a *changed* key.
     standby_pub = (lab.hostdir("standby") / "disk/etc/ssh/ssh_host_ed25519_key.pub").read_text().split()
     wrong = tmp_path / "wrong_known_hosts"
-    from wizard.hostkeys import known_hosts_name
-    from wizard.reach import reach
+    from wizard.base.reach import reach
+    from wizard.run.hostkeys import known_hosts_name
 
     r = reach(lab.answers, "master")  # the forward 127.0.0.1:2201: known_hosts names it [127.0.0.1]:2201
     wrong.write_text(f"{known_hosts_name(r.host, r.port)} {standby_pub[0]} {standby_pub[1]}\n")
@@ -245,7 +245,7 @@ def test_not_root_runs_through_sudo_with_the_password_on_stdin(tmp_path, lab, ho
         expected = "nopasswd" if "NOPASSWD" in sudo_rule else "password"
         assert engine.session.journal[0]["endpoints"]["master"]["sudo"] == expected
         assert password not in scans[0] and SECRET not in scans[0]
-        from wizard.transcript import render
+        from wizard.exports.transcript import render
         script = render(engine.session, "sh")
         # The session had a login password: the script asks it through SSH_ASKPASS (never in argv); sudo
         # gets it on stdin only where sudo wanted one.

@@ -26,7 +26,7 @@ import pytest
 from e2e_support import e2e_answers, load_state, run_args, wizard_cmd, wizard_env
 from test_e2e import check_end_state
 
-from wizard.answers import Answers, save_answers
+from wizard.base.answers import Answers, save_answers
 
 pytestmark = pytest.mark.lab
 
@@ -226,8 +226,8 @@ def test_six_random_kills_inside_sections_then_a_serving_cluster(guide_lab, tmp_
 CABLE_RUNNER = r'''
 import argparse, sys
 from steps.model import Action, Target
-from wizard.cli_run import cmd_run, register
-from wizard.engine import section
+from wizard.cli.run import cmd_run, register
+from wizard.run.engine import section
 node, marker, seconds, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 # A long command: a little output, then quiet work (so, as a real long step would, it outlives a dropped
 # connection: only writing to the lost session would end it), then its mark.

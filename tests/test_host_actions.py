@@ -25,19 +25,19 @@ from pathlib import Path
 
 import pytest
 
-import wizard.httpops as httpops
-import wizard.local as local_mod
+import wizard.run.httpops as httpops
+import wizard.run.local as local_mod
 from steps import full_plan
 from steps.model import Action
 from steps.profiles import get_profile
 from steps.resources import DIRECTOR_HEADER
 from steps.snapshot import restore_actions
 from steps.verification import ERROR_MARKER
-from wizard.answers import PROFILES, Answers
-from wizard.engine import Engine, section
-from wizard.hostops import EXIT_PRECONDITION
-from wizard.local import LocalError, LocalRunner
-from wizard.state import Session
+from wizard.base.answers import PROFILES, Answers
+from wizard.run.engine import Engine, section
+from wizard.run.hostops import EXIT_PRECONDITION
+from wizard.run.local import LocalError, LocalRunner
+from wizard.session.state import Session
 
 FAKE = Path(__file__).with_name("fake_vboxmanage.py")
 
@@ -221,7 +221,7 @@ def test_verification_clocks_print_the_figures_the_exports_read(fake_host):
     [fig] = figures_of(lines)
     assert re.fullmatch(r"HA-WIZARD-FIGURE director_failover=\d+\.\d\d unit=s off=master", fig)
     assert not host.running("master")
-    from wizard.figures import parse_figures
+    from wizard.base.figures import parse_figures
 
     [parsed] = parse_figures([fig])
     assert parsed.name == "director_failover" and parsed.labels == {"off": "master"} and parsed.value < 5

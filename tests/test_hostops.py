@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from steps.model import Action, HostOp, Target
-from wizard.hostops import OPS, machinereadable
+from wizard.run.hostops import OPS, machinereadable
 
 
 def test_hostop_is_frozen_hashable_and_round_trips_its_arguments():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from wizard.i18n import STRINGS, Msg, msg, placeholders, t
+from wizard.base.i18n import STRINGS, Msg, msg, placeholders, t
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,9 +78,9 @@ def test_every_key_the_code_names_is_in_the_catalogue() -> None:
 
 
 def test_key_families_built_at_run_time_are_complete() -> None:
-    from wizard.answers import Answers
-    from wizard.state import STATUSES
-    from wizard.uicommon import inventory_fields
+    from wizard.base.answers import Answers
+    from wizard.base.fields import inventory_fields
+    from wizard.session.state import STATUSES
 
     for status in (*STATUSES, "interrupted"):
         assert f"status.{status}" in STRINGS

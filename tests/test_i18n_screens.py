@@ -19,10 +19,10 @@ from node_shell import NodeShell
 from test_i18n import SAME_IN_BOTH
 
 from steps.model import Action, Target
-from wizard.answers import Answers
-from wizard.app import WizardApp
-from wizard.i18n import STRINGS
-from wizard.state import Session
+from wizard.base.answers import Answers
+from wizard.base.i18n import STRINGS
+from wizard.session.state import Session
+from wizard.ui.app import WizardApp
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,7 +65,7 @@ def screen_texts(app: WizardApp) -> list[str]:
     column beside another is not one line on screen)."""
     from textual.widgets import Button, DataTable, Label, Static
 
-    from wizard.widgets.output import OutputLog
+    from wizard.ui.widgets.output import OutputLog
 
     texts = [strip.text for strip in app.screen._compositor.render_strips()]
     for widget in app.screen.query("*"):
@@ -93,11 +93,11 @@ def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 async def test_spanish_app_shows_no_english_catalogue_text(state: Path) -> None:
-    from wizard.screens.complete import GuideCompleteScreen
-    from wizard.screens.dialogs import ExportDialog, HelpScreen, UndoDialog
-    from wizard.screens.inventory import InventoryScreen
-    from wizard.screens.section import SectionScreen
-    from wizard.screens.start import StartScreen
+    from wizard.ui.screens.complete import GuideCompleteScreen
+    from wizard.ui.screens.dialogs import ExportDialog, HelpScreen, UndoDialog
+    from wizard.ui.screens.inventory import InventoryScreen
+    from wizard.ui.screens.section import SectionScreen
+    from wizard.ui.screens.start import StartScreen
 
     session = Session.create("curso", Answers(), "rhel7", root=state, lang="es")
     session.release()
@@ -171,7 +171,7 @@ async def test_spanish_app_shows_no_english_catalogue_text(state: Path) -> None:
 
 def test_engine_messages_of_a_spanish_session(tmp_path: Path) -> None:
     """Waits, failures, skips and probes: the Spanish text beside each English one, none of it English."""
-    from wizard.engine import Engine, section
+    from wizard.run.engine import Engine, section
 
     session = Session.create("motor", Answers(), "rhel7", root=tmp_path, lang="es")
 
@@ -199,7 +199,7 @@ def test_engine_messages_of_a_spanish_session(tmp_path: Path) -> None:
         engine.skip("t.skip")
     finally:
         engine.close()
-    from wizard.events import ActionFinished, OutputLine
+    from wizard.run.events import ActionFinished, OutputLine
 
     spanish = [e.text_es for e in events if isinstance(e, OutputLine) and e.stream == "info"]
     spanish += [x for e in events if isinstance(e, ActionFinished) for x in (e.error_es, e.note_es) if x]
@@ -222,7 +222,7 @@ def test_plain_mode_in_spanish_shows_no_english_catalogue_text(tmp_path: Path) -
                LINES="50")
     env.pop("HA_WIZARD_HACLUSTER_PASSWORD", None)
     log = io.StringIO()
-    child = pexpect.spawn(sys.executable, ["-m", "wizard.cli", "--plain", "--lang", "es"], cwd=str(ROOT), env=env,
+    child = pexpect.spawn(sys.executable, ["-m", "wizard.cli.main", "--plain", "--lang", "es"], cwd=str(ROOT), env=env,
                           encoding="utf-8", timeout=30, dimensions=(50, 160))
     child.logfile_read = log
     down, kill_line = "\x1b[B", "\x15"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from lab import Lab, LabError, missing_requirements
-from wizard.answers import Answers, mac_plain
+from wizard.base.answers import Answers, mac_plain
 
 PASSWORD = "lab-test-" + str(time.time_ns())[-6:]  # fed on stdin only
 
@@ -463,7 +463,7 @@ def a_master(lab: Lab) -> str:
 @pytest.mark.lab
 def test_other_names_interfaces_and_subnets(fresh_lab) -> None:
     """Nothing of the guide's topology is hard-coded: other names, VMs, interfaces and subnets work alike."""
-    from wizard.answers import answers_from_dict
+    from wizard.base.answers import answers_from_dict
 
     def director(n: int) -> dict:
         return {"name": f"lb{n}", "vm": f"vm-lb{n}", "ring_name": f"lb{n}-ring", "aliases": [f"balancer{n}"],

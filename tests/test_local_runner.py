@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.local import LocalError, LocalRunner, parse_command, quote_argv
+from wizard.run.local import LocalError, LocalRunner, parse_command, quote_argv
 
 
 def test_posix_quoting_round_trips():

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from steps import measurements as m
-from wizard.figures import bench_table, parse_figures
+from wizard.base.figures import bench_table, parse_figures
 
 pytestmark = pytest.mark.skipif(not all(shutil.which(t) for t in ("php", "curl", "ab")),
                                 reason="needs php, curl and ab (scripts/install-deps.sh)")

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from steps import full_plan
 from steps.profiles import get_profile
-from wizard.answers import PROFILES, Answers, save_answers
-from wizard.names import ifname_problem, vbox_name_problem
-from wizard.validation import Problem, validate
+from wizard.base.answers import PROFILES, Answers, save_answers
+from wizard.base.names import ifname_problem, vbox_name_problem
+from wizard.base.validation import Problem, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 SENTINEL = "Zq9sentinel"
@@ -188,13 +188,13 @@ def test_the_guides_vm_name_with_spaces_and_quotes_is_accepted_and_one_word_ever
     path = tmp_path / "a.toml"
     save_answers(answers, path)
     assert 'vm = "CentOS 7 \\"LB 1\\""' in path.read_text()
-    check = subprocess.run([sys.executable, "-m", "wizard.cli", "answers", "check", str(path)], cwd=ROOT,
+    check = subprocess.run([sys.executable, "-m", "wizard.cli.main", "answers", "check", str(path)], cwd=ROOT,
                            capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stderr
     for profile in PROFILES:
         assert _check_one_literal_word("directors.0.vm", name, profile) >= 5
         _check_one_literal_word("virtualbox.natnetwork", "Red NAT 1", profile)
-    listing = subprocess.run([sys.executable, "-m", "wizard.cli", "plan", "--answers", str(path)], cwd=ROOT,
+    listing = subprocess.run([sys.executable, "-m", "wizard.cli.main", "plan", "--answers", str(path)], cwd=ROOT,
                              capture_output=True, text=True, timeout=60)
     assert listing.returncode == 0, listing.stderr
     checked = 0
@@ -256,7 +256,7 @@ def test_answers_check_refuses_shell_syntax_in_interface_names(tmp_path: Path) -
             setattr(answers.master, field, value)
         path = tmp_path / "a.toml"
         save_answers(answers, path)
-        r = subprocess.run([sys.executable, "-m", "wizard.cli", "answers", "check", str(path)], cwd=ROOT,
+        r = subprocess.run([sys.executable, "-m", "wizard.cli.main", "answers", "check", str(path)], cwd=ROOT,
                            capture_output=True, text=True, timeout=60)
         where = "servers[1].ifname" if field == "ifname" else f"directors[0].{field}"
         assert r.returncode == 2 and f"{where}: {value!r} is not an interface name" in r.stderr, r.stderr

@@ -20,7 +20,7 @@ import pytest
 from steps import full_plan
 from steps.profiles import get_profile, parse_version
 from tests.pcs_cli import LIVE, OfflinePcs, classify, pcs_invocations
-from wizard.answers import PROFILES, Answers
+from wizard.base.answers import PROFILES, Answers
 
 pytestmark = pytest.mark.skipif(not shutil.which("pcs") or not shutil.which("cibadmin"),
                                 reason="needs pcs and cibadmin (scripts/install-deps.sh)")

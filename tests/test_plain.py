@@ -18,7 +18,7 @@ KILL_LINE = "\x15"  # Ctrl+U: clear a prefilled answer
 def spawn(tmp_path: Path, *args: str):
     env = dict(os.environ, HA_WIZARD_STATE_DIR=str(tmp_path / "state"), TERM="xterm", LANG="C.UTF-8",
                HOME=str(tmp_path))
-    child = pexpect.spawn(sys.executable, ["-m", "wizard.cli", "--plain", *args], env=env, encoding="utf-8",
+    child = pexpect.spawn(sys.executable, ["-m", "wizard.cli.main", "--plain", *args], env=env, encoding="utf-8",
                           dimensions=(40, 120), timeout=30)
     child.logfile_read = open(tmp_path / "plain.log", "w")  # noqa: SIM115 - closed with the child
     return child
@@ -86,8 +86,8 @@ async def test_plain_mode_new_session_edit_value_edit_command_export(tmp_path: P
     # The same checkpoint resumes in the app, at the next action, with the edit shown.
     monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("HOME", str(tmp_path))
-    from wizard.app import WizardApp
-    from wizard.screens.section import SectionScreen
+    from wizard.ui.app import WizardApp
+    from wizard.ui.screens.section import SectionScreen
 
     app = WizardApp(lang="en", state_root=tmp_path / "state")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -18,11 +18,11 @@ from steps import SECTIONS, full_plan, preflight
 from steps.centos_vault import BACKUP_SUFFIX, UNDO, epel_archive_actions, vault_actions
 from steps.model import Action, Target
 from steps.profiles import get_profile
-from wizard.answers import PROFILES, Answers
-from wizard.cli import main
-from wizard.engine import Connections, Engine, section
-from wizard.ssh import SSHError
-from wizard.state import Session
+from wizard.base.answers import PROFILES, Answers
+from wizard.cli.main import main
+from wizard.run.engine import Connections, Engine, section
+from wizard.run.ssh import SSHError
+from wizard.session.state import Session
 
 
 def pf(profile: str = "lab", answers: Answers | None = None) -> dict[str, Action]:
@@ -165,7 +165,7 @@ def test_disk_check_runs_here(tmp_path: Path) -> None:
 
 def test_sh_export_feeds_the_clock_check_the_scripts_own_clock() -> None:
     """The setup script replays the clock check with the clock of the machine running it."""
-    from wizard.setup_script import printf_for
+    from wizard.exports.setup_script import printf_for
     check = pf("lab")["preflight.clock"]
     feed = printf_for(check.stdin)
     assert feed == "printf '%s\\n' \"$(date +%s.%N)\""

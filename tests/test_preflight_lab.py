@@ -21,7 +21,7 @@ import pytest
 from e2e_support import connection_args, load_state, record_figure, wizard_cmd, wizard_env
 
 from steps.profiles import PACEMAKER_VERSION, PCS_VERSION
-from wizard.answers import Answers, save_answers
+from wizard.base.answers import Answers, save_answers
 
 pytestmark = pytest.mark.lab
 BOUND = 90.0  # seconds: the bound for a pass and for a failure naming the server

@@ -22,11 +22,11 @@ from steps.profiles import (
     parse_version,
     profile_for_os,
 )
-from wizard.answers import PROFILES, Answers
-from wizard.cli import main
-from wizard.engine import Connections, Engine
-from wizard.events import ActionFinished, PlanChanged
-from wizard.state import Session
+from wizard.base.answers import PROFILES, Answers
+from wizard.cli.main import main
+from wizard.run.engine import Connections, Engine
+from wizard.run.events import ActionFinished, PlanChanged
+from wizard.session.state import Session
 
 
 def by_id(profile: Any, answers: Answers | None = None) -> dict[str, Action]:
@@ -270,7 +270,7 @@ def test_a_stubbed_pcs_version_picks_the_syntax(tmp_path: Path, profile: str, fo
 
 def test_a_given_plan_is_not_rebuilt(tmp_path: Path) -> None:
     """Tests and custom plans pass their own plan: facts are kept but the plan stays theirs."""
-    from wizard.engine import section
+    from wizard.run.engine import section
     events: list = []
     session = Session.create("given", Answers(profile="rhel9"), "rhel9", root=tmp_path / "state")
     action = by_id(get_profile("rhel9"))["pcs_auth.versions"]

@@ -15,11 +15,11 @@ from steps import full_plan
 from steps.access import KEY_INSTALL, PUBLIC_KEY, forward_actions, key_actions
 from steps.model import HostOp
 from steps.profiles import get_profile
-from wizard.answers import Answers, answers_from_dict, dumps_answers
-from wizard.hostops import HostContext, natnetwork_rules, op_natnetwork_has_rule, op_natnetwork_rule_free
-from wizard.keys import ensure_wizard_key, login_files, wizard_key_path, wizard_public_key
-from wizard.reach import describe, forwards, is_loopback, reach, split_address
-from wizard.validation import validate
+from wizard.base.answers import Answers, answers_from_dict, dumps_answers
+from wizard.base.reach import describe, forwards, is_loopback, reach, split_address
+from wizard.base.validation import validate
+from wizard.run.hostops import HostContext, natnetwork_rules, op_natnetwork_has_rule, op_natnetwork_rule_free
+from wizard.run.keys import ensure_wizard_key, login_files, wizard_key_path, wizard_public_key
 
 
 def fields(answers: Answers) -> dict[str, str]:
@@ -123,7 +123,7 @@ def test_endpoint_hosts_are_addresses_or_names_and_servers_never_loopback():
 
 
 def test_validation_messages_exist_in_spanish():
-    from wizard.i18n import STRINGS
+    from wizard.base.i18n import STRINGS
 
     for key in ("val.forward_port", "val.port_used", "val.server_loopback", "val.ssh_host", "val.ssh_port",
                 "reach.forward", "reach.direct", "reach.jump", "ssh.auth_failed", "ssh.unreachable",
@@ -335,8 +335,8 @@ def test_the_answers_key_and_known_hosts_are_used_unless_given(tmp_path):
 
 
 def test_engine_fills_in_the_public_key_and_asks_for_no_secret_of_its_own(tmp_path):
-    from wizard.engine import Engine
-    from wizard.state import Session
+    from wizard.run.engine import Engine
+    from wizard.session.state import Session
 
     session = Session.create("k", Answers(), "rhel7", root=tmp_path / "state")
     engine = Engine(session, {}, None)

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from local_plan import STEPS, cli, make_env, start_runner, wait_for
 
-from wizard.answers import Answers, save_answers
-from wizard.lock import SessionBusy, SessionLock, holder
-from wizard.state import Session, SessionInUse
+from wizard.base.answers import Answers, save_answers
+from wizard.session.lock import SessionBusy, SessionLock, holder
+from wizard.session.state import Session, SessionInUse
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_lock_in_process_names_the_holder_and_peeks_do_not_block_runners(tmp_pat
 
 
 def test_session_claims_and_engine_safety_net(tmp_path: Path) -> None:
-    from wizard.engine import Engine, section
+    from wizard.run.engine import Engine, section
 
     s = Session.create("e", Answers(profile="lab"), "lab", root=tmp_path, claim="app")
     with pytest.raises(SessionInUse, match="the ha-wizard app"):
@@ -138,8 +138,8 @@ def test_session_claims_and_engine_safety_net(tmp_path: Path) -> None:
 
 async def test_the_app_refuses_a_session_another_process_runs(tmp_path: Path, env: dict[str, str],
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    from wizard.app import WizardApp
-    from wizard.screens.section import SectionScreen
+    from wizard.ui.app import WizardApp
+    from wizard.ui.screens.section import SectionScreen
 
     monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -192,7 +192,7 @@ def test_plain_mode_refuses_a_session_another_process_runs(tmp_path: Path, env: 
     first, marks = start_runner(tmp_path, dict(env, LOCAL_PLAN_HOLD=str(hold)), "--resume", "busy")
     try:
         wait_for(lambda: marks.exists() and marks.read_text())
-        child = pexpect.spawn(sys.executable, ["-m", "wizard.cli", "--plain", "--lang", "en"],
+        child = pexpect.spawn(sys.executable, ["-m", "wizard.cli.main", "--plain", "--lang", "en"],
                               env=dict(env, TERM="xterm"), encoding="utf-8", dimensions=(40, 200), timeout=30)
         try:
             child.expect("What do you want to do")

@@ -8,7 +8,7 @@ from pathlib import Path
 import paramiko
 import pytest
 
-from wizard.hostkeys import (
+from wizard.run.hostkeys import (
     HostKeyTrust,
     HostKeyUnknown,
     WizardHostKeyPolicy,

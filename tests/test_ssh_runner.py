@@ -16,12 +16,12 @@ import pytest
 from test_ssh_helpers import LoopbackSSHD, clean_home_fixture, sshd_fixture  # noqa: F401 - fixtures
 
 from steps.model import Action, Target
-from wizard.answers import Answers, Director, Server
-from wizard.engine import Engine, section
-from wizard.events import OutputLine, Reconnecting
-from wizard.hostkeys import HostKeyChanged, HostKeyTrust, HostKeyUnknown, fingerprint
-from wizard.ssh import AuthFailed, CommandTimeout, SSHConnection, SSHOptions, resolve_endpoint
-from wizard.state import Session
+from wizard.base.answers import Answers, Director, Server
+from wizard.run.engine import Engine, section
+from wizard.run.events import OutputLine, Reconnecting
+from wizard.run.hostkeys import HostKeyChanged, HostKeyTrust, HostKeyUnknown, fingerprint
+from wizard.run.ssh import AuthFailed, CommandTimeout, SSHConnection, SSHOptions, resolve_endpoint
+from wizard.session.state import Session
 
 pytestmark = pytest.mark.lab
 SECRET = "Hx-very-secret-7731"
@@ -323,7 +323,7 @@ def test_secret_never_in_remote_argv_state_or_export(tmp_path, sshd, clean_home)
         engine.close()
     assert any("sleep 1.5" in c for c in seen)  # the scan did see the remote command running
     assert not any(SECRET in c for c in seen)
-    from wizard.transcript import render
+    from wizard.exports.transcript import render
     blobs = [p.read_bytes() for p in (tmp_path / "state").rglob("*") if p.is_file()]
     blobs += [render(engine.session, "sh").encode(), render(engine.session, "md").encode()]
     assert not any(SECRET.encode() in b for b in blobs)
@@ -390,7 +390,7 @@ def test_network_change_survives_the_drop_and_reconnects(tmp_path, sshd, clean_h
     # with the real OpenSSH client, the connection drops again and the exit status is read back.
     import subprocess
 
-    from wizard.transcript import render
+    from wizard.exports.transcript import render
     script = render(engine.session, "sh", history=True)
     assert f"ssh -o ConnectTimeout=5 \"${{SSH_OPTS[@]}}\" -T -n -p {sshd.port} root@127.0.0.2 'cat /tmp/ha-wizard-t.netrestart-" in script
     (tmp_path / "x.sh").write_text(script)
@@ -432,7 +432,7 @@ def test_connect_timeout_when_nothing_answers(tmp_path, clean_home) -> None:
     """A port that accepts TCP but never speaks SSH (a hung sshd): bounded by the connect timeout."""
     import socket
 
-    from wizard.ssh import SSHError
+    from wizard.run.ssh import SSHError
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(5)  # the kernel completes handshakes; nobody ever sends a banner

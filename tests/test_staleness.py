@@ -7,8 +7,8 @@ import re
 
 from steps import full_plan
 from steps.profiles import get_profile
-from wizard.answers import Answers
-from wizard.staleness import changed_fields, out_of_date
+from wizard.base.answers import Answers
+from wizard.session.staleness import changed_fields, out_of_date
 
 
 def plan(answers: Answers):

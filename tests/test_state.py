@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from wizard import state as state_mod
-from wizard.answers import Answers
-from wizard.state import STATE_FILE, Session, StateError, list_sessions
+from wizard.base.answers import Answers
+from wizard.session import state as state_mod
+from wizard.session.state import STATE_FILE, Session, StateError, list_sessions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,8 +82,8 @@ def test_failed_write_leaves_old_state_and_no_temp_file(tmp_path: Path, monkeypa
 
 _WRITER = """
 import sys
-from wizard.answers import Answers
-from wizard.state import Session
+from wizard.base.answers import Answers
+from wizard.session.state import Session
 s = Session.create("k", Answers(), "lab", root=sys.argv[1])
 print("ready", flush=True)
 i = 0

@@ -17,8 +17,8 @@ import pytest
 from steps import SECTIONS, full_plan, get_section, pcs_auth
 from steps.model import Action, Text
 from steps.profiles import get_profile
-from wizard.answers import Answers, Director, Server, VirtualBox, answers_from_dict
-from wizard.listing import render_listing
+from wizard.base.answers import Answers, Director, Server, VirtualBox, answers_from_dict
+from wizard.exports.listing import render_listing
 
 GOLDEN = Path(__file__).parent / "golden" / "rhel7.plan.txt"
 PROFILES = ("rhel7", "rhel9", "debian12", "lab")

@@ -15,7 +15,7 @@ import pytest
 from assets import environment, render
 from steps import resources, verification
 from steps.profiles import get_profile
-from wizard.answers import Answers, Server
+from wizard.base.answers import Answers, Server
 
 HAPROXY = shutil.which("haproxy")
 PHP = shutil.which("php")

@@ -17,13 +17,13 @@ import pytest
 from node_shell import NodeShell
 from rich.console import Console
 
-import wizard.undo as undo
+import wizard.run.undo as undo
 from steps.model import Action, Target, Text
-from wizard.answers import Answers
-from wizard.engine import Connections, Engine, section
-from wizard.setup_script import effective_entries
-from wizard.state import Session
-from wizard.transcript import render
+from wizard.base.answers import Answers
+from wizard.exports.setup_script import effective_entries
+from wizard.exports.transcript import render
+from wizard.run.engine import Connections, Engine, section
+from wizard.session.state import Session
 
 q = shlex.quote
 
@@ -129,8 +129,8 @@ def test_a_second_undo_runs_its_steps_again(tmp_path, monkeypatch) -> None:
 
 def test_run_undo_headless(tmp_path, monkeypatch) -> None:
     """`ha-wizard run --resume NAME --undo`: refuses without --yes when it cannot ask; with --yes goes back."""
-    from wizard import cli_run
-    from wizard.cli import UsageError
+    from wizard.cli import run as cli_run
+    from wizard.cli.main import UsageError
 
     engine, disk = setup(tmp_path, monkeypatch)
     plan = engine.plan
@@ -147,7 +147,7 @@ def test_run_undo_headless(tmp_path, monkeypatch) -> None:
     class Conns(LocalConnections):
         pass
 
-    monkeypatch.setattr("wizard.engine.Connections", Conns)
+    monkeypatch.setattr("wizard.run.engine.Connections", Conns)
     out = io.StringIO()
     with pytest.raises(UsageError, match="--yes"):
         cli_run._run(args(), plan, Console(file=out, width=200))

@@ -13,7 +13,7 @@ import pytest
 from e2e_support import wizard_cmd, wizard_env
 
 from steps import SECTIONS
-from wizard.answers import Answers, save_answers
+from wizard.base.answers import Answers, save_answers
 
 pytestmark = pytest.mark.lab
 SERVICES = ("ssh", "haproxy", "phpweb", "corosync", "pacemaker", "pcsd")

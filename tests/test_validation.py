@@ -2,8 +2,8 @@
 
 import pytest
 
-from wizard.answers import Answers, Server
-from wizard.validation import problems_for, validate
+from wizard.base.answers import Answers, Server
+from wizard.base.validation import problems_for, validate
 
 
 def _problems(mutate) -> list[str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from wizard.vboxmanage import MAC_BUNDLE, find_vboxmanage, looked_summary, resolve_argv, vboxmanage_version
+from wizard.run.vboxmanage import MAC_BUNDLE, find_vboxmanage, looked_summary, resolve_argv, vboxmanage_version
 
 
 def make_exe(path: Path, body: str = "#!/bin/sh\necho 7.0.14r161095\n") -> Path:
@@ -164,7 +164,7 @@ def test_state_folder_per_platform(monkeypatch):
     import platformdirs.unix
     import platformdirs.windows
 
-    from wizard import state
+    from wizard.session import state
 
     monkeypatch.delenv("HA_WIZARD_STATE_DIR", raising=False)
     monkeypatch.setattr(platformdirs.windows, "get_win_folder", lambda csidl: r"C:\Users\ana\AppData\Local")

@@ -1,0 +1,371 @@
+"""`ha-wizard check`: grade an existing cluster (built by the wizard or by hand) against the guide.
+
+The probes and judges are data in steps/checks.py; this module runs the probes over SSH with the
+engine's connections (the same keys, host-key trust and jumps through a director as `run`), grades them
+and renders the result: a rich table per section, or JSON. Nothing here changes a node: every command
+comes from steps.checks, and a test holds each of them to a read-only allow-list.
+
+Exit status: 0 every check passed; 1 a check failed or could not be checked; 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from steps.checks import (
+    ANY_DIRECTOR,
+    VERSIONS_PROBE,
+    CheckPlan,
+    FixBook,
+    Outcome,
+    Probe,
+    ProbeResult,
+    build,
+    fix_profile,
+    grade,
+    sections,
+    versions_found,
+)
+from steps.profiles import Profile, get_profile
+from wizard.base.answers import Answers
+from wizard.base.i18n import t
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+SSH_PASSWORD_ENV = "HA_WIZARD_SSH_PASSWORD"
+FIX_LINES_SHOWN = 10  # longer fixes (haproxy.cfg's heredoc) show their first line in the table; JSON has all
+
+
+@dataclass
+class Report:
+    answers: Answers
+    profile: Profile
+    outcomes: list[Outcome]
+    versions: dict[str, str] = field(default_factory=dict)  # pcs / Pacemaker found on master
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out = {"pass": 0, "fail": 0, "not_checked": 0}
+        for o in self.outcomes:
+            out[o.verdict.status] += 1
+        return out
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_OK if all(o.verdict.status == "pass" for o in self.outcomes) else EXIT_FAILED
+
+
+# -- running the probes ---------------------------------------------------------------------------------
+
+class ProbeRunner:
+    """Runs a check plan's probes: one thread per node (servers through a director), cluster-wide probes
+    on the first director where they succeed. Every call is bounded by the probe's timeout."""
+
+    def __init__(self, answers: Answers, *, identity_files: Sequence[str] = (), known_hosts: Sequence[str] = (),
+                 pins: dict[str, str] | None = None, trust_new_hosts: bool = False, ssh_password: str | None = None,
+                 connect_timeout: float = 10.0, confirm_host_key: Any = None, state_root: Path | str | None = None,
+                 on_probe: Callable[[Probe, ProbeResult], None] | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        from wizard.run.engine import Connections
+        from wizard.run.hostkeys import HostKeyTrust
+        from wizard.run.keys import login_files
+        from wizard.run.ssh import SSHOptions
+        from wizard.session.state import wizard_known_hosts
+
+        # The lab profile's own key and known_hosts unless given; the wizard's key when it has one (h9).
+        identity_files, known_hosts = login_files(answers, identity_files, known_hosts, state_root)
+        self.answers = answers
+        self.on_probe = on_probe
+        self.cancel = cancel or threading.Event()
+        user_files = [*HostKeyTrust.default_user_files(), *(Path(p) for p in known_hosts)]
+        self.trust = HostKeyTrust(wizard_file=wizard_known_hosts(state_root), user_files=user_files,
+                                  pins=dict(pins or {}), trust_new_hosts=trust_new_hosts, confirm=confirm_host_key)
+        self.options = SSHOptions(user=answers.ssh_user, port=answers.ssh_port, identity_files=list(identity_files),
+                                  password=ssh_password, connect_timeout=connect_timeout)
+        self.conns = Connections(answers, self.options, self.trust, lambda event: None)
+        self._reach: dict[str, str] = {}  # node -> error ("" when reached)
+        self._reach_lock = threading.Lock()
+        self._reached: dict[str, threading.Event] = {}
+
+    def close(self) -> None:
+        self.conns.close()
+
+    def _connect(self, node: str) -> str:
+        """"" when the node is reachable, else the reason (the host key message, auth, no route...)."""
+        from wizard.run.hostkeys import HostKeyError
+        from wizard.run.ssh import SSHError
+
+        with self._reach_lock:
+            if node in self._reach:
+                return self._reach[node]
+        try:
+            self.conns.get(node)
+            error = ""
+        except (SSHError, HostKeyError, OSError) as exc:
+            error = str(exc) or type(exc).__name__
+        except Exception as exc:  # noqa: BLE001 - paramiko's own errors: the node is just not reachable
+            error = f"{type(exc).__name__}: {exc}"
+        with self._reach_lock:
+            self._reach[node] = error
+        return error
+
+    def _run_one(self, probe: Probe, node: str) -> ProbeResult:
+        from wizard.run.ssh import Cancelled, CommandTimeout, SSHError
+
+        error = self._connect(node)
+        if error:
+            return ProbeResult(None, node=node, error=f"{node} not reachable: {error}")
+        out: list[str] = []
+        err: list[str] = []
+
+        def on_line(stream: str, text: str) -> None:
+            (err if stream == "stderr" else out).append(text)
+
+        try:
+            code = self.conns.get(node).run(probe.command, on_line=on_line, timeout=probe.timeout,
+                                            cancel=self.cancel)
+        except CommandTimeout as exc:
+            return ProbeResult(None, "\n".join(out), "\n".join(err), node, f"{node}: {exc}")
+        except Cancelled:
+            return ProbeResult(None, node=node, error="cancelled")
+        except SSHError as exc:
+            return ProbeResult(None, "\n".join(out), "\n".join(err), node, str(exc))
+        return ProbeResult(code, "\n".join(out), "\n".join(err), node)
+
+    def _run_anywhere(self, probe: Probe) -> ProbeResult:
+        last: ProbeResult | None = None
+        for d in self.answers.directors:
+            result = self._run_one(probe, d.name)
+            if result.code == 0:
+                return result
+            if last is None or (result.ran and not last.ran):
+                last = result
+        return last or ProbeResult(None, error="no director")
+
+    def run(self, plan: CheckPlan) -> dict[str, ProbeResult]:
+        by_node: dict[str, list[Probe]] = {}
+        anywhere: list[Probe] = []
+        for probe in plan.probes:
+            if probe.node == ANY_DIRECTOR:
+                anywhere.append(probe)
+            else:
+                by_node.setdefault(probe.node, []).append(probe)
+        results: dict[str, ProbeResult] = {}
+        lock = threading.Lock()
+
+        def record(probe: Probe, result: ProbeResult) -> None:
+            with lock:
+                results[probe.id] = result
+            if self.on_probe is not None:
+                try:
+                    self.on_probe(probe, result)
+                except Exception:  # noqa: BLE001 - a display problem must not stop the check
+                    pass
+
+        def node_worker(node: str, probes: list[Probe]) -> None:
+            for probe in probes:
+                if self.cancel.is_set():
+                    record(probe, ProbeResult(None, node=node, error="cancelled"))
+                    continue
+                record(probe, self._run_one(probe, node))
+
+        def anywhere_worker() -> None:
+            for probe in anywhere:
+                record(probe, self._run_anywhere(probe))
+
+        # Directors first in the pool: the servers' connections jump through them.
+        workers = len(by_node) + 1
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool:
+            futures = [pool.submit(node_worker, n, ps) for n, ps in by_node.items()]
+            futures.append(pool.submit(anywhere_worker))
+            for f in futures:
+                f.result()
+        return results
+
+
+def check_cluster(answers: Answers, profile: Profile | None = None, *, sections_wanted: Sequence[str] = (),
+                  **runner_options: Any) -> Report:
+    """Run every probe and grade (blocking; the app calls it from a worker thread)."""
+    profile = profile or get_profile(answers.profile)
+    plan = build(answers, profile)
+    if sections_wanted:
+        plan = _only(plan, sections_wanted)
+    runner = ProbeRunner(answers, **runner_options)
+    try:
+        results = runner.run(plan)
+    finally:
+        runner.close()
+    fixes = FixBook(answers, fix_profile(profile, results, answers.master.name))
+    return Report(answers, profile, grade(plan, results, fixes), versions_found(results))
+
+
+def _only(plan: CheckPlan, wanted: Sequence[str]) -> CheckPlan:
+    checks = [c for c in plan.checks if c.section in wanted or c.section == "reach"]
+    needed = {p for c in checks for p in c.probes} | {VERSIONS_PROBE}
+    return CheckPlan([p for p in plan.probes if p.id in needed], checks)
+
+
+# -- rendering ------------------------------------------------------------------------------------------
+
+def fix_text(fix: Any, lang: str, full: bool = False) -> str:
+    lines = fix.command.splitlines() or [""]
+    where = t("check.fix_local", lang) if fix.node == "local" else t("check.fix_on", lang, node=fix.node)
+    shown = lines if full or len(lines) <= FIX_LINES_SHOWN else lines[:1]
+    text = f"{where} $ " + "\n    ".join(shown)
+    if len(shown) < len(lines):
+        section = fix.action_id.split(".", 1)[0] if fix.action_id else ""
+        text += "\n    " + t("check.more_lines", lang, n=len(lines) - len(shown), section=section,
+                              action=fix.action_id or "?")
+    if fix.note is not None:
+        text += f"\n    ({fix.note.get(lang)})"
+    return text
+
+
+def render_tables(report: Report, lang: str) -> list[Any]:
+    """One rich Table per section (the CLI prints them; the app shows the same renderables)."""
+    from rich.table import Table
+    from rich.text import Text as RichText
+
+    marks = {"pass": ("check.pass", "green"), "fail": ("check.fail", "bold red"),
+             "not_checked": ("check.not_checked", "yellow")}
+    by_section: dict[str, list[Outcome]] = {}
+    for o in report.outcomes:
+        by_section.setdefault(o.check.section, []).append(o)
+    tables = []
+    for n, (sid, title) in enumerate((s for s in sections() if s[0] in by_section), 1):
+        table = Table(title=RichText(f"{n}. {title.get(lang)}", style="bold"), title_justify="left", expand=True)
+        table.add_column(t("check.col.check", lang), ratio=3)
+        table.add_column(t("check.col.result", lang), no_wrap=True)
+        table.add_column(t("check.col.details", lang), ratio=5)
+        for o in by_section[sid]:
+            key, style = marks[o.verdict.status]
+            found = o.verdict.found.get(lang)
+            if o.verdict.status == "fail":
+                details = RichText()
+                details.append(t("check.expected", lang) + " ", style="bold")
+                details.append(o.check.expected.get(lang) + "\n")
+                details.append(t("check.found", lang) + " ", style="bold")
+                details.append(found)
+                for fix in o.verdict.fixes:
+                    details.append("\n" + t("check.fix", lang) + " ", style="bold")
+                    details.append(fix_text(fix, lang), style="cyan")
+            else:
+                details = RichText(found, style="dim" if o.verdict.status == "pass" else "yellow")
+            # Text objects, never markup strings: commands and agent names (ocf:heartbeat:IPaddr2) print verbatim.
+            table.add_row(RichText(o.check.title.get(lang)), RichText(t(key, lang), style=style), details)
+        tables.append(table)
+    return tables
+
+
+def summary_text(report: Report, lang: str) -> str:
+    c = report.counts
+    return t("check.summary", lang, passed=c["pass"], failed=c["fail"], unchecked=c["not_checked"],
+             total=len(report.outcomes))
+
+
+def to_json(report: Report, lang: str) -> dict[str, Any]:
+    titles = dict(sections())
+    out_sections: list[dict[str, Any]] = []
+    index: dict[str, dict[str, Any]] = {}
+    for o in report.outcomes:
+        sid = o.check.section
+        if sid not in index:
+            index[sid] = {"id": sid, "title": titles[sid].get(lang), "checks": []}
+            out_sections.append(index[sid])
+        index[sid]["checks"].append({
+            "id": o.check.id, "title": o.check.title.get(lang), "node": o.check.node,
+            "status": o.verdict.status, "expected": o.check.expected.get(lang), "found": o.verdict.found.get(lang),
+            "fixes": [{"node": f.node, "command": f.command, "action_id": f.action_id,
+                       "note": f.note.get(lang) if f.note else ""} for f in o.verdict.fixes],
+        })
+    order = [s for s, _ in sections()]
+    out_sections.sort(key=lambda s: order.index(s["id"]))
+    return {"profile": report.profile.name, "cluster_name": report.answers.cluster_name,
+            "versions": report.versions, "summary": report.counts, "passed": report.exit_code == EXIT_OK,
+            "sections": out_sections}
+
+
+# -- command line --------------------------------------------------------------------------------------
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("check", help="grade an existing cluster against the guide (read-only)")
+    p.add_argument("--answers", metavar="FILE", help="answers file (TOML) describing the cluster")
+    p.add_argument("--profile", help="distribution profile (default: the answers' profile)")
+    p.add_argument("--section", action="append", default=[], metavar="ID",
+                   help="only this section of the checks (repeat); see the table titles")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--lang", choices=("es", "en"), default=None, help="language (default: from the locale)")
+    # The connection flags of `run`: the same keys, known_hosts and trust rules.
+    p.add_argument("--trust-new-hosts", action="store_true", help="accept unknown SSH host keys (recorded)")
+    p.add_argument("--pin", action="append", default=[], metavar="HOST=SHA256:...",
+                   help="accept this host key fingerprint for HOST (node name or address)")
+    p.add_argument("--identity", action="append", default=[], metavar="FILE", help="SSH private key (repeat)")
+    p.add_argument("--known-hosts", action="append", default=[], metavar="FILE",
+                   help="extra known_hosts file (besides ~/.ssh/known_hosts and the wizard's own)")
+    p.add_argument("--connect-timeout", type=float, default=10.0, metavar="S")
+    p.set_defaults(func=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from wizard.base.i18n import default_lang
+
+    lang = args.lang or default_lang()
+    from wizard.base.i18n import LocalizedError, msg_of
+
+    try:
+        options, answers, profile = _inputs(args)
+    except LocalizedError as exc:
+        print(f"ha-wizard check: {msg_of(exc).get(lang)}", file=sys.stderr)
+        return EXIT_USAGE
+    report = check_cluster(answers, profile, sections_wanted=args.section, **options)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(to_json(report, lang), ensure_ascii=False, indent=2) + "\n")
+    else:
+        from wizard.cli.run import make_console
+
+        console = make_console()
+        for table in render_tables(report, lang):
+            console.print(table)
+        style = "bold green" if report.exit_code == EXIT_OK else "bold red"
+        console.print(f"[{style}]{summary_text(report, lang)}[/]")
+    return report.exit_code
+
+
+def _inputs(args: argparse.Namespace) -> tuple[dict[str, Any], Answers, Profile]:
+    """Everything `check` needs from its command line; LocalizedError (es/en) naming the bad input."""
+    from wizard.base.i18n import LocalizedError, Msg, msg
+    from wizard.cli.main import UsageError, load_checked_answers
+    from wizard.run.hostkeys import parse_pins
+
+    if not args.answers:
+        raise LocalizedError(msg("check.need_answers"))
+    try:
+        answers = load_checked_answers(args.answers, args.profile)
+        profile = get_profile(answers.profile)
+    except UsageError as exc:
+        raise LocalizedError(getattr(exc, "msg", None) or Msg.raw(str(exc))) from None
+    try:
+        pins = parse_pins(args.pin)
+    except ValueError as exc:
+        raise LocalizedError(getattr(exc, "msg", None) or Msg.raw(str(exc))) from None
+    for path in [*args.identity, *args.known_hosts]:
+        if not Path(path).is_file():
+            raise LocalizedError(msg("check.no_file", path=path))
+    known = [s for s, _ in sections()]
+    for s in args.section:
+        if s not in known:
+            raise LocalizedError(msg("check.bad_section", section=s, known=", ".join(known)))
+    if args.connect_timeout <= 0:
+        raise LocalizedError(msg("check.bad_timeout"))
+    options = {"identity_files": args.identity, "known_hosts": args.known_hosts, "pins": pins,
+               "trust_new_hosts": args.trust_new_hosts, "connect_timeout": args.connect_timeout,
+               "ssh_password": os.environ.get(SSH_PASSWORD_ENV) or None}
+    return options, answers, profile

@@ -1,0 +1,769 @@
+"""One screen per section: explanation, values, actions with their exact commands, running them."""
+
+from __future__ import annotations
+
+import copy
+from functools import partial
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Collapsible, DataTable, Footer, Header, Input, Select, Static
+from textual.worker import Worker, WorkerState
+
+from wizard.base.fields import (
+    DONE_STATUSES,
+    STATUS_ICONS,
+    field_spec,
+    get_value,
+    inventory_fields,
+    section_field_paths,
+    set_value,
+)
+from wizard.base.i18n import Msg, msg, pick, status_text
+from wizard.run.events import ActionFinished, ActionStarted, OutputLine, PlanChanged, Reconnecting
+from wizard.ui.screens.base import WizardScreen
+from wizard.ui.screens.dialogs import (
+    ClashDialog,
+    ConfirmDialog,
+    EditCommandDialog,
+    ManualDialog,
+    PasswordDialog,
+    UndoDialog,
+    bash,
+)
+from wizard.ui.widgets.checklist import Checklist, check_rows
+from wizard.ui.widgets.fields import FieldRow, field_id
+from wizard.ui.widgets.figures import FiguresPanel, collect
+from wizard.ui.widgets.output import OutputLog
+from wizard.ui.widgets.panels import FailurePanel, Sidebar
+
+
+class EngineEvent(Message, bubble=False):
+    """An engine event, carried from the engine's thread into the screen's message queue."""
+
+    def __init__(self, event: Any) -> None:
+        super().__init__()
+        self.event = event
+
+
+RUN_ACTIONS = ("run_next", "run_section", "skip", "edit", "retry", "rerun_stale", "undo")
+
+
+class SectionScreen(WizardScreen):
+    HELP_KEY = "help.section"
+    # The footer shows what moves the student on; the action keys are also on the buttons.
+    BINDINGS = [
+        Binding("n", "run_next", "bind.run_next"),
+        Binding("s", "run_section", "bind.run_section"),
+        Binding("x", "stop", "bind.cancel_run"),
+        Binding("ctrl+n", "next_section", "bind.next_section"),
+        Binding("escape", "back", "bind.back"),
+        Binding("k", "skip", "bind.skip", show=False),
+        Binding("e", "edit", "bind.edit", show=False),
+        Binding("r", "retry", "bind.retry", show=False),
+        Binding("b", "toggle_sidebar", "bind.sidebar", show=False),
+        Binding("i", "inventory", "bind.inventory", show=False),
+        Binding("u", "undo", "bind.undo", show=False),
+    ]
+
+    def __init__(self, section_id: str) -> None:
+        super().__init__(name=section_id)
+        self.section_id = section_id
+        self.module: Any = None
+        self.actions: list[Any] = []
+        self.field_answers: Any = None
+        self.field_specs: dict[str, Any] = {}
+        # The output log in both languages (en, es), replayed after a recompose (language switch).
+        self.log_history: list[tuple[Text, Text]] = []
+
+    # -- layout --------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        app = self.wapp
+        lang = app.lang
+        self.module, self.actions = app.section(self.section_id)
+        self.field_answers = copy.deepcopy(app.session.answers)
+        yield Header()
+        with Horizontal(id="body"):
+            yield Sidebar(app.sidebar_entries(), self.section_id)
+            with Vertical(id="main-col"):
+                with VerticalScroll(id="main"):
+                    yield Static(self.title_text(), id="sec-title", classes="heading")
+                    errata = list(getattr(self.module, "ERRATA", []) or [])
+                    title = self.t("sec.explanation") + (f"  {self.t('sec.errata')}" if errata else "")
+                    with Collapsible(title=title, collapsed=True, id="explanation"):
+                        if getattr(self.module, "PCS_SYNTAX", False):  # which pcs the commands are written for
+                            yield Static(self.versions_text(), id="sec-versions", classes="erratum")
+                        yield Static(self.module.EXPLANATION.get(lang), classes="explanation")
+                        for erratum in errata:
+                            yield Static(f"⚠ {erratum.get(lang)}", classes="erratum")
+                    with Collapsible(title=self.t("sec.fields"), collapsed=True, id="fields"):
+                        paths = self.field_paths()
+                        self.field_specs = {}
+                        for path in paths:
+                            spec = field_spec(self.field_answers, path)
+                            self.field_specs[field_id(path)] = spec
+                            yield FieldRow(spec, self.t(spec.label_key), get_value(self.field_answers, path))
+                        if paths:
+                            yield Button(self.t("sec.fields_apply"), id="apply", compact=True)
+                        else:
+                            yield Static(self.t("sec.no_fields"), classes="muted")
+                    if getattr(self.module, "CHECKLIST", False):  # a section of checks (preflight)
+                        yield Checklist(id="checklist")
+                    yield DataTable(id="actions", cursor_type="row", zebra_stripes=True)
+                    yield Static("", id="detail")
+                    with Horizontal(id="buttons"):
+                        yield Button(f"N {self.t('bind.run_next')}", id="btn-run_next", variant="primary", compact=True)
+                        yield Button(f"S {self.t('bind.run_section')}", id="btn-run_section", compact=True)
+                        yield Button(f"K {self.t('bind.skip')}", id="btn-skip", compact=True)
+                        yield Button(f"E {self.t('bind.edit')}", id="btn-edit", compact=True)
+                        yield Button(f"R {self.t('bind.retry')}", id="btn-retry", compact=True)
+                        yield Button(f"X {self.t('bind.cancel_run')}", id="btn-stop", variant="error", compact=True)
+                    with Horizontal(id="stale-box"):
+                        yield Static("", id="stale-text")
+                        yield Button(self.t("sec.rerun_stale"), id="btn-rerun_stale", variant="warning",
+                                     compact=True)
+                    yield FailurePanel(id="failure")
+                    with Vertical(id="figures-box"):
+                        figures = self.figures()
+                        if figures:
+                            yield FiguresPanel(figures, lang=lang)
+                # Outside the scrolled part: the output stays on screen whatever the size of the rest.
+                output = OutputLog(id="output")
+                output.border_title = self.t("sec.output")
+                yield output
+        yield Footer(show_command_palette=False)  # Ctrl+P is listed by F1: room for the keys that matter
+
+    def figures(self) -> list[tuple[str, dict[str, Any]]]:
+        return collect([(a.id, self.wapp.record(a.id)) for a in self.actions])
+
+    def refresh_figures(self) -> None:
+        figures = self.figures()
+        box = self.query_one("#figures-box", Vertical)
+        current = box.query(FiguresPanel)
+        if current and current.first().figures == figures:
+            return
+        box.remove_children()
+        if figures:
+            box.mount(FiguresPanel(figures, lang=self.wapp.lang))
+
+    def field_paths(self) -> list[str]:
+        editable = {s.path for s in inventory_fields(self.field_answers)}
+        uses = getattr(self.module, "USES", None)
+        paths = list(uses) if uses else section_field_paths(self.section_id, self.field_answers)
+        seen: list[str] = []
+        for p in paths:
+            if "[*]" in p:
+                group = p.split("[", 1)[0]
+                expanded = [p.replace("[*]", f"[{i}]") for i in range(len(getattr(self.field_answers, group)))]
+            else:
+                expanded = [p]
+            seen += [e for e in expanded if e in editable and e not in seen]
+        return seen
+
+    def versions_msg(self) -> Msg:
+        from steps import session_profile
+
+        session = self.wapp.session
+        text = session_profile(session.answers, session.profile, session.facts).versions_text()
+        return Msg(msg("sec.versions", text=text.en).en, msg("sec.versions", text=text.es).es)
+
+    def versions_text(self) -> str:
+        return self.versions_msg().get(self.wapp.lang)
+
+    def refresh_checklist(self) -> None:
+        if getattr(self.module, "CHECKLIST", False):
+            app = self.wapp
+            rows = check_rows(self.actions, app.session.records, app.lang, app.where_short)
+            self.query_one("#checklist", Checklist).show(rows, app.lang)
+
+    def plan_changed(self) -> None:
+        """A fact found on a node (the pcs version) rewrote the commands: show the new ones."""
+        self.module, self.actions = self.wapp.section(self.section_id)
+        if self.query("#sec-versions"):
+            self.query_one("#sec-versions", Static).update(self.versions_text())
+        self.show_selected()
+
+    def title_text(self) -> Text:
+        """A Text, not markup: a title with brackets must show as it is."""
+        app = self.wapp
+        n = app.section_number(self.section_id)
+        done = sum(app.status(a.id) in DONE_STATUSES for a in self.actions)
+        return Text(f"{n}. {self.module.TITLE.get(app.lang)}  {done}/{len(self.actions)}")
+
+    def on_mount(self) -> None:
+        self.wapp.event_target = self  # the engine's events (a skip too) come to the section on screen
+        self.fill_table()
+        self.query_one("#failure", FailurePanel).hide()
+        self.query_one("#actions", DataTable).focus()
+        self.update_buttons()
+        self.show_stale()
+        self.maybe_show_clash()
+
+    def after_relocalize(self) -> None:
+        self.fill_table()
+        log = self.query_one("#output", OutputLog)
+        es = self.wapp.lang == "es"
+        log.add_all([pair[1] if es else pair[0] for pair in self.log_history])
+        self.query_one("#failure", FailurePanel).hide()
+        self.update_buttons()
+        self.show_stale()
+        self.show_selected()
+
+    def fill_table(self) -> None:
+        self.refresh_checklist()
+        table = self.query_one("#actions", DataTable)
+        table.clear(columns=True)
+        table.add_column("", key="st", width=1)
+        table.add_column(self.t("col.action"), key="action")
+        table.add_column(self.t("col.target"), key="where")
+        table.add_column(self.t("col.status"), key="status")
+        prefix = self.section_id + "."
+        for a in self.actions:
+            status = self.wapp.status(a.id)
+            short = a.id[len(prefix):] if a.id.startswith(prefix) else a.id
+            if a.kind == "manual":
+                short = f"✋ {short}"
+            if a.erratum:
+                short = f"{short} ⚠"
+            table.add_row(STATUS_ICONS.get(status, "·"), short, self.wapp.where_short(a),
+                          self.status_label(a.id, status), key=a.id)
+        nxt = self.next_index()
+        if nxt is not None:
+            table.move_cursor(row=nxt)
+        self.show_selected()
+
+    def status_label(self, action_id: str, status: str) -> str:
+        rec = self.wapp.record(action_id)
+        if status == "running" and not self.wapp.busy:
+            status = "interrupted"  # found running in the checkpoint: the wizard died mid-action
+        label = status_text(status, self.wapp.lang)
+        if rec is not None and rec.note == "already done":
+            label += " (=)"
+        if status in DONE_STATUSES and action_id in self.wapp.out_of_date():
+            label = f"⟳ {self.t('sec.out_of_date')}"
+        return label
+
+    def stale_actions(self) -> list[Any]:
+        marks = self.wapp.out_of_date()
+        return [a for a in self.actions if a.id in marks and self.wapp.status(a.id) in DONE_STATUSES]
+
+    def show_stale(self) -> None:
+        """Done actions that used values changed since: say so, and offer to run them again."""
+        stale = self.stale_actions()
+        box = self.query_one("#stale-box")
+        box.display = bool(stale)
+        if stale:
+            marks = self.wapp.out_of_date()
+            fields = sorted({f for a in stale for f in marks.get(a.id, [])})
+            self.query_one("#stale-text", Static).update(
+                self.t("sec.stale", n=len(stale), fields=self.field_names(fields)))
+
+    def field_names(self, paths: list[str]) -> str:
+        """Fields as the inventory names them ("master · External IP"), in the current language."""
+        from wizard.base.validation import field_label
+
+        return ", ".join(field_label(self.wapp.session.answers, p).get(self.wapp.lang) for p in paths)
+
+    def next_index(self) -> int | None:
+        for i, a in enumerate(self.actions):
+            if self.wapp.status(a.id) not in DONE_STATUSES:
+                return i
+        return None
+
+    # -- the selected action -----------------------------------------------------------------------
+    def selected(self) -> Any | None:
+        table = self.query_one("#actions", DataTable)
+        if not self.actions or table.cursor_row is None or table.cursor_row >= len(self.actions):
+            return None
+        return self.actions[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#actions")
+    def _highlighted(self) -> None:
+        self.show_selected()
+
+    def show_selected(self) -> None:
+        action = self.selected()
+        detail = self.query_one("#detail", Static)
+        failure = self.query_one("#failure", FailurePanel)
+        if action is None:
+            detail.update("")
+            failure.hide()
+            return
+        app = self.wapp
+        lang = app.lang
+        rec = app.record(action.id)
+        why = action.why_es if lang == "es" and action.why_es else action.why
+        parts: list[Any] = [Text.assemble((why, "bold"), "  ", (app.where_long(action), "italic"))]
+        if action.kind == "manual":
+            text = action.instructions_es if lang == "es" and action.instructions_es else action.instructions
+            parts.append(Text(f"✋ {self.t('sec.by_hand')}: {text}"))
+        command = rec.command_run if rec is not None and rec.edited and rec.command_run else action.command
+        if command and action.target.is_local and app.engine is not None:
+            command = app.engine.shown_command(action, command)  # as it runs here (Windows: PowerShell quoting)
+        if command:
+            if rec is not None and rec.edited:
+                parts.append(Text(f"✎ {self.t('sec.edited_mark')}", style="bold yellow"))
+            parts.append(bash(command, app.dark_theme))
+            if getattr(self.module, "PCS_SYNTAX", False) and "pcs " in command:
+                parts.append(Text(self.versions_text(), style="dim"))
+        elif action.kind == "manual":
+            parts.append(Text(self.t("sec.cmd_none"), style="dim"))
+        if action.erratum:
+            erratum = getattr(action, "erratum_es", "") if lang == "es" else ""
+            parts.append(Text(f"⚠ {self.t('sec.erratum')}: {erratum or action.erratum}", style="yellow"))
+        marks = app.out_of_date()
+        if action.id in marks and app.status(action.id) in DONE_STATUSES:
+            parts.append(Text(f"⟳ {self.t('sec.stale_one', fields=self.field_names(marks[action.id]))}",
+                              style="yellow"))
+        if action.probe:
+            parts.append(Text(self.t("sec.probe", probe=action.probe), style="dim"))
+        if action.secrets:
+            parts.append(Text(self.t("sec.stdin", names=", ".join(action.secrets)), style="dim"))
+        detail.update(Group(*parts))
+        if rec is not None and rec.status == "failed":
+            failure.show_failure(action, rec, lang)
+        else:
+            failure.hide()
+
+    # -- buttons and bindings ------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False hides the key from the footer (room at 80 columns): Stop only while something runs,
+        # the run and move keys only while nothing does.
+        busy = self.wapp.busy
+        if action in RUN_ACTIONS:
+            if busy:
+                return False
+            return None if self.wapp.engine is None else True
+        if action == "stop":
+            return busy
+        if action in ("back", "next_section", "inventory"):
+            return not busy
+        return True
+
+    def update_buttons(self) -> None:
+        busy = self.wapp.busy
+        no_engine = self.wapp.engine is None
+        for name in RUN_ACTIONS:
+            for button in self.query(f"#btn-{name}").results(Button):
+                button.disabled = busy or no_engine
+        self.query_one("#btn-stop", Button).disabled = not busy
+        self.refresh_bindings()
+
+    @on(Button.Pressed, "#buttons Button")
+    def _button(self, event: Button.Pressed) -> None:
+        name = (event.button.id or "").removeprefix("btn-")
+        self.run_action(name)
+
+    def guard(self) -> bool:
+        """True when an action cannot start now (and says why)."""
+        if self.wapp.busy:
+            self.notify(self.t("sec.busy"), severity="warning")
+            return True
+        if self.wapp.engine is None:
+            self.notify(self.t("sec.no_engine", error=self.wapp.engine_error), severity="error")
+            return True
+        return False
+
+    def _run_pending(self, mode: str) -> None:
+        if self.guard():
+            return
+        action = self.wapp.engine.next_pending(self.section_id)
+        if action is None and mode == "section" and getattr(self.module, "RERUN", False) and self.actions:
+            action = self.actions[0]  # checks run again: they tell how things are now
+        if action is None:
+            self.notify(self.t("sec.none_left"))
+            return
+        self.start(action, mode)
+
+    def action_run_next(self) -> None:
+        self._run_pending("one")
+
+    def action_run_section(self) -> None:
+        self._run_pending("section")
+
+    def action_skip(self) -> None:
+        if self.guard():
+            return
+        action = self.selected()
+        if action is None:
+            return
+        self.wapp.engine.skip(action.id)
+        self.refresh_statuses()
+        nxt = self.next_index()
+        if nxt is not None:
+            self.query_one("#actions", DataTable).move_cursor(row=nxt)
+
+    def action_edit(self) -> None:
+        if self.guard():
+            return
+        action = self.selected()
+        if action is None:
+            return
+        rec = self.wapp.record(action.id)
+        current = rec.command_run if rec is not None and rec.edited and rec.command_run else action.command
+
+        def edited(text: str | None) -> None:
+            if text is None or not text.strip():
+                return
+            self.start(action, "one", command=None if text == action.command else text)
+
+        self.app.push_screen(EditCommandDialog(action.id, current), edited)
+
+    def action_retry(self) -> None:
+        if self.guard():
+            return
+        action = self.selected()
+        if action is not None:
+            self.start(action, "one")
+
+    def action_stop(self) -> None:
+        if self.wapp.busy:
+            self.wapp.stop_running()
+
+    def action_back(self) -> None:
+        """Esc: back to the start screen (the session is kept; resuming comes back here)."""
+        self.wapp.go_start()
+
+    def action_next_section(self) -> None:
+        nxt = self.wapp.next_section(self.section_id)
+        if nxt is None:
+            if self.wapp.guide_complete():
+                self.wapp.show_complete()
+            else:
+                self.notify(self.t("sec.last_section"))
+            return
+        self.wapp.goto_section(nxt, warn=False)
+
+    def action_undo(self) -> None:
+        """Back to the snapshot ("back to preHA"): every VM powered off, restored and started again."""
+        from wizard.run.undo import UndoError, undo_preview
+
+        if self.guard():
+            return
+        app = self.wapp
+        try:
+            preview = undo_preview(app.engine)
+        except UndoError as exc:
+            self.notify(exc.msg.get(app.lang), severity="error")
+            return
+        titles = [f"{app.section_number(s)}. {app.section(s)[0].TITLE.get(app.lang)}" for s in preview.sections]
+
+        def answer(go: bool | None) -> None:
+            if go:
+                self.launch(None, "undo")
+
+        self.app.push_screen(UndoDialog(preview, titles, app.dark_theme), answer)
+
+    def action_rerun_stale(self) -> None:
+        if self.guard():
+            return
+        stale = self.stale_actions()
+        if stale:
+            self.start(stale[0], "stale")
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = not sidebar.display
+
+    def action_inventory(self) -> None:
+        if self.guard():
+            return
+        self.wapp.open_inventory_edit()
+
+    # -- starting work -------------------------------------------------------------------------------
+    def start(self, action: Any, mode: str, command: str | None = None) -> None:
+        """Ask what is missing (secret, a by-hand step), then run in a thread worker."""
+        app = self.wapp
+        needed = list(action.secrets)
+        if mode == "stale":
+            needed += [n for a in self.stale_actions() for n in a.secrets if n not in needed]
+        if mode == "section":
+            needed += [n for n in app.engine.needed_secrets([self.section_id]) if n not in needed]
+        missing = [n for n in needed if not app.secrets.get(n)]
+        if missing:
+            def got(value: str | None) -> None:
+                if value:
+                    for name in missing:
+                        app.set_secret(name, value)
+                    self.start(action, mode, command)
+
+            self.app.push_screen(PasswordDialog(action.id), got)
+            return
+        if action.kind == "manual" and action.id not in app.manual_confirmed:
+            def done(ok: bool | None) -> None:
+                if ok:
+                    app.manual_confirmed.add(action.id)
+                    self.launch(action.id, mode, command)
+
+            self.app.push_screen(ManualDialog(action, app.lang, app.dark_theme), done)
+            return
+        self.launch(action.id, mode, command)
+
+    def launch(self, action_id: str | None, mode: str, command: str | None = None) -> None:
+        app = self.wapp
+        app.busy = True
+        app.stop_requested.clear()
+        app.event_target = self
+        self.query_one("#failure", FailurePanel).hide()
+        self.update_buttons()
+        self.run_worker(partial(self.work, action_id, mode, command), thread=True, name="engine",
+                        group="engine", exit_on_error=False)
+
+    def work(self, action_id: str | None, mode: str, command: str | None) -> tuple[str, str | None]:
+        """Runs in a worker thread: only engine calls here, results go back through the worker."""
+        app = self.wapp
+        engine = app.engine
+        if mode == "undo":
+            from wizard.run.undo import run_undo
+
+            result = run_undo(engine)
+            if app.stop_requested.is_set():
+                return "stopped", result.failed or None
+            return ("undone", result.sections[0] if result.sections else None) if result.ok \
+                else ("undo_failed", result.failed)
+        if mode == "stale":  # the done actions that used changed values, in plan order, once each
+            for action in self.stale_actions():
+                status = engine.run_action(action.id, force=True)
+                if app.stop_requested.is_set():
+                    return "stopped", action.id
+                if status == "failed":
+                    return "failed", action.id
+            return "stale_done", None
+        if mode == "section" and command is None and getattr(self.module, "KEEP_GOING", False):
+            # Checks: every one runs, failures included; the checklist shows them all.
+            ok = engine.run_section(self.section_id, rerun=True)  # asked for: every check again
+            if app.stop_requested.is_set():
+                return "stopped", None
+            failed = next((a.id for a in engine.section_actions(self.section_id)
+                           if app.status(a.id) == "failed"), None)
+            return ("done", None) if ok else ("checked", failed)
+        if action_id is not None:
+            status = engine.run_action(action_id, command)
+            if app.stop_requested.is_set():
+                return "stopped", action_id
+            if status == "failed":
+                return "failed", action_id
+            if mode == "one":
+                return status, action_id
+        for _ in range(len(self.actions) + 1):  # bounded: each turn finishes one action or returns
+            if app.stop_requested.is_set():
+                return "stopped", None
+            nxt = engine.next_pending(self.section_id)
+            if nxt is None:
+                return "done", None
+            if nxt.kind == "manual" and nxt.id not in app.manual_confirmed:
+                return "manual", nxt.id
+            if any(not app.secrets.get(n) for n in nxt.secrets):
+                return "secret", nxt.id
+            status = engine.run_action(nxt.id)
+            if app.stop_requested.is_set():
+                return "stopped", nxt.id
+            if status == "failed":
+                return "failed", nxt.id
+        return "done", None
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.name != "engine" or event.state not in (
+                WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        app = self.wapp
+        app.busy = False
+        result: tuple[str, str | None] = ("error", None)
+        if event.state == WorkerState.SUCCESS and event.worker.result:
+            result = event.worker.result
+        elif event.state == WorkerState.ERROR:
+            error = event.worker.error
+            # A checkpoint that could not be saved (StateError) says so in the user's language.
+            text = error.text(app.lang) if hasattr(error, "text") else str(error)
+            self.notify(text, severity="error", timeout=10)
+        if app.worker_finished(result):
+            return  # the app is quitting
+        self.refresh_statuses()
+        self.update_buttons()
+        outcome, action_id = result
+        table = self.query_one("#actions", DataTable)
+        if outcome == "failed" and action_id is not None:
+            table.move_cursor(row=self.index_of(action_id))
+            self.show_selected()
+            self.notify(self.t("sec.stopped_fail", action=action_id), severity="error")
+            return
+        if outcome == "checked":
+            if action_id is not None:
+                table.move_cursor(row=self.index_of(action_id))
+            self.show_selected()
+            self.notify(self.t("sec.checks_failed"), severity="error")
+            return
+        if outcome in ("manual", "secret") and action_id is not None:
+            table.move_cursor(row=self.index_of(action_id))
+            self.start(self.actions[self.index_of(action_id)], "section")
+            return
+        if outcome == "undone":
+            self.notify(self.t("undo.app_done", snapshot=app.session.answers.snapshot_name), timeout=10)
+            if action_id is not None:
+                app.goto_section(action_id, warn=False)  # the first section undone: where to go on
+            return
+        if outcome == "undo_failed":
+            rec = app.record(action_id) if action_id else None
+            error = pick(rec.error, rec.error_es, app.lang) if rec is not None else ""
+            self.notify(self.t("undo.failed", action=action_id) + (f" — {error}" if error else ""),
+                        severity="error", timeout=15)
+            return
+        if outcome == "stopped":
+            self.notify(self.t("sec.cancelled"), severity="warning")
+        nxt = self.next_index()
+        if nxt is not None:
+            table.move_cursor(row=nxt)
+        self.show_selected()
+        self.show_stale()
+        if outcome != "stopped" and nxt is None and app.section_state(self.section_id) == "ok":
+            self.offer_next()
+
+    def offer_next(self) -> None:
+        """The section is done: the guide complete, or on to the next section (Enter) or stay (Esc)."""
+        app = self.wapp
+        if app.guide_complete():
+            app.show_complete()
+            return
+        nxt = app.next_section(self.section_id)
+        if nxt is None:
+            return
+        module, _ = app.section(nxt)
+        message = self.t("sec.offer_next", done=self.module.TITLE.get(app.lang), n=app.section_number(nxt),
+                         title=module.TITLE.get(app.lang))
+
+        def answer(go: bool | None) -> None:
+            if go:
+                app.goto_section(nxt, warn=False)
+
+        self.app.push_screen(ConfirmDialog(message, "sec.go_next", no_key="sec.stay", title_key="sec.done_title"),
+                             answer)
+
+    def index_of(self, action_id: str, default: int | None = 0) -> int | None:
+        for i, a in enumerate(self.actions):
+            if a.id == action_id:
+                return i
+        return default
+
+    # -- engine events -------------------------------------------------------------------------------
+    def write_log(self, line: Text | Msg, style: str = "") -> None:
+        """One line in both languages (a Text is the same in both); shown in the current one."""
+        pair = (line, line) if isinstance(line, Text) else (Text(line.en, style=style), Text(line.es, style=style))
+        self.log_history.append(pair)
+        if len(self.log_history) > 2000:
+            del self.log_history[:500]
+        self.query_one("#output", OutputLog).add(pair[1] if self.wapp.lang == "es" else pair[0])
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        ev = message.event
+        log = self
+        if isinstance(ev, ActionStarted):
+            self.set_row(ev.action_id, "running")
+            # The card under the table follows what runs (a whole section, a re-run).
+            index = self.index_of(ev.action_id, None)
+            if index is not None:
+                self.query_one("#actions", DataTable).move_cursor(row=index)
+            where = ", ".join(ev.nodes)
+            log.write_log(Text.assemble(("▶ ", "bold"), (ev.action_id, "bold"), f"  @{where}"))
+            if ev.command:
+                log.write_log(Text(f"$ {ev.command}", style="cyan"))
+        elif isinstance(ev, OutputLine):
+            style = {"stderr": "red", "info": "dim italic"}.get(ev.stream, "")
+            prefix = f"[{ev.node}] " if ev.node != "local" else ""
+            log.write_log(Msg(prefix + ev.text, prefix + (ev.text_es or ev.text)), style)
+        elif isinstance(ev, ActionFinished):
+            if ev.status in DONE_STATUSES and ev.note != "already done":  # its probe skipping it changes nothing
+                self.wapp.up_to_date(ev.action_id)
+            self.set_row(ev.action_id, ev.status)
+            style = "green" if ev.status in DONE_STATUSES else ("yellow" if ev.status == "stopped" else "red")
+            error, note = Msg(ev.error, ev.error_es or ev.error), Msg(ev.note, ev.note_es or ev.note)
+            extra = error or note
+            head = Msg(f"{STATUS_ICONS.get(ev.status, '')} {ev.action_id}: ", f"{STATUS_ICONS.get(ev.status, '')} "
+                       f"{ev.action_id}: ") + msg(f"status.{ev.status}")
+            log.write_log(head + " — " + extra if extra else head, style)
+            self.query_one("#sec-title", Static).update(self.title_text())
+            self.query_one(Sidebar).set_status(self.section_id, self.wapp.section_state(self.section_id))
+            self.refresh_figures()
+            self.refresh_checklist()
+            if ev.action_id == getattr(self.selected(), "id", None):
+                self.show_selected()
+        elif isinstance(ev, PlanChanged):
+            self.plan_changed()
+            if self.query("#sec-versions"):
+                log.write_log(Msg.raw("ℹ ") + self.versions_msg(), "cyan")
+        elif isinstance(ev, Reconnecting):
+            log.write_log(Msg.raw("… ") + msg("eng.reconnecting", node=ev.node, address=ev.address,
+                                              attempt=ev.attempt), "dim")
+
+    def set_row(self, action_id: str, status: str) -> None:
+        table = self.query_one("#actions", DataTable)
+        try:
+            table.update_cell(action_id, "st", STATUS_ICONS.get(status, "·"))
+            table.update_cell(action_id, "status", self.status_label(action_id, status))
+        except Exception:  # noqa: BLE001 - an event of another section's action: nothing to show here
+            return
+
+    def refresh_statuses(self) -> None:
+        for a in self.actions:
+            self.set_row(a.id, self.wapp.status(a.id))
+        self.query_one("#sec-title", Static).update(self.title_text())
+        sidebar = self.query_one(Sidebar)
+        for sid, _, status in self.wapp.sidebar_entries():
+            sidebar.set_status(sid, status)
+
+    # -- jumping, clash, fields ----------------------------------------------------------------------
+    @on(Sidebar.Jump)
+    def _jump(self, event: Sidebar.Jump) -> None:
+        if event.section_id != self.section_id:
+            self.wapp.goto_section(event.section_id)
+
+    def maybe_show_clash(self) -> None:
+        app = self.wapp
+        moving = [a for a in self.actions if a.via_address or (a.disrupts_network and a.reconnect_to)]
+        if not moving or self.section_id in app.clash_shown or app.section_state(self.section_id) == "ok":
+            return
+        if self.section_id not in ("standby_clone", "networking"):
+            return
+        app.clash_shown.add(self.section_id)
+        self.app.push_screen(ClashDialog(app.session.answers, self.actions, app.lang))
+
+    @on(Input.Changed, "#fields Input")
+    def _field_changed(self, event: Input.Changed) -> None:
+        spec = self.field_specs.get(event.input.id or "")
+        if spec is None:
+            return
+        problem = set_value(self.field_answers, spec.path, event.value, spec.kind)
+        self.validate_fields(extra={spec.path: problem.get(self.wapp.lang)} if problem else {})
+
+    @on(Select.Changed, "#fields Select")
+    def _field_choice(self, event: Select.Changed) -> None:
+        spec = self.field_specs.get(event.select.id or "")
+        if spec is not None and isinstance(event.value, str):
+            set_value(self.field_answers, spec.path, event.value, spec.kind)
+            self.validate_fields()
+
+    def validate_fields(self, extra: dict[str, str] | None = None) -> bool:
+        from wizard.base.validation import validate
+
+        problems: dict[str, str] = dict(extra or {})
+        for p in validate(self.field_answers):
+            problems.setdefault(p.field, p.text(self.wapp.lang))
+        for row in self.query(FieldRow):
+            row.show_error(problems.get(row.spec.path))
+        return not problems
+
+    @on(Button.Pressed, "#apply")
+    async def _apply(self) -> None:
+        if self.guard():
+            return
+        if not self.validate_fields():
+            self.notify(self.t("inv.cannot"), severity="error")
+            return
+        stale = self.wapp.apply_answers(self.field_answers)
+        self.notify(self.t("sec.fields_applied_stale", n=len(stale)) if stale else self.t("sec.fields_applied"))
+        await self.rebuild()

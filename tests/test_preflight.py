@@ -165,7 +165,7 @@ def test_disk_check_runs_here(tmp_path: Path) -> None:
 
 def test_sh_export_feeds_the_clock_check_the_scripts_own_clock() -> None:
     """The setup script replays the clock check with the clock of the machine running it."""
-    from wizard.exports.setup_script import printf_for
+    from wizard.exports.shell import printf_for
     check = pf("lab")["preflight.clock"]
     feed = printf_for(check.stdin)
     assert feed == "printf '%s\\n' \"$(date +%s.%N)\""

@@ -21,7 +21,8 @@ from steps.model import Action, Target
 from wizard.base.answers import Answers
 from wizard.base.i18n import EMPTY, STRINGS
 from wizard.exports.setup_script import effective_entries
-from wizard.exports.transcript import counts, printf_for, remote_line, render
+from wizard.exports.shell import printf_for, remote_line
+from wizard.exports.transcript import counts, render
 from wizard.run.engine import Connections, Engine, section
 from wizard.session.state import Session
 
@@ -391,7 +392,7 @@ def test_a_session_that_logged_in_with_a_password_gets_it_through_askpass(tmp_pa
 
 def test_a_network_change_through_a_port_forward_waits_at_the_forward() -> None:
     """The engine journals a NAT forward as `host:port`; ssh wants `-p PORT user@host` (not user@host:port)."""
-    from wizard.exports.setup_script import _detached
+    from wizard.exports.shell import detached as _detached
 
     rc = "/tmp/ha-wizard-nic_add.restart_network.master-master-1.rc"
     ep = {"address": "127.0.0.1", "port": 2201, "user": "root", "reconnect": "127.0.0.1:2201",

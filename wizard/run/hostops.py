@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from steps.model import HostOp
-from wizard.base.i18n import t
+from wizard.base.i18n import STRINGS, LocalizedError, msg, t
 from wizard.run.ssh import Cancelled, CommandTimeout, LineCallback
 from wizard.run.vboxmanage import NAME as VBOXMANAGE
 
@@ -31,6 +31,20 @@ OPS: dict[str, HostOpFunction] = {}
 # VM states in which a VM is not running (VBoxManage's VMState values).
 OFF_STATES = ("poweroff", "aborted", "saved")
 EXIT_PRECONDITION = 3  # a measurement refused: what it measures could not be measured
+EXIT_REFUSED = 126  # as a shell says of a program it cannot run
+
+
+
+
+class LocalError(LocalizedError):
+    """A local action that cannot run here (a shell string, a missing program); `code` is its exit status.
+    `key`/`values`: its catalogue message (both languages), `message` the English fallback."""
+
+    def __init__(self, message: str, code: int = EXIT_REFUSED, key: str = "", values: dict | None = None) -> None:
+        super().__init__(msg(key, **(values or {})) if key in STRINGS else message)
+        self.code = code
+        self.key = key
+        self.values = dict(values or {})
 
 
 def host_op(name: str) -> Callable[[HostOpFunction], HostOpFunction]:
@@ -114,7 +128,6 @@ def run_host_op(op: HostOp, runner: Any, *, on_line: LineCallback, cancel: threa
                 timeout: float = 300.0, on_start: Callable[[int], None] | None = None) -> int:
     func = known_ops().get(op.op)
     if func is None:
-        from wizard.run.local import EXIT_REFUSED, LocalError
 
         raise LocalError(f"unknown host operation {op.op!r}", EXIT_REFUSED, "local.unknown_op", {"op": op.op})
     ctx = HostContext(runner, timeout, cancel, on_start)

@@ -23,27 +23,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from steps.model import HostOp
-from wizard.base.i18n import STRINGS, LocalizedError, msg
+from wizard.run.hostops import EXIT_REFUSED, LocalError, run_host_op
 from wizard.run.ssh import Cancelled, CommandTimeout, LineCallback, LineSplitter
 from wizard.run.vboxmanage import NAME as VBOXMANAGE
 from wizard.run.vboxmanage import Discovery, find_vboxmanage, looked_summary
 
 WINDOWS = sys.platform == "win32"
 EXIT_NOT_FOUND = 127  # as a shell says when a program is missing
-EXIT_REFUSED = 126
-
-
-class LocalError(LocalizedError):
-    """A local action that cannot run here (a shell string, a missing program); `code` is its exit status.
-    `key`/`values`: its catalogue message (both languages), `message` the English fallback."""
-
-    def __init__(self, message: str, code: int = EXIT_REFUSED, key: str = "", values: dict | None = None) -> None:
-        super().__init__(msg(key, **(values or {})) if key in STRINGS else message)
-        self.code = code
-        self.key = key
-        self.values = dict(values or {})
-
-
 # -- quoting for the user's shell -------------------------------------------------------------------
 
 def quote_argv(argv: Sequence[str], platform: str | None = None) -> str:
@@ -143,7 +129,6 @@ class LocalRunner:
             raise LocalError("a host step must be an argument vector or a host operation, not a shell string",
                              EXIT_REFUSED, "local.shell_string")
         if isinstance(command, HostOp):
-            from wizard.run.hostops import run_host_op
 
             return run_host_op(command, self, on_line=on_line, cancel=cancel, timeout=timeout, on_start=on_start)
         return self.run_argv(command, stdin=stdin, on_line=on_line, timeout=timeout, cancel=cancel,

@@ -5,15 +5,9 @@ from __future__ import annotations
 import pytest
 
 from wizard.base.answers import Answers
-from wizard.base.fields import (
-    detect_profile,
-    get_value,
-    inventory_fields,
-    next_session_name,
-    parse_detect_output,
-    section_status,
-    set_value,
-)
+from wizard.base.fields import get_value, inventory_fields, set_value
+from wizard.run.inventory import detect_profile, parse_detect_output
+from wizard.session.progress import next_session_name, section_status
 
 CENTOS7 = 'NAME="CentOS Linux"\nVERSION_ID="7"\nID="centos"\nID_LIKE="rhel fedora"\n'
 ROCKY9 = 'NAME="Rocky Linux"\nVERSION_ID="9.4"\nID="rocky"\nID_LIKE="rhel centos fedora"\n'

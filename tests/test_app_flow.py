@@ -270,8 +270,8 @@ async def test_back_to_the_snapshot_shows_what_it_does_and_asks_first(state: Pat
 
 
 async def test_connection_check_results_wrap_instead_of_being_cut(state: Path) -> None:
-    from wizard.base.fields import NodeCheck
     from wizard.base.i18n import Msg
+    from wizard.run.inventory import NodeCheck
 
     error = Msg("master: cannot connect to 192.168.1.101:22 (No route to host): check directors[0].ssh_host",
                 "master: no se puede conectar con 192.168.1.101:22 (No route to host): revisa el acceso")

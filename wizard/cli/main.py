@@ -18,7 +18,7 @@ from wizard.session.prefs import user_lang
 EXIT_USAGE = 2
 
 # Modules that add their own sub-commands with `register(subparsers)`.
-_EXTENSIONS = ("wizard.cli.run", "wizard.run.check", "lab.cli")
+_EXTENSIONS = ("wizard.cli.run", "wizard.cli.check", "lab.cli")
 
 
 class UsageError(LocalizedError):

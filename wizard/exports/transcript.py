@@ -12,6 +12,7 @@ scripts read them at their top and feed them on stdin with printf, as the wizard
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from wizard.base.i18n import t
@@ -142,3 +143,13 @@ def render(session: Session, fmt: str = "sh", history: bool = False) -> str:
     if fmt == "md":
         return render_md(session)
     raise ValueError(t("tr.bad_format", session.lang, fmt=fmt))
+
+
+def export_transcript(session: Any, fmt: str, path: str | Path) -> Path:
+    """Write the session's transcript (`sh` or `md`, wizard.exports.transcript) to `path`; returns the path."""
+    path = Path(path).expanduser()
+    text = render(session, fmt)
+    path.write_text(text, encoding="utf-8")
+    if fmt == "sh":
+        path.chmod(0o700)
+    return path

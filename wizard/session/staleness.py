@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from wizard.base.answers import Answers
-from wizard.base.fields import DONE_STATUSES, get_value, inventory_fields
+from wizard.base.fields import get_value, inventory_fields
+from wizard.session.progress import DONE_STATUSES
 
 # What an action does, as opposed to how it is explained (why, instructions, hints).
 _RENDERED = ("kind", "target", "command", "content", "path", "expect", "probe", "stdin", "via_address",

@@ -23,9 +23,10 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from wizard.base.answers import Answers, AnswersError, load_answers
-from wizard.base.fields import DONE_STATUSES, SECRET_HACLUSTER, next_session_name, section_status
+from wizard.base.fields import SECRET_HACLUSTER
 from wizard.base.i18n import default_lang, t
 from wizard.session.prefs import load_prefs, remember
+from wizard.session.progress import DONE_STATUSES, next_session_name, section_status
 from wizard.session.staleness import changed_fields, out_of_date
 from wizard.ui.screens.base import Localized, localize_bindings
 from wizard.ui.screens.complete import GuideCompleteScreen
@@ -561,7 +562,7 @@ class WizardApp(App[int]):
         self.push_screen(ExportDialog(self.session.name), chosen)
 
     def export(self, fmt: str, path: str) -> Path | None:
-        from wizard.base.fields import export_transcript
+        from wizard.exports.transcript import export_transcript
 
         try:
             written = export_transcript(self.session, fmt, path)

@@ -23,18 +23,10 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from wizard.base.answers import Answers, AnswersError, load_answers
-from wizard.base.fields import (
-    DONE_STATUSES,
-    SECRET_HACLUSTER,
-    STATUS_ICONS,
-    export_transcript,
-    get_value,
-    inventory_fields,
-    next_session_name,
-    section_status,
-    set_value,
-)
+from wizard.base.fields import SECRET_HACLUSTER, get_value, inventory_fields, set_value
 from wizard.base.i18n import pick, status_text, t
+from wizard.exports.transcript import export_transcript
+from wizard.session.progress import DONE_STATUSES, STATUS_ICONS, next_session_name, section_status
 from wizard.session.state import StateError
 
 QUIT = "__quit__"

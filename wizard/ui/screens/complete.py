@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Static
 
-from wizard.base.fields import section_status
+from wizard.session.progress import section_status
 from wizard.ui.screens.base import WizardScreen
 from wizard.ui.screens.dialogs import ExportDialog
 from wizard.ui.widgets.figures import FiguresPanel, collect

@@ -12,15 +12,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from wizard.base.answers import Answers, Server
-from wizard.base.fields import (
-    SECRET_HACLUSTER,
-    FieldSpec,
-    NodeCheck,
-    get_value,
-    inventory_fields,
-    set_value,
-    suggested_profile,
-)
+from wizard.base.fields import SECRET_HACLUSTER, FieldSpec, get_value, inventory_fields, set_value
+from wizard.run.inventory import NodeCheck, suggested_profile
 from wizard.ui.screens.base import WizardScreen
 from wizard.ui.widgets.fields import FieldGridRow, FieldRow, GridHeader, field_id
 from wizard.ui.widgets.panels import CheckTable
@@ -258,7 +251,7 @@ class InventoryScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="conncheck")
     def run_check(self, answers: Answers) -> None:
-        from wizard.base.fields import check_connections
+        from wizard.run.inventory import check_connections
 
         app = self.wapp
         try:

@@ -16,17 +16,10 @@ from textual.message import Message
 from textual.widgets import Button, Collapsible, DataTable, Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
-from wizard.base.fields import (
-    DONE_STATUSES,
-    STATUS_ICONS,
-    field_spec,
-    get_value,
-    inventory_fields,
-    section_field_paths,
-    set_value,
-)
+from wizard.base.fields import field_spec, get_value, inventory_fields, section_field_paths, set_value
 from wizard.base.i18n import Msg, msg, pick, status_text
 from wizard.run.events import ActionFinished, ActionStarted, OutputLine, PlanChanged, Reconnecting
+from wizard.session.progress import DONE_STATUSES, STATUS_ICONS
 from wizard.ui.screens.base import WizardScreen
 from wizard.ui.screens.dialogs import (
     ClashDialog,

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Label, ListItem, ListView, Static
 
-from wizard.base.fields import SECTION_ICONS
 from wizard.base.i18n import pick, t
+from wizard.session.progress import SECTION_ICONS
 
 
 class SectionItem(ListItem):

@@ -151,7 +151,7 @@ def test_the_runner_runs_only_the_plans_probes(monkeypatch):
         def close(self):
             pass
 
-    monkeypatch.setattr("wizard.run.engine.Connections", Conns)
+    monkeypatch.setattr("wizard.run.connections.Connections", Conns)
     runner = check.ProbeRunner(answers)
     results = runner.run(plan)
     assert {c for _, c in sent} == {p.command for p in plan.probes}

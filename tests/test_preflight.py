@@ -20,7 +20,8 @@ from steps.model import Action, Target
 from steps.profiles import get_profile
 from wizard.base.answers import PROFILES, Answers
 from wizard.cli.main import main
-from wizard.run.engine import Connections, Engine, section
+from wizard.run.connections import Connections
+from wizard.run.engine import Engine, section
 from wizard.run.ssh import SSHError
 from wizard.session.state import Session
 

@@ -24,7 +24,8 @@ from steps.profiles import (
 )
 from wizard.base.answers import PROFILES, Answers
 from wizard.cli.main import main
-from wizard.run.engine import Connections, Engine
+from wizard.run.connections import Connections
+from wizard.run.engine import Engine
 from wizard.run.events import ActionFinished, PlanChanged
 from wizard.session.state import Session
 

@@ -23,7 +23,8 @@ from wizard.base.i18n import EMPTY, STRINGS
 from wizard.exports.setup_script import effective_entries
 from wizard.exports.shell import printf_for, remote_line
 from wizard.exports.transcript import counts, render
-from wizard.run.engine import Connections, Engine, section
+from wizard.run.connections import Connections
+from wizard.run.engine import Engine, section
 from wizard.session.state import Session
 
 SECRET = "Tr4nscript-secret's $pw"

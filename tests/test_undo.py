@@ -22,7 +22,8 @@ from steps.model import Action, Target, Text
 from wizard.base.answers import Answers
 from wizard.exports.setup_script import effective_entries
 from wizard.exports.transcript import render
-from wizard.run.engine import Connections, Engine, section
+from wizard.run.connections import Connections
+from wizard.run.engine import Engine, section
 from wizard.session.state import Session
 
 q = shlex.quote

@@ -216,7 +216,8 @@ def _run(args: argparse.Namespace, plan: Any, console: Any) -> int:
 
 
 def _run_session(args: argparse.Namespace, plan: Any, console: Any, session: Session, pins: dict[str, str]) -> int:
-    from wizard.run.engine import Engine, EngineError, secret_env_var
+    from wizard.run.engine import Engine, secret_env_var
+    from wizard.run.errors import EngineError
     UsageError = _usage_error()  # noqa: N806
     lang = _lang(args)
     sections = args.section or session.options.get("sections") or []

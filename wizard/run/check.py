@@ -70,7 +70,7 @@ class ProbeRunner:
                  connect_timeout: float = 10.0, confirm_host_key: Any = None, state_root: Path | str | None = None,
                  on_probe: Callable[[Probe, ProbeResult], None] | None = None,
                  cancel: threading.Event | None = None) -> None:
-        from wizard.run.engine import Connections
+        from wizard.run.connections import Connections
         from wizard.run.hostkeys import HostKeyTrust
         from wizard.run.keys import login_files
         from wizard.run.ssh import SSHOptions

@@ -102,7 +102,7 @@ def check_connections(answers: Answers, confirm_host_key: Any, root: Path | str 
     worker thread. `confirm_host_key(node, address, "type SHA256:...")` decides on unknown keys.
     """
     from wizard.base.reach import describe
-    from wizard.run.engine import Connections
+    from wizard.run.connections import Connections
     from wizard.run.hostkeys import HostKeyTrust
     from wizard.run.keys import login_files
     from wizard.run.ssh import SSHOptions

@@ -41,7 +41,6 @@ from wizard.ui.screens.inventory import InventoryScreen
 from wizard.ui.screens.section import EngineEvent, SectionScreen
 from wizard.ui.screens.start import StartScreen
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 ASK_TIMEOUT = 600.0  # seconds a worker thread waits for the user's answer to a dialog
 
 
@@ -71,7 +70,7 @@ class SectionCommands(Provider):
 
 
 class WizardApp(App[int]):
-    CSS_PATH = str(ASSETS / "app.tcss")
+    CSS_PATH = "app.tcss"  # beside this module, as Textual resolves it
     TITLE = "ha-wizard"
     # Only the wizard's own commands: Textual's system commands have English names only.
     COMMANDS = {SectionCommands}

@@ -1,0 +1,246 @@
+"""One SSH connection per node, reused: dialled where wizard/base/reach.py says (a port forward, a direct
+address, a jump through a director), with bounded retries and messages that say where to look."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from wizard.base.i18n import EMPTY, Msg, msg, msg_of, t
+from wizard.base.reach import reach
+from wizard.run.errors import EngineError
+from wizard.run.events import Event, Reconnecting
+from wizard.run.hostkeys import HostKeyError, HostKeyTrust
+from wizard.run.ssh import (
+    AuthFailed,
+    Cancelled,
+    JumpFailed,
+    SSHConnection,
+    SSHError,
+    SSHOptions,
+    Unreachable,
+    resolve_endpoint,
+)
+
+RECONNECT_DELAYS = (0.5, 1.0, 1.0, 2.0, 3.0, 5.0)  # then 5 s until the action's timeout
+
+
+# A node that should be up but does not answer: tried again after these pauses, then the action fails
+# (about 10 s plus the connect timeouts), naming the address and the inventory fields behind it.
+UNREACHABLE_DELAYS = (2.0, 3.0, 5.0)
+
+
+class Connections:
+    """One SSH connection per node, reused; servers through the first reachable director.
+
+    Where each node is dialled comes from wizard/reach.py (a port forward, a direct address, a jump).
+    A refused login is final at once; with `ask_password` the password is asked once (for every node)
+    and the login tried again with it. An address that does not answer gets a bounded retry
+    (`get_bounded`) and an error that says which address and which inventory fields lead there.
+    """
+
+    def __init__(self, answers: Any, options: SSHOptions, trust: HostKeyTrust,
+                 emit: Callable[[Event], None], ask_password: Callable[[str], str | None] | None = None,
+                 lang: str = "en") -> None:
+        self.answers = answers
+        self.options = options
+        self.trust = trust
+        self.emit = emit
+        self.ask_password = ask_password
+        self.lang = lang
+        self.config = options.load_config()
+        self._conns: dict[str, SSHConnection] = {}
+        self._extra: list[SSHConnection] = []  # ProxyJump hops from ~/.ssh/config
+        self._locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._password_lock = threading.Lock()
+        self._password_asked = False
+
+    def _node_lock(self, node: str) -> threading.Lock:
+        with self._lock:
+            return self._locks.setdefault(node, threading.Lock())
+
+    def address(self, node: str) -> str:
+        try:
+            return reach(self.answers, node).address
+        except KeyError:
+            raise EngineError(msg("eng.not_in_answers", node=node)) from None
+
+    def is_server(self, node: str) -> bool:
+        return any(s.name == node for s in self.answers.servers)
+
+    def get(self, node: str, address: str | None = None) -> SSHConnection:
+        address = address or self.address(node)
+        with self._node_lock(node):
+            conn = self._conns.get(node)
+            if conn is not None and conn.is_alive() and conn.endpoint.address == address:
+                return conn
+            if conn is not None:
+                conn.close()
+                del self._conns[node]
+            try:
+                conn = self._open(node, address)
+            except Unreachable as exc:
+                raise self._with_hint(exc, node, address) from None
+            self._conns[node] = conn
+            return conn
+
+    def get_bounded(self, node: str, address: str | None = None, cancel: threading.Event | None = None,
+                    delays: Sequence[float] = UNREACHABLE_DELAYS) -> SSHConnection:
+        """`get`, tried again a few times (`delays`) while the address does not answer: a node that is up
+        but briefly busy gets through, a wrong address fails in seconds with where to fix it."""
+        t0 = time.monotonic()
+        for attempt in range(len(delays) + 1):
+            try:
+                return self.get(node, address)
+            except Unreachable as exc:  # nothing answered there: try again a little (other failures are final)
+                if attempt == len(delays):
+                    exc.with_hint(msg("ssh.attempts", n=attempt + 1, seconds=round(time.monotonic() - t0)))
+                    raise
+                self.emit(Reconnecting(node, address or self.address(node), attempt + 1))
+                if cancel is not None and cancel.wait(delays[attempt]):
+                    raise Cancelled() from None
+                if cancel is None:
+                    time.sleep(delays[attempt])
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _with_hint(self, exc: Unreachable, node: str, address: str) -> Unreachable:
+        """Which answers lead to `address`: the node's own, or the director's whose address a clone borrows."""
+        owner = node
+        for d in self.answers.directors:
+            if d.name != node and address == self.address(d.name):
+                owner = d.name
+        try:
+            r = reach(self.answers, owner)
+        except KeyError:
+            return exc
+        index = next((i for i, d in enumerate(self.answers.directors) if d.name == owner), 0)
+        if r.kind == "forward":
+            key = "ssh.hint_forward_refused" if exc.stage == "connect" else "ssh.hint_forward_dead"
+            fields = f"directors[{index}].ssh_port, directors[{index}].external_ip ({owner})"
+            exc.with_hint(msg(key, guest=f"{r.guest_ip}:{r.guest_port}", network=self.answers.virtualbox.natnetwork,
+                              fields=fields))
+        else:
+            exc.with_hint(msg("ssh.hint_direct", fields=f"directors[{index}].ssh_host, "
+                                                        f"directors[{index}].external_ip ({owner})"))
+        return exc
+
+    def _login(self, endpoint: Any, jump_transport: Any = None) -> SSHConnection:
+        """Log in; when the node refused and no password was tried yet, ask for it once and try again."""
+        try:
+            return SSHConnection(endpoint, self.options, self.trust, jump_transport).connect()
+        except AuthFailed:
+            if not self._password_now(endpoint):
+                raise
+        return SSHConnection(endpoint, self.options, self.trust, jump_transport).connect()
+
+    def _password_now(self, endpoint: Any) -> bool:
+        """True when a password is there to try (asked now, or by another node's login meanwhile)."""
+        with self._password_lock:
+            if self.options.password is not None:
+                return True
+            if self._password_asked or self.ask_password is None:
+                return False
+            self._password_asked = True
+            prompt = t("ssh.ask_password", self.lang, user=endpoint.user, node=endpoint.node,
+                       address=f"{endpoint.hostname}:{endpoint.port}")
+            password = self.ask_password(prompt)
+            if password:
+                self.options.password = password
+                return True
+            return False
+
+    def _open(self, node: str, address: str) -> SSHConnection:
+        if self.is_server(node):
+            return self._open_via_director(node, address)
+        endpoint = resolve_endpoint(node, address, self.options, self.config)
+        jump_transport = None
+        if endpoint.jump is not None:
+            hop = self._login(endpoint.jump)
+            hop.prime_for_jump()
+            self._extra.append(hop)
+            jump_transport = hop.transport
+        return self._login(endpoint, jump_transport)
+
+    def _open_via_director(self, node: str, address: str) -> SSHConnection:
+        """Real servers: through the first director that is reachable and can reach the server."""
+        errors = []
+        for director in self.answers.directors:
+            try:
+                jump = self.get(director.name)
+            except (HostKeyError, AuthFailed):
+                raise  # a director that refuses the login: no other director will let the wizard in
+            except SSHError as exc:
+                errors.append(msg_of(exc))
+                continue
+            endpoint = resolve_endpoint(node, address, self.options, self.config, jump=jump.endpoint)
+            try:
+                try:
+                    jump.prime_for_jump()
+                except SSHError as exc:  # the director's connection is dead: try the next one
+                    raise JumpFailed(str(exc), unresponsive=True) from None
+                return self._login(endpoint, jump.transport)
+            except JumpFailed as exc:
+                errors.append(msg_of(exc))
+                if exc.unresponsive:
+                    # A dead connection (the director was powered off): forget it. A director that
+                    # answered keeps its connection: other servers' commands may be riding on it.
+                    self.drop(director.name)
+        index = next((i for i, s in enumerate(self.answers.servers) if s.name == node), 0)
+        fields = f"servers[{index}].ip, servers[{index}].ssh_host ({node})"
+        raise Unreachable(msg("eng.via_directors", node=node, address=address, errors=Msg.join(errors)),
+                          "jump").with_hint(msg("ssh.hint_jump", fields=fields))
+
+    def jump(self) -> SSHConnection:
+        errors = []
+        for director in self.answers.directors:
+            try:
+                return self.get(director.name)
+            except HostKeyError:
+                raise
+            except SSHError as exc:
+                errors.append(msg_of(exc))
+        raise SSHError(msg("eng.no_director", errors=Msg.join(errors)))
+
+    def alive(self, node: str, address: str) -> SSHConnection | None:
+        with self._node_lock(node):
+            conn = self._conns.get(node)
+        if conn is not None and conn.is_alive() and conn.endpoint.address == address:
+            return conn
+        return None
+
+    def drop(self, node: str) -> None:
+        with self._node_lock(node):
+            conn = self._conns.pop(node, None)
+        if conn is not None:
+            conn.close()
+
+    def reconnect(self, node: str, address: str, deadline: float, cancel: threading.Event) -> SSHConnection:
+        """Bounded backoff until `deadline` (monotonic). Host key and auth errors are final."""
+        attempt = 0
+        last: Msg = EMPTY
+        while True:
+            attempt += 1
+            self.emit(Reconnecting(node, address, attempt))
+            try:
+                return self.get(node, address)
+            except (HostKeyError, AuthFailed):
+                raise
+            except SSHError as exc:
+                last = msg_of(exc)
+            delay = RECONNECT_DELAYS[min(attempt - 1, len(RECONNECT_DELAYS) - 1)]
+            if time.monotonic() + delay >= deadline:
+                raise SSHError(msg("eng.not_again", node=node, address=address, n=attempt, error=last))
+            if cancel.wait(delay):
+                raise Cancelled()
+
+    def close(self) -> None:
+        with self._lock:
+            conns = list(self._conns.values()) + self._extra
+            self._conns.clear()
+            self._extra.clear()
+        # Servers first: their connections ride on the directors' ones.
+        for conn in sorted(conns, key=lambda c: c.endpoint.jump is None):
+            conn.close()

@@ -18,7 +18,8 @@ from typing import Any
 
 from wizard.base.i18n import EMPTY, msg, msg_of, pick, t
 from wizard.run.events import ActionFinished, ActionStarted, Event, OutputLine, Reconnecting
-from wizard.session.state import DONE, Session, StateError, atomic_write, list_sessions
+from wizard.session.files import atomic_write
+from wizard.session.state import DONE, Session, StateError, list_sessions
 
 # Module top kept light (no rich/paramiko): `ha-wizard plan` imports this module at start-up.
 SSH_PASSWORD_ENV = "HA_WIZARD_SSH_PASSWORD"

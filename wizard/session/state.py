@@ -23,7 +23,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +34,7 @@ import platformdirs
 from wizard import __version__
 from wizard.base.answers import Answers, answers_from_dict
 from wizard.base.i18n import STRINGS, t
+from wizard.session.files import atomic_write, file_signature
 from wizard.session.lock import Holder, SessionBusy, SessionLock, holder
 
 SCHEMA_VERSION = 1
@@ -305,7 +305,7 @@ class Session:
         except ValueError as exc:
             raise _damaged(name, folder, f"not complete JSON: {exc}") from None
         session = cls.from_dict(data, folder)
-        session._written = _signature(path)
+        session._written = file_signature(path)
         return session
 
     @classmethod
@@ -447,7 +447,7 @@ class Session:
             path = self.folder / STATE_FILE
             for attempt in (1, 2):
                 try:
-                    keep = self.folder / GOOD_FILE if _signature(path) == self._written else None
+                    keep = self.folder / GOOD_FILE if file_signature(path) == self._written else None
                     atomic_write(path, text, durable=durable, keep=keep)
                     break
                 except FileNotFoundError:
@@ -463,7 +463,7 @@ class Session:
                         raise self._save_failed(exc) from None
                 except OSError as exc:
                     raise self._save_failed(exc) from None
-            self._written = _signature(path)
+            self._written = file_signature(path)
 
     def _save_failed(self, exc: BaseException) -> SaveFailed:
         if isinstance(exc, SessionBusy):
@@ -507,15 +507,6 @@ class Session:
         return SessionSummary(self.name, self.profile, last, done, len(ids), status, self.updated)
 
 
-def _signature(path: Path) -> tuple[int, int, int] | None:
-    """Enough of a file's identity to notice that someone else replaced or edited it."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_size, st.st_mtime_ns
-
-
 def _fix_for(exc: BaseException) -> Key:
     """What the user can do about a failed write."""
     code = getattr(exc, "errno", None)
@@ -524,57 +515,6 @@ def _fix_for(exc: BaseException) -> Key:
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
         return Key("state.fix_access")
     return Key("state.fix_other")
-
-
-def _keep_previous(path: Path, keep: Path) -> None:
-    """Make `keep` the current `path` (before it is replaced): a hard link, so no extra write; a copy
-    where the file system has no links. Best effort: an older good copy is better than a failed save."""
-    tmp = keep.with_name(f".{keep.name}.{os.getpid()}.tmp")
-    try:
-        try:
-            os.link(path, tmp)
-        except FileNotFoundError:
-            return
-        except OSError:
-            shutil.copyfile(path, tmp)
-        os.replace(tmp, keep)
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-
-
-def atomic_write(path: Path, text: str, mode: int = 0o600, durable: bool = True, keep: Path | None = None) -> None:
-    """Write `text` to `path` so that a crash at any instant leaves the old or the new file.
-
-    `keep`: where the old file stays (the session's good copy)."""
-    folder = path.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            if durable:
-                os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        if keep is not None:
-            _keep_previous(path, keep)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    if not durable or not hasattr(os, "O_DIRECTORY"):  # Windows: a folder cannot be opened to fsync it
-        return
-    # The rename is durable only once the directory entry is on disk.
-    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def list_sessions(root: Path | str | None = None) -> list[SessionSummary]:

@@ -15,7 +15,8 @@ from wizard.base.answers import Answers
 from wizard.run.events import ActionStarted, OutputLine
 from wizard.session.state import Session
 from wizard.ui.app import WizardApp
-from wizard.ui.screens.section import EngineEvent, SectionScreen
+from wizard.ui.screens.section import SectionScreen
+from wizard.ui.screens.section_run import EngineEvent
 from wizard.ui.widgets.output import OutputLog
 
 LINES = [

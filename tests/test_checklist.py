@@ -94,7 +94,8 @@ async def test_the_preflight_screen_shows_the_checklist(state: Path) -> None:
 async def test_pcs_sections_say_which_pcs_the_commands_target_and_follow_new_facts(state: Path) -> None:
     from wizard.run.events import PlanChanged
     from wizard.ui.app import WizardApp
-    from wizard.ui.screens.section import EngineEvent, SectionScreen
+    from wizard.ui.screens.section import SectionScreen
+    from wizard.ui.screens.section_run import EngineEvent
 
     Session.create("pcs", Answers(), "rhel7", root=state).release()
     app = WizardApp(lang="en", state_root=state)

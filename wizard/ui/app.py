@@ -38,7 +38,8 @@ from wizard.ui.screens.dialogs import (
     ManualDialog,
 )
 from wizard.ui.screens.inventory import InventoryScreen
-from wizard.ui.screens.section import EngineEvent, SectionScreen
+from wizard.ui.screens.section import SectionScreen
+from wizard.ui.screens.section_run import EngineEvent
 from wizard.ui.screens.start import StartScreen
 
 ASK_TIMEOUT = 600.0  # seconds a worker thread waits for the user's answer to a dialog

@@ -59,7 +59,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(msg_of(exc)) from None
     if args.format == "ansible":
-        from wizard.exports.ansible import cmd_export_ansible
+        from wizard.cli.ansible import cmd_export_ansible
 
         return cmd_export_ansible(answers, profile, args)
     if args.output:

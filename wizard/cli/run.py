@@ -402,7 +402,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
     if args.format == "ansible":
         from steps.profiles import get_profile
-        from wizard.exports.ansible import cmd_export_ansible
+        from wizard.cli.ansible import cmd_export_ansible
 
         args.lang = session.lang
         args.section = session.options.get("sections") or []

@@ -38,7 +38,7 @@ from assets import render
 from steps.model import Action, HostOp
 from steps.profiles import Profile
 from wizard.base.answers import Answers
-from wizard.base.i18n import LocalizedError, msg, msg_of, t
+from wizard.base.i18n import LocalizedError, msg, t
 
 VBOX_VAR = "vboxmanage"
 NO_MUX = "-C -o ControlMaster=no -o ControlPath=none"  # Ansible's ssh_args without its ControlMaster
@@ -196,7 +196,9 @@ def _proxy_command(answers: Answers, r: Reach, options: list[str]) -> str:
 
 
 def render_inventory(answers: Answers, profile: Profile, lang: str, identity_files: Sequence[str] = (),
-                     known_hosts: Sequence[str] = ()) -> str:
+                     known_hosts: Sequence[str] = (), vboxmanage: str = "") -> str:
+    """`vboxmanage`: the program the host steps run (the command line finds it); empty: the answers' or the bare
+    name (PATH). `-e vboxmanage=...` overrides it at run time."""
     options = _ssh_options(identity_files, known_hosts)
     directors = [reach(answers, d.name) for d in answers.directors]
     servers = [reach(answers, s.name) for s in answers.servers]
@@ -214,24 +216,13 @@ def render_inventory(answers: Answers, profile: Profile, lang: str, identity_fil
     return render("ansible/inventory.ini.j2", header=t("ansible.inventory_header", lang, profile=profile.name),
                   directors=directors, servers=servers, user=answers.ssh_user, become=answers.ssh_user != "root",
                   common_args=_ini_value(common), server_args=_ini_value(server_args),
-                  vboxmanage=_ini_value(_vboxmanage(answers, profile)),
+                  vboxmanage=_ini_value(vboxmanage or answers.virtualbox.vboxmanage or "VBoxManage"),
                   public_key=_ini_value(public_key) if public_key else "")
 
 
 def _ini_value(text: str) -> str:
     """A value for an INI inventory's `[group:vars]` line: Ansible reads it as a Python literal when quoted."""
     return repr(text) if text else "''"
-
-
-def _vboxmanage(answers: Answers, profile: Profile) -> str:
-    """The VBoxManage the playbook runs: the answers' (the lab's stand-in on the lab profile), else the one the
-    wizard finds on this machine, else the bare name (PATH). `-e vboxmanage=...` overrides it."""
-    from wizard.run import vboxmanage as vbox
-
-    named = getattr(vbox, "configured", None)
-    configured = named(answers) if named else getattr(answers.virtualbox, "vboxmanage", "") or ""
-    found = vbox.find_vboxmanage(configured).path
-    return found or configured or vbox.NAME
 
 
 # -- the playbook -------------------------------------------------------------------------------------------------
@@ -557,7 +548,7 @@ def render_playbook(answers: Answers, profile: Profile, plan: Sequence[tuple[int
 
 def export(answers: Answers, profile: Profile, out_dir: str | Path, *,
            plan: list[tuple[Any, list[Action]]] | None = None, sections: Sequence[str] = (), lang: str = "en",
-           identity_files: Sequence[str] = (), known_hosts: Sequence[str] = ()) -> list[Path]:
+           identity_files: Sequence[str] = (), known_hosts: Sequence[str] = (), vboxmanage: str = "") -> list[Path]:
     """Write DIR/inventory.ini and DIR/site.yml; returns their paths. OSError when DIR cannot be written."""
     from steps import full_plan
 
@@ -566,7 +557,7 @@ def export(answers: Answers, profile: Profile, out_dir: str | Path, *,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = {
-        "inventory.ini": render_inventory(answers, profile, lang, identity_files, known_hosts),
+        "inventory.ini": render_inventory(answers, profile, lang, identity_files, known_hosts, vboxmanage),
         "site.yml": render_playbook(answers, profile, chosen, lang),
     }
     written = []
@@ -577,34 +568,3 @@ def export(answers: Answers, profile: Profile, out_dir: str | Path, *,
     return written
 
 
-def cmd_export_ansible(answers: Answers, profile: Profile, args: Any) -> int:
-    """`plan --format ansible -o DIR` and `export NAME --format ansible -o DIR`: exit 0, or 2 with a message."""
-    import sys
-
-    from wizard.base.i18n import default_lang
-
-    lang = getattr(args, "lang", None) or default_lang()
-    if not args.output:
-        print(f"ha-wizard: {t('ansible.no_output', lang)}", file=sys.stderr)
-        return 2
-    for path in [*args.identity, *args.known_hosts]:
-        if not Path(path).is_file():
-            print(f"ha-wizard: {path}: {t('ansible.no_such_file', lang)}", file=sys.stderr)
-            return 2
-    out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        print(f"ha-wizard: {out}: {t('ansible.not_a_folder', lang)}", file=sys.stderr)
-        return 2
-    try:
-        written = export(answers, profile, out, sections=getattr(args, "section", None) or (), lang=lang,
-                         identity_files=args.identity, known_hosts=args.known_hosts)
-    except LocalizedError as exc:
-        print(f"ha-wizard: {msg_of(exc).get(lang)}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"ha-wizard: {out}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    for path in written:
-        print(path)
-    print(t("ansible.how_to_run", lang, inventory=written[0], playbook=written[1]))
-    return 0

@@ -1,4 +1,4 @@
-"""`python -m lab ...` = `ha-wizard lab ...` (same register()), for use before/without wizard/cli.py."""
+"""`python -m lab ...` = `ha-wizard lab ...` (same register()), for use before/without wizard/cli/main.py."""
 
 import argparse
 import sys

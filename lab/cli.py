@@ -1,6 +1,6 @@
 """`ha-wizard lab ...`: the local practice lab's command line. `register(subparsers)` adds the tree.
 
-Imported by wizard/cli.py at every start: keep the module top light (no lab.core import here).
+Imported by wizard/cli/main.py at every start: keep the module top light (no lab.core import here).
 """
 
 from __future__ import annotations
@@ -203,7 +203,7 @@ def _cmd_vboxmanage(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: Any) -> None:
-    """Add `lab` and its sub-commands to an argparse sub-parser set (wizard/cli.py and lab/__main__.py)."""
+    """Add `lab` and its sub-commands to an argparse sub-parser set (wizard/cli/main.py and lab/__main__.py)."""
     from lab.vbox import HELP as VBOX_HELP
 
     lab = subparsers.add_parser("lab", help="the local practice lab (network namespaces; root)",

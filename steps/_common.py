@@ -21,7 +21,7 @@ from wizard.base.answers import Answers, Director, mac_colon
 q = shlex.quote
 
 # A wait for a node that is coming back (boot, reboot, network restart): the only kind the engine waits for long
-# (wizard/engine.py); a node that should be up and does not answer is a bounded retry.
+# (wizard/run/engine.py); a node that should be up and does not answer is a bounded retry.
 NODE_RETURNS = "node-returns"
 
 HOSTS_BEGIN = "# BEGIN ha-wizard"

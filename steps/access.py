@@ -3,7 +3,7 @@
 The guide's VMs live on a VirtualBox NAT network (`red-nat-1`): from the machine running VirtualBox they
 are reachable only through NAT port forwards, exactly as the guide later reaches the web page (port 5280).
 So before the first SSH command the wizard makes one forward per director it reaches that way
-(`127.0.0.1:2201 -> master:22`, `127.0.0.1:2202 -> standby:22`; wizard/reach.py says which), shown like
+(`127.0.0.1:2201 -> master:22`, `127.0.0.1:2202 -> standby:22`; wizard/base/reach.py says which), shown like
 every other command and skipped when already there. `forward_actions` builds them; the preflight section,
 first in the plan, begins with them. Real servers are reached through a director.
 
@@ -64,7 +64,7 @@ USES = ["directors[].ssh_host", "directors[].ssh_port", "directors[].external_ip
         "servers[].ssh_host", "ssh_user", "ssh_port"]
 ERRATA: list[Text] = []
 
-# Tags the engine reads (wizard/engine.py).
+# Tags the engine reads (wizard/run/engine.py).
 KEY_INSTALL = "wizard-key"  # skipped as "already done" where the node's login needed no password
 # The public key reaches the node on stdin; the engine fills it in (it is not a secret, nothing to ask).
 PUBLIC_KEY = "wizard_public_key"

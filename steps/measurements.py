@@ -5,7 +5,7 @@ siege, socat for HAProxy's runtime API) and prints its results as `HA-WIZARD-FIG
 lines (see wizard.base.figures). Scripts fail (exit 1) with a sentence saying what did not happen.
 
 On the directors these scripts are what runs. On the machine running the wizard the same
-measurements run in Python (wizard/httpops.py, same figures); there these scripts are their POSIX
+measurements run in Python (wizard/run/httpops.py, same figures); there these scripts are their POSIX
 equivalent, shown in the listing and replayed by the sh export. A measurement whose precondition
 does not hold (a failover timed when the director was already off) is refused, exit 3, no figure.
 """

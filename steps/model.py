@@ -57,7 +57,7 @@ def _frozen(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class HostOp:
-    """A procedure the machine running the wizard does in Python (wizard/hostops.py's registry):
+    """A procedure the machine running the wizard does in Python (wizard/run/hostops.py's registry):
     `op` names it, `args` are its keyword arguments (sorted, hashable). Pure data, like Action."""
 
     op: str

@@ -70,7 +70,7 @@ USES = ["virtualbox.natnetwork", "virtualbox.internal_network", "directors[].vm"
 ERRATA: list[Text] = []
 KEEP_GOING = True  # every check runs: all the problems at once
 RERUN = True  # checks say how things are now: run again each time
-CHECKLIST = True  # the app shows the section as a checklist (wizard/widgets/checklist.py)
+CHECKLIST = True  # the app shows the section as a checklist (wizard/ui/widgets/checklist.py)
 
 CLOCK_TOLERANCE = 30  # seconds from this machine's clock; two nodes are then within a minute
 MIN_FREE_MIB = 500  # on / and /var: pcs, pacemaker and their dependencies take ~300 MiB on CentOS 7

@@ -1,5 +1,5 @@
 """Back to the snapshot ("preHA"): every VM as it was when section 1 took it. Not part of the forward plan:
-the app offers it (and `ha-wizard run --resume NAME --undo`); wizard/undo.py runs it and marks the
+the app offers it (and `ha-wizard run --resume NAME --undo`); wizard/run/undo.py runs it and marks the
 sections after the snapshot as pending again.
 
 Order matters: every VM is powered off and restored before any starts, so no half-undone director

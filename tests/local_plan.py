@@ -26,7 +26,7 @@ from wizard.run.engine import section
 F, STEPS, STEP_S = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 HOLD = os.environ.get("LOCAL_PLAN_HOLD", "")  # while it exists, steps after the first wait (<= 60 s)
 has_argv = "argv" in {f.name for f in dataclasses.fields(Action)}
-try:  # the probe in Python where the model has host probes (wizard/hostops.py)
+try:  # the probe in Python where the model has host probes (wizard/run/hostops.py)
     from steps.model import HostOp
     from wizard.run.hostops import host_op, known_ops
 

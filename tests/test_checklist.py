@@ -1,4 +1,4 @@
-"""The preflight checklist (wizard/widgets/checklist.py) and the pcs-version line of the pcs sections'
+"""The preflight checklist (wizard/ui/widgets/checklist.py) and the pcs-version line of the pcs sections'
 screens: what a student sees of the checks, in both languages."""
 
 from __future__ import annotations

@@ -169,7 +169,7 @@ def test_forward_actions_are_argv_with_python_probes_and_a_faithful_rendering():
 @pytest.mark.parametrize("profile", ["rhel7", "lab"])
 def test_only_waits_for_a_booting_node_wait_long_for_it(profile):
     """The engine waits long only for a node that is coming back (after startvm); every other remote wait
-    gives up on an address where nothing answers after a few tries (wizard/engine.py)."""
+    gives up on an address where nothing answers after a few tries (wizard/run/engine.py)."""
     from steps.access import NODE_RETURNS
 
     acts = [a for _, xs in full_plan(Answers(), get_profile(profile)) for a in xs]

@@ -1,4 +1,4 @@
-"""Back to the snapshot, the session's side (wizard/undo.py): what is undone, what the session records.
+"""Back to the snapshot, the session's side (wizard/run/undo.py): what is undone, what the session records.
 
 The VMs here are files on this machine: the plan's "nodes" run their commands locally (a Connections
 stand-in) and the undo's steps are replaced by ones that act on those files. The real thing (VBoxManage

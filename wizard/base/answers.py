@@ -52,7 +52,7 @@ class Director:
     external_if: str = "enp0s3"
     internal_if: str = "enp0s8"
     heartbeat_if: str = "enp0s9"
-    # How the wizard reaches the node (wizard/reach.py): this machine's loopback = through a NAT port
+    # How the wizard reaches the node (wizard/base/reach.py): this machine's loopback = through a NAT port
     # forward ssh_host:ssh_port -> external_ip:22 that the wizard makes; any other address = directly;
     # empty = directly at external_ip. ssh_port 0 = the answers' ssh_port.
     ssh_host: str = ""

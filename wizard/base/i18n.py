@@ -77,7 +77,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "check.fix_local": ("on this computer", "en este ordenador"),
     "check.more_lines": ("… {n} more lines: `ha-wizard plan --section {section}` shows {action} whole",
                          "… {n} líneas más: `ha-wizard plan --section {section}` muestra {action} entera"),
-    # -- the Ansible export (wizard/ansible.py) -------------------------------------------------------------
+    # -- the Ansible export (wizard/exports/ansible.py) -------------------------------------------------------------
     "ansible.inventory_header": (
         "ha-wizard: how Ansible reaches the guide's nodes (profile {profile}). The real servers live on the "
         "internal network: they are reached through a director (ProxyCommand, the next director when the first "
@@ -274,7 +274,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "field.host_port": ("Host port forward", "Puerto reenviado del host"),
     "field.standby_macs": ("Standby MACs 1-3 (comma)", "MACs del standby 1-3 (comas)"),
     "field.vboxmanage": ("VBoxManage program (empty: find it)", "Programa VBoxManage (vacío: buscarlo)"),
-    # -- validation (wizard/validation.py); {other} is another field as the inventory names it ------
+    # -- validation (wizard/base/validation.py); {other} is another field as the inventory names it ------
     "val.net_form": ("{value!r} is not a network in CIDR form like 10.0.100.0/24",
                      "{value!r} no es una red en forma CIDR como 10.0.100.0/24"),
     "val.net_host_bits": ("{value!r} is not a network in CIDR form: it has host bits set (did you mean {net}?)",
@@ -324,7 +324,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "val.mac3": ("{value} differs from {other} ({hb}); NIC 3 is the heartbeat NIC",
                  "{value} no coincide con {other} ({hb}); la tarjeta 3 es la de latido"),
     "val.mac_taken": ("MAC {value} is already used by {other}", "la MAC {value} ya la usa {other}"),
-    # -- the engine (wizard/engine.py): notes, errors and progress lines stored with each action ------
+    # -- the engine (wizard/run/engine.py): notes, errors and progress lines stored with each action ------
     "eng.not_in_answers": ("node {node!r} is not in the answers", "el nodo {node!r} no está en las respuestas"),
     "eng.id_twice": ("action id {id!r} appears twice in the plan",
                      "el id de acción {id!r} aparece dos veces en el plan"),
@@ -391,7 +391,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "eng.stopped": ("stopped by the user", "detenida por el usuario"),
     "eng.reconnecting": ("{node}: reconnecting to {address} (attempt {attempt})",
                          "{node}: reconectando con {address} (intento {attempt})"),
-    # -- SSH (wizard/ssh.py) -------------------------------------------------------------------------
+    # -- SSH (wizard/run/ssh.py) -------------------------------------------------------------------------
     "ssh.jump_failed": ("{node}: the jump host could not open a connection to {host}:{port} ({error})",
                         "{node}: el host de salto no pudo abrir una conexión con {host}:{port} ({error})"),
     "ssh.sudo_password": ("{node}: {user} needs a sudo password: set HA_WIZARD_SSH_PASSWORD",
@@ -421,7 +421,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "/etc/ssh/ssh_host_*_key.pub), then trust it: --pin {node}={fp} (or --trust-new-hosts).",
         "{node} ({address}): clave de host desconocida {key} — rechazada. Compruébala en el host (ssh-keygen -lf "
         "/etc/ssh/ssh_host_*_key.pub) y después confía en ella: --pin {node}={fp} (o --trust-new-hosts)."),
-    # -- command line (wizard/cli.py, wizard/cli_run.py) ------------------------------------------------
+    # -- command line (wizard/cli/main.py, wizard/cli/run.py) ------------------------------------------------
     "cli.answers_problems": ("the answers have problems:", "las respuestas tienen problemas:"),
     "cli.answers_problems_in": ("the answers in {path} have problems:", "las respuestas de {path} tienen problemas:"),
     "cli.unknown_section": ("--section: unknown section {section!r} (one of {ids})",
@@ -459,7 +459,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "run.not_done": ("not done: {actions}", "sin hacer: {actions}"),
     "run.done": ("done: session {name}", "hecho: sesión {name}"),
     "run.exit": ("exit {codes}", "salida {codes}"),
-    # -- answers files (wizard/answers.py) -------------------------------------------------------------
+    # -- answers files (wizard/base/answers.py) -------------------------------------------------------------
     "ans.table": ("{where}: expected a table, got {got}", "{where}: se esperaba una tabla, hay {got}"),
     "ans.unknown_key": ("{where}: unknown key", "{where}: clave desconocida"),
     "ans.missing": ("{where}: missing ({error})", "{where}: falta ({error})"),
@@ -476,7 +476,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "--pin {item}: se esperaba HOST=SHA256:HUELLA"),
     "hostkey.pin_fp": ("--pin {item}: {fp} is not a SHA256 fingerprint (as `ssh-keygen -lf` prints)",
                        "--pin {item}: {fp} no es una huella SHA256 (como la que imprime `ssh-keygen -lf`)"),
-    # -- reaching the nodes (wizard/reach.py, wizard/ssh.py, steps/access.py) ------------------------
+    # -- reaching the nodes (wizard/base/reach.py, wizard/run/ssh.py, steps/access.py) ------------------------
     "reach.forward": ("port forward {host}:{port} → {guest}:{guest_port} (NAT network {network})",
                       "reenvío de puerto {host}:{port} → {guest}:{guest_port} (red NAT {network})"),
     "reach.direct": ("direct to {host}:{port}", "directo a {host}:{port}"),
@@ -699,7 +699,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "plain.finished": ("{action}: {status}", "{action}: {status}"),
     "plain.all_done": ("Every section is done.", "Todas las secciones están hechas."),
     "plain.export_path": ("Write the transcript to", "Escribir la transcripción en"),
-    # -- host steps: the machine running the wizard (wizard/local.py, hostops.py, httpops.py) ---------
+    # -- host steps: the machine running the wizard (wizard/run/local.py, hostops.py, httpops.py) ---------
     "local.shell_string": ("A host step must be a program and its arguments or a wizard operation, not a shell "
                            "command line (this machine may have no shell).",
                            "Un paso del anfitrión debe ser un programa con sus argumentos o una operación del "
@@ -768,7 +768,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                               "No todos los servidores reales vuelven a servir tras {limit} s."),
     "measure.fail.failback": ("{node} did not serve {url} again within {limit} s.",
                               "{node} no volvió a servir {url} en {limit} s."),
-    # -- preflight (steps/preflight.py, wizard/preflight_ops.py) ------------------------------------
+    # -- preflight (steps/preflight.py, wizard/run/preflight_ops.py) ------------------------------------
     "preflight.vm_not_yet": ("{vm} does not exist yet: it is made later in the guide; its checks are skipped.",
                              "{vm} aún no existe: se crea más adelante en la guía; se omiten sus comprobaciones."),
     "preflight.vm_exists": ("{vm} exists already (state: {state}).", "{vm} ya existe (estado: {state})."),
@@ -785,7 +785,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "vbox.found": ("{path} — version {version}", "{path} — versión {version}"),
     "vbox.version_failed": ("{path} found but `--version` failed: {error}",
                             "{path} encontrado, pero `--version` falló: {error}"),
-    # -- sessions: who runs one, damaged checkpoints (wizard/state.py, wizard/lock.py) --------------
+    # -- sessions: who runs one, damaged checkpoints (wizard/session/state.py, wizard/session/lock.py) --------------
     "state.bad_name": ("session name {name!r}: use letters, digits, '.', '_' or '-' (at most 63)",
                        "nombre de sesión {name!r}: usa letras, cifras, '.', '_' o '-' (63 como máximo)"),
     "state.exists": ("session {name!r} already exists (resume it, or choose another name)",
@@ -870,7 +870,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sessions.in_use_unknown": ("yes (another process)", "sí (otro proceso)"),
     "sessions.unreadable": ("{n} session(s) cannot be read:", "{n} sesión(es) no se pueden leer:"),
     "col.in_use": ("In use by", "En uso por"),
-    # -- names that reach commands and files (wizard/names.py) -----------------------------------------
+    # -- names that reach commands and files (wizard/base/names.py) -----------------------------------------
     "val.ifname_address": ("{value!r} is an address, not an interface name (like enp0s3: `ip -o link` lists them)",
                            "{value!r} es una dirección, no un nombre de interfaz (como enp0s3: `ip -o link` los "
                            "lista)"),
@@ -902,7 +902,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "{value!r} empieza por '-', que VBoxManage lee como una opción: cámbiale el nombre en "
                       "VirtualBox (para una máquina también vale su UUID: `VBoxManage list vms`)"),
     "val.vbox_long": ("the name has {n} characters; at most {max}", "el nombre tiene {n} caracteres; como mucho {max}"),
-    # -- back to the snapshot (wizard/undo.py, run --undo) -----------------------------------------
+    # -- back to the snapshot (wizard/run/undo.py, run --undo) -----------------------------------------
     "undo.note": ("undone: back to the snapshot \"{snapshot}\"", "deshecha: vuelta a la instantánea \"{snapshot}\""),
     "undo.needs_resume": ("--undo goes with --resume NAME (the session to take back)",
                           "--undo va con --resume NOMBRE (la sesión que se lleva atrás)"),
@@ -920,7 +920,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                   "De vuelta en \"{snapshot}\": todas las máquinas restauradas; {n} acciones vuelven a estar "
                   "pendientes."),
     "undo.next": ("Go on with: ha-wizard run --resume {name}", "Sigue con: ha-wizard run --resume {name}"),
-    # -- exports (wizard/transcript.py, wizard/setup_script.py) -----------------------------------
+    # -- exports (wizard/exports/transcript.py, wizard/exports/setup_script.py) -----------------------------------
     "undo.no_snapshot_section": ("this plan has no snapshot section: there is nothing to go back to",
                                  "este plan no tiene sección de instantánea: no hay adónde volver"),
     "undo.title": ("Back to the snapshot \"{snapshot}\"", "Volver a la instantánea \"{snapshot}\""),

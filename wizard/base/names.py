@@ -1,4 +1,4 @@
-"""What a name may be, where the name reaches a command or a file: pure rules for wizard/validation.py.
+"""What a name may be, where the name reaches a command or a file: pure rules for wizard/base/validation.py.
 
 Each rule returns None for a good name, or the catalogue key (wizard/i18n.py, `val.*`) and the values of
 the message that says what is wrong. The rules never raise, whatever the text.

@@ -253,7 +253,7 @@ def validate(answers: Answers) -> list[Problem]:
     for mac, fields in macs.items():
         for other in fields[1:]:
             c.add(other, "val.mac_taken", value=mac, other=c.label(fields[0]))
-    # How the wizard reaches each node (port forwards, direct addresses): wizard/reach.py.
+    # How the wizard reaches each node (port forwards, direct addresses): wizard/base/reach.py.
     from wizard.base.reach import reach_problems
 
     for field_path, key, values in reach_problems(answers):

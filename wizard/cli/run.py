@@ -1,4 +1,4 @@
-"""Headless sub-commands: `run`, `sessions`, `export` (wired into `ha-wizard` by wizard/cli.py).
+"""Headless sub-commands: `run`, `sessions`, `export` (wired into `ha-wizard` by wizard/cli/main.py).
 
 Exit status: 0 done; 1 an action failed (the message names it and the node); 2 bad input
 (answers, options, missing secret, unknown session), a session another process runs, a damaged

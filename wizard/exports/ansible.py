@@ -136,7 +136,7 @@ def _split(address: str) -> tuple[str, int | None]:
 
 
 def reach(answers: Answers, node: str, address: str = "") -> Reach:
-    """Where the node answers SSH, as the wizard dials it (wizard/reach.py when it is there: a port forward on
+    """Where the node answers SSH, as the wizard dials it (wizard/base/reach.py when it is there: a port forward on
     this machine, a direct address, servers through the directors); `address` (`host[:port]`) instead when an
     action names one (the clone at master's address)."""
     try:

@@ -1,6 +1,6 @@
 """The `sh` export: a bash script that sets the cluster up again along the session's effective path.
 
-Not a replay of history (that is `--history`, wizard/transcript.py): each action appears once, as it
+Not a replay of history (that is `--history`, wizard/exports/transcript.py): each action appears once, as it
 last succeeded (edited commands as edited), in plan order; what the session undid (back to the
 snapshot) and never did again is left out. Each action keeps the guard that made the wizard safe to
 re-run: a probe becomes `if PROBE; then skip; else COMMAND; fi`; a wait becomes a bounded retry loop;

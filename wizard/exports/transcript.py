@@ -2,7 +2,7 @@
 
 - `md`: the faithful record: every attempt (edits, skips, failures, interrupted runs, going back to
   the snapshot), the host keys trusted, the figures, with counts that add up.
-- `sh`: a setup script along the session's effective path (wizard/setup_script.py).
+- `sh`: a setup script along the session's effective path (wizard/exports/setup_script.py).
 - `sh` with `history=True`: every attempt replayed in order, as it happened (failed ones included,
   their failure ignored): the session's history as a script.
 

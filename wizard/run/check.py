@@ -1,6 +1,6 @@
 """`ha-wizard check`: grade an existing cluster (built by the wizard or by hand) against the guide.
 
-The probes and judges are data in steps/checks.py; this module runs the probes over SSH with the
+The probes and judges are data in steps/checks/; this module runs the probes over SSH with the
 engine's connections (the same keys, host-key trust and jumps through a director as `run`), grades them
 and renders the result: a rich table per section, or JSON. Nothing here changes a node: every command
 comes from steps.checks, and a test holds each of them to a read-only allow-list.

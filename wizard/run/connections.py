@@ -35,7 +35,7 @@ UNREACHABLE_DELAYS = (2.0, 3.0, 5.0)
 class Connections:
     """One SSH connection per node, reused; servers through the first reachable director.
 
-    Where each node is dialled comes from wizard/reach.py (a port forward, a direct address, a jump).
+    Where each node is dialled comes from wizard/base/reach.py (a port forward, a direct address, a jump).
     A refused login is final at once; with `ask_password` the password is asked once (for every node)
     and the login tried again with it. An address that does not answer gets a bounded retry
     (`get_bounded`) and an error that says which address and which inventory fields lead there.

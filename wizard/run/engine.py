@@ -67,7 +67,7 @@ class Engine(NodeWork):
                  connect_timeout: float = 10.0, yes: bool = False,
                  confirm_manual: Callable[[Action], bool] | None = None,
                  ask_ssh_password: Callable[[str], str | None] | None = None) -> None:
-        """`identity_files` / `known_hosts`: explicit ones replace the lab's (lab profile, wizard/keys.py);
+        """`identity_files` / `known_hosts`: explicit ones replace the lab's (lab profile, wizard/run/keys.py);
         the wizard's own key is always offered. `ask_ssh_password(prompt)`: called once, when a node
         refuses every key and no password was given (a terminal or the app asks; None: never ask)."""
         self.session = session
@@ -192,7 +192,7 @@ class Engine(NodeWork):
 
     def add_side_section(self, module: Any, actions: Sequence[Action]) -> None:
         """Actions runnable by id that are not part of the forward plan (going back to the snapshot,
-        wizard/undo.py): not in `plan`, so `run_section` loops and progress counts never meet them."""
+        wizard/run/undo.py): not in `plan`, so `run_section` loops and progress counts never meet them."""
         for action in actions:
             known = self._actions.get(action.id)
             if known is not None and known[0] is not module:

@@ -6,9 +6,9 @@ VirtualBox is driven only through VBoxManage argument vectors (no shell, no grep
 `--machinereadable` output is parsed here), so the same operations run on Windows, macOS and Linux.
 Exit statuses follow the shell commands they replace (0 = yes / done), so probes and waits keep
 their meaning; what an operation prints is the output the user sees (and the figures it measures,
-as `HA-WIZARD-FIGURE` lines read by wizard/figures.py).
+as `HA-WIZARD-FIGURE` lines read by wizard/base/figures.py).
 
-HTTP measurements live in wizard/httpops.py and register here when imported.
+HTTP measurements live in wizard/run/httpops.py and register here when imported.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 port forward, which real server answered, polling until a change shows, and the clocks of failovers.
 
 Each operation keeps the figure names and labels of the shell scripts it replaces
-(steps/measurements.py renders those as the POSIX equivalent), so wizard/figures.py reads both.
+(steps/measurements.py renders those as the POSIX equivalent), so wizard/base/figures.py reads both.
 A measurement checks its precondition before it disrupts anything: a failover timed when the director
 was already off, or a recovery of a VIP that did not serve before, would be a number without meaning,
 so it is refused (exit 3, no figure) with a sentence saying what did not hold.

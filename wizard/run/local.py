@@ -2,7 +2,7 @@
 
 No shell, on any OS: an action is an argument vector run with `shell=False` (argv[0] "VBoxManage" is
 the VBoxManage the answers name or discovery finds) or a host operation done in Python
-(wizard/hostops.py). A shell string is refused: on Windows there is no /bin/sh, and a host step that
+(wizard/run/hostops.py). A shell string is refused: on Windows there is no /bin/sh, and a host step that
 needs one would work only here. Each program runs in a process group of its own (POSIX: a new
 session; Windows: CREATE_NEW_PROCESS_GROUP), so a timeout or a cancel stops it and what it started;
 stdout and stderr are read by threads (pipes cannot be select()ed on Windows), line by line; secrets

@@ -116,7 +116,7 @@ def undone_sections(session: Any) -> list[str]:
     return []
 
 
-# -- host operations only going back needs (registered in wizard/hostops.py's registry) ------------------
+# -- host operations only going back needs (registered in wizard/run/hostops.py's registry) ------------------
 @host_op("vm_absent")
 def op_vm_absent(ctx: HostContext, on_line: Any, cancel: Any, timeout: float, *, vm: str) -> int:
     return 0 if vm_info(ctx, vm) is None else 1

@@ -13,7 +13,7 @@ version) must never cost the student the work already done:
   what is wrong and how to put the good copy back (`ha-wizard sessions --recover NAME`);
 - a save that fails (ENOSPC...) leaves the previous state file in place and says so.
 
-One process at a time runs a session (`claim`, wizard/lock.py); readers never need the lock.
+One process at a time runs a session (`claim`, wizard/session/lock.py); readers never need the lock.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class Key(str):
 
 
 class SessionInUse(StateError):
-    """Another process runs the session (wizard/lock.py)."""
+    """Another process runs the session (wizard/session/lock.py)."""
 
     def __init__(self, name: str, who: Holder | None) -> None:
         self.holder = who
@@ -209,7 +209,7 @@ class SessionSummary:
     total: int
     status: str  # "new", "in progress", "failed", "interrupted", "done"
     updated: str
-    in_use: Holder | bool | None = None  # who runs it now (wizard/lock.py), None when nobody
+    in_use: Holder | bool | None = None  # who runs it now (wizard/session/lock.py), None when nobody
     problem: str = ""  # unreadable: why, in English (StateError.text(lang) for other languages)
     error: StateError | None = None
 

@@ -1,7 +1,7 @@
 """The Textual app: start → inventory → one screen per section → guide complete.
 
 The app holds the session, its engine and the secrets (memory only) and moves between screens; the
-screens (wizard/screens/) know it only through `WizardHost` and never import this module. The engine
+screens (wizard/ui/screens/) know it only through `WizardHost` and never import this module. The engine
 runs in thread workers: its events arrive on its threads and are posted (thread-safe) to the screen
 that started the work; host-key and manual-step questions from those threads are shown as modal
 dialogs while the thread waits (docs/architecture.md).

@@ -1,7 +1,7 @@
 """"Check my cluster": `ha-wizard check` inside the app — the same probes and the same table per section.
 
 The probes run in a thread worker (blocking SSH); unknown host keys are asked with the app's dialog, as
-the sections do. Nothing on the nodes changes (see wizard/check.py).
+the sections do. Nothing on the nodes changes (see wizard/run/check.py).
 """
 
 from __future__ import annotations

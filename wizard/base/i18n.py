@@ -1052,6 +1052,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tr.fig.bench_head": ("| tool | page | real servers | requests/s | mean ms per request | failed |",
                           "| herramienta | página | servidores reales | peticiones/s | ms medios por petición | "
                           "fallidas |"),
+    # -- moving around, the layout at 80 columns, a crash (issue 21, part A) -------------------------
+    "crash.note": ("ha-wizard: the app stopped on an unexpected error ({error}). Session '{name}' is saved{where}: "
+                   "start ha-wizard again to go on there, or run it without the app: ha-wizard run --resume {name}",
+                   "ha-wizard: la aplicación se ha parado por un error inesperado ({error}). La sesión '{name}' "
+                   "está guardada{where}: arranca ha-wizard otra vez para seguir ahí, o ejecútala sin la "
+                   "aplicación: ha-wizard run --resume {name}"),
+    "crash.where": (" at section {n}. {title}", " en la sección {n}. {title}"),
+    "crash.where_action": (", step {action}", ", paso {action}"),
+
 }
 
 

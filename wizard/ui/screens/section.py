@@ -176,9 +176,13 @@ class SectionScreen(SectionRunning, WizardScreen):
 
     def on_mount(self) -> None:
         self.wapp.event_target = self  # the engine's events (a skip too) come to the section on screen
+        where = self.wapp.session.options.get("ui_action")  # read before the table's cursor moves it
         self.fill_table()
+        if where in [a.id for a in self.actions]:  # the action the student was on when the app stopped
+            self.query_one("#actions", DataTable).move_cursor(row=self.index_of(where))
+            self.show_selected()
         self.query_one("#failure", FailurePanel).hide()
-        self.query_one("#actions", DataTable).focus()
+        self.focus_actions()
         self.update_buttons()
         self.show_stale()
         self.maybe_show_clash()
@@ -264,6 +268,12 @@ class SectionScreen(SectionRunning, WizardScreen):
     @on(DataTable.RowHighlighted, "#actions")
     def _highlighted(self) -> None:
         self.show_selected()
+        action = self.selected()
+        if action is not None:  # where the student is, saved with the session's next save (and on a crash)
+            self.wapp.session.options["ui_action"] = action.id
+
+    def focus_actions(self) -> None:
+        self.query_one("#actions", DataTable).focus()
 
     def show_selected(self) -> None:
         action = self.selected()

@@ -1,0 +1,138 @@
+"""Pilot tests of moving around the app by keyboard (issue 21, findings 1 and 5): the crash of a section
+replaced while it was being rebuilt, an unhandled error ending the app with a non-zero status and saying
+where the student was, `b` going to the sections, the footers' keys, skipping a by-hand step from its
+dialog, the inventory's password reached at once, and the start screen's list of sessions kept current.
+
+Real parts: the real checkpoint in a temporary state folder, the real engine running local commands.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from app_support import wait_for
+
+from steps import full_plan
+from steps.profiles import get_profile
+from wizard.base.answers import Answers
+from wizard.session.state import Session
+from wizard.ui.app import WizardApp
+from wizard.ui.screens.section import SectionScreen
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "state"
+    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(root))
+    monkeypatch.setenv("HA_WIZARD_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("LANG", "C")
+    return root
+
+
+def on_section(app: WizardApp, section_id: str | None = None) -> bool:
+    screen = app.screen
+    return (isinstance(screen, SectionScreen) and screen.built_lang is not None
+            and (section_id is None or screen.section_id == section_id))
+
+
+def make_session(state: Path, name: str, done_before: str, lang: str = "es") -> None:
+    """A session with every action of the sections before `done_before` done."""
+    session = Session.create(name, Answers(), "rhel7", root=state, lang=lang)
+    plan = full_plan(session.answers, get_profile("rhel7"))
+    stop = next(i for i, (m, _) in enumerate(plan) if m.ID == done_before)
+    for _, actions in plan[:stop]:
+        for a in actions:
+            rec = session.record(a.id)
+            rec.status, rec.started, rec.ended = "ok", "2026-11-22T08:00:00", "2026-11-22T08:00:01"
+    session.save()
+    session.release()
+
+
+async def test_palette_to_the_section_on_screen_after_applying_values_does_not_crash(state: Path) -> None:
+    """Finding 1: values applied in section 10, then Ctrl+P "sección 10" Enter and Tab / Shift+Tab. The
+    applied values left the screen marked to be rebuilt; coming back from the palette rebuilt it while the
+    palette's jump replaced it by a new one, and Textual's Header died (NoMatches 'HeaderTitle')."""
+    make_session(state, "c10", "resources")
+    app = WizardApp(state_root=state)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.resume_session("c10")
+        await wait_for(pilot, lambda: on_section(app, "resources"))
+        screen = app.screen
+        screen.query_one("#fields").collapsed = False
+        await pilot.pause()
+        rebuilds = screen.rebuilds
+        screen.query_one("#apply").press()
+        await wait_for(pilot, lambda: screen.rebuilds > rebuilds)
+        await pilot.press("ctrl+p", *"sección 10", "enter")
+        await pilot.press("tab", "tab", "shift+tab", "tab", "shift+tab", "shift+tab")
+        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: on_section(app, "resources"))
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["StartScreen", "SectionScreen"]
+    assert not app.return_code and app.crash is None
+
+
+async def test_an_unhandled_error_exits_non_zero_and_the_session_says_where(state: Path, monkeypatch) -> None:
+    """Whatever goes wrong in the app, it ends with status 1 (not 0), the session keeps the section and the
+    action the student was on (the next start opens there), and a line for the terminal names the session
+    and `run --resume`."""
+    from wizard.ui.app import crash_note
+
+    make_session(state, "boom", "resources")
+
+    def broken(self: SectionScreen) -> None:
+        raise RuntimeError("a bug in the app")
+
+    monkeypatch.setattr(SectionScreen, "action_edit", broken)  # the fault: a key whose handler raises
+    app = WizardApp(state_root=state)
+    with pytest.raises(RuntimeError, match="a bug in the app"):  # run_test re-raises what ended the app
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.resume_session("boom")
+            await wait_for(pilot, lambda: on_section(app, "resources"))
+            await pilot.press("down", "down")  # the third action of section 10
+            chosen = app.screen.selected().id
+            await pilot.press("e")
+            await pilot.pause(0.3)
+    assert app.return_code == 1
+    saved = json.loads((state / "sessions" / "boom" / "state.json").read_text())
+    assert saved["options"]["ui_section"] == "resources" and saved["options"]["ui_action"] == chosen
+    note = crash_note(app)
+    assert note is not None and "boom" in note and "run --resume boom" in note and "RuntimeError" in note
+    assert "10." in note  # the section, as the student knows it
+    # The next start opens that section with that action selected.
+    monkeypatch.undo()
+    app = WizardApp(state_root=state)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.resume_session("boom")
+        await wait_for(pilot, lambda: on_section(app, "resources"))
+        assert app.screen.selected().id == chosen
+    assert not app.return_code and crash_note(app) is None
+
+
+def test_the_command_ends_with_status_1_and_a_line_on_stderr_after_a_crash(state: Path, monkeypatch, capsys) -> None:
+    """`ha-wizard` itself (run_app, as the command line calls it, headless here): Textual's run() gives no
+    value after an error, which the command turned into status 0."""
+    import argparse
+
+    from wizard.ui import app as app_module
+
+    make_session(state, "boom2", "resources")
+
+    async def student(pilot) -> None:  # noqa: ANN001 - Textual's Pilot
+        pilot.app.resume_session("boom2")
+        await wait_for(pilot, lambda: on_section(pilot.app, "resources"))
+        await pilot.press("e")
+
+    def broken(self: SectionScreen) -> None:
+        raise RuntimeError("a bug in the app")
+
+    monkeypatch.setattr(SectionScreen, "action_edit", broken)
+    real_run = WizardApp.run
+    monkeypatch.setattr(WizardApp, "run", lambda self: real_run(self, headless=True, size=(80, 24),
+                                                                  auto_pilot=student))
+    status = app_module.run_app(argparse.Namespace(lang="en"))
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "Session 'boom2' is saved at section 10." in err and "ha-wizard run --resume boom2" in err

@@ -1060,6 +1060,20 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "aplicación: ha-wizard run --resume {name}"),
     "crash.where": (" at section {n}. {title}", " en la sección {n}. {title}"),
     "crash.where_action": (", step {action}", ", paso {action}"),
+    # The section's footer: short, so that the keys of the selected action fit in 80 columns (F1 lists all).
+    "foot.run_next": ("Run", "Ejecutar"),
+    "foot.run_section": ("Run all", "Sección"),
+    "foot.skip": ("Skip", "Omitir"),
+    "foot.edit": ("Edit", "Editar"),
+    "foot.retry": ("Retry", "Reintentar"),
+    "foot.sections": ("Sections", "Secciones"),
+    "foot.next_section": ("Next section", "Siguiente"),
+    "bind.toggle_sidebar": ("Hide/show the sections", "Ocultar/mostrar las secciones"),
+    "manual.skip": ("Skip it (k)", "Omitirlo (k)"),
+    "manual.choices": ("Not now: the section stops here (run it again when it is done). Skip: the section goes "
+                       "on without it (k does the same on the section's screen).",
+                       "Ahora no: la sección se para aquí (vuelve a ejecutarla cuando esté hecho). Omitirlo: la "
+                       "sección sigue sin este paso (k hace lo mismo en la pantalla de la sección)."),
 
 }
 

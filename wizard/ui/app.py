@@ -465,7 +465,8 @@ class WizardApp(App[int]):
     def confirm_manual(self, action: Any) -> bool:
         if action.id in self.manual_confirmed:
             return True
-        return bool(self._ask(ManualDialog(action, self.lang, self.dark_theme)))
+        # Asked from the engine's thread: only "done" lets it go on (a skip is the section screen's own answer).
+        return self._ask(ManualDialog(action, self.lang, self.dark_theme)) == "done"
 
     def engine_callback(self, event: Any) -> None:
         """Engine thread → the screen that started the work (post_message is thread-safe)."""

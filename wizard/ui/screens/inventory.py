@@ -55,6 +55,19 @@ class InventoryScreen(WizardScreen):
             yield Static(self.t("inv.title"), classes="heading")
             yield Static(self.t("inv.intro"), classes="muted")
             yield Static("", id="inv-summary")
+            # The password first: the one value a student must type (the others start as the guide's); it
+            # was the 70th field down the form.
+            yield Label(self.t("inv.secret"), classes="group-title")
+            if self.wapp.secrets.get(SECRET_HACLUSTER):  # given already (earlier, or the environment)
+                yield Static("••••••••", classes="muted")
+            else:
+                with Horizontal(classes="field-line"):
+                    yield Label(self.t("inv.password"), classes="field-label")
+                    yield Input(password=True, id="pw1", compact=True)
+                with Horizontal(classes="field-line"):
+                    yield Label(self.t("inv.password2"), classes="field-label")
+                    yield Input(password=True, id="pw2", compact=True)
+                yield Static("", id="pw-error", classes="error")
             self.specs = {}
             specs = inventory_fields(self.answers)
             for spec in specs:
@@ -72,17 +85,6 @@ class InventoryScreen(WizardScreen):
                     yield Label(group_title(self, group, self.answers), classes="group-title")
                 value = self.raw.get(spec.path, get_value(self.answers, spec.path))
                 yield FieldRow(spec, self.t(spec.label_key), value)
-            yield Label(self.t("inv.secret"), classes="group-title")
-            if self.wapp.secrets.get(SECRET_HACLUSTER):  # given already (earlier, or the environment)
-                yield Static("••••••••", classes="muted")
-            else:
-                with Horizontal(classes="field-line"):
-                    yield Label(self.t("inv.password"), classes="field-label")
-                    yield Input(password=True, id="pw1", compact=True)
-                with Horizontal(classes="field-line"):
-                    yield Label(self.t("inv.password2"), classes="field-label")
-                    yield Input(password=True, id="pw2", compact=True)
-                yield Static("", id="pw-error", classes="error")
             yield Label(self.t("inv.conn_title"), classes="group-title")
             yield Static(self.t("inv.conn_none"), id="conn-status", classes="muted")
             yield CheckTable(id="conn")
@@ -118,6 +120,8 @@ class InventoryScreen(WizardScreen):
     def on_mount(self) -> None:
         self.setup_conn_table()
         self.revalidate()
+        if self.session_name is not None and self.query("#pw1"):
+            self.query_one("#pw1", Input).focus()  # a new session: the password is what is missing
 
     def after_relocalize(self) -> None:
         self.setup_conn_table()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 from rich.console import Group
@@ -31,21 +32,25 @@ from wizard.ui.widgets.output import OutputLog
 from wizard.ui.widgets.panels import FailurePanel, Sidebar
 
 RUN_ACTIONS = ("run_next", "run_section", "skip", "edit", "retry", "rerun_stale", "undo")
+FOOTER_ACTIONS = ("run_next", "run_section", "skip", "edit", "retry", "stop", "sidebar", "next_section", "back")
 
 
 class SectionScreen(SectionRunning, WizardScreen):
     HELP_KEY = "help.section"
     # The footer shows what moves the student on; the action keys are also on the buttons.
+    # The footer shows the keys that apply to the selected action (footer_keys): all of them do not fit in
+    # 80 columns; F1 lists every one. The others stay bound, only out of the footer.
     BINDINGS = [
-        Binding("n", "run_next", "bind.run_next"),
-        Binding("s", "run_section", "bind.run_section"),
+        Binding("n", "run_next", "foot.run_next"),
+        Binding("s", "run_section", "foot.run_section"),
+        Binding("k", "skip", "foot.skip"),
+        Binding("e", "edit", "foot.edit"),
+        Binding("r", "retry", "foot.retry"),
         Binding("x", "stop", "bind.cancel_run"),
-        Binding("ctrl+n", "next_section", "bind.next_section"),
+        Binding("b", "sidebar", "foot.sections"),
+        Binding("ctrl+n", "next_section", "foot.next_section"),
         Binding("escape", "back", "bind.back"),
-        Binding("k", "skip", "bind.skip", show=False),
-        Binding("e", "edit", "bind.edit", show=False),
-        Binding("r", "retry", "bind.retry", show=False),
-        Binding("b", "toggle_sidebar", "bind.sidebar", show=False),
+        Binding("ctrl+b", "toggle_sidebar", "bind.toggle_sidebar", show=False),
         Binding("i", "inventory", "bind.inventory", show=False),
         Binding("u", "undo", "bind.undo", show=False),
     ]
@@ -115,7 +120,41 @@ class SectionScreen(SectionRunning, WizardScreen):
                 output = OutputLog(id="output")
                 output.border_title = self.t("sec.output")
                 yield output
-        yield Footer(show_command_palette=False)  # Ctrl+P is listed by F1: room for the keys that matter
+        # Compact: one space between keys, room for the selected action's keys. Ctrl+P is listed by F1.
+        yield Footer(show_command_palette=False, compact=True)
+
+    def footer_keys(self) -> set[str]:
+        """The actions whose keys the footer shows now: what applies to the selected action."""
+        app = self.wapp
+        if app.busy:
+            return {"stop"}
+        shown = {"sidebar", "back"}
+        action = self.selected()
+        status = app.status(action.id) if action is not None else "ok"
+        pending = self.next_index() is not None
+        if status in DONE_STATUSES:
+            shown.add("retry")  # run it again
+        elif status == "pending":
+            shown |= {"skip", "edit"}
+        else:  # failed, stopped, interrupted: retry it, change it or skip it
+            shown |= {"retry", "edit", "skip"}
+        if pending and status not in ("failed", "stopped", "running"):
+            shown |= {"run_next", "run_section"}
+        if not pending:
+            shown.add("next_section")
+        return shown
+
+    def update_footer(self) -> None:
+        shown = self.footer_keys()
+        bindings = self._bindings.key_to_bindings
+        for key, items in bindings.items():
+            fresh = []
+            for binding in items:
+                if binding.action in FOOTER_ACTIONS:
+                    binding = dataclasses.replace(binding, show=binding.action in shown)
+                fresh.append(binding)
+            bindings[key] = fresh
+        self.refresh_bindings()
 
     def figures(self) -> list[tuple[str, dict[str, Any]]]:
         return collect([(a.id, self.wapp.record(a.id)) for a in self.actions])
@@ -318,6 +357,7 @@ class SectionScreen(SectionRunning, WizardScreen):
             failure.show_failure(action, rec, lang)
         else:
             failure.hide()
+        self.update_footer()
 
     # -- buttons and bindings ------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -341,7 +381,7 @@ class SectionScreen(SectionRunning, WizardScreen):
             for button in self.query(f"#btn-{name}").results(Button):
                 button.disabled = busy or no_engine
         self.query_one("#btn-stop", Button).disabled = not busy
-        self.refresh_bindings()
+        self.update_footer()
 
     @on(Button.Pressed, "#buttons Button")
     def _button(self, event: Button.Pressed) -> None:
@@ -383,9 +423,15 @@ class SectionScreen(SectionRunning, WizardScreen):
             return
         self.wapp.engine.skip(action.id)
         self.refresh_statuses()
+        self.after_skip()
+
+    def after_skip(self) -> None:
+        """The cursor to what is next; the offer of the next section when nothing is left."""
         nxt = self.next_index()
         if nxt is not None:
             self.query_one("#actions", DataTable).move_cursor(row=nxt)
+        self.show_selected()
+        self.show_stale()
 
     def action_edit(self) -> None:
         if self.guard():
@@ -455,9 +501,18 @@ class SectionScreen(SectionRunning, WizardScreen):
         if stale:
             self.start(stale[0], "stale")
 
+    def action_sidebar(self) -> None:
+        """b: to the list of sections (shown again if it was hidden); Enter there opens one."""
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = True
+        sidebar.focus()
+
     def action_toggle_sidebar(self) -> None:
+        """Ctrl+B: hide the sections for room (80 columns), or show them again."""
         sidebar = self.query_one(Sidebar)
         sidebar.display = not sidebar.display
+        if not sidebar.display and self.focused is sidebar:
+            self.focus_actions()
 
     def action_inventory(self) -> None:
         if self.guard():

@@ -56,10 +56,17 @@ class SectionRunning:
             self.app.push_screen(PasswordDialog(action.id), got)
             return
         if action.kind == "manual" and action.id not in app.manual_confirmed:
-            def done(ok: bool | None) -> None:
-                if ok:
+            def done(answer: str | None) -> None:
+                if answer == "done":
                     app.manual_confirmed.add(action.id)
                     self.launch(action.id, mode, command)
+                elif answer == "skip":  # not needed, or done some other way: the section goes on without it
+                    app.engine.skip(action.id)
+                    self.refresh_statuses()
+                    if mode == "section" and app.engine.next_pending(self.section_id) is not None:
+                        self.launch(None, "section")
+                    else:
+                        self.after_skip()
 
             self.app.push_screen(ManualDialog(action, app.lang, app.dark_theme), done)
             return

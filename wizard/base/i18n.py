@@ -1068,6 +1068,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "foot.retry": ("Retry", "Reintentar"),
     "foot.sections": ("Sections", "Secciones"),
     "foot.next_section": ("Next section", "Siguiente"),
+    "inv.conn_summary": ("{ok} of {n} answered.", "{ok} de {n} responden."),
+    "inv.conn_summary_failed": ("{ok} of {n} answered; {failed} did not (why: under each one).",
+                                "{ok} de {n} responden; {failed} no (el motivo, debajo de cada uno)."),
+    "inv.detected_use": ("Detected profile: {profile}. \u201cUse it\u201d puts it in the Profile field.",
+                         "Perfil detectado: {profile}. \u201cUsarlo\u201d lo pone en el campo Perfil."),
+    "inv.use_why_none": ("\u201cUse it\u201d is off: no node said which system it runs, so no profile was detected.",
+                         "\u201cUsarlo\u201d está desactivado: ningún nodo ha dicho qué sistema tiene, así que no se "
+                         "ha detectado un perfil."),
+    "inv.use_why_same": ("\u201cUse it\u201d is off: the detected profile, {profile}, is the one chosen already.",
+                         "\u201cUsarlo\u201d está desactivado: el perfil detectado, {profile}, ya es el elegido."),
     "bind.toggle_sidebar": ("Hide/show the sections", "Ocultar/mostrar las secciones"),
     "manual.skip": ("Skip it (k)", "Omitirlo (k)"),
     "manual.choices": ("Not now: the section stops here (run it again when it is done). Skip: the section goes "

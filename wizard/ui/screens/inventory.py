@@ -240,7 +240,8 @@ class InventoryScreen(WizardScreen):
         if check.profile:
             system += f" → {check.profile}"
         # The address column says which way the node is reached (a port forward, direct, through a director).
-        table.add_row(check.node, check.reach or check.address, check.fingerprint or "—", system or "—", result)
+        table.add_row(check.node, check.reach or check.address, check.fingerprint or "—", system or "—", result,
+                      ok=check.ok)
 
     @on(Button.Pressed, "#check")
     def _check(self) -> None:
@@ -278,11 +279,23 @@ class InventoryScreen(WizardScreen):
         status = self.query_one("#conn-status", Static)
         if error:
             status.update(error)
-        elif self.detected:
-            status.update(self.t("inv.detected", profile=self.detected))
         else:
-            status.update("")
-        self.query_one("#use-detected", Button).disabled = not self.detected
+            status.update(self.conn_summary())
+        self.query_one("#use-detected", Button).disabled = not self.detected or self.detected == self.answers.profile
+
+    def conn_summary(self) -> str:
+        """How many nodes answered, and the profile found or why "Use it" is off: said on screen."""
+        failed = sum(not c.ok for c in self.checks)
+        n = len(self.checks)
+        lines = [self.t("inv.conn_summary_failed", ok=n - failed, n=n, failed=failed) if failed
+                 else self.t("inv.conn_summary", ok=n, n=n)]
+        if not self.detected:
+            lines.append(self.t("inv.use_why_none"))
+        elif self.detected == self.answers.profile:
+            lines.append(self.t("inv.use_why_same", profile=self.detected))
+        else:
+            lines.append(self.t("inv.detected_use", profile=self.detected))
+        return "\n".join(lines)
 
     @on(Button.Pressed, "#use-detected")
     def _use_detected(self) -> None:

@@ -25,6 +25,7 @@ from wizard.ui.screens.dialogs import (
     bash,
 )
 from wizard.ui.screens.section_run import SectionRunning
+from wizard.ui.widgets.actions import ActionsTable, fit_widths
 from wizard.ui.widgets.checklist import Checklist, check_rows
 from wizard.ui.widgets.fields import FieldRow, field_id
 from wizard.ui.widgets.figures import FiguresPanel, collect
@@ -98,7 +99,7 @@ class SectionScreen(SectionRunning, WizardScreen):
                             yield Static(self.t("sec.no_fields"), classes="muted")
                     if getattr(self.module, "CHECKLIST", False):  # a section of checks (preflight)
                         yield Checklist(id="checklist")
-                    yield DataTable(id="actions", cursor_type="row", zebra_stripes=True)
+                    yield ActionsTable(id="actions", cursor_type="row", zebra_stripes=True)
                     yield Static("", id="detail")
                     with Horizontal(id="buttons"):
                         yield Button(f"N {self.t('bind.run_next')}", id="btn-run_next", variant="primary", compact=True)
@@ -236,15 +237,12 @@ class SectionScreen(SectionRunning, WizardScreen):
         self.show_stale()
         self.show_selected()
 
-    def fill_table(self) -> None:
+    def fill_table(self, keep_cursor: bool = False) -> None:
         self.refresh_checklist()
-        table = self.query_one("#actions", DataTable)
-        table.clear(columns=True)
-        table.add_column("", key="st", width=1)
-        table.add_column(self.t("col.action"), key="action")
-        table.add_column(self.t("col.target"), key="where")
-        table.add_column(self.t("col.status"), key="status")
+        table = self.query_one("#actions", ActionsTable)
+        cursor = table.cursor_row
         prefix = self.section_id + "."
+        rows = []
         for a in self.actions:
             status = self.wapp.status(a.id)
             short = a.id[len(prefix):] if a.id.startswith(prefix) else a.id
@@ -252,12 +250,39 @@ class SectionScreen(SectionRunning, WizardScreen):
                 short = f"✋ {short}"
             if a.erratum:
                 short = f"{short} ⚠"
-            table.add_row(STATUS_ICONS.get(status, "·"), short, self.wapp.where_short(a),
-                          self.status_label(a.id, status), key=a.id)
+            rows.append((STATUS_ICONS.get(status, "·"), short, self.wapp.where_short(a),
+                         self.status_label(a.id, status), a.id))
+        headers = (self.t("col.action"), self.t("col.target"), self.t("col.status"))
+        # Every label a status can take here, so that a change of status never needs a wider column.
+        labels = [headers[2], f"⟳ {self.t('sec.out_of_date')}", *(r[3] for r in rows)]
+        labels += [status_text(s, self.wapp.lang) + " (=)" for s in ("ok", "skipped", "interrupted", "failed",
+                                                                   "stopped", "running", "pending", "edited")]
+        widths = fit_widths(table.size.width, labels, [headers[1], *(r[2] for r in rows)])
+        table.fitted_width = table.size.width if widths else 0
+        table.clear(columns=True)
+        table.add_column("", key="st", width=1)
+        if widths is None:  # not laid out yet: sized to the cells until the first Resized
+            table.add_column(headers[0], key="action")
+            table.add_column(headers[1], key="where")
+            table.add_column(headers[2], key="status")
+        else:
+            action_w, where_w, status_w = widths
+            table.add_column(headers[0], key="action", width=action_w)
+            table.add_column(headers[1], key="where", width=where_w)
+            table.add_column(headers[2], key="status", width=status_w)
+        for icon, short, where, label, key in rows:
+            # A name longer than its column wraps: the row grows instead of losing the name's end.
+            table.add_row(icon, short, where, label, key=key, height=None if widths else 1)
         nxt = self.next_index()
-        if nxt is not None:
+        if keep_cursor and cursor is not None and cursor < len(rows):
+            table.move_cursor(row=cursor)
+        elif nxt is not None:
             table.move_cursor(row=nxt)
         self.show_selected()
+
+    @on(ActionsTable.Resized)
+    def _fit(self) -> None:
+        self.fill_table(keep_cursor=True)
 
     def status_label(self, action_id: str, status: str) -> str:
         rec = self.wapp.record(action_id)

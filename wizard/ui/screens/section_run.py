@@ -158,6 +158,8 @@ class SectionRunning:
         if outcome == "failed" and action_id is not None:
             table.move_cursor(row=self.index_of(action_id))
             self.show_selected()
+            # The "has failed" box is below the table and the card: at 80x24 it was under the fold.
+            self.call_after_refresh(self.show_failure_box)
             self.notify(self.t("sec.stopped_fail", action=action_id), severity="error")
             return
         if outcome == "checked":
@@ -190,6 +192,11 @@ class SectionRunning:
         self.show_stale()
         if outcome != "stopped" and nxt is None and app.section_state(self.section_id) == "ok":
             self.offer_next()
+
+    def show_failure_box(self) -> None:
+        failure = self.query_one("#failure", FailurePanel)
+        if failure.display:
+            self.query_one("#main").scroll_to_widget(failure, animate=False, top=True)
 
     def offer_next(self) -> None:
         """The section is done: the guide complete, or on to the next section (Enter) or stay (Esc)."""

@@ -85,7 +85,7 @@ class InventoryScreen(WizardScreen):
                     yield Label(group_title(self, group, self.answers), classes="group-title")
                 value = self.raw.get(spec.path, get_value(self.answers, spec.path))
                 yield FieldRow(spec, self.t(spec.label_key), value)
-            yield Label(self.t("inv.conn_title"), classes="group-title")
+            yield Label(self.t("inv.conn_title"), classes="group-title", id="conn-title")
             yield Static(self.t("inv.conn_none"), id="conn-status", classes="muted")
             yield CheckTable(id="conn")
             with Horizontal(classes="row buttons"):

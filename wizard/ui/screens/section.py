@@ -253,11 +253,8 @@ class SectionScreen(SectionRunning, WizardScreen):
             rows.append((STATUS_ICONS.get(status, "·"), short, self.wapp.where_short(a),
                          self.status_label(a.id, status), a.id))
         headers = (self.t("col.action"), self.t("col.target"), self.t("col.status"))
-        # Every label a status can take here, so that a change of status never needs a wider column.
-        labels = [headers[2], f"⟳ {self.t('sec.out_of_date')}", *(r[3] for r in rows)]
-        labels += [status_text(s, self.wapp.lang) + " (=)" for s in ("ok", "skipped", "interrupted", "failed",
-                                                                   "stopped", "running", "pending", "edited")]
-        widths = fit_widths(table.size.width, labels, [headers[1], *(r[2] for r in rows)])
+        # The labels shown now (set_row fits the columns again when a longer one comes).
+        widths = fit_widths(table.size.width, [headers[2], *(r[3] for r in rows)], [headers[1], *(r[2] for r in rows)])
         table.fitted_width = table.size.width if widths else 0
         table.clear(columns=True)
         table.add_column("", key="st", width=1)
@@ -268,11 +265,14 @@ class SectionScreen(SectionRunning, WizardScreen):
         else:
             action_w, where_w, status_w = widths
             table.add_column(headers[0], key="action", width=action_w)
-            table.add_column(headers[1], key="where", width=where_w)
+            if where_w:
+                table.add_column(headers[1], key="where", width=where_w)
             table.add_column(headers[2], key="status", width=status_w)
+        self.status_width = widths[2] if widths else 0
         for icon, short, where, label, key in rows:
             # A name longer than its column wraps: the row grows instead of losing the name's end.
-            table.add_row(icon, short, where, label, key=key, height=None if widths else 1)
+            cells = (icon, short, where, label) if widths is None or widths[1] else (icon, short, label)
+            table.add_row(*cells, key=key, height=None if widths else 1)
         nxt = self.next_index()
         if keep_cursor and cursor is not None and cursor < len(rows):
             table.move_cursor(row=cursor)
@@ -283,6 +283,8 @@ class SectionScreen(SectionRunning, WizardScreen):
     @on(ActionsTable.Resized)
     def _fit(self) -> None:
         self.fill_table(keep_cursor=True)
+
+    status_width = 0  # the status column's width when fitted (0: sized by DataTable itself)
 
     def status_label(self, action_id: str, status: str) -> str:
         rec = self.wapp.record(action_id)

@@ -32,6 +32,7 @@ class SectionRunning:
     named below)."""
 
     section_id: str
+    status_width: int
     actions: list[Any]
     module: Any
     log_history: list[tuple[Text, Text]]
@@ -269,10 +270,16 @@ class SectionRunning:
                                               attempt=ev.attempt), "dim")
 
     def set_row(self, action_id: str, status: str) -> None:
+        from rich.cells import cell_len
+
         table = self.query_one("#actions", DataTable)
+        label = self.status_label(action_id, status)
+        if self.status_width and cell_len(label) > self.status_width and action_id in table.rows:
+            self.fill_table(keep_cursor=True)  # a longer status than any shown so far: fit the columns again
+            return
         try:
             table.update_cell(action_id, "st", STATUS_ICONS.get(status, "·"))
-            table.update_cell(action_id, "status", self.status_label(action_id, status))
+            table.update_cell(action_id, "status", label)
         except Exception:  # noqa: BLE001 - an event of another section's action: nothing to show here
             return
 

@@ -15,21 +15,21 @@ from textual.widgets import DataTable
 
 PADDING = 2  # DataTable's cell padding, one column each side
 GUTTER = 2  # the vertical scrollbar, kept whether or not it shows (scrollbar-gutter: stable)
-MIN_ACTION = 10
+MIN_ACTION = 18  # below this the names of a section's actions fold into three lines
 
 
 def fit_widths(width: int, status: list[str], where: list[str]) -> tuple[int, int, int] | None:
     """(action, where, status) column widths for a table `width` columns wide whose status and place
-    cells (headers included) are these; None before the width is known."""
+    cells (headers included) are these; None before the width is known. A place of 0: no room for that
+    column (the card under the table says where the selected action runs)."""
     if width <= 0:
         return None
     status_w = max(cell_len(s) for s in status)
     where_w = max(cell_len(w) for w in where)
     room = width - GUTTER - 4 * PADDING - 1  # four columns, the first one the status icon
     action_w = room - status_w - where_w
-    if action_w < MIN_ACTION:  # very narrow: the place gives up width (it wraps) before the action does
-        where_w = max(4, where_w - (MIN_ACTION - action_w))
-        action_w = max(MIN_ACTION, room - status_w - where_w)
+    if action_w < MIN_ACTION:  # narrow (80 columns with the sidebar): the place goes, the name stays readable
+        where_w, action_w = 0, room - status_w + PADDING
     return action_w, where_w, status_w
 
 

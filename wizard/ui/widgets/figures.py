@@ -53,7 +53,7 @@ class FiguresPanel(Vertical):
         table = Table(box=None, show_header=True, pad_edge=False, expand=True)
         for col in ("figure", "value", "action"):
             table.add_column(t(f"fig.{col}", self.lang), no_wrap=col == "value", overflow="fold",
-                             ratio=None if col == "value" else 1)
+                             ratio=1 if col == "action" else None)
         for action_id, fig in self.figures:
             table.add_row(figure_label(fig), f"{fig['value']:g} {fig.get('unit', '')}".strip(), action_id)
         yield Static(table)

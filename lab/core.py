@@ -7,6 +7,8 @@ Where things are:
   lab/networks.py   bridges (one per VirtualBox network), cables, the machine's place on the external network
   lab/machines.py   VM lifecycle (create, clone, NICs, unregister), power, commands inside a host
   lab/install.py    what a new VM's disk holds (the guide's Debian host)
+  lab/images.py     guest images: this machine's tree (debian12) or a debootstrapped one (debian13), built once
+  lab/guestimage.py which image the lab and each VM run on
   lab/access.py     SSH into the hosts: the lab key, host keys, known_hosts, ssh command lines
   lab/forwards.py   NAT network port forwards
   lab/snapshots.py  snapshots of a VM's disk and configuration, each with its own UUID
@@ -17,6 +19,7 @@ Everything the lab makes lives in:
   /var/lib/ha-wizard-lab/hosts/<vm>/ vm.json (NICs, MACs, UUID), disk/ (the VM's "disk": overlay upper dirs of
                                      /etc and /var, and /root), work/ (overlay work dirs), console.log,
                                      snapshots/<uuid>/ (disk + vm.json + snapshot.json: lab/snapshots.py)
+  /var/lib/ha-wizard-lab/images/<name>/ a built guest image (rootfs/, stamp.json): kept by `down`
   /run/ha-wizard-lab/                pid files of running hosts and port forwarders
   network namespaces hawl-net (the bridges) and hawl-<vm> (one per running VM), and one veth hawl0 in the
   root namespace (the lab's only change there: one address on the external network, its connected route).
@@ -51,6 +54,8 @@ from lab.base import (
     missing_requirements,
 )
 from lab.forwards import PortForwards
+from lab.guestimage import GuestImages
+from lab.images import DEFAULT_IMAGE, IMAGES
 from lab.install import GuestInstall
 from lab.machines import Machines
 from lab.networks import Networks
@@ -59,11 +64,14 @@ from lab.snapshots import Snapshots
 from lab.store import LabStore
 from wizard.base.answers import Answers
 
+# Kept in the lab's folders by `down`: built guest images (lab/images.py), other labs' folders.
+KEPT = {IMAGES.name, "instances"}
+
 __all__ = ["Lab", "LabBusy", "LabError", "LabUnavailable", "Nic", "acquire_lab", "missing_requirements", "owns_lab",
            "release_lab"]
 
 
-class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, Snapshots):
+class Lab(LabStore, Networks, Machines, GuestInstall, GuestImages, SSHAccess, PortForwards, Snapshots):
     """The local practice lab built from `answers` (default: the answers of the running lab, else the guide's)."""
 
     def __init__(self, answers: Answers | None = None, state_dir: Path = STATE, run_dir: Path = RUN) -> None:
@@ -100,7 +108,7 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
 
     # -- up / down ------------------------------------------------------------------------------------
     def up(self, prepared: bool = False, wait: float | None = None, host_link: bool = False,
-           password_only: dict[str, str] | None = None) -> dict[str, float]:
+           password_only: dict[str, str] | None = None, image: str = DEFAULT_IMAGE) -> dict[str, float]:
         """Build and boot the lab: the guide's starting point, or (prepared) the state after sections 1-4.
 
         NAT mode (default): like VirtualBox's NAT network, this machine has no address in the external
@@ -108,10 +116,12 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
         `host_link`: this machine also gets an address there (a host-only adapter in VirtualBox terms).
         `password_only`: {host: root password} for hosts that, like a fresh CentOS install, let root in
         with its password only (no key of the lab's is authorised there).
+        `image`: the guest image every VM runs on (lab/images.py; built beforehand, `lab image build`).
 
         The calling process becomes the lab's owner until `down()` or its end; while another live process
         owns the lab this waits for it, at most `wait` seconds (default HA_WIZARD_LAB_WAIT or 1800)."""
         self.check()
+        self._check_image(image)
         passwords = {self._vm_of(h): pw for h, pw in (password_only or {}).items()}
         acquire_lab(self.run_dir, DEFAULT_WAIT if wait is None else wait, self.on_wait)
         t0 = time.monotonic()
@@ -135,7 +145,7 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
                               "host_link": host_link, "root_address": self.root_address if host_link else "",
                               "password_only": sorted(passwords),
                               "made_run_netns": not _is_mount_point("/run/netns"),
-                              "made_run_netns_dir": not Path("/run/netns").exists()})
+                              "made_run_netns_dir": not Path("/run/netns").exists(), "image": image})
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ha-wizard-lab", "-f", str(self.key_path)])
         self._make_networks(host_link)
         self._create_vms(prepared, password_only=set(passwords))
@@ -205,8 +215,23 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
                     netns_dir.rmdir()
                 except OSError:
                     pass
-        shutil.rmtree(self.run_dir, ignore_errors=True)
-        shutil.rmtree(self.state_dir, ignore_errors=True)
+        for folder in (self.run_dir, self.state_dir):
+            for path in self._lab_paths(folder):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+            try:
+                folder.rmdir()  # unless what is kept is there
+            except OSError:
+                pass
+
+    def _lab_paths(self, folder: Path) -> list[Path]:
+        """What of a lab folder (state or run) is this lab's: not the built guest images, which `down` keeps,
+        nor other labs' folders (instances/)."""
+        if not folder.is_dir():
+            return []
+        return [p for p in folder.iterdir() if p.name not in KEPT]
 
     def leftovers(self) -> list[str]:
         """What of the lab is still on the machine (empty after `down`): for tests and `lab status`."""
@@ -215,7 +240,7 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
         found += [f"mount {m}" for m in self._stray_mounts()]
         if Path(f"/sys/class/net/{ROOT_LINK}").exists():
             found.append(f"link {ROOT_LINK}")
-        found += [f"path {p}" for p in (self.state_dir, self.run_dir) if p.exists()]
+        found += [f"path {p}" for p in (*self._lab_paths(self.run_dir), *self._lab_paths(self.state_dir))]
         return found
 
     def _stray_pids(self) -> list[int]:
@@ -253,6 +278,7 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
         for line in lines:
             mnt = line.split()[4]
             if (mnt.startswith((str(self.state_dir), str(self.run_dir)))
+                    and not any(mnt.startswith(f"{d}/{k}") for d in (self.state_dir, self.run_dir) for k in KEPT)
                     or mnt.startswith(f"/run/netns/{NS_PREFIX}")):
                 found.append(mnt)
         return sorted(found, key=len, reverse=True)
@@ -285,7 +311,7 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
 
     # -- status ---------------------------------------------------------------------------------------
     def status(self) -> list[dict]:
-        """Per VM: name, state, addresses (ifname -> [cidr]), services up, NICs, host key fingerprint."""
+        """Per VM: name, state, image, addresses (ifname -> [cidr]), services up, NICs, host key fingerprint."""
         fps = self.host_fingerprints()
         out = []
         probe = ("ip -o -4 addr show | awk '$2 != \"lo\" {print $2, $4}'; echo ---; "
@@ -293,7 +319,8 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
                  "[ -x /etc/init.d/$s ] && /etc/init.d/$s status >/dev/null 2>&1 && echo $s; done; echo ---; "
                  "hostname")
         for vm in self.vms():
-            info = {"vm": vm, "state": "running" if self.running(vm) else "poweroff", "addresses": {},
+            info = {"vm": vm, "state": "running" if self.running(vm) else "poweroff", "image": self.vm_image(vm),
+                    "addresses": {},
                     "services": [], "hostname": "", "fingerprint": fps.get(vm, ""),
                     "nics": {n: vars(nic) for n, nic in self.nics(vm).items()}}
             if info["state"] == "running":

@@ -8,7 +8,7 @@
   three NICs and /etc/hosts; no pcs yet). `lab down` runs before it is built and at the end of the session,
   whatever the tests did.
 - `fresh_lab` (function): a factory `fresh_lab(prepared=False, answers=None, host_link=False,
-  password_only=None) -> Lab` building a new lab for a test that changes it (power, cluster, clones); torn
+  password_only=None, image="debian12") -> Lab` building a new lab for a test that changes it (power, cluster, clones); torn
   down after the test. Only one lab exists on a machine at a time, so when the session's prepared lab
   existed it is rebuilt (fresh) afterwards.
 - Labs are NAT-only (as VirtualBox's NAT network: this machine reaches the guests through port forwards;
@@ -19,6 +19,9 @@
   Tests using it run last (see pytest_collection_modifyitems), so no other lab replaces it in between; if one
   does anyway, the next test asking for it gets it rebuilt. A test that uses its session and then a lab of its
   own (the sh export replayed on a fresh lab) runs after all of them.
+- `debian13_image` (session): the lab's Debian 13 guest image (lab/images.py), built when absent or out of date
+  (scripts/install-deps.sh builds it beforehand; a build needs deb.debian.org): a test on it never skips for
+  want of it. Its value is the image's name, for `fresh_lab(image=...)`.
 - Figures a lab test records with `e2e_support.record_figure(name, seconds)` are printed together at the end
   of the run (e.g. the wizard's headless run beside the Ansible export's run).
 """
@@ -105,11 +108,11 @@ def fresh_lab() -> Iterator[Callable[..., object]]:
     made: list[object] = []
 
     def make(prepared: bool = False, answers: Answers | None = None, host_link: bool = False,
-             password_only: dict[str, str] | None = None) -> Lab:
+             password_only: dict[str, str] | None = None, image: str = "debian12") -> Lab:
         _SESSION["built"] = None  # replaced: a later built_cluster user gets a new build
         lab = Lab(answers or Answers())
         made.append(lab)
-        lab.up(prepared=prepared, host_link=host_link, password_only=password_only)
+        lab.up(prepared=prepared, host_link=host_link, password_only=password_only, image=image)
         return lab
 
     try:
@@ -120,6 +123,20 @@ def fresh_lab() -> Iterator[Callable[..., object]]:
             lab.down(keep_ownership=shared is not None)
         if made and shared is not None:
             shared.up(prepared=True)  # the session's lab was replaced: give it back, fresh
+
+
+@pytest.fixture(scope="session")
+def debian13_image() -> str:
+    """The Debian 13 guest image, built here when scripts/install-deps.sh has not (a few minutes)."""
+    _require_lab()
+    from e2e_support import record_figure
+
+    from lab.images import build_image
+
+    built = build_image("debian13", log=lambda m: print(f"lab image: {m}", flush=True))
+    if built["rebuilt"]:
+        record_figure("lab image debian13: built from scratch (debootstrap + apt)", built["seconds"])
+    return "debian13"
 
 
 def pytest_terminal_summary(terminalreporter: object) -> None:

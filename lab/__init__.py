@@ -8,6 +8,8 @@ Python API (stable; other engineers' tests use it):
                                     # wizard's SSH port forwards); host_link=True: this machine gets an address
                                     # in the external network (default: NAT network only, as VirtualBox);
                                     # password_only={host: pw}: root logs in there with its password only
+                                    # image="debian13": every host on the Debian 13 guest image (lab/images.py:
+                                    # build_image("debian13") first); default "debian12", this machine's tree
     lab.down()                      # remove everything the lab made (safe twice; up() calls it first)
     lab.exec(host, "cmd", timeout=120, input=None, check=False) -> subprocess.CompletedProcess
                                     # bash -c cmd as root inside the host's namespaces (text output)
@@ -23,13 +25,14 @@ Python API (stable; other engineers' tests use it):
     lab.status() -> list[dict]; lab.leftovers() -> list[str]; lab.running(vm) -> bool
     lab.memory() -> {"rss": KiB, "pss": KiB, "processes": n}   # of the running lab's processes
     lab.acpi_shutdown(host)         # the power button: services stop, then off
+    lab.image, lab.vm_image(vm)     # the image the lab was made on, the one a VM runs (a clone: its original's)
     from lab.vbox import vboxmanage; vboxmanage(lab, ["snapshot", "master", "take", "preHA"])
 
 Only one lab exists on a machine at a time (fixed state folders and namespace names). The process that
 ran `up` owns it until `down()` or its own end; `up`/`down` in another process wait for the owner
 (at most `wait` seconds, default HA_WIZARD_LAB_WAIT or 1800) then replace whatever lab was there, so test
 sessions running at once take turns. `down(force=True)` does not wait.
-Hosts behave like Debian 12 without systemd: ifupdown (/etc/network/interfaces.d/),
+Hosts behave like Debian 12 (or 13, on that image) without systemd: ifupdown (/etc/network/interfaces.d/),
 a systemctl/hostnamectl stand-in over the init scripts (guest/systemctl), `poweroff`/`reboot` inside a host
 work, no DNS (names in /etc/hosts; /etc/resolv.conf points at a closed port so lookups fail at once),
 the NAT network's gateway (networks.external_gateway) answers pings but leads nowhere.

@@ -131,8 +131,12 @@ def debian13_image() -> str:
     _require_lab()
     from e2e_support import record_figure
 
+    from lab.core import acquire_lab
     from lab.images import build_image
 
+    # Owned like a lab (one per machine): no other session's lab runs on the old image while it is replaced,
+    # and none is torn down and rebuilt meanwhile.
+    acquire_lab()
     built = build_image("debian13", log=lambda m: print(f"lab image: {m}", flush=True))
     if built["rebuilt"]:
         record_figure("lab image debian13: built from scratch (debootstrap + apt)", built["seconds"])

@@ -121,7 +121,7 @@ class Machines:
         proc = subprocess.Popen(
             ["ip", "netns", "exec", ns, "unshare", "-m", "-u", "-i", "-p", "-f", "--propagation", "private",
              "--mount-proc", SYSTEM_PYTHON, "-I", str(GUEST / "hostinit.py"), str(d),
-             *([str(root)] if root != Path("/") else [])],
+             *([f"--root={root}"] if root != Path("/") else [])],
             stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT, start_new_session=True,
             env={"PATH": HOST_ENV[0][5:], "LANG": "C.UTF-8"})
         console.close()

@@ -1,7 +1,8 @@
 """PID 1 of one lab host: mounts its private "disk", boots it like a Debian host without systemd, reaps.
 
 Started by the lab (lab/machines.py) as
-    ip netns exec NS unshare -m -u -i -p -f --propagation private --mount-proc python3 -I hostinit.py HOSTDIR [ROOT]
+    ip netns exec NS unshare -m -u -i -p -f --propagation private --mount-proc python3 -I hostinit.py HOSTDIR \
+        [--root=ROOT]
 so it already runs in the host's own network, mount, UTS, IPC and PID namespaces. Standalone (stdlib only,
 system python3): the host keeps running whatever the wizard's venv does.
 
@@ -263,7 +264,7 @@ def after_worker() -> None:
 def main() -> None:
     global HOSTDIR, ROOT
     HOSTDIR = sys.argv[1]
-    ROOT = sys.argv[2] if len(sys.argv) > 2 else ""
+    ROOT = next((a.split("=", 1)[1] for a in sys.argv[2:] if a.startswith("--root=")), "")
     os.chdir("/")
     signal.signal(signal.SIGTERM, on_power_signal)
     signal.signal(signal.SIGUSR1, on_power_signal)

@@ -120,7 +120,8 @@ def poweroff_actions(section: str, answers: Answers, vm: str, why: str, why_es: 
     return [
         Action(id=f"{section}.poweroff.{vm}", kind="run", target=Target.local(),
                **vbox(answers, "controlvm", vm, "acpipowerbutton"),
-               why=why, why_es=why_es, **probe.fields(), idempotent=False,
+               why=why, why_es=why_es, title=f"Power off {vm}", title_es=f"Apagar {vm}", **probe.fields(),
+               idempotent=False,
                on_fail="The VM must be running for an ACPI shutdown; check its state in VirtualBox.",
                on_fail_es="Para apagar por ACPI la VM debe estar en marcha; mira su estado en VirtualBox."),
         Action(id=f"{section}.wait_off.{vm}", kind="wait", target=Target.local(),
@@ -128,6 +129,7 @@ def poweroff_actions(section: str, answers: Answers, vm: str, why: str, why_es: 
                host=HostOp.of("vm_state", vm=vm),
                expect=r'VMState="(poweroff|aborted|saved)"', **probe.fields(), timeout=180, interval=3,
                why=f"Wait until {vm} is powered off.", why_es=f"Esperar a que {vm} esté apagada.",
+               title=f"Wait until {vm} is off", title_es=f"Esperar a que {vm} esté apagada",
                awaits=f"{vm} powered off in VirtualBox", awaits_es=f"{vm} apagada en VirtualBox",
                on_fail="The guest ignored the power button: shut it down from inside (poweroff) or from VirtualBox.",
                on_fail_es="El invitado ignoró el botón de apagado: apágala desde dentro (poweroff) o en VirtualBox."),
@@ -140,10 +142,12 @@ def startvm_actions(section: str, answers: Answers, vm: str, node: str, why: str
     return [
         Action(id=f"{section}.startvm.{vm}", kind="run", target=Target.local(),
                **vbox(answers, "startvm", vm, "--type", "headless"),
-               **vm_running(answers, vm).fields(), idempotent=False, why=why, why_es=why_es),
+               **vm_running(answers, vm).fields(), idempotent=False, why=why, why_es=why_es,
+               title=f"Start {vm}", title_es=f"Arrancar {vm}"),
         Action(id=f"{section}.wait_ssh.{node}", kind="wait", target=Target.node(node), command="true",
                via_address=via, timeout=300, interval=5, tags=(NODE_RETURNS,),
                awaits=f"{node} booted and answering SSH", awaits_es=f"{node} arrancado y respondiendo por SSH",
+               title=f"Wait for {node} to answer SSH", title_es=f"Esperar a que {node} responda por SSH",
                why=f"Wait until {node} has booted and answers SSH.",
                why_es=f"Esperar a que {node} haya arrancado y responda por SSH.",
                on_fail="The VM booted but SSH doesn't answer: check its address and sshd from its console.",
@@ -152,6 +156,11 @@ def startvm_actions(section: str, answers: Answers, vm: str, node: str, why: str
 
 
 # -- network configuration of one node -------------------------------------------------------
+
+# An interface's role in words (titles): English adjective, Spanish adjective.
+ROLE_WORDS = {"external": ("External", "externa"), "internal": ("Internal", "interna"),
+              "heartbeat": ("Heartbeat", "de latido"), "server": ("Server", "del servidor")}
+
 
 @dataclass(frozen=True)
 class Iface:
@@ -177,6 +186,9 @@ def iface_config(section: str, node: str, iface: Iface, profile: Profile, via: s
     """The action that writes (or, with nmcli, sets) the static config of one interface."""
     id_ = f"{section}.config_{iface.role}.{node}"
     target = Target.node(node)
+    role_en, role_es = ROLE_WORDS.get(iface.role, ("", ""))
+    titles = {"title": f"{role_en} address on {iface.ifname}".strip(),
+              "title_es": f"Dirección {role_es} en {iface.ifname}".replace("  ", " ")}
     if profile.network_style == "nmcli":
         settings = (f"ipv4.method manual ipv4.addresses {q(f'{iface.ip}/{prefix(iface.network)}')}"
                     f" ipv4.gateway {q(iface.gateway)} ipv4.dns {q(iface.dns)} connection.autoconnect yes")
@@ -184,7 +196,7 @@ def iface_config(section: str, node: str, iface: Iface, profile: Profile, via: s
         # modify when the connection exists, add it otherwise: running twice changes nothing.
         cmd = (f"nmcli connection modify {name} {settings} 2>/dev/null"
                f" || nmcli connection add type ethernet con-name {name} ifname {name} {settings}")
-        return Action(id=id_, kind="run", target=target, command=cmd, via_address=via,
+        return Action(id=id_, kind="run", target=target, command=cmd, via_address=via, **titles,
                       why=f"Static address {iface.ip} on {iface.ifname} (NetworkManager connection).",
                       why_es=f"Dirección estática {iface.ip} en {iface.ifname} (conexión de NetworkManager).")
     if profile.network_style == "ifcfg":
@@ -195,7 +207,7 @@ def iface_config(section: str, node: str, iface: Iface, profile: Profile, via: s
         path = f"/etc/network/interfaces.d/{iface.ifname}"
         content = render("debian-iface.j2", ifname=iface.ifname, ip=iface.ip, prefix=prefix(iface.network),
                          gateway=iface.gateway, dns=iface.dns)
-    return write(id_, target, path, content, via_address=via,
+    return write(id_, target, path, content, via_address=via, **titles,
                  why=f"Static address {iface.ip} on {iface.ifname}.",
                  why_es=f"Dirección estática {iface.ip} en {iface.ifname}.")
 
@@ -210,6 +222,7 @@ def no_other_config(section: str, node: str, ifnames: list[str], profile: Profil
     return [Action(
         id=f"{section}.no_other_config.{node}", kind="check", target=Target.node(node), via_address=via,
         command=f"! grep -Eqs {pattern} /etc/network/interfaces",
+        title="No other stanza for these NICs", title_es="Ninguna otra estrofa para estas tarjetas",
         why=f"/etc/network/interfaces doesn't configure {', '.join(ifnames)} itself (interfaces.d does).",
         why_es=f"/etc/network/interfaces no configura {', '.join(ifnames)} (lo hace interfaces.d).",
         on_fail="Move or delete that interface's stanza in /etc/network/interfaces, then run this section again.",
@@ -221,6 +234,7 @@ def network_restart(section: str, node: str, ifnames: list[str], profile: Profil
     return Action(id=f"{section}.restart_network.{node}", kind="run", target=Target.node(node),
                   command=profile.network_apply(ifnames), disrupts_network=True, via_address=via,
                   reconnect_to=reconnect_to,
+                  title="Apply the network configuration", title_es="Aplicar la configuración de red",
                   why="Apply the new network configuration (the SSH connection drops for a moment).",
                   why_es="Aplicar la nueva configuración de red (la conexión SSH se corta un momento).",
                   on_fail="Check the interface files just written and the console of the VM.",
@@ -230,6 +244,7 @@ def network_restart(section: str, node: str, ifnames: list[str], profile: Profil
 def check_ip(section: str, node: str, iface: Iface) -> Action:
     return Action(id=f"{section}.check_{iface.role}.{node}", kind="check", target=Target.node(node),
                   command=f"ip addr show dev {q(iface.ifname)}", expect=re_ip(iface.ip, prefix(iface.network)),
+                  title=f"{iface.ifname} has {iface.ip}", title_es=f"{iface.ifname} tiene {iface.ip}",
                   why=f"{iface.ifname} has {iface.ip}/{prefix(iface.network)}.",
                   why_es=f"{iface.ifname} tiene {iface.ip}/{prefix(iface.network)}.")
 
@@ -239,6 +254,7 @@ def find_nic(section: str, node: str, ifname: str, mac: str, via: str = "") -> A
     return Action(id=f"{section}.find_nic.{node}", kind="check", target=Target.node(node),
                   command=f"ip -o link | grep -i {q(mac_colon(mac))}", via_address=via,
                   expect=rf"^\d+: {re.escape(ifname)}[:@]",
+                  title=f"The new NIC is {ifname}", title_es=f"La tarjeta nueva es {ifname}",
                   why=f"The NIC with MAC {mac_colon(mac)} is {ifname}.",
                   why_es=f"La tarjeta con MAC {mac_colon(mac)} se llama {ifname}.",
                   on_fail=f"The system named that NIC differently: put its name (see the output) in the answers "
@@ -277,5 +293,6 @@ def hosts_action(section: str, answers: Answers, node: str, via: str = "") -> Ac
     block = render("hosts-block.j2", entries=hosts_entries(answers))
     return Action(id=f"{section}.hosts.{node}", kind="write", target=Target.node(node),
                   command=hosts_command(block), content=block, path="/etc/hosts", via_address=via,
+                  title="Names in /etc/hosts", title_es="Nombres en /etc/hosts",
                   why="Names of both directors and their cluster-ring names in /etc/hosts (block between markers).",
                   why_es="Nombres de los dos directores y sus nombres de anillo en /etc/hosts (bloque entre marcas).")

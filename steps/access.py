@@ -23,6 +23,7 @@ from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
 from wizard.base.answers import Answers
 from wizard.base.reach import forwards
+from wizard.base.validation import field_label
 
 ID = "access"
 TITLE = Text("Log in with the wizard's key", "Entrar con la clave del asistente")
@@ -33,7 +34,7 @@ EXPLANATION = Text(
         "through port forwards, which is how the guide will later see the web page (`http://localhost:5280`, "
         "\"as in the previous session\"). So the wizard's first steps (in the checks before starting) make one "
         "forward per director on this machine (port 2201 to master's SSH, 2202 to standby's; the standby's "
-        "waits for the clone of section 3) and connect through them; the real servers are reached through a "
+        "waits for the clone of a later section) and connect through them; the real servers are reached through a "
         "director. If this computer does reach the machines directly (a host-only or bridged adapter), put "
         "their addresses in the inventory instead (ssh_host): then no forward is made.\n\n"
         "A fresh CentOS 7 machine only lets root in with its password. The wizard asks for it once (or reads "
@@ -48,7 +49,8 @@ EXPLANATION = Text(
         "solo se entra con reenvíos de puertos, que es como la guía verá más tarde la página web "
         "(`http://localhost:5280`, \"como en la sesión anterior\"). Así que los primeros pasos del asistente (en "
         "las comprobaciones antes de empezar) crean en este ordenador un reenvío por director (el puerto 2201 "
-        "al SSH de master, el 2202 al de standby; el de standby espera al clon de la sección 3) y se conecta por "
+        "al SSH de master, el 2202 al de standby; el de standby espera al clon de una sección posterior) y se conecta "
+        "por "
         "ellos; a los servidores reales llega a través de un director. Si este ordenador sí llega directamente a "
         "las máquinas (adaptador solo-anfitrión o puente), pon sus direcciones en el inventario (ssh_host): "
         "entonces no se crea ningún reenvío.\n\n"
@@ -77,6 +79,8 @@ def forward_actions(answers: Answers, profile: Profile) -> list[Action]:
     listing = f"{vboxmanage_word(answers)} list natnetworks"
     actions = []
     for r in forwards(answers):
+        index = next((i for i, d in enumerate(answers.directors) if d.name == r.node), 0)
+        port_field = field_label(answers, f"directors[{index}].ssh_port")  # as the inventory names it
         base = ("natnetwork", "modify", "--netname", net, "--port-forward-4")
         actions += [
             Action(id=f"{ID}.forward_clear.{r.node}", kind="run", target=Target.local(),
@@ -85,21 +89,22 @@ def forward_actions(answers: Answers, profile: Profile) -> list[Action]:
                    probe=(f"! {listing} | grep -q {shlex.quote('^ *' + r.rule_name + ':')}"
                           f" || {listing} | grep -qF -- {shlex.quote(r.rule)}"),
                    idempotent=False,
+                   title=f"Remove a stale forward to {r.node}", title_es=f"Quitar un reenvío antiguo a {r.node}",
                    why=f"An older forward named {r.rule_name} leads elsewhere: remove it (only then).",
                    why_es=f"Un reenvío anterior llamado {r.rule_name} lleva a otro sitio: quitarlo (solo entonces)."),
             Action(id=f"{ID}.forward.{r.node}", kind="run", target=Target.local(),
                    **vbox(answers, *base, r.rule),
                    host_probe=HostOp.of("natnetwork_has_rule", netname=net, rule=r.rule),
                    probe=f"{listing} | grep -qF -- {shlex.quote(r.rule)}", idempotent=False,
+                   title=f"Port {r.port} to {r.node}'s SSH", title_es=f"Puerto {r.port} al SSH de {r.node}",
                    why=f"Port {r.port} of this machine ({r.host}) leads to {r.node}'s SSH ({r.guest_ip}:"
                        f"{r.guest_port}) on the NAT network {net}.",
                    why_es=f"El puerto {r.port} de este ordenador ({r.host}) lleva al SSH de {r.node} "
                           f"({r.guest_ip}:{r.guest_port}) en la red NAT {net}.",
                    on_fail=f"Is {net} the NAT network's name (`VBoxManage list natnetworks`)? Another rule on "
-                           f"port {r.port}? Then choose another ssh_port for {r.node} in the inventory.",
+                           f"port {r.port}? Then choose another {port_field.en} in the inventory.",
                    on_fail_es=f"¿Es {net} el nombre de la red NAT (`VBoxManage list natnetworks`)? ¿Otra regla "
-                              f"en el puerto {r.port}? Entonces elige otro ssh_port para {r.node} en el "
-                              "inventario."),
+                              f"en el puerto {r.port}? Entonces elige otro {port_field.es} en el inventario."),
         ]
     return actions
 
@@ -125,6 +130,7 @@ def key_actions(answers: Answers, profile: Profile) -> list[Action]:
     return [Action(
         id=f"{ID}.wizard_key.{node}", kind="run", target=Target.node(node), command=key_command(answers.ssh_user),
         secrets=(PUBLIC_KEY,), stdin="{" + PUBLIC_KEY + "}\n", tags=(KEY_INSTALL,),
+        title=f"The wizard's key on {node}", title_es=f"La clave del asistente en {node}",
         why=f"The wizard's public key in {answers.ssh_user}'s authorized_keys on {node} (like ssh-copy-id), only "
             "if the login needed the password: later connections need none.",
         why_es=f"La clave pública del asistente en authorized_keys de {answers.ssh_user} en {node} (como "

@@ -68,18 +68,22 @@ def vault_actions(section: str, target: Target) -> list[Action]:
             f"{CENTOS_REPOS}")
     return [
         Action(id=f"{section}.vault_backup", kind="run", target=target, command=_backup(CENTOS_REPOS), probe=probe,
+               title="Back up the repository files", title_es="Copia de los ficheros de repositorio",
                why="CentOS 7 is end of life: keep a copy of each repository file before pointing it at the vault.",
                why_es="CentOS 7 está fuera de soporte: guardar una copia de cada fichero de repositorio antes de "
                       "apuntarlo al archivo (vault)."),
         Action(id=f"{section}.vault_repos", kind="run", target=target, command=edit, probe=probe,
+               title="Repositories to the CentOS vault", title_es="Repositorios al archivo de CentOS",
                why=f"The repositories use the archive of the last release ({VAULT}) instead of the dead mirrors.",
                why_es=f"Los repositorios usan el archivo de la última versión ({VAULT}) en lugar de las réplicas "
                       "desaparecidas."),
         Action(id=f"{section}.vault_clean", kind="run", target=target, command="yum clean all",
                probe=_not_fixed_here(CENTOS_REPOS),
+               title="Clean yum's cache", title_es="Limpiar la caché de yum",
                why="Forget what yum learnt from the old mirrors.", why_es="Olvidar lo que yum sabía de las réplicas."),
         Action(id=f"{section}.vault_makecache", kind="run", target=target, command="yum makecache", timeout=900,
                probe=_not_fixed_here(CENTOS_REPOS),
+               title="Fetch the repositories' metadata", title_es="Descargar los metadatos",
                why="Fetch the repositories' metadata from the vault (this also proves it answers).",
                why_es="Descargar los metadatos de los repositorios desde el archivo (y comprobar que responde).",
                on_fail="The vault did not answer: check the VM reaches the Internet (ping -c 3 vault.centos.org).",
@@ -96,12 +100,15 @@ def epel_archive_actions(section: str, target: Target) -> list[Action]:
     return [
         Action(id=f"{section}.epel_backup", kind="run", target=target, command=_backup(EPEL_REPOS), probe=probe,
                tags=("bench",),
+               title="Back up EPEL's repository file", title_es="Copia del repositorio EPEL",
                why="EPEL 7 is archived too: keep a copy of its repository file first.",
                why_es="EPEL 7 también está archivado: guardar antes una copia de su fichero de repositorio."),
         Action(id=f"{section}.epel_archive", kind="run", target=target, command=edit, probe=probe, tags=("bench",),
+               title="EPEL to its archive", title_es="EPEL a su archivo",
                why=f"EPEL 7 from its archive ({EPEL_ARCHIVE}) instead of the metalink that lists no mirror.",
                why_es=f"EPEL 7 desde su archivo ({EPEL_ARCHIVE}) en lugar del metalink que ya no da réplicas."),
         Action(id=f"{section}.epel_clean", kind="run", target=target, command="yum clean all", tags=("bench",),
                probe=_not_fixed_here(EPEL_REPOS),
+               title="Clean EPEL's metadata", title_es="Limpiar los metadatos de EPEL",
                why="Forget EPEL's old metadata.", why_es="Olvidar los metadatos antiguos de EPEL."),
     ]

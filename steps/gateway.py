@@ -50,16 +50,19 @@ def _set_gateway(answers: Answers, profile: Profile, server: Server) -> Action:
         return Action(id=f"{ID}.set.{node}", kind="run", target=Target.node(node), command=command,
                       probe=f"grep -qx {line} {path}",
                       erratum="/etc/sysconfig/network-scripts/ifcfg-enpos3",
+                      title=f"{node}'s gateway", title_es=f"Pasarela de {node}",
                       why=f"GATEWAY={vip} in {node}'s interface file.",
                       why_es=f"GATEWAY={vip} en el fichero de interfaz de {node}.")
     if profile.network_style == "nmcli":
         return Action(id=f"{ID}.set.{node}", kind="run", target=Target.node(node),
                       command=f"nmcli connection modify {q(server.ifname)} ipv4.gateway {q(vip)}",
+                      title=f"{node}'s gateway", title_es=f"Pasarela de {node}",
                       why=f"{node}'s gateway is {vip}.", why_es=f"La pasarela de {node} es {vip}.")
     # debian: rewrite the whole stanza of the interface with the new gateway.
     iface = Iface("server", server.ifname, server.ip, answers.networks.internal, gateway=vip)
     action = iface_config(ID, node, iface, profile)
     return dataclasses.replace(action, id=f"{ID}.set.{node}", why=f"{node}'s gateway is {vip}.",
+                               title=f"{node}'s gateway", title_es=f"Pasarela de {node}",
                                why_es=f"La pasarela de {node} es {vip}.")
 
 
@@ -74,6 +77,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
             network_restart(ID, node, [server.ifname], profile),
             Action(id=f"{ID}.route.{node}", kind="check", target=Target.node(node), command="ip route show default",
                    expect=rf"(?m)^default via {re.escape(vip)}\b",
+                   title=f"{node}'s default route", title_es=f"Ruta por defecto de {node}",
                    why=f"{node}'s default route goes through the internal VIP.",
                    why_es=f"La ruta por defecto de {node} pasa por la VIP interna."),
         ]

@@ -91,8 +91,12 @@ class Action:
     kind: ActionKind
     target: Target
     command: str
-    why: str  # short, English
+    why: str  # one sentence, English
     why_es: str = ""
+    # What a student reads for the action in lists, the output and messages (a few words: "Power off master");
+    # the id is for the record and the command line. Empty: the why stands in.
+    title: str = ""
+    title_es: str = ""
     content: str = ""  # for write: the file text exactly as written
     path: str = ""  # for write: the file written
     expect: str = ""  # regex the output must match (check / wait)
@@ -132,6 +136,12 @@ class Action:
     @property
     def section(self) -> str:
         return self.id.split(".", 1)[0]
+
+    def label(self, lang: str) -> str:
+        """The action in words, in `lang`: its title, else its why (never its id)."""
+        if lang == "es":
+            return self.title_es or self.title or self.why_es or self.why
+        return self.title or self.why
 
 
 @dataclass(frozen=True)

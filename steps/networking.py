@@ -75,6 +75,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         Action(id=f"{ID}.is_clone.{node}", kind="check", target=Target.node(node), via_address=via,
                command=f"ip -o link show dev {q(s.heartbeat_if)}",
                expect=rf"(?i)link/ether {re.escape(mac_colon(heartbeat_mac))}\b",
+               title=f"It is the clone {s.vm}", title_es=f"Es el clon {s.vm}",
                why=f"The machine at {via} is the clone: its heartbeat NIC has {s.vm}'s MAC, not {m.vm}'s.",
                why_es=f"La máquina en {via} es el clon: su tarjeta de latido tiene la MAC de {s.vm}, no la de "
                       f"{m.vm}.",
@@ -89,17 +90,19 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     gw = answers.networks.external_gateway
     actions.append(Action(
         id=f"{ID}.ping_gateway.{node}", kind="check", target=Target.node(node), command=f"ping -c 3 {q(gw)}",
+        title="The gateway answers", title_es="Responde la pasarela",
         why="The external network works: the gateway answers.", why_es="La red externa funciona: responde la "
         "pasarela."))
     if not profile.is_lab:  # the lab has no way out to the Internet
         actions.append(Action(
             id=f"{ID}.ping_outside.{node}", kind="check", target=Target.node(node), command="ping -c 3 www.google.es",
-            tags=("internet",),
+            tags=("internet",), title="The Internet answers", title_es="Responde Internet",
             why="Connection with the outside world (Internet and DNS).",
             why_es="Conexión con el mundo exterior (Internet y DNS)."))
     actions += [
         hosts_action(ID, answers, node),
         Action(id=f"{ID}.hostname.{node}", kind="run", target=Target.node(node), command=profile.set_hostname(node),
+               title=f"Host name {node}", title_es=f"Nombre de máquina {node}",
                why=f"The clone still calls itself {m.name}: rename it {node}.",
                why_es=f"El clon aún se llama {m.name}: cambiarle el nombre a {node}."),
     ]
@@ -108,6 +111,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                                why_es=f"Volver a arrancar {m.vm}: {s.vm} ya tiene sus propias direcciones.")
     actions.append(Action(
         id=f"{ID}.ping_ring.{node}", kind="check", target=Target.node(node), command=f"ping -c 3 {q(m.ring_name)}",
+        title=f"{m.ring_name} answers on the heartbeat", title_es=f"{m.ring_name} responde por el latido",
         why=f"The heartbeat network works: {m.ring_name} answers from {node}.",
         why_es=f"La red de latido funciona: {m.ring_name} responde desde {node}."))
     return actions

@@ -49,7 +49,7 @@ EXPLANATION = Text(
         "configuración estática y reinicia la red; luego comprueba que se ha asociado correctamente la IP "
         "elegida. La tarjeta de latido no lleva pasarela: la ruta por defecto sigue en la tarjeta externa.\n\n"
         "Por último se añade la nueva máquina a /etc/hosts: standby, y master-cr / standby-cr, los nombres que "
-        "se usarán a continuación para formar el cluster, que en este caso estará formado únicamente por dos "
+        "se usarán a continuación para formar el clúster, que en este caso estará formado únicamente por dos "
         "nodos (apuntan a las direcciones de latido). El asistente los escribe entre las marcas "
         "'# BEGIN ha-wizard' / '# END ha-wizard', para que al repetir la sección se sustituya el bloque en "
         "lugar de duplicar líneas."
@@ -86,7 +86,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         id=f"{ID}.modifyvm.{m.vm}", kind="run", target=Target.local(),
         **vbox(answers, "modifyvm", m.vm, "--nic3", "intnet", "--intnet3", vb.heartbeat_network,
                "--nictype3", vb.nic_type, "--macaddress3", mac),
-        **has_nic.fields(),
+        **has_nic.fields(), title=f"Heartbeat NIC on {m.vm}", title_es=f"Tarjeta de latido en {m.vm}",
         why=f"NIC 3 of {m.vm}: internal network \"{vb.heartbeat_network}\", type {vb.nic_type}, fixed MAC.",
         why_es=f"Tarjeta 3 de {m.vm}: red interna \"{vb.heartbeat_network}\", tipo {vb.nic_type}, MAC fija.",
     ))

@@ -30,14 +30,14 @@ EXPLANATION = Text(
         "says.\n\n" + CENTOS_NOTE.en
     ),
     es=(
-        "En los dos nodos que van a formar el cluster instalamos los paquetes necesarios: `yum install -y pcs`. "
+        "En los dos nodos que van a formar el clúster instalamos los paquetes necesarios: `yum install -y pcs`. "
         "Pacemaker y Corosync se instalarán como dependencias del paquete pcs. Tras la instalación se pondrá en "
         "ejecución en ambos nodos el demonio pcsd y se indicará que se inicie siempre en el arranque.\n\n"
         "Cuando se instala pacemaker se crea automáticamente el usuario hacluster. Se debe configurar una "
         "contraseña para este usuario en los nodos master y standby, usando la misma contraseña para ambos. La "
         "guía usa `passwd hacluster`; el asistente pasa la contraseña a `chpasswd` por su entrada estándar, de "
         "modo que nunca aparece en una línea de órdenes, un registro ni la transcripción.\n\n"
-        "Para que los distintos demonios que gestionan el cluster en ambos nodos no tengan problemas para "
+        "Para que los distintos demonios que gestionan el clúster en ambos nodos no tengan problemas para "
         "comunicarse entre ellos, configuramos adecuadamente el cortafuegos y el módulo de seguridad mejorada "
         "(SELinux).\n\n"
         "A partir de este momento los comandos se ejecutan sólo en el nodo master. Tras tener el usuario "
@@ -69,18 +69,21 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     if profile.enable_repo:
         actions.append(Action(
             id=f"{ID}.enable_repo", kind="run", target=both, command=profile.enable_repo,
+            title="Enable the HA repository", title_es="Activar el repositorio HA",
             why="The HA packages live in a repository that is off by default.",
             why_es="Los paquetes de alta disponibilidad están en un repositorio desactivado por defecto."))
     actions += [
         Action(id=f"{ID}.install", kind="run", target=both, command=profile.install(profile.ha_packages),
-               timeout=1200,
+               timeout=1200, title="Install pcs", title_es="Instalar pcs",
                why="Install pcs (pacemaker and corosync come as its dependencies).",
                why_es="Instalar pcs (pacemaker y corosync se instalan como dependencias)."),
         versions_action(f"{ID}.versions", both),
         Action(id=f"{ID}.pcsd", kind="run", target=both, command="systemctl start pcsd && systemctl enable pcsd",
+               title="Start and enable pcsd", title_es="Arrancar y habilitar pcsd",
                why="Start pcsd now and at every boot.", why_es="Arrancar pcsd ahora y en cada arranque."),
         Action(id=f"{ID}.hacluster_password", kind="run", target=both, command="chpasswd",
                secrets=("hacluster_password",), stdin="hacluster:{hacluster_password}\n",
+               title="Password of user hacluster", title_es="Contraseña del usuario hacluster",
                why="The same password for user hacluster on both directors (fed on stdin, never shown).",
                why_es="La misma contraseña para el usuario hacluster en los dos directores (por la entrada "
                       "estándar, nunca se muestra)."),
@@ -89,10 +92,12 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         actions += [
             Action(id=f"{ID}.firewall_add", kind="run", target=both,
                    command="firewall-cmd --permanent --add-service=high-availability",
+                   title="Open the cluster's ports", title_es="Abrir los puertos del clúster",
                    why="Open the cluster daemons' ports in the firewall (permanent config).",
-                   why_es="Abrir en el cortafuegos los puertos de los demonios del cluster (configuración "
+                   why_es="Abrir en el cortafuegos los puertos de los demonios del clúster (configuración "
                           "permanente)."),
             Action(id=f"{ID}.firewall_reload", kind="run", target=both, command="firewall-cmd --reload",
+                   title="Reload the firewall", title_es="Recargar el cortafuegos",
                    why="Apply the permanent firewall config now.",
                    why_es="Aplicar ya la configuración permanente del cortafuegos."),
         ]
@@ -101,8 +106,9 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
             id=f"{ID}.selinux", kind="run", target=both, command="setsebool -P daemons_enable_cluster_mode 1",
             # Nothing to allow where SELinux is disabled (setsebool would fail there); or already allowed.
             probe="! selinuxenabled 2>/dev/null || getsebool daemons_enable_cluster_mode | grep -q -- '--> on$'",
+            title="Cluster mode in SELinux", title_es="Modo clúster en SELinux",
             why="Let SELinux allow the daemons' cluster mode.",
-            why_es="Permitir en SELinux el modo cluster de los demonios."))
+            why_es="Permitir en SELinux el modo clúster de los demonios."))
     if profile.default_corosync_conf:
         conf = "/etc/corosync/corosync.conf"
         shipped = f"cluster_name: {profile.default_corosync_conf}"
@@ -110,6 +116,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
             id=f"{ID}.default_corosync_conf", kind="run", target=both,
             command=(f"if grep -qE {q('^[[:space:]]*' + shipped + '[[:space:]]*$')} {conf} 2>/dev/null; "
                      f"then mv {conf} {conf}.dist; fi"),
+            title="Set aside the sample corosync.conf", title_es="Apartar el corosync.conf de ejemplo",
             why="Set aside the package's sample one-node corosync.conf: pcs would send its tokens to its node1.",
             why_es="Apartar el corosync.conf de ejemplo del paquete (un nodo): pcs enviaría sus tokens a su node1."))
     rings = [d.ring_name for d in answers.directors]
@@ -120,6 +127,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         probe=" && ".join(f"grep -qF {q(chr(34) + r + chr(34))} {tokens}" for r in rings),
         erratum="pcs cluster auth master-cr standby-cr (without -u it prompts for the user name)",
         erratum_es="pcs cluster auth master-cr standby-cr (sin -u pide el nombre de usuario)",
+        title="Authorise the nodes (pcs auth)", title_es="Autorizar los nodos (pcs auth)",
         why="Authorise master with pcsd on both ring names as hacluster (password on stdin).",
         why_es="Autorizar a master ante pcsd en los dos nombres de anillo como hacluster (contraseña por la "
                "entrada estándar).",
@@ -141,6 +149,7 @@ def versions_action(id_: str, target: Target, optional: bool = False) -> Action:
         id=id_, kind="check", target=target, command=command,
         expect=r"^\d+\.\d+" if not optional else "",
         facts=((PCS_VERSION, r"^(\d+\.\d+[.\w+~-]*)\s*$"), (PACEMAKER_VERSION, r"^Pacemaker (\d+\.\d+[.\w+~-]*)")),
+        title="Installed pcs and Pacemaker", title_es="pcs y Pacemaker instalados",
         why="Which pcs and Pacemaker are installed: the pcs commands are written for these versions.",
         why_es="Qué pcs y Pacemaker hay instalados: las órdenes de pcs se escriben para esas versiones.",
         on_fail="pcs or pacemakerd did not answer: the install above did not complete (see its output).",

@@ -2,7 +2,7 @@
 
 Read-only (after the access steps that make this machine's port forwards, the only change, on the
 NAT network): VirtualBox and the VMs/networks the answers name, then each node that exists before the
-guide starts (master and the real servers; standby is cloned in section 3): reachable, the system the
+guide starts (master and the real servers; standby is cloned later): reachable, the system the
 profile is made for, the interfaces and addresses of the answers, host name, clock, disk, package
 repositories, SELinux/firewalld where the profile uses them, the installed pcs/Pacemaker (facts: the
 plan is rebuilt for them). Every check runs (KEEP_GOING) and runs again each time (RERUN); a node that
@@ -19,9 +19,12 @@ import shlex
 from steps._common import all_of, prefix, q, vboxmanage_word
 from steps.centos_vault import CENTOS_REPOS, DEAD_CENTOS
 from steps.model import Action, HostOp, Target, Text
+from steps.pcs_auth import TITLE as PCS_TITLE
 from steps.pcs_auth import versions_action
 from steps.profiles import Profile, get_profile, os_fit_script
+from steps.standby_clone import TITLE as CLONE_TITLE
 from wizard.base.answers import Answers, Director
+from wizard.base.validation import field_label
 
 ID = "preflight"
 TITLE = Text("Before starting: check the machines", "Antes de empezar: comprobar las máquinas")
@@ -39,7 +42,7 @@ EXPLANATION = Text(
         "against this machine's; free disk; on the directors, that the package repositories answer (unless "
         "everything the guide installs is there already), SELinux and firewalld where the profile uses them, "
         "and the pcs and Pacemaker already installed, if any: the pcs commands of the plan are then written for "
-        "that version. standby does not exist yet (section 3 clones it from master): it is checked as a VM "
+        "that version. standby does not exist yet (a later section clones it from master): it is checked as a VM "
         "only.\n\n"
         "Every check runs, even after a failure, so you see everything at once; a node that does not answer is "
         "not tried again. The section runs again each time you run it: it tells how things are now."
@@ -57,7 +60,7 @@ EXPLANATION = Text(
         "máquina; su reloj frente al de esta máquina; espacio libre en disco; en los directores, que los "
         "repositorios de paquetes responden (salvo que ya esté instalado todo lo que instala la guía), SELinux "
         "y firewalld donde el perfil los usa, y el pcs y Pacemaker ya instalados, si los hay: las órdenes de "
-        "pcs del plan se escriben entonces para esa versión. standby aún no existe (la sección 3 la clona de "
+        "pcs del plan se escriben entonces para esa versión. standby aún no existe (una sección posterior la clona de "
         "master): solo se comprueba como VM.\n\n"
         "Se hacen todas las comprobaciones, aunque falle alguna, para verlo todo de una vez; a un nodo que no "
         "responde no se le vuelve a intentar. La sección se repite cada vez que la ejecutas: dice cómo están "
@@ -96,42 +99,51 @@ def _vbox(answers: Answers, argv: tuple[str, ...]) -> str:
     return f"{vboxmanage_word(answers)} {shlex.join(argv[1:])}"
 
 
-def _local(answers: Answers, id_: str, argv: tuple[str, ...], why: Text, on_fail: Text, expect: str = "",
-           **kw) -> Action:
+def _labels(answers: Answers, *paths: str) -> Text:
+    """Fields as the inventory names them ("master · External NIC"): a student never reads an answers path."""
+    labels = [field_label(answers, p) for p in paths]
+    return Text(", ".join(x.en for x in labels), ", ".join(x.es for x in labels))
+
+
+def _local(answers: Answers, id_: str, argv: tuple[str, ...], why: Text, on_fail: Text, expect: str = "", *,
+           title: Text, **kw) -> Action:
     return Action(id=id_, kind="check", target=Target.local(), command=_vbox(answers, argv), argv=argv,
                   expect=expect, why=why.en, why_es=why.es, on_fail=on_fail.en, on_fail_es=on_fail.es, timeout=60,
-                  **kw)
+                  title=title.en, title_es=title.es, **kw)
 
 
-def _node(id_: str, node: str, command: str, why: Text, on_fail: Text, **kw) -> Action:
+def _node(id_: str, node: str, command: str, why: Text, on_fail: Text, *, title: Text, **kw) -> Action:
     kw.setdefault("timeout", 60)
     return Action(id=id_, kind="check", target=Target.node(node), command=command, why=why.en, why_es=why.es,
-                  on_fail=on_fail.en, on_fail_es=on_fail.es, **kw)
+                  on_fail=on_fail.en, on_fail_es=on_fail.es, title=title.en, title_es=title.es, **kw)
 
 
 # -- this machine --------------------------------------------------------------------------------------
 
 def host_checks(answers: Answers, profile: Profile) -> list[Action]:
     vb = answers.virtualbox
+    vbox_field, net_field = _labels(answers, "virtualbox.vboxmanage"), _labels(answers, "virtualbox.natnetwork")
     out = [
         _local(answers, f"{ID}.vboxmanage", ("VBoxManage", "list", "vms"),
                Text("VBoxManage answers on this machine (the VMs it knows).",
                     "VBoxManage responde en esta máquina (las VM que conoce)."),
                Text("VBoxManage was not found or did not answer: install VirtualBox, or write its path in the "
-                    "answers ([virtualbox] vboxmanage).",
-                    "No se encontró VBoxManage o no respondió: instala VirtualBox, o escribe su ruta en las "
-                    "respuestas ([virtualbox] vboxmanage).")),
+                    f"inventory ({vbox_field.en}).",
+                    "No se encontró VBoxManage o no respondió: instala VirtualBox, o escribe su ruta en el "
+                    f"inventario ({vbox_field.es})."),
+               title=Text("VBoxManage answers", "VBoxManage responde")),
         _local(answers, f"{ID}.natnetwork", ("VBoxManage", "list", "natnetworks"),
                Text(f"The NAT network {vb.natnetwork} exists.", f"Existe la red NAT {vb.natnetwork}."),
                Text(f"VirtualBox has no NAT network called {vb.natnetwork}: create it (File > Tools > Network "
                     f"Manager, or `VBoxManage natnetwork add --netname {vb.natnetwork} --network "
-                    f"{answers.networks.external} --enable`), or put its name in the answers "
-                    "(virtualbox.natnetwork).",
+                    f"{answers.networks.external} --enable`), or put its name in the inventory "
+                    f"({net_field.en}).",
                     f"VirtualBox no tiene una red NAT llamada {vb.natnetwork}: créala (Archivo > Herramientas > "
                     f"Administrador de red, o `VBoxManage natnetwork add --netname {vb.natnetwork} --network "
-                    f"{answers.networks.external} --enable`), o pon su nombre en las respuestas "
-                    "(virtualbox.natnetwork)."),
-               expect=rf"(?m)^\s*(Name|NetworkName):\s+{re.escape(vb.natnetwork)}\s*$"),
+                    f"{answers.networks.external} --enable`), o pon su nombre en el inventario "
+                    f"({net_field.es})."),
+               expect=rf"(?m)^\s*(Name|NetworkName):\s+{re.escape(vb.natnetwork)}\s*$",
+               title=Text(f"NAT network {vb.natnetwork}", f"Red NAT {vb.natnetwork}")),
     ]
     master = answers.master
     machines = [(master.vm, master.name, ((1, "natnetwork", "nat-network", vb.natnetwork),
@@ -153,21 +165,24 @@ def host_checks(answers: Answers, profile: Profile) -> list[Action]:
                  f"otra red (mira VMState, nicN y nat-networkN/intnetN en la salida). Arráncala "
                  f"(`VBoxManage startvm {vm} --type headless`), conecta {where_es}, o corrige el nombre de la VM en "
                  "las respuestas."),
-            expect=all_of(*wanted)))
+            expect=all_of(*wanted), title=Text(f"VM {vm} running", f"VM {vm} en marcha")))
     standby = answers.standby
+    vm_field = _labels(answers, "directors[1].vm")
+    clone = Text(f"the clone section ({CLONE_TITLE.en})", f"la sección del clon ({CLONE_TITLE.es})")
     out.append(Action(
         id=f"{ID}.not_yet.{standby.vm}", kind="check", target=Target.local(),
         command=f"! {vboxmanage_word(answers)} showvminfo {q(standby.vm)} >/dev/null 2>&1",
         host=HostOp.of("vm_not_created_yet", vm=standby.vm), warn_only=True, timeout=60,
-        why=f"VM {standby.vm} ({standby.name}) does not exist yet: section 3 clones it from {master.vm}; its "
+        title=f"VM {standby.vm} not made yet", title_es=f"La VM {standby.vm} aún no existe",
+        why=f"VM {standby.vm} ({standby.name}) does not exist yet: {clone.en} clones it from {master.vm}; its "
             "node checks are skipped until then.",
-        why_es=f"La VM {standby.vm} ({standby.name}) aún no existe: la sección 3 la clona de {master.vm}; sus "
+        why_es=f"La VM {standby.vm} ({standby.name}) aún no existe: {clone.es} la clona de {master.vm}; sus "
                "comprobaciones de nodo se omiten hasta entonces.",
-        on_fail=f"A VM called {standby.vm} exists already: section 3's clone would fail. If it is the clone an "
-                f"earlier run made, go on; otherwise remove or rename it, or change directors[1].vm.",
-        on_fail_es=f"Ya existe una VM llamada {standby.vm}: el clonado de la sección 3 fallaría. Si es el clon que "
-                   "hizo una ejecución anterior, sigue; si no, bórrala o cámbiale el nombre, o cambia "
-                   "directors[1].vm."))
+        on_fail=f"A VM called {standby.vm} exists already: the clone would fail. If it is the clone an earlier run "
+                f"made, go on; otherwise remove or rename it, or change {vm_field.en} in the inventory.",
+        on_fail_es=f"Ya existe una VM llamada {standby.vm}: el clonado fallaría. Si es el clon que hizo una "
+                   "ejecución anterior, sigue; si no, bórrala o cámbiale el nombre, o cambia "
+                   f"{vm_field.es} en el inventario."))
     return out
 
 
@@ -189,7 +204,7 @@ def reach_check(answers: Answers, node: str) -> Action:
              f"{node} no respondió. Se intentó: {how.es}. Comprueba que su VM está en marcha y ha arrancado, su "
              "dirección en las respuestas (inventario) y, para un director, la redirección de puertos; para un "
              "servidor real, que un director responde y lo alcanza por la red interna."),
-        timeout=30, expect=r"^reached$")
+        timeout=30, expect=r"^reached$", title=Text(f"{node} answers", f"{node} responde"))
 
 
 def _ifaces(answers: Answers, node: str) -> list[tuple[str, str, str, str]]:
@@ -209,6 +224,7 @@ def node_checks(answers: Answers, profile: Profile, node: str) -> list[Action]:
     director = isinstance(host, Director)
     expected = get_profile(profile.name)
     ifaces = _ifaces(answers, node)
+    if_fields = _labels(answers, *(f for f, *_ in ifaces))
     names = [node, *(host.aliases if director else [])]
     out = [
         _node(f"{ID}.os.{node}", node, os_fit_script(),
@@ -221,28 +237,31 @@ def node_checks(answers: Answers, profile: Profile, node: str) -> list[Action]:
                    f"({expected.description}); la salida nombra el perfil adecuado. Elige ese perfil en las "
                    "respuestas (profile), o usa VM con el sistema que espera el perfil: si no, las órdenes serán "
                    "las de otra distribución."),
-              expect=rf"-> profile {re.escape(profile.name)}$", warn_only=True),
+              expect=rf"-> profile {re.escape(profile.name)}$", warn_only=True,
+              title=Text(f"System of {node}", f"Sistema de {node}")),
         _node(f"{ID}.ifaces.{node}", node, "ip -o -4 addr show",
               Text(f"{node}: " + ", ".join(f"{i} has {ip}/{prefix(net)}" for _f, i, ip, net in ifaces) + ".",
                    f"{node}: " + ", ".join(f"{i} tiene {ip}/{prefix(net)}" for _f, i, ip, net in ifaces) + "."),
               Text(f"{node}'s interfaces are not as the answers say (see the output for the real names and "
-                   f"addresses): fix {', '.join(f for f, *_ in ifaces)} or the addresses in the inventory, or "
+                   f"addresses): fix {if_fields.en} or the addresses in the inventory, or "
                    "the node's network configuration.",
                    f"Las interfaces de {node} no son las que dicen las respuestas (la salida muestra los nombres "
-                   f"y direcciones reales): corrige {', '.join(f for f, *_ in ifaces)} o las direcciones en el "
+                   f"y direcciones reales): corrige {if_fields.es} o las direcciones en el "
                    "inventario, o la configuración de red del nodo."),
               expect=all_of(*(rf"^\d+:\s+{re.escape(i)}\s+inet {re.escape(ip)}/{prefix(net)}\b"
-                              for _f, i, ip, net in ifaces))),
+                              for _f, i, ip, net in ifaces)),
+              title=Text(f"Addresses of {node}", f"Direcciones de {node}")),
         _node(f"{ID}.hostname.{node}", node, "hostname",
               Text(f"{node}'s host name is {' or '.join(names)}.",
                    f"El nombre de máquina de {node} es {' o '.join(names)}."),
               Text(f"{node}'s host name is not {' or '.join(names)} (see the output). The cluster uses the ring "
                    "names, so this only makes prompts and logs confusing: `hostnamectl set-hostname "
                    f"{node}` fixes it.",
-                   f"El nombre de máquina de {node} no es {' o '.join(names)} (mira la salida). El cluster usa "
+                   f"El nombre de máquina de {node} no es {' o '.join(names)} (mira la salida). El clúster usa "
                    "los nombres de anillo, así que solo confunde en el prompt y los registros: `hostnamectl "
                    f"set-hostname {node}` lo arregla."),
-              expect="^(" + "|".join(re.escape(n) for n in names) + r")(\.\S*)?$", warn_only=True),
+              expect="^(" + "|".join(re.escape(n) for n in names) + r")(\.\S*)?$", warn_only=True,
+              title=Text(f"Host name of {node}", f"Nombre de máquina de {node}")),
         _node(f"{ID}.disk.{node}", node,
               "df -Pk / /var | awk -v min=" + str(MIN_FREE_MIB * 1024) +
               " 'NR > 1 { printf \"%s: %d MiB free\\n\", $6, $4 / 1024; if ($4 < min) low = 1 } END { exit low }'",
@@ -252,7 +271,8 @@ def node_checks(answers: Answers, profile: Profile, node: str) -> list[Action]:
                    "Free some space (yum clean all / apt-get clean, old logs) or grow the VM's disk.",
                    f"{node} tiene menos de {MIN_FREE_MIB} MiB libres (mira la salida): puede que los paquetes "
                    "no quepan. Libera espacio (yum clean all / apt-get clean, registros viejos) o amplía el "
-                   "disco de la VM.")),
+                   "disco de la VM."),
+              title=Text(f"Free disk on {node}", f"Disco libre en {node}")),
     ]
     if director:
         out += director_checks(answers, profile, host)
@@ -265,8 +285,8 @@ def director_checks(answers: Answers, profile: Profile, d: Director) -> list[Act
     if d is answers.master:  # the benchmarks run there
         packages += [*profile.bench_packages, *profile.bench_extra]
     dead = f"grep -lsE {q(DEAD_CENTOS)} {CENTOS_REPOS}"
-    vault = "section 5 points them at the vault first (steps you accept)"
-    vault_es = "la sección 5 los apunta antes al archivo (pasos que aceptas)"
+    vault = f"the section “{PCS_TITLE.en}” points them at the vault first (steps you accept)"
+    vault_es = f"la sección «{PCS_TITLE.es}» los apunta antes al archivo (pasos que aceptas)"
     out = [
         _node(f"{ID}.centos_mirrors.{node}", node,
               f"if {dead}; then echo 'these ask mirrorlist.centos.org, gone since 2024-06-30'; exit 1; fi; "
@@ -277,17 +297,18 @@ def director_checks(answers: Answers, profile: Profile, d: Director) -> list[Act
                    "its end of life: yum cannot install anything. " + (
                        f"The wizard fixes it: {vault}." if profile.centos_vault else
                        "Point them at vault.centos.org/7.9.2009 (comment mirrorlist=, set baseurl=), or use the "
-                       "rhel7 profile, whose section 5 does it."),
+                       f"rhel7 profile, whose section “{PCS_TITLE.en}” does it."),
                    f"Los repositorios de {node} usan mirrorlist.centos.org, que dejó de responder cuando CentOS 7 "
                    "llegó al fin de su vida: yum no puede instalar nada. " + (
                        f"El asistente lo arregla: {vault_es}." if profile.centos_vault else
                        "Apúntalos a vault.centos.org/7.9.2009 (comenta mirrorlist=, pon baseurl=), o usa el perfil "
-                       "rhel7, cuya sección 5 lo hace.")),
-              warn_only=profile.centos_vault),
+                       f"rhel7, cuya sección «{PCS_TITLE.es}» lo hace.")),
+              warn_only=profile.centos_vault, title=Text("CentOS 7's mirrors", "Réplicas de CentOS 7")),
         _node(f"{ID}.repos.{node}", node,
               f"if {profile.installed(packages)}; then echo 'every package the guide installs here is installed'; "
               "exit 0; fi; "
-              + (f"if {dead} >/dev/null; then echo 'not now: {vault}'; exit 0; fi; " if profile.centos_vault else "")
+              + (f"if {dead} >/dev/null; then echo 'not now: a later section points them at the vault first'; "
+                 "exit 0; fi; " if profile.centos_vault else "")
               + profile.repos_usable,
               Text("The package repositories answer (or everything the guide installs here is installed).",
                    "Los repositorios de paquetes responden (o ya está instalado todo lo que la guía instala aquí)."),
@@ -298,27 +319,28 @@ def director_checks(answers: Answers, profile: Profile, d: Director) -> list[Act
                    f"{', '.join(packages)}. Comprueba que la VM llega a Internet (su pasarela y su DNS: "
                    "ping -c 3 8.8.8.8, getent hosts del servidor del repositorio) y que los repositorios están "
                    "activados."),
-              timeout=240),
+              timeout=240, title=Text("Package repositories", "Repositorios de paquetes")),
     ]
+    pcs_en, pcs_es = f"the section “{PCS_TITLE.en}”", f"la sección «{PCS_TITLE.es}»"
     if profile.selinux:
         out.append(_node(
             f"{ID}.selinux.{node}", node, "getenforce",
-            Text("SELinux is on (section 5 allows the cluster daemons with setsebool).",
-                 "SELinux está activo (la sección 5 permite los demonios del cluster con setsebool)."),
-            Text("SELinux is disabled (or its tools are missing): nothing to allow, section 5 skips its setsebool "
-                 "step.", "SELinux está desactivado (o faltan sus herramientas): no hay nada que permitir, la "
-                 "sección 5 omite su paso de setsebool."),
-            expect=r"^(Enforcing|Permissive)$", warn_only=True))
+            Text(f"SELinux is on ({pcs_en} allows the cluster daemons with setsebool).",
+                 f"SELinux está activo ({pcs_es} permite los demonios del clúster con setsebool)."),
+            Text(f"SELinux is disabled (or its tools are missing): nothing to allow, {pcs_en} skips its setsebool "
+                 "step.", "SELinux está desactivado (o faltan sus herramientas): no hay nada que permitir, "
+                 f"{pcs_es} omite su paso de setsebool."),
+            expect=r"^(Enforcing|Permissive)$", warn_only=True, title=Text("SELinux on", "SELinux activo")))
     if profile.firewall:
         out.append(_node(
             f"{ID}.firewalld.{node}", node, "firewall-cmd --state",
-            Text("firewalld runs (section 5 opens the high-availability service in it).",
-                 "firewalld está en marcha (la sección 5 abre en él el servicio high-availability)."),
-            Text("firewalld is not running: section 5's firewall-cmd steps need it. Start it "
+            Text(f"firewalld runs ({pcs_en} opens the high-availability service in it).",
+                 f"firewalld está en marcha ({pcs_es} abre en él el servicio high-availability)."),
+            Text(f"firewalld is not running: the firewall-cmd steps of {pcs_en} need it. Start it "
                  "(`systemctl enable --now firewalld`), or skip those two steps if this VM runs no firewall.",
-                 "firewalld no está en marcha: los pasos de firewall-cmd de la sección 5 lo necesitan. Arráncalo "
+                 f"firewalld no está en marcha: los pasos de firewall-cmd de {pcs_es} lo necesitan. Arráncalo "
                  "(`systemctl enable --now firewalld`), u omite esos dos pasos si esta VM no tiene cortafuegos."),
-            expect=r"^running$", warn_only=True))
+            expect=r"^running$", warn_only=True, title=Text("Firewall running", "Cortafuegos en marcha")))
     out.append(versions_action(f"{ID}.pcs.{node}", Target.node(node), optional=True))
     return out
 
@@ -330,9 +352,9 @@ def clock_check(answers: Answers) -> Action:
     return Action(
         id=f"{ID}.clock", kind="check", target=Target.of_group("nodes", nodes), stdin="{now}\n",
         command=("read -r here; there=$(date -u +%s.%N); awk -v a=\"$here\" -v b=\"$there\" -v tol=" + str(tol)
-                 + " 'BEGIN { d = b - a; printf \"clock: %+.1f s from the wizard'\"'\"'s machine\\n\", d;"
+                 + " 'BEGIN { d = b - a; printf \"%+.1f s\\n\", d;"
                  " exit (d > tol || d < -tol) }'"),
-        warn_only=True, timeout=60,
+        warn_only=True, timeout=60, title="Clocks of the nodes", title_es="Relojes de los nodos",
         why=f"Each node's clock is within {tol} s of this machine's (so within {2 * tol} s of each other).",
         why_es=f"El reloj de cada nodo está a menos de {tol} s del de esta máquina (y a menos de {2 * tol} s entre "
                "ellos).",

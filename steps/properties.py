@@ -25,13 +25,13 @@ EXPLANATION = Text(
     es=(
         "Desactivamos el mecanismo de STONITH (`pcs property set stonith-enabled=false`) y comprobamos que ya "
         "no causa problemas en la verificación de la configuración (`crm_verify -L -V`). Es para el "
-        "laboratorio: un cluster en producción mantiene el fencing, con un recurso de STONITH que apaga el nodo "
+        "laboratorio: un clúster en producción mantiene el fencing, con un recurso de STONITH que apaga el nodo "
         "que falla, porque sin él un nodo que solo ha perdido el contacto podría quedarse también con los "
         "recursos (Split-Brain: las VIP activas en los dos nodos a la vez).\n\n"
         "Quorum es el número mínimo de nodos activos en el clúster para que este pueda funcionar. Normalmente "
         "este parámetro se establece con un valor de la mitad de nodos + 1. Como sólo tenemos dos nodos en el "
         "clúster no tiene sentido definir este parámetro: si uno de los dos nodos dejara de estar operativo el "
-        "cluster no tendría quorum y los recursos no estarían disponibles. Por eso: "
+        "clúster no tendría quorum y los recursos no estarían disponibles. Por eso: "
         "`pcs property set no-quorum-policy=ignore` (el two_node: 1 de corosync ya cubre este caso; la propiedad "
         "lo hace explícito).\n\n"
         "La salida de `pcs status` nos informará del estado de PCSD, que debe estar Online en ambos nodos. La "
@@ -49,14 +49,18 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     return [
         Action(id=f"{ID}.stonith", kind="run", target=master,
                command=f"pcs property set {profile.fencing_option}=false",
+               title="STONITH off", title_es="STONITH desactivado",
                why="No fencing in this lab (see the explanation: production keeps it).",
                why_es="Sin fencing en este laboratorio (ver la explicación: en producción se mantiene)."),
         Action(id=f"{ID}.crm_verify", kind="check", target=master, command="crm_verify -L -V",
+               title="crm_verify finds no error", title_es="crm_verify no encuentra errores",
                why="The configuration is valid now.", why_es="Ahora la configuración es válida."),
         Action(id=f"{ID}.quorum", kind="run", target=master, command="pcs property set no-quorum-policy=ignore",
+               title="Ignore the quorum", title_es="Ignorar el quorum",
                why="Two nodes: keep running when one is gone.",
                why_es="Dos nodos: seguir funcionando cuando falta uno."),
         Action(id=f"{ID}.status", kind="check", target=master, command="pcs status",
                expect=online_regex([d.ring_name for d in answers.directors]),
+               title="Both nodes online", title_es="Los dos nodos en línea",
                why="Both nodes online, no resources yet.", why_es="Los dos nodos en línea, aún sin recursos."),
     ]

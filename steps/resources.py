@@ -9,7 +9,7 @@ from steps.profiles import Profile
 from wizard.base.answers import Answers
 
 ID = "resources"
-TITLE = Text("Cluster resources: VIPs and HAProxy", "Recursos del cluster: VIP y HAProxy")
+TITLE = Text("Cluster resources: VIPs and HAProxy", "Recursos del clúster: VIP y HAProxy")
 EXPLANATION = Text(
     en=(
         "`pcs resource list` lists every resource pacemaker can manage and `pcs resource describe "
@@ -19,7 +19,8 @@ EXPLANATION = Text(
         "master and standby, so clients use an address that is an alias of whichever machine serves at the "
         "moment, the web server's public address. (2) The internal virtual IP (e.g. 10.0.100.200): when a "
         "balancer fails, the surviving one must be the real servers' gateway, so their gateway becomes this VIP "
-        "(section 10). Without it, with the real servers' gateway set to master's real internal address, "
+        "(section “Real servers' gateway”). Without it, with the real servers' gateway set to master's real internal "
+        "address, "
         "replies would never reach the clients once master failed. (3) The load balancer itself, HAProxy.\n\n"
         "Before pacemaker runs haproxy, on both nodes stop and disable the haproxy service: pacemaker now starts, "
         "stops and monitors it. On both nodes /etc/haproxy/haproxy.cfg must make haproxy listen on port 80 of "
@@ -27,7 +28,8 @@ EXPLANATION = Text(
         "`bind <master's address>:80`. The wizard writes a complete file: round-robin over the real servers with "
         "health checks, a local error page when none is up, and a stats socket used by the verification.\n\n"
         "Something the guide leaves out: haproxy refuses to start where the VIP is not an address of the "
-        "machine (\"cannot bind socket\"). The start order of section 9 covers pacemaker's own starts, but not "
+        "machine (\"cannot bind socket\"). The start order of the section “Constraints and restart” covers "
+        "pacemaker's own starts, but not "
         "everything: HAproxy is created here before any constraint exists, so pacemaker may first try it on the "
         "node without the VIP (a failed start counts against that node); and a manual `systemctl start haproxy` "
         "on the standby, or a check of the configuration by starting it, fails too. So the wizard sets "
@@ -49,7 +51,8 @@ EXPLANATION = Text(
         "un alias de la máquina que, en cada momento, esté dando servicio; será la dirección \"pública\" del "
         "servidor web. (2) La IP virtual en la red interna (por ejemplo 10.0.100.200): si falla uno de los "
         "distribuidores de carga, el superviviente debe hacer de \"gateway\" de los servidores reales, así que "
-        "su gateway será esta VIP (sección 10). Sin ella, con la IP real de master como pasarela, si master "
+        "su gateway será esta VIP (sección «Pasarela de los servidores reales»). Sin ella, con la IP real de master "
+        "como pasarela, si master "
         "dejase de funcionar las respuestas no llegarían a los clientes. (3) El propio servicio de distribución "
         "de carga: HAproxy.\n\n"
         "Antes de que pacemaker lance a ejecución el demonio haproxy, en ambos nodos paramos y deshabilitamos el "
@@ -60,7 +63,8 @@ EXPLANATION = Text(
         "roundrobin entre los servidores reales con comprobación de salud, una página de error local cuando no "
         "queda ninguno y un socket de estadísticas que usa la verificación.\n\n"
         "Algo que la guía no cuenta: haproxy no arranca donde la VIP no es una dirección de la máquina "
-        "(\"cannot bind socket\"). El orden de arranque de la sección 9 cubre los arranques de pacemaker, pero no "
+        "(\"cannot bind socket\"). El orden de arranque de la sección «Restricciones y reinicio» cubre los arranques "
+        "de pacemaker, pero no "
         "todo: el recurso HAproxy se crea aquí antes de que exista ninguna restricción, así que pacemaker puede "
         "intentarlo primero en el nodo sin la VIP (un arranque fallido cuenta contra ese nodo); y un "
         "`systemctl start haproxy` a mano en standby, o comprobar la configuración arrancándolo, también falla. "
@@ -113,6 +117,7 @@ def _vip(answers: Answers, profile: Profile, name: str, ip: str, network: str, i
         command=(f"pcs resource create {name} ocf:heartbeat:IPaddr2 ip={q(ip)}{nic}"
                  f" cidr_netmask={prefix(network)} op monitor interval=10s"),
         probe=profile.resource_show(name), idempotent=False,
+        title=f"Resource {name} ({ip})", title_es=f"Recurso {name} ({ip})",
         why=f"Floating address {ip}: pacemaker puts it on the active director, checked every 10 s.",
         why_es=f"Dirección flotante {ip}: pacemaker la pone en el director activo y la comprueba cada 10 s.")
 
@@ -123,9 +128,11 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     n = answers.networks
     return [
         Action(id=f"{ID}.list", kind="check", target=master, command="pcs resource list", tags=("info",),
+               title="Resource agents (to read)", title_es="Agentes de recursos (para leer)",
                why="What pacemaker can manage (for reading).", why_es="Lo que puede gestionar pacemaker (para leer)."),
         Action(id=f"{ID}.describe", kind="check", target=master, command="pcs resource describe ocf:heartbeat:IPaddr2",
-               tags=("info",), why="The IPaddr2 agent's parameters (for reading).",
+               tags=("info",), title="IPaddr2's parameters (to read)", title_es="Parámetros de IPaddr2 (para leer)",
+               why="The IPaddr2 agent's parameters (for reading).",
                why_es="Los parámetros del agente IPaddr2 (para leer)."),
         _vip(answers, profile, "VIP_externa", answers.vip.external, n.external,
              {d.external_if for d in answers.directors}),
@@ -133,26 +140,32 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
              {d.internal_if for d in answers.directors}),
         Action(id=f"{ID}.haproxy_off", kind="run", target=both,
                command="systemctl stop haproxy && systemctl disable haproxy",
+               title="haproxy off at boot", title_es="haproxy fuera del arranque",
                why="Pacemaker starts and stops haproxy from now on, not the init system.",
                why_es="A partir de ahora pacemaker arranca y para haproxy, no el sistema de arranque."),
         write(f"{ID}.nonlocal_bind", both, NONLOCAL_BIND_CONF, NONLOCAL_BIND,
+              title="Bind to a VIP not here (sysctl)", title_es="Escuchar en una VIP ausente (sysctl)",
               why="Let haproxy bind the VIP where it is not (yet) an address: kept for every boot.",
               why_es="Que haproxy pueda escuchar en la VIP donde (aún) no es una dirección: para cada arranque."),
         Action(id=f"{ID}.nonlocal_bind_apply", kind="run", target=both, command=f"sysctl -p {NONLOCAL_BIND_CONF}",
+               title="Apply the sysctl now", title_es="Aplicar ya el sysctl",
                why="Apply it now.", why_es="Aplicarlo ya."),
         write(f"{ID}.error_page", both, f"{ERRORS_DIR}/ha-wizard-503.http", error_page(answers), mkdir=True,
+              title="haproxy's error page", title_es="Página de error de haproxy",
               why="The local error page haproxy serves when no real server is up.",
               why_es="La página de error local que sirve haproxy cuando no queda ningún servidor real."),
         write(f"{ID}.haproxy_cfg", both, HAPROXY_CFG, haproxy_config(answers, profile),
-              erratum="/etc/haproxy/haproxy.cnf",
+              erratum="/etc/haproxy/haproxy.cnf", title="haproxy.cfg", title_es="haproxy.cfg",
               why="Identical haproxy.cfg on both: listen on the external VIP, round-robin over the real servers.",
               why_es="haproxy.cfg idéntico en ambos: escucha en la VIP externa, roundrobin entre los servidores "
                      "reales."),
         Action(id=f"{ID}.haproxy_check", kind="check", target=both, command=f"haproxy -c -f {HAPROXY_CFG}",
+               title="haproxy accepts haproxy.cfg", title_es="haproxy acepta haproxy.cfg",
                why="haproxy accepts the file.", why_es="haproxy acepta el fichero."),
         Action(id=f"{ID}.haproxy", kind="run", target=master,
                command=f"pcs resource create HAproxy {profile.haproxy_agent} op monitor interval=5s",
                probe=profile.resource_show("HAproxy"), idempotent=False,
+               title="Resource HAproxy", title_es="Recurso HAproxy",
                why="HAProxy as a resource, checked every 5 s.",
                why_es="HAProxy como recurso, comprobado cada 5 s."),
     ]

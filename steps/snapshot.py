@@ -62,6 +62,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
             id=f"snapshot.take.{vm}", kind="run", target=Target.local(),
             **vbox(answers, "snapshot", vm, "take", name),
             **_has_snapshot(answers, vm, name).fields(), idempotent=False,
+            title=f"Snapshot of {vm}", title_es=f"Instantánea de {vm}",
             why=f"Snapshot \"{name}\" of {vm}, to come back here if needed.",
             why_es=f"Instantánea \"{name}\" de {vm}, para poder volver a este punto.",
         ))
@@ -72,8 +73,9 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         command=f"if {vm_exists(answers, standby).sh}; then {take['command']}; fi",
         host=HostOp.of("vbox_if_vm_exists", vm=standby, args=take["argv"][1:]),
         **_has_snapshot(answers, standby, name).fields(), idempotent=False,
-        why=f"Snapshot of {standby} too, when it already exists (it is created in section 3).",
-        why_es=f"Instantánea también de {standby} si ya existe (se crea en la sección 3).",
+        title=f"Snapshot of {standby} (if it exists)", title_es=f"Instantánea de {standby} (si existe)",
+        why=f"Snapshot of {standby} too, when it already exists (the clone section makes it).",
+        why_es=f"Instantánea también de {standby} si ya existe (la crea la sección del clon).",
     ))
     return actions
 
@@ -90,6 +92,7 @@ def restore_actions(answers: Answers, profile: Profile) -> list[Action]:
                      f"{{ {vm_running(answers, vm).sh} && {hv} controlvm {q(vm)} poweroff; "
                      f"{hv} snapshot {q(vm)} restore {q(name)}; }}; fi"),
             host=HostOp.of("restore_snapshot", vm=vm, name=name),
+            title=f"Restore {vm}", title_es=f"Restaurar {vm}",
             why=f"Power {vm} off and restore snapshot \"{name}\".",
             why_es=f"Apagar {vm} y restaurar la instantánea \"{name}\".", tags=("restore",),
         ))

@@ -17,7 +17,7 @@ EXPLANATION = Text(
         "Why master is powered off now and stays off: the clone is an exact copy, so it boots with master's "
         "addresses on every network. With both running, two machines would answer at the same IP addresses "
         "(an address clash: ARP flip-flops, dropped connections, SSH reaching one or the other at random). So "
-        "the wizard configures the clone while master is off, reaching it at master's address; section 4 "
+        "the wizard configures the clone while master is off, reaching it at master's address; the next section "
         "moves the clone to its own addresses, reconnects to it there, and only then starts master again.\n\n"
         "The clone also has master's SSH host keys: the wizard will see master's key at the standby's "
         "address. That is expected for a clone (and why the wizard shows the fingerprint when it first meets "
@@ -32,7 +32,7 @@ EXPLANATION = Text(
         "direcciones de master en todas las redes. Con las dos en marcha, dos máquinas responderían en las "
         "mismas direcciones IP (un conflicto de direcciones: ARP cambiante, conexiones cortadas, SSH llegando a "
         "una u otra al azar). Por eso el asistente configura el clon con master apagada, llegando a él por la "
-        "dirección de master; la sección 4 pasa el clon a sus propias direcciones, se reconecta allí y solo "
+        "dirección de master; la sección siguiente pasa el clon a sus propias direcciones, se reconecta allí y solo "
         "entonces vuelve a arrancar master.\n\n"
         "El clon tiene además las claves de host SSH de master: el asistente verá la clave de master en la "
         "dirección de standby. Es lo esperado en un clon (por eso el asistente muestra la huella la primera "
@@ -66,12 +66,14 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         erratum="vboxmanage clonevm master --name standby (no --register: the clone can't be started by name)",
         erratum_es="vboxmanage clonevm master --name standby (sin --register: el clon no se puede arrancar por su "
                    "nombre)",
+        title=f"Clone {m.vm} into {s.vm}", title_es=f"Clonar {m.vm} en {s.vm}",
         why=f"Clone {m.vm} into a new VM {s.vm}.", why_es=f"Clonar {m.vm} en una nueva máquina {s.vm}.",
     ))
     macs = [arg for i, mac in enumerate(answers.virtualbox.standby_macs, start=1)
             for arg in (f"--macaddress{i}", mac_plain(mac))]
     actions.append(Action(
         id=f"{ID}.macs.{s.vm}", kind="run", target=Target.local(), **vbox(answers, "modifyvm", s.vm, *macs),
+        title=f"MACs of {s.vm}", title_es=f"MAC de {s.vm}",
         why=f"{s.vm}'s own MACs (a clone must not share MACs with {m.vm}).",
         why_es=f"MAC propias de {s.vm} (un clon no debe compartir MAC con {m.vm}).",
     ))

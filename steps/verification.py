@@ -98,13 +98,15 @@ ERROR_MARKER = "no real server available"  # in assets/ha-wizard-503.http.j2
 
 # Where a failed test most likely comes from, shown with the failure.
 WHY_NO_ANSWER = ("Nothing answers on the VIP: `pcs status` on a director — are VIP_externa and HAproxy Started? "
-                 "Is haproxy.cfg bound to the VIP (section 8)? A 503 page instead means haproxy runs but marks "
+                 "Is haproxy.cfg bound to the VIP (section “Cluster resources”)? A 503 page instead means haproxy "
+                 "runs but marks "
                  "every real server down: check their web server and that they route through the internal VIP "
-                 "(section 10: `ip route` on a server).")
+                 "(section “Real servers' gateway”: `ip route` on a server).")
 WHY_NO_ANSWER_ES = ("Nada responde en la VIP: `pcs status` en un director — ¿están VIP_externa y HAproxy Started? "
-                    "¿Escucha haproxy.cfg en la VIP (sección 8)? Si sale la página 503, haproxy funciona pero ve "
+                    "¿Escucha haproxy.cfg en la VIP (sección «Recursos del clúster»)? Si sale la página 503, haproxy "
+                    "funciona pero ve "
                     "caídos todos los servidores reales: revisa su servidor web y que su pasarela sea la VIP "
-                    "interna (sección 10: `ip route` en un servidor).")
+                    "interna (sección «Pasarela de los servidores reales»: `ip route` en un servidor).")
 
 
 def plan(answers: Answers, profile: Profile) -> list[Action]:
@@ -149,33 +151,39 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
 
     actions = [
         Action(id=f"{ID}.curl.{m.name}", kind="check", target=master, command=f"curl -fsS {q(url)}",
-               tags=("check",), why="The web service answers on the external VIP.",
+               tags=("check",), title="The web page on the VIP", title_es="La página web en la VIP",
+               why="The web service answers on the external VIP.",
                why_es="El servicio web responde en la VIP externa.", **fail),
         Action(id=f"{ID}.port_forward", kind="run", target=local,
                **vbox(answers, "natnetwork", "modify", "--netname", vb.natnetwork, "--port-forward-4", rule),
                probe=f"{hv} list natnetworks | grep -qF {q(rule)}",
                host_probe=HostOp.of("natnetwork_has_rule", netname=vb.natnetwork, rule=rule), idempotent=False,
+               title=f"Port {port} to the VIP", title_es=f"Puerto {port} a la VIP",
                why=f"Host port {port} forwards to the VIP's port 80.",
                why_es=f"El puerto {port} del host redirige al puerto 80 de la VIP."),
         Action(id=f"{ID}.curl_forward", kind="check", target=local, command=f"curl -fsS {q(fwd_url)}",
-               host=page(fwd_url), tags=("check",), why="The page through the host's port forward.",
+               host=page(fwd_url), tags=("check",), title=f"The page on port {port}",
+               title_es=f"La página en el puerto {port}", why="The page through the host's port forward.",
                why_es="La página a través de la redirección de puertos del host.", **fail),
     ]
     actions += [
         # --- 1. all up ----------------------------------------------------------------------------
         Action(id=f"{ID}.all_up", kind="run", target=master, tags=("failover", "all-up"),
                command=spread(url, farm, rounds, expect_servers=servers),
+               title="All up: requests spread", title_es="Todo activo: reparto de peticiones",
                why=f"All up: {rounds} requests to the VIP, spread over every real server (count per server).",
                why_es=f"Todo activo: {rounds} peticiones a la VIP, repartidas entre todos los servidores reales "
                       "(cuántas sirve cada uno).", **fail),
         # --- 2. a director down ---------------------------------------------------------------------
         Action(id=f"{ID}.vips_on_master", kind="check", target=master, tags=("failover", "director-down"),
                command="ip -o -4 addr show", expect=re_ip(vip, prefix(answers.networks.external)),
+               title=f"The VIPs on {m.name}", title_es=f"Las VIP en {m.name}",
                why=f"Before the test: {m.name}, the preferred director, holds the VIPs.",
                why_es=f"Antes de la prueba: {m.name}, el director preferido, tiene las VIP.",
-               on_fail=f"The resources are not on {m.name}: `pcs status`; the location constraint (section 9).",
+               on_fail=f"The resources are not on {m.name}: `pcs status`; the location constraint (section "
+                       f"“Constraints and restart”).",
                on_fail_es=f"Los recursos no están en {m.name}: `pcs status`; la restricción de ubicación "
-                          "(sección 9)."),
+                          "(sección «Restricciones y reinicio»)."),
         Action(id=f"{ID}.director_down", kind="run", target=local, tags=("failover", "director-down"),
                command=(precondition(serving(fwd_url), f"{fwd_url} must serve before {m.name} is powered off")
                         + "\n" + vip_recovery_after(stop_vm(m.vm), fwd_url, "director_failover", 90,
@@ -184,17 +192,19 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                               until=HostOp.of("http_serves", url=fwd_url), limit_s=90, labels=[("off", m.name)],
                               failure="measure.fail.vip_back", failure_values=[("url", fwd_url)]),
                timeout=150,
+               title=f"Failover: {m.name} off", title_es=f"Conmutación: {m.name} apagado",
                why=f"Power {m.name} off (as pulling its plug): seconds until the VIP serves again from {s.name}.",
                why_es=f"Apagar {m.name} (como desenchufarlo): segundos hasta que la VIP vuelve a servir desde "
                       f"{s.name}.",
                on_fail=(f"{s.name} did not take the VIPs: `pcs status` on {s.name} (is {m.name} OFFLINE? are "
-                        "stonith-enabled=false and no-quorum-policy=ignore set, section 7?)."),
+                        "stonith-enabled=false and no-quorum-policy=ignore set, section “STONITH and quorum”?)."),
                on_fail_es=(f"{s.name} no se quedó con las VIP: `pcs status` en {s.name} (¿{m.name} OFFLINE? "
-                           "¿stonith-enabled=false y no-quorum-policy=ignore, sección 7?).")),
+                           "¿stonith-enabled=false y no-quorum-policy=ignore, sección «STONITH y quorum»?).")),
         Action(id=f"{ID}.vips_on_standby", kind="check", target=Target.node(s.name),
                tags=("failover", "director-down"), command="ip -o -4 addr show",
                expect=all_of(re_ip(vip, prefix(answers.networks.external)),
                              re_ip(answers.vip.internal, prefix(answers.networks.internal))),
+               title=f"The VIPs on {s.name}", title_es=f"Las VIP en {s.name}",
                why=f"With {m.name} down, {s.name} holds both VIPs.",
                why_es=f"Con {m.name} caído, {s.name} tiene las dos VIP."),
         Action(id=f"{ID}.director_unplug", kind="manual", target=local, tags=("failover", "director-down", "manual"),
@@ -210,6 +220,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                                 f"setlinkstate3 off). Sin fencing cada director cree muerto al otro y ambos "
                                 f"toman las VIP (split brain): por eso en producción STONITH "
                                 f"sigue activo. Vuelve a conectarlo (setlinkstate3 on) y el clúster se recompone."),
+               title="Unplug the heartbeat cable", title_es="Desconectar el cable de latido",
                why="The heartbeat cable test, by hand.", why_es="La prueba del cable de latido, a mano."),
         # --- 3. real servers down -------------------------------------------------------------------
     ]
@@ -227,22 +238,24 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                            until=rounds_of(2 * len(alive), alive, dead), limit_s=60, labels=[("off", sv.name)],
                            failure="measure.fail.server_still", failure_values=[("server", sv.name)]),
             timeout=120,
+            title=f"{sv.name} off: HAProxy notices", title_es=f"{sv.name} apagado: HAProxy lo nota",
             why=f"Power {sv.name} off: seconds until HAProxy's health checks stop sending it requests; "
                 "the survivors serve.",
             why_es=f"Apagar {sv.name}: segundos hasta que los chequeos de HAProxy dejan de enviarle peticiones; "
                    "sirven los supervivientes.",
             on_fail="HAProxy keeps sending requests to a dead server: `check` on every server line of "
-                    "haproxy.cfg (section 8), `option redispatch`.",
+                    "haproxy.cfg (section “Cluster resources”), `option redispatch`.",
             on_fail_es="HAProxy sigue enviando peticiones a un servidor caído: `check` en cada servidor de "
-                       "haproxy.cfg (sección 8), `option redispatch`."))
+                       "haproxy.cfg (sección «Recursos del clúster»), `option redispatch`."))
     last = answers.servers[-1]
     back_why = f"{m.name} is back: seconds until the resources return to it (the location constraint)."
     back_why_es = f"{m.name} ha vuelto: segundos hasta que recupera los recursos (restricción de ubicación)."
     back_fail = dict(
         on_fail=f"The resources stay on {s.name}: is {m.name} Online in `pcs status` (did its cluster services "
-                "start at boot — `pcs cluster enable --all`, section 6)?",
+                "start at boot — `pcs cluster enable --all`, section “Create and start the cluster”)?",
         on_fail_es=f"Los recursos siguen en {s.name}: ¿está {m.name} Online en `pcs status` (¿arrancan sus "
-                   "servicios de clúster al inicio? `pcs cluster enable --all`, sección 6)?")
+                   "servicios de clúster al inicio? `pcs cluster enable --all`, sección «Crear y arrancar el "
+                   "clúster»)?")
     others = [sv.vm for sv in answers.servers[1:]]
     other_servers = "\n".join(start_if_off(vm) for vm in others) or "true"
     if profile.haproxy_director_header:
@@ -257,10 +270,12 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                                                   names=[m.name, *m.aliases]),
                                   limit_s=300, labels=[("node", m.name)], failure="measure.fail.failback",
                                   failure_values=[("node", m.name), ("url", fwd_url)]),
-                   timeout=330, why=f"Power {m.name} on. " + back_why, why_es=f"Encender {m.name}. " + back_why_es,
+                   timeout=330, title=f"Failback to {m.name}", title_es=f"Vuelta a {m.name}",
+                   why=f"Power {m.name} on. " + back_why, why_es=f"Encender {m.name}. " + back_why_es,
                    **back_fail),
             Action(id=f"{ID}.power_on", kind="run", target=local, tags=("failover", "restore"),
                    command=other_servers, host=HostOp.of("start_vms", vms=others),
+                   title="Power the real servers on", title_es="Encender los servidores reales",
                    why="Power the real servers on again.",
                    why_es="Volver a encender los servidores reales."),
         ]
@@ -269,6 +284,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
             Action(id=f"{ID}.power_on", kind="run", target=local, tags=("failover", "restore"),
                    command=start_if_off(m.vm) + "\n" + other_servers,
                    host=HostOp.of("start_vms", vms=[m.vm, *others]),
+                   title=f"Power {m.name} and the servers on", title_es=f"Encender {m.name} y los servidores",
                    why=f"Power {m.name} and the real servers on again.",
                    why_es=f"Volver a encender {m.name} y los servidores reales."),
             Action(id=f"{ID}.failback", kind="run", target=Target.node(s.name), tags=("failover", "restore"),
@@ -276,6 +292,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                                       f"HAproxy already runs on {m.ring_name}: the clock would start after the "
                                       "failback")
                             + "\n" + wait_for_location("HAproxy", m.ring_name, 300, "failback")), timeout=330,
+                   title=f"Failback to {m.name}", title_es=f"Vuelta a {m.name}",
                    why=back_why, why_es=back_why_es, **back_fail),
         ]
     actions += [
@@ -286,13 +303,15 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                               until=HostOp.of("error_page", url=fwd_url, marker=ERROR_MARKER), limit_s=60,
                               failure="measure.fail.error_page", failure_values=[("url", fwd_url)]),
                timeout=120,
+               title="No real server: error page", title_es="Sin servidores reales: página de error",
                why=f"Power {last.name} off too: with no real server left the director answers its local error "
                    "page (503).",
                why_es=f"Apagar también {last.name}: sin servidores reales el director responde su página de "
                       "error local (503).",
-               on_fail="No local error page: the `errorfile 503` line of haproxy.cfg and its file (section 8).",
+               on_fail="No local error page: the `errorfile 503` line of haproxy.cfg and its file (section “Cluster "
+                       "resources”).",
                on_fail_es="Sin página de error local: la línea `errorfile 503` de haproxy.cfg y su fichero "
-                          "(sección 8)."),
+                          "(sección «Recursos del clúster»)."),
         # --- 4. one director and one real server ------------------------------------------------------
         Action(id=f"{ID}.one_and_one", kind="run", target=local, tags=("failover", "one-and-one"),
                command=(start_vm(answers.servers[0].vm) + "\n"
@@ -305,6 +324,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                               failure="measure.fail.one_and_one",
                               failure_values=[("server", servers[0]), ("director", s.name)]),
                timeout=240,
+               title="One director, one server", title_es="Un director y un servidor",
                why=f"One director ({s.name}) and one real server ({servers[0]}, powered on again): it serves.",
                why_es=f"Un director ({s.name}) y un servidor real ({servers[0]}, encendido de nuevo): sirve.",
                **fail),
@@ -315,7 +335,8 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                                     "not every real server serves again after 300 s", servers),
                host=HostOp.of("measure", name="all_servers_back", until=rounds_of(rounds, servers), limit_s=300,
                               failure="measure.fail.all_back"),
-               timeout=330, why="Every real server serves again.", why_es="Todos los servidores reales sirven."),
+               timeout=330, title="Every real server back", title_es="Vuelven todos los servidores",
+               why="Every real server serves again.", why_es="Todos los servidores reales sirven."),
         # --- 5. software failure -------------------------------------------------------------------
         Action(id=f"{ID}.haproxy_stop", kind="run", target=directors, tags=("failover", "software"),
                command=only_where_vip(vip, precondition(serving(url), f"{url} must serve before haproxy is stopped")
@@ -323,25 +344,29 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                                                                   60)
                                       + "\npcs resource cleanup HAproxy >/dev/null"),
                timeout=90,
+               title="Software failure: haproxy stops", title_es="Fallo software: se para haproxy",
                why="Software failure: stop haproxy on the active director; seconds until Pacemaker's monitor "
                    "(every 5 s) notices and starts it again, then its failure record is cleaned up.",
                why_es="Fallo software: parar haproxy en el director activo; segundos hasta que el monitor de "
                       "Pacemaker (cada 5 s) lo detecta y lo relanza; después se limpia el registro del fallo.",
                on_fail="Pacemaker did not restart haproxy: `pcs status` (HAproxy failed actions), the resource's "
-                       "monitor operation (section 8).",
+                       "monitor operation (section “Cluster resources”).",
                on_fail_es="Pacemaker no relanzó haproxy: `pcs status` (acciones fallidas de HAproxy), la "
-                          "operación monitor del recurso (sección 8)."),
+                          "operación monitor del recurso (sección «Recursos del clúster»)."),
         # --- benchmarks ------------------------------------------------------------------------------
         Action(id=f"{ID}.bench_install", kind="run", target=master, tags=("bench",),
                command=profile.install(profile.bench_packages), timeout=1200,
+               title="Install ab", title_es="Instalar ab",
                why="apachebench (ab) on master.", why_es="apachebench (ab) en master."),
         Action(id=f"{ID}.ab", kind="run", target=master, tags=("bench", "ab"),
                command=f"ab -n {n} -c {c} {q(url)}", timeout=600,
+               title=f"ab on {PAGE}", title_es=f"ab sobre {PAGE}",
                why=f"{n} requests, {c} at a time, to {PAGE}.", why_es=f"{n} peticiones, {c} a la vez, a {PAGE}."),
     ]
     if profile.bench_repo:
         actions.append(Action(id=f"{ID}.bench_repo", kind="run", target=master, tags=("bench",),
                               command=profile.install(profile.bench_repo), timeout=1200,
+                              title="The EPEL repository", title_es="El repositorio EPEL",
                               why="The EPEL repository, which has siege.",
                               why_es="El repositorio EPEL, que tiene siege."))
     if profile.centos_vault:
@@ -349,26 +374,29 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     if profile.bench_extra:
         actions.append(Action(id=f"{ID}.bench_extra", kind="run", target=master, tags=("bench",),
                               command=profile.install(profile.bench_extra), timeout=1200,
+                              title="Install siege", title_es="Instalar siege",
                               why="siege on master.", why_es="siege en master."))
     actions += [
         Action(id=f"{ID}.siege", kind="run", target=master, tags=("bench", "siege"),
                command=f"siege -c {c} -r {n} {q(url)}", timeout=600,
+               title=f"siege on {PAGE}", title_es=f"siege sobre {PAGE}",
                why=f"siege: {c} users × {n} repetitions = {c * n} requests (not {n}: -r counts per user).",
                why_es=f"siege: {c} usuarios × {n} repeticiones = {c * n} peticiones (no {n}: -r es por usuario)."),
         write(f"{ID}.pi_page", Target.of_group("servers", servers), f"{profile.web_root}/pi.php", pi_php(),
-              tags=("bench", "pi"),
+              tags=("bench", "pi"), title="pi.php on the servers", title_es="pi.php en los servidores",
               why="The guide's pi.php on the real servers (same file; a shared web root just gets it again).",
               why_es="El pi.php de la guía en los servidores reales (el mismo fichero; si la raíz web es "
                      "compartida simplemente se reescribe)."),
         Action(id=f"{ID}.ab_pi", kind="run", target=master, tags=("bench", "ab", "pi"),
                command=f"ab -n {n} -c {c} -r {q(pi_url)}", timeout=1200, erratum="unquoted ? in the pi.php URL",
                erratum_es="? sin comillas en la URL de pi.php",
+               title="ab on pi.php", title_es="ab sobre pi.php",
                why="A heavier page: pi by numerical integration on the real servers.",
                why_es="Una página más pesada: pi por integración numérica en los servidores reales."),
         Action(id=f"{ID}.bench_matrix", kind="run", target=directors, tags=("bench", "ab", "siege", "pi"),
                command=only_where_vip(vip, benchmark(vip, "farm", servers, profile.haproxy_socket, n, c,
                                                      answers.pi_intervals)),
-               timeout=3600,
+               timeout=3600, title="ab and siege with 1, 2, 3 servers", title_es="ab y siege con 1, 2, 3 servidores",
                why=f"ab and siege on {PAGE} and pi.php with 1..{len(servers)} real servers enabled (the others "
                    "disabled through HAProxy's runtime API, not killed): requests/s and mean time per request.",
                why_es=f"ab y siege sobre {PAGE} y pi.php con 1..{len(servers)} servidores reales habilitados (el "

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from steps import SECTIONS, full_plan, get_section, pcs_auth
-from steps.model import Action, Text
+from steps.model import Action, Target, Text
 from steps.profiles import get_profile
 from wizard.base.answers import Answers, Director, Server, VirtualBox, answers_from_dict
 from wizard.exports.listing import render_listing
@@ -532,3 +532,60 @@ def test_debian_sample_corosync_conf_is_set_aside_once(tmp_path):
     conf.write_text("totem {\n    cluster_name: cluster_lb\n}\n")
     assert subprocess.run(["sh", "-c", cmd], timeout=10).returncode == 0 and conf.exists()
     assert not [a for a in pcs_auth.plan(Answers(profile="lab"), get_profile("lab")) if "corosync.conf" in a.command]
+
+
+# -- what a student reads for an action ------------------------------------------------------------
+
+def every_action(answers: Answers) -> list[Action]:
+    """Every profile's plan and the side section that goes back to the snapshot."""
+    from steps import undo
+
+    out: list[Action] = []
+    for profile in ("rhel7", "rhel8", "rhel9", "rhel10", "debian12", "lab"):
+        out += actions(answers, profile) + undo.plan(answers, get_profile(profile))
+    return out
+
+
+@pytest.mark.parametrize("answers", [Answers(), other_lab()], ids=["guide", "other"])
+def test_every_action_has_a_short_title_in_both_languages_and_never_its_id(answers: Answers) -> None:
+    """Lists, the output, the failure box and the dialogs name an action by its title (docs: issue 21's
+    internal names on the screen): each has one, short enough for a table column at 80 columns."""
+    for a in every_action(answers):
+        assert a.title and a.title_es, f"{a.id}: no title"
+        assert len(a.title) <= 44 and len(a.title_es) <= 44, (a.id, a.title, a.title_es)
+        name = a.id.split(".")[1]
+        for title in (a.title, a.title_es):  # a program's name (crm_verify) is a word the student types
+            assert a.id not in title and not ("_" in name and name in title and name not in a.command), (a.id, title)
+        assert a.label("es") == a.title_es and a.label("en") == a.title
+    # Without a title the why stands in (a plan of someone else's): never the id.
+    bare = Action(id="x.some_step", kind="run", target=Target.local(), command="true", why="Why.", why_es="Por qué.")
+    assert (bare.label("en"), bare.label("es")) == ("Why.", "Por qué.")
+
+
+def test_spanish_texts_write_cluster_with_its_accent_and_name_sections_by_title() -> None:
+    """One spelling for Spanish ("clúster", as the RAE writes it), and no "section N" in a student's text: the
+    wizard's numbers are not the guide's (preflight and access come first), so a number would point elsewhere."""
+    from steps import undo
+    from wizard.base.i18n import STRINGS
+
+    spanish = {f"catalogue {k}": es for k, (_en, es) in STRINGS.items()}
+    english = {f"catalogue {k}": en for k, (en, _es) in STRINGS.items()}
+    for profile in ("rhel7", "rhel8", "debian12", "lab"):
+        answers = Answers(profile=profile)
+        for module, acts in full_plan(answers, get_profile(profile)):
+            spanish[f"{module.ID} title"], english[f"{module.ID} title"] = module.TITLE.es, module.TITLE.en
+            spanish[f"{module.ID} explanation"] = module.EXPLANATION.es
+            english[f"{module.ID} explanation"] = module.EXPLANATION.en
+            for a in [*acts, *undo.plan(answers, get_profile(profile))]:
+                for field in ("why", "title", "on_fail", "awaits", "instructions", "erratum"):
+                    spanish[f"{a.id} {field}"] = getattr(a, f"{field}_es")
+                    english[f"{a.id} {field}"] = getattr(a, field)
+
+    def prose(text: str) -> str:  # commands and names stay as they are: `pcs cluster`, cluster_lb, cluster2
+        return re.sub(r"pcs cluster\b", "", re.sub(r"`[^`]*`", "", text))
+
+    unaccented = {k: v for k, v in spanish.items() if re.search(r"(?<![\w-])cluster(?![\w-])", prose(v))}
+    assert not unaccented, unaccented
+    numbered = {k: v for k, v in {**spanish, **english}.items()
+                if re.search(r"\b(section|sección|secciones) \d", v, re.I) and "{n}" not in v}
+    assert not numbered, numbered

@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Texts that are rightly the same in both languages: names, symbols, formats without words.
 SAME_IN_BOTH = {
-    "btn.no", "bind.lang", "status.ok", "inv.general", "inv.director", "inv.virtualbox", "field.dns", "field.ip",
+    "btn.no", "bind.lang", "inv.general", "inv.director", "inv.virtualbox", "field.dns", "field.ip",
     "field.ifname", "eng.node_error", "cli.os_error", "plain.finished", "state.front.run", "state.front.plain",
-    "state.front.recover", "state.front.delete", "tr.sh.prompt", "tr.md.error",
+    "state.front.recover", "state.front.delete", "tr.md.error", "fig.label.director", "tr.md.value_change",
 }
 EMPTY_ALLOWED = {"col.st"}  # the status icon column has no title
 

@@ -105,3 +105,25 @@ def test_changed_message_shows_both_fingerprints(keys) -> None:
     msg = both.en
     assert "CHANGED" in msg and keys["a"][1] in msg and keys["b"][1] in msg and "ssh-keygen -R" in msg
     assert "HA CAMBIADO" in both.es and keys["a"][1] in both.es and keys["b"][1] in both.es
+
+
+def test_changed_key_advice_names_the_entry_as_openssh_writes_it_and_the_wizards_file(keys, tmp_path) -> None:
+    """A port other than 22 is written `[host]:port` in known_hosts: `ssh-keygen -R 127.0.0.1:2201` finds nothing
+    (checked with ssh-keygen below). The advice names that form, quoted for the shell, and the wizard's own file."""
+    import shlex
+    import shutil
+    import subprocess
+
+    wizard_file = tmp_path / "known_hosts"
+    advice = changed_message("master", "127.0.0.1:2201", keys["b"][0], keys["a"][0], wizard_file)
+    assert f"ssh-keygen -R '[127.0.0.1]:2201' -f {wizard_file}" in advice.en
+    assert f"ssh-keygen -R '[127.0.0.1]:2201' -f {wizard_file}" in advice.es and "known_hosts del asistente" in advice.es
+    assert "ssh-keygen -R 10.0.0.1 -f" in changed_message("master", "10.0.0.1", keys["b"][0], keys["a"][0],
+                                                          wizard_file).en  # port 22: the bare address
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("ssh-keygen not installed")
+    key = keys["a"][0]
+    wizard_file.write_text(f"[127.0.0.1]:2201 {key.get_name()} {key.get_base64()}\n")
+    command = advice.en.split("`")[1]  # the first command of the advice, run as a student would
+    done = subprocess.run(shlex.split(command), capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and "[127.0.0.1]:2201" not in wizard_file.read_text(), (command, done.stderr)

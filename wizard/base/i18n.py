@@ -49,7 +49,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "bind.cancel_run": ("Stop", "Detener"),
     "status.pending": ("pending", "pendiente"),
     "status.running": ("running", "en curso"),
-    "status.ok": ("ok", "ok"),
+    "status.ok": ("ok", "hecha"),
     "status.failed": ("failed", "fallida"),
     "status.skipped": ("skipped", "omitida"),
     "status.edited": ("edited", "editada"),
@@ -114,7 +114,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "Ejecútalo: ansible-playbook -i {inventory} {playbook} -e hacluster_password=..."),
     "ansible.where_local": ("this computer (VirtualBox)", "este ordenador (VirtualBox)"),
     "check.need_answers": ("--answers FILE is required (the answers that describe the cluster to check)",
-                           "hace falta --answers FICHERO (las respuestas que describen el cluster a comprobar)"),
+                           "hace falta --answers FICHERO (las respuestas que describen el clúster a comprobar)"),
     "check.no_file": ("{path}: no such file", "{path}: no existe el fichero"),
     "check.bad_section": ("--section {section}: no such section of the checks ({known})",
                           "--section {section}: no existe esa sección de las comprobaciones ({known})"),
@@ -127,12 +127,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "to a plain path)",
                             "{path}: una ruta para el inventario de Ansible no puede llevar espacios ni comillas "
                             "(copia el fichero a una ruta sencilla)"),
-    "checkscr.heading": ("Check my cluster", "Comprobar mi cluster"),
+    "checkscr.heading": ("Check my cluster", "Comprobar mi clúster"),
     "checkscr.intro": (
         "Grades the cluster described by {source} against the guide, section by section, with commands that "
         "only read (nothing on the nodes changes). For each failure: what was expected, what was found and the "
         "command that fixes it. The same as `ha-wizard check`.",
-        "Evalúa el cluster descrito por {source} frente al guion, sección a sección, con órdenes que solo leen "
+        "Evalúa el clúster descrito por {source} frente al guion, sección a sección, con órdenes que solo leen "
         "(no cambia nada en los nodos). Para cada fallo: lo esperado, lo encontrado y la orden que lo arregla. "
         "Lo mismo que `ha-wizard check`."),
     "checkscr.source_session": ("the answers of session {name}", "las respuestas de la sesión {name}"),
@@ -144,7 +144,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "checkscr.again": ("Check again", "Comprobar de nuevo"),
     "checkscr.bad_answers": ("The answers have problems: {problems}", "Las respuestas tienen problemas: {problems}"),
     "bind.recheck": ("Check again", "Comprobar de nuevo"),
-    "start.check": ("Check my cluster", "Comprobar mi cluster"),
+    "start.check": ("Check my cluster", "Comprobar mi clúster"),
     "help.check": (
         "Each table is one part of the guide. pass: as the guide leaves it; FAIL: what was expected, what was found "
         "and the command that fixes it (run it on the node named, or on this computer for VirtualBox steps); not "
@@ -153,7 +153,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "whole, and `ha-wizard check --format json` carries them all.",
         "Cada tabla es una parte del guion. correcto: como lo deja el guion; FALLA: lo esperado, lo encontrado y la "
         "orden que lo arregla (ejecútala en el nodo indicado, o en este ordenador para los pasos de VirtualBox); "
-        "sin comprobar: no se pudo preguntar a un nodo o al cluster (mira los fallos anteriores). Ctrl+R comprueba "
+        "sin comprobar: no se pudo preguntar a un nodo o al clúster (mira los fallos anteriores). Ctrl+R comprueba "
         "de nuevo, Esc vuelve. Los arreglos largos (un fichero entero) muestran su primera línea: "
         "`ha-wizard plan --section …` los lista enteros y `ha-wizard check --format json` los lleva todos."),
     "check.summary": ("{passed} of {total} checks passed, {failed} failed, {unchecked} not checked",
@@ -213,15 +213,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "inv.secret": ("hacluster password", "Contraseña de hacluster"),
     "inv.password": ("Password (kept in memory only)", "Contraseña (solo en memoria)"),
     "inv.password2": ("Repeat it", "Repítela"),
-    "inv.pw_empty": ("the hacluster password is needed (section 5 sets it on both directors)",
-                     "hace falta la contraseña de hacluster (la sección 5 la pone en ambos directores)"),
+    "inv.pw_empty": ("the hacluster password is needed (the pcs section sets it on both directors)",
+                     "hace falta la contraseña de hacluster (la sección de pcs la pone en ambos directores)"),
     "inv.pw_mismatch": ("the two passwords differ", "las dos contraseñas no coinciden"),
     "inv.add_server": ("+ server", "+ servidor"),
     "inv.del_server": ("− last server", "− último servidor"),
     "inv.check": ("Check connections", "Comprobar conexiones"),
     "inv.next": ("Start the sections", "Empezar las secciones"),
     "inv.save": ("Save", "Guardar"),
-    "inv.errors": ("{n} problem(s) to fix before going on", "{n} problema(s) que corregir antes de seguir"),
+    "inv.errors": ("{n} problems to fix before going on", "{n} problemas que corregir antes de seguir"),
+    "inv.errors.one": ("{n} problem to fix before going on", "{n} problema que corregir antes de seguir"),
     "inv.ok": ("All values are valid", "Todos los valores son válidos"),
     "inv.cannot": ("Fix the marked fields first.", "Corrige antes los campos marcados."),
     "inv.not_int": ("{value!r} is not a whole number", "{value!r} no es un número entero"),
@@ -359,8 +360,8 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "esperando a que termine la ejecución interrumpida (grupo de procesos {pid})"),
     "eng.stale_running": ("the interrupted run (process group {pid}) is still running",
                           "la ejecución interrumpida (grupo de procesos {pid}) sigue en marcha"),
-    "eng.probe_done": ("already done (its probe succeeded): {probe}",
-                       "ya estaba hecho (su comprobación previa tuvo éxito): {probe}"),
+    "eng.probe_done": ("already done: its check, which changes nothing, says so",
+                       "ya estaba hecha: lo dice su comprobación previa, que no cambia nada"),
     "eng.no_stdin_disrupt": ("a network-changing action cannot take secrets on stdin",
                              "una acción que cambia la red no puede recibir secretos por stdin"),
     "eng.exit_status": ("exit status {code}", "código de salida {code}"),
@@ -407,11 +408,12 @@ STRINGS: dict[str, tuple[str, str]] = {
                             "{node}: no se pudo arrancar la orden en segundo plano (salida {code})"),
     "ssh.host_key_changed": (
         "{node} ({address}): HOST KEY CHANGED — refused. Known key {known}, offered {offered}. If the host was "
-        "really reinstalled, remove the old key (ssh-keygen -R {name}, and from the wizard's known_hosts) and "
-        "connect again.",
+        "really reinstalled (a VM restored or cloned), forget the old key where it is kept, then connect again: "
+        "`ssh-keygen -R {name} -f {file}` (the wizard's known_hosts) and `ssh-keygen -R {name}` (yours).",
         "{node} ({address}): LA CLAVE DEL HOST HA CAMBIADO — rechazada. Clave conocida {known}, ofrecida "
-        "{offered}. Si el host se reinstaló de verdad, borra la clave antigua (ssh-keygen -R {name}, y del "
-        "known_hosts del asistente) y conecta otra vez."),
+        "{offered}. Si el host se reinstaló de verdad (una VM restaurada o clonada), olvida la clave antigua donde "
+        "está guardada y conecta otra vez: `ssh-keygen -R {name} -f {file}` (el known_hosts del asistente) y "
+        "`ssh-keygen -R {name}` (el tuyo)."),
     "hostkey.pin_mismatch": ("{node} ({address}): host key {key} does not match the pinned fingerprint {pin} — "
                              "refused.",
                              "{node} ({address}): la clave de host {key} no coincide con la huella fijada {pin} — "
@@ -486,11 +488,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ssh.auth_failed": (
         "Authentication refused for {user} at {address}. Offered: keys {keys}{agent}; {password}. "
         "Way out: --identity FILE with a key the node accepts, or the password once (HA_WIZARD_SSH_PASSWORD, "
-        "or typed when asked), after which the wizard installs its own key (section access).",
+        "or typed when asked), after which the wizard installs its own key (the section “{section}”).",
         "Autenticación rechazada para {user} en {address}. Ofrecido: claves {keys}{agent}; {password}. "
         "Salida: --identity FICHERO con una clave que el nodo acepte, o la contraseña una vez "
         "(HA_WIZARD_SSH_PASSWORD, o escrita cuando se pida); después el asistente instala su propia clave "
-        "(sección access)."),
+        "(la sección «{section}»)."),
     "ssh.agent_keys": (", the SSH agent's keys", ", las claves del agente SSH"),
     "ssh.pw_not_given": ("no password (none given)", "ninguna contraseña (no se dio)"),
     "ssh.pw_refused": ("the password, refused", "la contraseña, rechazada"),
@@ -498,9 +500,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "ninguna contraseña: el servidor solo acepta {allowed}"),
     "ssh.unreachable": ("Cannot reach {address} ({reason}).", "No se llega a {address} ({reason})."),
     "ssh.hint_forward_refused": (
-        "Nothing listens there: the port forward to {guest} is missing (the access section makes it; in "
+        "Nothing listens there: the port forward to {guest} is missing (the first section makes it; in "
         "VirtualBox, the NAT network {network}'s port forwarding). Check {fields} in the inventory.",
-        "Nadie escucha ahí: falta el reenvío de puerto hacia {guest} (lo crea la sección access; en VirtualBox, "
+        "Nadie escucha ahí: falta el reenvío de puerto hacia {guest} (lo crea la primera sección; en VirtualBox, "
         "el reenvío de puertos de la red NAT {network}). Revisa {fields} en el inventario."),
     "ssh.hint_forward_dead": (
         "The port forward answered but the VM behind it ({guest}) did not: is the VM running, and is {guest} "
@@ -550,14 +552,18 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sec.go_next": ("Next section", "Siguiente sección"),
     "sec.stay": ("Stay here", "Quedarme aquí"),
     "sec.out_of_date": ("out of date", "desactualizada"),
-    "sec.stale": ("⟳ {n} done action(s) used values changed since they ran ({fields}).",
-                  "⟳ {n} acción(es) hechas usaron valores que han cambiado desde entonces ({fields})."),
+    "sec.stale": ("⟳ {n} done actions used values changed since they ran ({fields}).",
+                  "⟳ {n} acciones hechas usaron valores que han cambiado desde entonces ({fields})."),
+    "sec.stale.one": ("⟳ {n} done action used values changed since it ran ({fields}).",
+                      "⟳ {n} acción hecha usó valores que han cambiado desde entonces ({fields})."),
     "sec.stale_one": ("out of date: it ran with the old value of {fields}",
                       "desactualizada: se ejecutó con el valor anterior de {fields}"),
     "sec.rerun_stale": ("Run them again", "Ejecutarlas otra vez"),
     "sec.erratum": ("the guide says", "el guion dice"),
-    "sec.fields_applied_stale": ("Values saved; {n} done action(s) used the old ones: see ⟳.",
-                                 "Valores guardados; {n} acción(es) hechas usaron los anteriores: mira ⟳."),
+    "sec.fields_applied_stale": ("Values saved; {n} done actions used the old ones: see ⟳.",
+                                 "Valores guardados; {n} acciones hechas usaron los anteriores: mira ⟳."),
+    "sec.fields_applied_stale.one": ("Values saved; {n} done action used the old ones: see ⟳.",
+                                     "Valores guardados; {n} acción hecha usó los anteriores: mira ⟳."),
     "sec.busy": ("An action is running: wait for it or stop it (X).",
                  "Hay una acción en curso: espera o detenla (X)."),
     "sec.done_section": ("Section done: {title}", "Sección terminada: {title}"),
@@ -569,7 +575,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sec.edited_mark": ("edited", "editada"),
     "sec.where_local": ("this machine", "esta máquina"),
     "sec.cmd_none": ("(nothing runs: done by hand)", "(no se ejecuta nada: se hace a mano)"),
-    "sec.probe": ("Skipped when already done: {probe}", "Se omite si ya está hecho: {probe}"),
     "sec.stdin": ("stdin: {names} (secret, never shown)", "stdin: {names} (secreto, nunca se muestra)"),
     "sec.cancelled": ("Stopped by you.", "Detenido por ti."),
     "sec.no_engine": ("The engine is not available: {error}", "El motor no está disponible: {error}"),
@@ -605,7 +610,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "manual.done_nocheck": ("Done", "Hecho"),
     "manual.check": ("Then the wizard checks it with:", "Después el asistente lo comprueba con:"),
     "manual.later": ("Not now", "Ahora no"),
-    "clash.title": ("Section 3: the clone's address clash", "Sección 3: el conflicto de direcciones del clon"),
+    "clash.title": ("Section {n}: the clone's address clash", "Sección {n}: el conflicto de direcciones del clon"),
     "clash.body": (
         "The clone `{standby}` boots with `{master}`'s addresses ({ip}). Two machines with one address "
         "confuse ARP and SSH. The wizard avoids it in this order:",
@@ -618,8 +623,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "clash.go": ("Understood", "Entendido"),
     "pw.title": ("hacluster password (kept in memory only)", "Contraseña de hacluster (solo en memoria)"),
     "pw.ssh_title": ("SSH password (kept in memory only)", "Contraseña SSH (solo en memoria)"),
-    "pw.why": ("{action} needs it; it is fed on stdin and never stored.",
-               "{action} la necesita; se pasa por stdin y nunca se guarda."),
+    "pw.why": ("“{action}” needs it; it is fed on its standard input and never stored.",
+               "«{action}» la necesita; se le pasa por la entrada estándar y nunca se guarda."),
     "help.title": ("Help", "Ayuda"),
     "help.start": (
         "Start: resume a session from the list (Enter on it: the most recent one is selected), start a new one "
@@ -657,19 +662,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "help.dialog": ("Enter confirms, Esc cancels.", "Intro confirma, Esc cancela."),
     "help.keys": ("Keys", "Teclas"),
     "help.complete": (
-        "The guide is complete: every section is done. The figures measured in section 11 are below. Export the "
+        "The guide is complete: every section is done. The figures the verification measured are below. Export the "
         "record (md: everything that was tried, the edits, skips and figures) or the setup script (sh: the "
         "commands that built the cluster, to run again on fresh machines).",
-        "El guion está completo: todas las secciones están hechas. Abajo están las cifras medidas en la sección "
-        "11. Exporta el registro (md: todo lo intentado, las ediciones, omisiones y cifras) o el script de "
+        "El guion está completo: todas las secciones están hechas. Abajo están las cifras que midió la "
+        "verificación. Exporta el registro (md: todo lo intentado, las ediciones, omisiones y cifras) o el script de "
         "montaje (sh: las órdenes que construyeron el clúster, para repetirlas en máquinas nuevas)."),
     "done.title": ("✔ Guide complete: the highly available load balancer is built",
                    "✔ Guion completo: el balanceador de carga de alta disponibilidad está montado"),
     "done.summary": ("{sections} sections: {ok} actions done, {edited} edited, {skipped} skipped.",
                      "{sections} secciones: {ok} acciones hechas, {edited} editadas, {skipped} omitidas."),
     "done.figures": ("Figures measured", "Cifras medidas"),
-    "done.no_figures": ("No figures were measured (section 11 was skipped).",
-                        "No se midió ninguna cifra (se omitió la sección 11)."),
+    "done.no_figures": ("No figures were measured (the verification section was skipped).",
+                        "No se midió ninguna cifra (se omitió la sección de verificación)."),
     "done.export_why": ("Hand in the record, or keep the script to build it again:",
                         "Entrega el registro, o guarda el script para montarlo otra vez:"),
     "done.export_md": ("Export the record (md)", "Exportar el registro (md)"),
@@ -781,6 +786,110 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sec.versions": ("pcs syntax: {text}", "Sintaxis de pcs: {text}"),
     "sec.checks_failed": ("Checks done: some failed (see the checklist: what is wrong and what to do).",
                           "Comprobaciones hechas: algunas fallaron (mira la lista: qué pasa y qué hacer)."),
+    # -- the words a student reads instead of the wizard's own names (ids, answers paths, probes) ---------
+    "sec.details": ("Details", "Detalles"),
+    "sec.details_id": ("Action id (its name in the record and on the command line): {id}",
+                       "Id de la acción (su nombre en el registro y en la línea de órdenes): {id}"),
+    "sec.details_probe": ("Already-done check: {probe}", "Comprobación de si ya está hecha: {probe}"),
+    "sec.probe_words": ("Skipped when already done: a check that changes nothing runs first (its command: Details).",
+                        "Se omite si ya está hecha: antes se ejecuta una comprobación que no cambia nada (su orden: "
+                        "Detalles)."),
+    "sec.stdin_words": ("Reads {names} on its standard input (never shown, never stored).",
+                        "Lee {names} por su entrada estándar (nunca se muestra ni se guarda)."),
+    "sec.awaits": ("Looks for: {what}", "Busca: {what}"),
+    "sec.seen": ("seen: {what}", "visto: {what}"),
+    "secret.hacluster_password": ("the hacluster password", "la contraseña de hacluster"),
+    "secret.wizard_public_key": ("the wizard's public key", "la clave pública del asistente"),
+    "secret.ssh_password": ("the SSH/sudo password", "la contraseña SSH/sudo"),
+    "pw.secret_title": ("{name} (kept in memory only)", "{name} (solo en memoria)"),
+    "clash.reach": ("The wizard reaches {master} at {reach}: a port forward on this computer to its SSH, not its "
+                    "address.",
+                    "El asistente llega a {master} por {reach}: un reenvío de puerto de este ordenador a su SSH, no "
+                    "su dirección."),
+    # OS and paramiko errors in words (wizard/run/errors.py's reason_of: the original follows in parentheses).
+    "oserr.refused": ("connection refused", "conexión rechazada: nadie escucha en ese puerto"),
+    "oserr.reset": ("connection reset", "el otro extremo cortó la conexión"),
+    "oserr.aborted": ("connection aborted", "conexión abortada"),
+    "oserr.host_unreachable": ("no route to host", "no hay ruta hasta esa máquina"),
+    "oserr.net_unreachable": ("network unreachable", "red inalcanzable"),
+    "oserr.host_down": ("host is down", "la máquina no responde"),
+    "oserr.net_down": ("network is down", "la red no funciona"),
+    "oserr.timeout": ("timed out", "se agotó el tiempo de espera"),
+    "oserr.broken_pipe": ("broken pipe", "la conexión se rompió al escribir"),
+    "oserr.addr_not_available": ("address not available", "dirección no disponible en este ordenador"),
+    "oserr.addr_in_use": ("address already in use", "la dirección ya está en uso"),
+    "oserr.no_file": ("no such file or directory", "no existe el fichero o la carpeta"),
+    "oserr.permission": ("permission denied", "permiso denegado"),
+    "oserr.no_space": ("no space left on device", "no queda espacio en el disco"),
+    "oserr.no_name": ("name not known", "no se conoce ese nombre de máquina"),
+    "oserr.closed": ("the connection closed", "la conexión se cerró"),
+    "oserr.no_banner": ("no SSH greeting came", "no llegó el saludo de SSH"),
+    "oserr.no_session": ("the SSH session is gone", "la sesión SSH ya no existe"),
+    "oserr.connect_failed": ("the connection failed", "la conexión falló"),
+    "oserr.prohibited": ("refused by the jump host's settings", "lo prohíbe la configuración del host de salto"),
+    "inv.reached": ("reached", "conectado"),
+    "vbox.lab_standin": ("the lab's VBoxManage stand-in, version {version} (not VirtualBox)",
+                         "el sustituto de VBoxManage del laboratorio, versión {version} (no es VirtualBox)"),
+    # Figures in words (wizard/ui/widgets/figures.py): the measuring scripts' names, labels and units.
+    "fig.name.requests": ("requests answered", "peticiones atendidas"),
+    "fig.name.director_failover": ("failover after a director goes off", "conmutación al apagar un director"),
+    "fig.name.server_down_detected": ("a dead real server noticed", "servidor real caído detectado"),
+    "fig.name.error_page_after": ("error page with no real server", "página de error sin servidores reales"),
+    "fig.name.one_and_one_serving": ("serving with one director and one server",
+                                     "sirve con un director y un servidor"),
+    "fig.name.failback": ("back to the preferred director", "vuelta al director preferido"),
+    "fig.name.all_servers_back": ("every real server back", "vuelven todos los servidores reales"),
+    "fig.name.haproxy_recovery": ("haproxy restarted by Pacemaker", "haproxy relanzado por Pacemaker"),
+    "fig.name.ab_rps": ("ab: requests per second", "ab: peticiones por segundo"),
+    "fig.name.ab_mean_ms": ("ab: mean time per request", "ab: tiempo medio por petición"),
+    "fig.name.ab_failed": ("ab: failed requests", "ab: peticiones fallidas"),
+    "fig.name.ab_complete": ("ab: complete requests", "ab: peticiones completadas"),
+    "fig.name.siege_rps": ("siege: requests per second", "siege: peticiones por segundo"),
+    "fig.name.siege_mean_ms": ("siege: mean time per request", "siege: tiempo medio por petición"),
+    "fig.name.siege_availability": ("siege: availability", "siege: disponibilidad"),
+    "fig.label.server": ("server {value}", "servidor {value}"),
+    "fig.label.off": ("{value} off", "{value} apagado"),
+    "fig.label.director": ("director {value}", "director {value}"),
+    "fig.label.page": ("page {value}", "página {value}"),
+    "fig.label.servers": ("real servers: {value}", "servidores reales: {value}"),
+    "fig.unit.requests": ("requests", "peticiones"),
+    "fig.unit.req/s": ("req/s", "pet./s"),
+    # The command palette (Ctrl+P): Textual's words replaced.
+    "palette.placeholder": ("Go to a section: type part of its name or number…",
+                            "Ir a una sección: escribe parte de su nombre o su número…"),
+    "palette.no_matches": ("No section matches", "Ninguna sección coincide"),
+    "palette.no_session": ("Start or resume a session first: then the palette goes to its sections",
+                           "Empieza o reanuda antes una sesión: entonces la paleta va a sus secciones"),
+    "palette.exit": ("Close the palette", "Cerrar la paleta"),
+    "palette.next": ("Next", "Siguiente"),
+    "palette.previous": ("Previous", "Anterior"),
+    "palette.page_down": ("Next page", "Página siguiente"),
+    "palette.page_up": ("Previous page", "Página anterior"),
+    "palette.first": ("First", "Primera"),
+    "palette.last": ("Last", "Última"),
+    # Default file names of the exports (the app's export dialog, plain mode).
+    "export.file_sh": ("{name}-setup.sh", "{name}-montaje.sh"),
+    "export.file_md": ("{name}-record.md", "{name}-registro.md"),
+    # Out-of-date marks that clear (wizard/session/staleness.py's refresh), and what the record says of them.
+    "sec.fields_back": ("Values saved; {n} actions ran with these values: up to date again.",
+                        "Valores guardados; {n} acciones se ejecutaron con estos valores: vuelven a estar al día."),
+    "sec.fields_back.one": ("Values saved; {n} action ran with these values: up to date again.",
+                            "Valores guardados; {n} acción se ejecutó con estos valores: vuelve a estar al día."),
+    "done.title_stale": ("⟳ Every action done, but {n} ran with values changed since: run them again (⟳)",
+                         "⟳ Todas las acciones hechas, pero {n} usaron valores cambiados después: ejecútalas otra "
+                         "vez (⟳)"),
+    "tr.md.values": ("Values changed", "Valores cambiados"),
+    "tr.md.value_change": ("{field}: {old} → {new}", "{field}: {old} → {new}"),
+    "tr.md.made_stale": ("out of date since (they ran with the old value): {actions}",
+                         "desactualizadas desde entonces (se ejecutaron con el valor anterior): {actions}"),
+    "tr.md.made_current": ("up to date again (they ran with this value): {actions}",
+                           "de nuevo al día (se ejecutaron con este valor): {actions}"),
+    "tr.md.stale_now": ("Out of date now (ran with values changed since)",
+                        "Desactualizadas ahora (se ejecutaron con valores cambiados después)"),
+    "tr.sh.stale": ("OUT OF DATE in the session: this ran with an old value of {fields}; the new one is not in "
+                    "this command",
+                    "DESACTUALIZADA en la sesión: se ejecutó con un valor anterior de {fields}; el nuevo no está en "
+                    "esta orden"),
     "vbox.check_name": ("VBoxManage (this machine)", "VBoxManage (esta máquina)"),
     "vbox.found": ("{path} — version {version}", "{path} — versión {version}"),
     "vbox.version_failed": ("{path} found but `--version` failed: {error}",
@@ -868,7 +977,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sessions.in_use_host": ("pid {pid} on {host} ({front}), since {since}",
                              "pid {pid} en {host} ({front}), desde {since}"),
     "sessions.in_use_unknown": ("yes (another process)", "sí (otro proceso)"),
-    "sessions.unreadable": ("{n} session(s) cannot be read:", "{n} sesión(es) no se pueden leer:"),
+    "sessions.unreadable": ("{n} sessions cannot be read:", "{n} sesiones no se pueden leer:"),
+    "sessions.unreadable.one": ("{n} session cannot be read:", "{n} sesión no se puede leer:"),
     "col.in_use": ("In use by", "En uso por"),
     # -- names that reach commands and files (wizard/base/names.py) -----------------------------------------
     "val.ifname_address": ("{value!r} is an address, not an interface name (like enp0s3: `ip -o link` lists them)",
@@ -986,7 +1096,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "never on a command line.",
                       "La sesión entró con contraseña: ssh la obtiene de este ayudante (SSH_ASKPASS), nunca en una "
                       "línea de órdenes."),
-    "tr.sh.prompt": ("{name}", "{name}"),
+    "tr.sh.prompt": ("{what} (or set {var})", "{what} (o define {var})"),
     "tr.sh.drops": ("the connection may drop: the change runs detached", "la conexión puede cortarse: el cambio "
                     "se ejecuta desacoplado"),
     "tr.sh.bounded": ("until the node answers again and the change wrote its exit status (bounded)",
@@ -1027,7 +1137,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tr.md.attempts": ("attempts recorded: {attempts} (failed {attempts_failed}, interrupted {interrupted})",
                        "intentos registrados: {attempts} (fallidos {attempts_failed}, interrumpidos "
                        "{interrupted})"),
-    "tr.md.undos": ("back to the snapshot: {undos} time(s)", "vuelta a la instantánea: {undos} vez/veces"),
+    "tr.md.undos": ("back to the snapshot: {undos} times", "vuelta a la instantánea: {undos} veces"),
+    "tr.md.undos.one": ("back to the snapshot: {undos} time", "vuelta a la instantánea: {undos} vez"),
     "tr.md.keys": ("Host keys trusted", "Claves de host aceptadas"),
     "tr.md.pending": ("Not done yet", "Sin hacer todavía"),
     "tr.md.undo": ("Back to the snapshot \"{snapshot}\"", "Vuelta a la instantánea \"{snapshot}\""),
@@ -1182,6 +1293,12 @@ def t(key: str, lang: str, /, **values: object) -> str:
     if not values:
         return text
     return text.format(**{k: v.get(lang) if isinstance(v, Msg) else v for k, v in values.items()})
+
+
+def plural(key: str, n: int) -> str:
+    """The catalogue key for `n` things: `key.one` for one when the catalogue has it (Spanish and English both
+    say "1 vez" / "2 veces"; never "vez/veces" or "acción(es)"), else `key`."""
+    return f"{key}.one" if n == 1 and f"{key}.one" in STRINGS else key
 
 
 def status_text(status: str, lang: str) -> str:

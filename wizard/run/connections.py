@@ -119,13 +119,19 @@ class Connections:
         index = next((i for i, d in enumerate(self.answers.directors) if d.name == owner), 0)
         if r.kind == "forward":
             key = "ssh.hint_forward_refused" if exc.stage == "connect" else "ssh.hint_forward_dead"
-            fields = f"directors[{index}].ssh_port, directors[{index}].external_ip ({owner})"
+            fields = self._labels(f"directors[{index}].ssh_port", f"directors[{index}].external_ip")
             exc.with_hint(msg(key, guest=f"{r.guest_ip}:{r.guest_port}", network=self.answers.virtualbox.natnetwork,
                               fields=fields))
         else:
-            exc.with_hint(msg("ssh.hint_direct", fields=f"directors[{index}].ssh_host, "
-                                                        f"directors[{index}].external_ip ({owner})"))
+            exc.with_hint(msg("ssh.hint_direct", fields=self._labels(f"directors[{index}].ssh_host",
+                                                                     f"directors[{index}].external_ip")))
         return exc
+
+    def _labels(self, *paths: str) -> Msg:
+        """Fields as the inventory names them ("master · SSH port"), never their answers paths."""
+        from wizard.base.validation import field_label
+
+        return Msg.join([field_label(self.answers, p) for p in paths], ", ")
 
     def _login(self, endpoint: Any, jump_transport: Any = None) -> SSHConnection:
         """Log in; when the node refused and no password was tried yet, ask for it once and try again."""
@@ -189,7 +195,7 @@ class Connections:
                     # answered keeps its connection: other servers' commands may be riding on it.
                     self.drop(director.name)
         index = next((i for i, s in enumerate(self.answers.servers) if s.name == node), 0)
-        fields = f"servers[{index}].ip, servers[{index}].ssh_host ({node})"
+        fields = self._labels(f"servers[{index}].ip", f"servers[{index}].ssh_host")
         raise Unreachable(msg("eng.via_directors", node=node, address=address, errors=Msg.join(errors)),
                           "jump").with_hint(msg("ssh.hint_jump", fields=fields))
 

@@ -124,7 +124,9 @@ class Engine(NodeWork):
                     raise EngineError(f"action id {action.id!r} appears twice in the plan")
                 actions[action.id] = (module, action)
         self.plan, self._actions = list(plan), actions
-        self.session.plan = [{"id": a.id, "section": m.ID} for m, acts in self.plan for a in acts]
+        # With each action's title: lists of sessions name the last step in words without building a plan.
+        self.session.plan = [{"id": a.id, "section": m.ID, "title": a.title, "title_es": a.title_es}
+                             for m, acts in self.plan for a in acts]
 
     def replan(self) -> bool:
         """Rebuild the plan for the session's current facts; True when a command changed."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import shlex
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from pathlib import Path
 import paramiko
 
 from wizard.base.i18n import LocalizedError, Msg, msg
+from wizard.base.reach import split_address
 
 # (node, address, "ssh-ed25519 SHA256:...") -> trust it?
 ConfirmHostKey = Callable[[str, str, str], bool]
@@ -53,8 +55,18 @@ def known_hosts_name(address: str, port: int = 22) -> str:
     return address if port == 22 else f"[{address}]:{port}"
 
 
-def changed_message(node: str, address: str, offered: paramiko.PKey, known: paramiko.PKey) -> Msg:
-    return msg("ssh.host_key_changed", node=node, address=address, name=known_hosts_name(address),
+def changed_message(node: str, address: str, offered: paramiko.PKey, known: paramiko.PKey,
+                    wizard_file: Path | str | None = None) -> Msg:
+    """A changed host key, refused: both fingerprints, and how to forget the old key where it is kept. OpenSSH
+    writes a port other than 22 as `[host]:port`: `ssh-keygen -R 127.0.0.1:2201` would find nothing."""
+    host, port = split_address(address)
+    name = shlex.quote(known_hosts_name(host, port or 22))
+    if wizard_file is None:
+        from wizard.session.state import wizard_known_hosts
+
+        wizard_file = wizard_known_hosts()
+    files = shlex.quote(str(wizard_file))
+    return msg("ssh.host_key_changed", node=node, address=address, name=name, file=files,
                known=f"{known.get_name()} {fingerprint(known)}", offered=f"{offered.get_name()} {fingerprint(offered)}")
 
 

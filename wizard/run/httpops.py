@@ -19,6 +19,8 @@ from typing import Any
 
 from steps.model import HostOp
 from wizard.base.figures import FIGURE_TAG
+from wizard.base.i18n import Msg
+from wizard.run.errors import reason_of
 from wizard.run.hostops import (
     EXIT_PRECONDITION,
     OFF_STATES,
@@ -39,8 +41,10 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class Response:
-    def __init__(self, status: int, body: str, headers: dict[str, str], error: str = "") -> None:
+    def __init__(self, status: int, body: str, headers: dict[str, str], error: str = "",
+                 reason: Msg | None = None) -> None:
         self.status, self.body, self.headers, self.error = status, body, headers, error
+        self.reason = reason or Msg.raw(error)  # the error in words, both languages (the OS's words are English)
 
     @property
     def ok(self) -> bool:
@@ -58,7 +62,8 @@ def fetch(url: str, timeout: float) -> Response:
         return Response(exc.code, body, {k.lower(): v for k, v in (exc.headers or {}).items()})
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        return Response(0, "", {}, str(reason) or type(exc).__name__)
+        words = reason_of(reason) if isinstance(reason, BaseException) else Msg.raw(str(reason))
+        return Response(0, "", {}, str(reason) or type(exc).__name__, words)
 
 
 def which_server(body: str, servers: tuple) -> str:
@@ -117,7 +122,8 @@ def op_http_page(ctx: HostContext, on_line: LineCallback, cancel: Any, timeout: 
         on_line("stdout", line)
     if res.ok:
         return 0
-    on_line("stderr", ctx.t("http.failed", url=url, why=res.error or f"HTTP {res.status}"))
+    why = res.reason.get(ctx.lang) if res.error else f"HTTP {res.status}"
+    on_line("stderr", ctx.t("http.failed", url=url, why=why))
     return 22 if res.status else 7  # curl's exit statuses: HTTP error / could not connect
 
 

@@ -66,6 +66,9 @@ class NodeCheck:
         return not self.error
 
 
+LAB_STANDIN = "ha-wizard-lab"  # in the version the lab's VBoxManage stand-in prints (lab/vbox.py)
+
+
 def vboxmanage_check(answers: Answers, lang: str = "en") -> NodeCheck:
     """This machine's row of the connection check: which VBoxManage the host steps run and its version, or
     that none was found and where the wizard looked."""
@@ -84,6 +87,9 @@ def vboxmanage_check(answers: Answers, lang: str = "en") -> NodeCheck:
     version, error = vboxmanage_version(path)
     if error:
         check.error = t("vbox.version_failed", lang, path=path, error=error)
+    elif LAB_STANDIN in version:
+        # The lab's VBoxManage says it is not VirtualBox, in English, after its version: said in the user's words.
+        check.system = t("vbox.lab_standin", lang, version=version.split(" (", 1)[0])
     else:
         check.system = f"VirtualBox {version}"
     return check

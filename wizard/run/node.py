@@ -231,7 +231,7 @@ class NodeWork:
                         raise
                     code = 1  # a wait on a node not up yet: its loop retries the connection
                 if code == 0:
-                    info(msg("eng.probe_done", probe=action.probe))
+                    info(msg("eng.probe_done"))  # in words: the probe's command is the action's (Details, md)
                     return NodeResult(0, True, note=msg("eng.already_done"), ran=False, sudo=nr.sudo())
             if isinstance(call, HostOp) and action.kind != "manual":
                 info(msg("local.host_op_note"))

@@ -34,6 +34,7 @@ from pathlib import Path
 import paramiko
 
 from wizard.base.i18n import LocalizedError, Msg, msg
+from wizard.run.errors import reason_of
 from wizard.run.hostkeys import HostKeyChanged, HostKeyError, HostKeyTrust, changed_message, fingerprint
 
 # paramiko logs transport failures (with tracebacks) that the runner already turns into SSHError
@@ -92,13 +93,9 @@ class Cancelled(LocalizedError):
         super().__init__(msg("eng.stopped"))
 
 
-def _reason(exc: BaseException) -> str:
-    """The OS's words (`Connection refused`, `No route to host`) or paramiko's."""
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return "timed out"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__
+def _reason(exc: BaseException) -> Msg:
+    """The OS's words (`Connection refused`, `No route to host`) or paramiko's, with a gloss in Spanish."""
+    return reason_of(exc)
 
 
 class LineSplitter:
@@ -248,7 +245,7 @@ class SSHConnection:
                 # ChannelException: the jump host answered (target refused/unreachable); anything
                 # else (timeout, EOF): the jump host's own connection is dead.
                 raise JumpFailed(msg("ssh.jump_failed", node=ep.label(), host=ep.hostname, port=ep.port,
-                                     error=exc or type(exc).__name__),
+                                     error=reason_of(exc)),
                                  unresponsive=not isinstance(exc, paramiko.ChannelException)) from None
         try:
             client.connect(ep.hostname, port=ep.port, username=ep.user, password=self.options.password,
@@ -259,7 +256,8 @@ class SSHConnection:
                            sock=sock)
         except paramiko.BadHostKeyException as exc:
             client.close()
-            raise HostKeyChanged(changed_message(ep.node, ep.address, exc.key, exc.expected_key)) from None
+            raise HostKeyChanged(changed_message(ep.node, ep.address, exc.key, exc.expected_key,
+                                                 self.trust.wizard_file)) from None
         except HostKeyError:
             client.close()
             raise
@@ -315,7 +313,10 @@ class SSHConnection:
             password = "ssh.pw_not_allowed"
         else:
             password = "ssh.pw_refused"
+        from steps.access import TITLE as KEY_SECTION  # the section that installs the wizard's key, by its title
+
         return AuthFailed(msg("ssh.auth_failed", node=ep.node, user=ep.user, address=f"{ep.hostname}:{ep.port}",
+                              section=Msg(KEY_SECTION.en, KEY_SECTION.es),
                               keys=", ".join(keys) or "-", agent=msg("ssh.agent_keys") if agent else "",
                               password=msg(password, allowed=", ".join(allowed) or "?")))
 

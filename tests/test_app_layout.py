@@ -184,9 +184,10 @@ def test_figures_and_chart_labels_are_whole_at_80_columns() -> None:
     console.print(table)
     text = console.export_text()
     assert "…" not in text and max(len(line) for line in text.splitlines()) <= 47
-    for whole in ("verification.bench_matrix", "verification.director_down_time", "server=cluster4"):
+    for whole in ("verification.bench_matrix", "verification.director_down_time", "servidor cluster4"):
         assert folded_in(text, whole), whole
-    assert bar_label(figures[0][1]) == "server=cluster4 page=pi.php"  # the chart's title is the figure's name
+    # The chart's title is the figure's name; a bar says its labels in words.
+    assert bar_label(figures[0][1], "es") == "servidor cluster4, página pi.php"
 
 
 def test_sessions_table_at_80_columns(tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ async def test_plain_mode_new_session_edit_value_edit_command_export(tmp_path: P
         child.expect("Edit the command")
         child.send(KILL_LINE + "echo plain-edited\r")
         child.expect("plain-edited")
-        child.expect("snapshot.take.master: edited")
+        child.expect("Snapshot of master: edited")  # the action by its title, not its id
         child.expect("what now")
         child.send(DOWN * 8 + "\r")  # Export
         child.expect("Format")

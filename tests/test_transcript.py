@@ -381,7 +381,8 @@ def test_a_session_that_logged_in_with_a_password_gets_it_through_askpass(tmp_pa
     session.options["ssh"]["password"] = True
     script = render(session, "sh")
     assert "BatchMode=yes" not in script and "SSH_ASKPASS_REQUIRE=force" in script
-    assert "read -rs -p 'ssh_password: ' HA_WIZARD_SSH_PASSWORD" in script
+    # The prompt names the secret in words and the variable that spares typing it (not "ssh_password: ").
+    assert "read -rs -p 'The SSH/sudo password (or set HA_WIZARD_SSH_PASSWORD): ' HA_WIZARD_SSH_PASSWORD" in script
     # The helper ssh would call prints the password from the environment; nothing else holds it.
     prelude = script.split("##############")[0]
     helper = subprocess.run(["bash", "-c", prelude + '\ncat "$ASKPASS"; "$ASKPASS"'], input="pw 1%s\n",

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wizard.base.i18n import EMPTY, msg, msg_of, pick, t
+from wizard.base.i18n import EMPTY, msg, msg_of, pick, plural, t
 from wizard.run.events import ActionFinished, ActionStarted, Event, OutputLine, Reconnecting
 from wizard.session.files import atomic_write
 from wizard.session.state import DONE, Session, StateError, list_sessions
@@ -357,7 +357,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     broken = [s for s in rows if s.error is not None]
     if broken:
         # A damaged checkpoint is news the user must not miss: say what and how, and exit 2.
-        print(t("sessions.unreadable", lang, n=len(broken)), file=sys.stderr)
+        print(t(plural("sessions.unreadable", len(broken)), lang, n=len(broken)), file=sys.stderr)
         for s in broken:
             print(f"  {s.error.text(lang)}", file=sys.stderr)
         return 2

@@ -41,6 +41,8 @@ def render_history(session: Session) -> str:
                     "# " + ", ".join(entry.get("sections", [])), "#" * 78]
             current = None
             continue
+        if entry.get("event"):  # a change of values: nothing ran (the md record tells it)
+            continue
         if entry["section"] != current:
             current = entry["section"]
             out += ["", "#" * 78, f"# {section_title(entry, lang)} [{current}]", "#" * 78]

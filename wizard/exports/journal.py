@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from wizard.base.i18n import pick, t
-from wizard.session.state import Session
+from wizard.session.state import DONE, Session
 
 
 def journal(session: Session) -> list[dict[str, Any]]:
@@ -53,6 +53,16 @@ def section_title(entry: dict[str, Any], lang: str) -> str:
     except ImportError:
         pass
     return entry.get("section_title") or entry["section"]
+
+
+def stale_marks(session: Session) -> dict[str, list[str]]:
+    """Done actions out of date (they ran with values changed since), with those fields as the inventory names
+    them: the exports say so (the app marks them ⟳)."""
+    from wizard.base.validation import field_label
+
+    marks = session.options.get("out_of_date") or {}
+    return {action_id: [field_label(session.answers, f).get(session.lang) for f in fields]
+            for action_id, fields in marks.items() if isinstance(fields, list) and session.status(action_id) in DONE}
 
 
 EXCERPT_LINES = 6

@@ -18,7 +18,7 @@ import shlex
 from typing import Any
 
 from wizard.base.i18n import t
-from wizard.exports.journal import comment, figures_table, section_title
+from wizard.exports.journal import comment, figures_table, section_title, stale_marks
 from wizard.exports.shell import (
     detached,
     instructions_text,
@@ -93,11 +93,14 @@ def _node_step(entry: dict[str, Any], node: str, lang: str) -> list[str]:
     return out
 
 
-def _entry(entry: dict[str, Any], lang: str) -> list[str]:
+def _entry(entry: dict[str, Any], lang: str, stale: list[str] | None = None) -> list[str]:
+    """One action of the script; `stale`: the fields whose change since it ran makes it out of date."""
     status = entry["status"]
     aid = entry["action_id"]
     lines = ["", f"# --- {aid}" + (f" @{', '.join(entry['nodes'])}" if entry.get("nodes") else "")]
     lines += comment([why_text(entry, lang)]) if why_text(entry, lang) else []
+    if stale:  # it replays what ran, with the old value: say so where a reader sees it
+        lines.append("# ⟳ " + t("tr.sh.stale", lang, fields=", ".join(stale)))
     if entry.get("erratum"):
         lines += comment([t("tr.sh.erratum", lang, text=entry["erratum"])])
     if status == "edited" or entry.get("edited"):
@@ -157,6 +160,7 @@ def _local(entry: dict[str, Any]) -> list[str]:
 def render_setup_script(session: Session) -> str:
     lang = session.lang
     entries, never = effective_entries(session)
+    marks = stale_marks(session)
     done = [e for e in entries if e["status"] in DONE_STATUSES]
     secrets: list[str] = []
     for e in done:
@@ -169,7 +173,7 @@ def render_setup_script(session: Session) -> str:
             section = entry["section"]
             title = section_title(entry, lang)
             out += ["", "#" * 78, f"# {title} [{section}]", "#" * 78]
-        out += _entry(entry, lang)
+        out += _entry(entry, lang, marks.get(entry["action_id"]))
     if never:
         out += ["", "# " + t("tr.sh.never", lang)] + comment(never, "#   ")
     out += ["", f"echo {shlex.quote(t('tr.sh.end', lang))}"]

@@ -10,7 +10,7 @@ import shlex
 from typing import Any
 
 from steps.access import PUBLIC_KEY
-from wizard.base.i18n import t
+from wizard.base.i18n import STRINGS, t
 from wizard.base.reach import split_address
 from wizard.exports.journal import comment
 from wizard.session.state import Session, now_iso
@@ -160,7 +160,9 @@ def prelude(session: Session, lang: str, secrets: list[str], sudo_password: bool
             # The wizard's public key (steps/access.py) is no secret: written here, nothing to type.
             out.append(f"{var}=${{{var}:-{shlex.quote(public_key)}}}")
             continue
-        prompt = t("tr.sh.prompt", lang, name=name)
+        # The secret in words, and the variable that spares typing it: never the wizard's own name for it.
+        what = t(f"secret.{name}", lang) if f"secret.{name}" in STRINGS else name
+        prompt = t("tr.sh.prompt", lang, what=what[:1].upper() + what[1:], var=var)
         out += [f'if [ -z "${{{var}:-}}" ]; then',
                 f"  IFS= read -rs -p {shlex.quote(prompt + ': ')} {var} || failed {shlex.quote(name)}; echo >&2",
                 "fi"]

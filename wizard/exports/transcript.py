@@ -15,9 +15,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wizard.base.i18n import t
+from wizard.base.i18n import plural, t
 from wizard.exports.history import render_history
-from wizard.exports.journal import excerpt, figure_text, figures_table, journal, said, section_title, status_word
+from wizard.exports.journal import (
+    excerpt,
+    figure_text,
+    figures_table,
+    journal,
+    said,
+    section_title,
+    stale_marks,
+    status_word,
+)
 from wizard.exports.setup_script import render_setup_script
 from wizard.exports.shell import instructions_text, why_text
 from wizard.session.state import DONE, Session
@@ -73,7 +82,7 @@ def render_md(session: Session) -> str:
            f"- {t('tr.md.actions', lang, **c)}",
            f"- {t('tr.md.attempts', lang, **c)}"]
     if c["undos"]:
-        out.append(f"- {t('tr.md.undos', lang, **c)}")
+        out.append(f"- {t(plural('tr.md.undos', c['undos']), lang, **c)}")
     out.append("")
     if session.trusted:
         out += [f"## {t('tr.md.keys', lang)}", ""]
@@ -87,6 +96,12 @@ def render_md(session: Session) -> str:
             out += _md_undo(entry, lang)
             current = None
             continue
+        if entry.get("event") == "values":
+            out += _md_values(session, entry, lang)
+            current = None
+            continue
+        if entry.get("event"):
+            continue
         if entry["section"] != current:
             current = entry["section"]
             out += [f"## {section_title(entry, lang)} `[{current}]`", ""]
@@ -94,8 +109,27 @@ def render_md(session: Session) -> str:
     pending = [p["id"] for p in session.plan if session.status(p["id"]) in ("pending", "running")]
     if pending:
         out += [f"## {t('tr.md.pending', lang)}", ""] + [f"- `{p}`" for p in pending] + [""]
+    stale = stale_marks(session)
+    if stale:
+        out += [f"## ⟳ {t('tr.md.stale_now', lang)}", ""]
+        out += [f"- `{action_id}`: {', '.join(fields)}" for action_id, fields in stale.items()] + [""]
     out += figures_table(session)
     return "\n".join(out) + "\n"
+
+
+def _md_values(session: Session, entry: dict[str, Any], lang: str) -> list[str]:
+    """Values changed in the app after actions ran: what changed, and which actions it made out of date or up to
+    date again (a value put back)."""
+    from wizard.base.validation import field_label
+
+    out = [f"## {t('tr.md.values', lang)}", "", f"- {t('tr.md.when', lang)}: {entry.get('when', '')}"]
+    for path, (old, new) in (entry.get("changed") or {}).items():
+        out.append("- " + t("tr.md.value_change", lang, field=field_label(session.answers, path).get(lang),
+                            old=f"`{old}`", new=f"`{new}`"))
+    for key, ids in (("tr.md.made_stale", entry.get("out_of_date")), ("tr.md.made_current", entry.get("up_to_date"))):
+        if ids:
+            out.append("- " + t(key, lang, actions=", ".join(f"`{a}`" for a in ids)))
+    return out + [""]
 
 
 def _md_undo(entry: dict[str, Any], lang: str) -> list[str]:

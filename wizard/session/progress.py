@@ -25,7 +25,7 @@ def section_status(statuses: list[str]) -> str:
     return "pending"
 
 
-SECTION_ICONS = {**STATUS_ICONS, "partial": "◐", "undone": "↺"}
+SECTION_ICONS = {**STATUS_ICONS, "partial": "◐", "undone": "↺", "stale": "⟳"}  # stale: done with an old value
 
 
 def next_session_name(existing: list[str], stem: str = "session") -> str:

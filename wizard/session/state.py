@@ -212,6 +212,15 @@ class SessionSummary:
     in_use: Holder | bool | None = None  # who runs it now (wizard/session/lock.py), None when nobody
     problem: str = ""  # unreadable: why, in English (StateError.text(lang) for other languages)
     error: StateError | None = None
+    # The last action in words (its title, English and Spanish; empty for a session saved before titles) and its
+    # section: what a list of sessions shows, never the id.
+    last_title: tuple[str, str] = ("", "")
+    last_section: str = ""
+
+    def last_step(self, lang: str) -> str:
+        """The last action's title in `lang`, else "" (the caller names its section instead)."""
+        en, es = self.last_title
+        return (es or en) if lang == "es" else en
 
     @property
     def progress(self) -> str:
@@ -504,7 +513,11 @@ class Session:
             status = "new"
         else:
             status = "in progress"
-        return SessionSummary(self.name, self.profile, last, done, len(ids), status, self.updated)
+        entry = next((p for p in self.plan if p.get("id") == last), {})
+        title = (str(entry.get("title", "")), str(entry.get("title_es", "")))
+        section = str(entry.get("section", "")) or last.split(".", 1)[0]
+        return SessionSummary(self.name, self.profile, last, done, len(ids), status, self.updated,
+                              last_title=title, last_section=section if last else "")
 
 
 def _fix_for(exc: BaseException) -> Key:

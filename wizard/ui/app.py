@@ -21,14 +21,14 @@ from typing import Any
 
 from textual.app import App
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 from wizard.base.answers import Answers, AnswersError, load_answers
 from wizard.base.fields import SECRET_HACLUSTER
-from wizard.base.i18n import default_lang, t
+from wizard.base.i18n import Msg, default_lang, t
 from wizard.session.prefs import load_prefs, remember
 from wizard.session.progress import DONE_STATUSES, next_session_name, section_status
-from wizard.session.staleness import changed_fields, out_of_date
+from wizard.session.staleness import changed_fields, refresh
 from wizard.ui.screens.base import Localized, localize_bindings
 from wizard.ui.screens.complete import GuideCompleteScreen
 from wizard.ui.screens.dialogs import (
@@ -59,16 +59,30 @@ class SectionCommands(Provider):
     async def search(self, query: str) -> Hits:
         app: WizardApp = self.app  # type: ignore[assignment]
         matcher = self.matcher(query)
+        found = False
         for section_id, text in self._entries():
             score = matcher.match(f"{text} {section_id}")
             if score > 0:
+                found = True
                 yield Hit(score, matcher.highlight(text), partial(app.goto_section, section_id),
                           help=t("palette.help", app.lang))
+        if not found:
+            # Said by the wizard, in the student's language: Textual's own "No matches found" is English only.
+            yield Hit(0.01, t("palette.no_matches" if app.session is not None else "palette.no_session", app.lang),
+                      lambda: None)
 
     async def discover(self) -> Hits:
         app: WizardApp = self.app  # type: ignore[assignment]
         for section_id, text in self._entries():
             yield DiscoveryHit(text, partial(app.goto_section, section_id), help=t("palette.help", app.lang))
+
+
+class WizardPalette(CommandPalette):
+    """Textual's command palette in the app's language: its placeholder and its keys' descriptions."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__(placeholder=t("palette.placeholder", lang), id="--command-palette")
+        localize_bindings(self, lang)
 
 
 class WizardApp(App[int]):
@@ -118,6 +132,7 @@ class WizardApp(App[int]):
         self.closing = threading.Event()  # set on quit: threads waiting for a dialog give up
         self.manual_confirmed: set[str] = set()
         self.clash_shown: set[str] = set()
+        self.cleared_marks: list[str] = []  # actions up to date again after the last change of values
         self.event_target: Any = None
         self.crash: BaseException | None = None  # the error nothing caught, that ended the app
 
@@ -279,21 +294,42 @@ class WizardApp(App[int]):
             self.engine_error = f"{type(exc).__name__}: {exc}"
 
     def apply_answers(self, answers: Answers) -> list[str]:
-        """Use new values; returns the done actions they make out of date (marked in the session)."""
+        """Use new values; returns the done actions they make out of date (marked in the session). A value put
+        back clears the marks of the actions that ran with it (`cleared_marks` lists them); the change is in
+        the journal, so the md record says what changed and what it made out of date."""
         old_answers, old_plan = self.session.answers, self.plan()
+        changed = changed_fields(old_answers, answers)
         self.session.answers = copy.deepcopy(answers)
         self.session.profile = answers.profile
         self.make_engine()
         statuses = {a.id: self.status(a.id) for _, actions in self.plan() for a in actions}
-        stale = out_of_date(old_plan, self.plan(), statuses, changed_fields(old_answers, answers))
-        marks = self.out_of_date()
-        marks.update(stale)
-        self.session.options["out_of_date"] = marks
+        result = refresh(self.out_of_date(), self.ran_with(), old_plan, self.plan(), statuses, changed)
+        self.session.options["out_of_date"] = result.marks
+        self.session.options["ran_with"] = result.ran_with
+        self.cleared_marks = result.cleared
+        if changed:
+            self.journal_values(changed, result)
         self.session.save()
         for screen in self.screen_stack:
             if isinstance(screen, SectionScreen):
                 screen.stale = True  # the plan changed: compose again when shown
-        return list(stale)
+        return [a for a in result.marks if a in result.new or any(f in changed for f in result.marks[a])]
+
+    def ran_with(self) -> dict[str, str]:
+        marks = self.session.options.get("ran_with") if self.session is not None else None
+        return {k: str(v) for k, v in (marks or {}).items()}
+
+    def journal_values(self, changed: dict[str, tuple[str, str]], result: Any) -> None:
+        """The change of values as a journal entry (the md record shows it where it happened)."""
+        from wizard.session.state import now_iso
+
+        entry = {"event": "values", "when": now_iso(), "changed": {k: list(v) for k, v in changed.items()},
+                 "out_of_date": list(result.new), "up_to_date": list(result.cleared)}
+        if self.engine is not None:
+            self.engine.journal_event(entry)
+        else:
+            self.session.add_journal({"seq": max((e.get("seq", 0) for e in self.session.journal), default=0) + 1,
+                                      **entry})
 
     def out_of_date(self) -> dict[str, list[str]]:
         """Done actions that used values changed since they ran: action id -> the fields."""
@@ -304,9 +340,15 @@ class WizardApp(App[int]):
 
     def up_to_date(self, action_id: str) -> None:
         """The action ran again: no longer out of date."""
-        marks = self.out_of_date()
+        marks, ran_with = self.out_of_date(), self.ran_with()
         if marks.pop(action_id, None) is not None:
             self.session.options["out_of_date"] = marks
+        if ran_with.pop(action_id, None) is not None:
+            self.session.options["ran_with"] = ran_with
+
+    def stale_done(self) -> list[str]:
+        """Done actions marked out of date: the guide is not complete while there is one."""
+        return [a for a in self.out_of_date() if self.status(a) in DONE_STATUSES]
 
     def set_secret(self, name: str, value: str) -> None:
         self.secrets[name] = value
@@ -333,6 +375,36 @@ class WizardApp(App[int]):
     def section_number(self, section_id: str) -> int:
         return [m.ID for m, _ in self.plan()].index(section_id) + 1
 
+    def find_action(self, action_id: str) -> Any | None:
+        """The plan's action (or a side action the engine runs, going back to the snapshot) with this id."""
+        if self.engine is not None:
+            try:
+                return self.engine.action(action_id)
+            except Exception:  # noqa: BLE001 - not the engine's: look in the plan below
+                pass
+        for _, actions in self.plan():
+            for action in actions:
+                if action.id == action_id:
+                    return action
+        return None
+
+    def action_label(self, action_id: str) -> Msg:
+        """An action as a student reads it (its title), in both languages: never its id. An id the plan does
+        not know (a section's, after going back) is named by its section's title when there is one."""
+        action = self.find_action(action_id)
+        if action is not None:
+            return Msg(action.label("en"), action.label("es"))
+        for module, _ in self.plan():
+            if module.ID == action_id.split(".", 1)[0]:
+                return Msg(module.TITLE.en, module.TITLE.es)
+        return Msg.raw(action_id)
+
+    def missing_secrets(self, names: Iterable[str]) -> list[str]:
+        """Of these secrets, those nobody gave yet. The engine fills some itself (the wizard's public key, which
+        is no secret of the student's): only the rest are asked."""
+        engine_secrets = self.engine.secrets if self.engine is not None else {}
+        return [n for n in dict.fromkeys(names) if not self.secrets.get(n) and not engine_secrets.get(n)]
+
     def status(self, action_id: str) -> str:
         return self.session.status(action_id)
 
@@ -340,15 +412,19 @@ class WizardApp(App[int]):
         return self.session.records.get(action_id)
 
     def section_state(self, section_id: str) -> str:
-        return section_status([self.status(a.id) for a in self.section(section_id)[1]])
+        """A section's status; "stale" when it is done but an action of it ran with a value changed since."""
+        actions = self.section(section_id)[1]
+        state = section_status([self.status(a.id) for a in actions])
+        if state == "ok" and set(self.stale_done()) & {a.id for a in actions}:
+            return "stale"
+        return state
 
     def sidebar_entries(self) -> list[tuple[str, str, str]]:
         from wizard.run.undo import undone_sections
 
         undone = set(undone_sections(self.session))  # taken back to the snapshot and not done again yet
-        return [(m.ID, m.TITLE.get(self.lang),
-                 "undone" if m.ID in undone else section_status([self.status(a.id) for a in actions]))
-                for m, actions in self.plan()]
+        return [(m.ID, m.TITLE.get(self.lang), "undone" if m.ID in undone else self.section_state(m.ID))
+                for m, _ in self.plan()]
 
     def first_open_section(self) -> str:
         for module, actions in self.plan():
@@ -369,7 +445,9 @@ class WizardApp(App[int]):
         return ids[i + 1] if i + 1 < len(ids) else None
 
     def guide_complete(self) -> bool:
-        return all(self.status(a.id) in DONE_STATUSES for _, actions in self.plan() for a in actions)
+        """Every action done, and none of them done with values changed since (⟳)."""
+        return all(self.status(a.id) in DONE_STATUSES for _, actions in self.plan() for a in actions) \
+            and not self.stale_done()
 
     def show_complete(self) -> None:
         if not isinstance(self.screen, GuideCompleteScreen):
@@ -550,6 +628,11 @@ class WizardApp(App[int]):
         self.exit(1)
 
     # -- app-wide actions ---------------------------------------------------------------------------------
+    def action_command_palette(self) -> None:
+        """Ctrl+P: the palette, in the app's language (Textual's own says "Search for commands…")."""
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(WizardPalette(self.lang))
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return

@@ -24,7 +24,7 @@ from rich.table import Table
 
 from wizard.base.answers import Answers, AnswersError, load_answers
 from wizard.base.fields import SECRET_HACLUSTER, get_value, inventory_fields, set_value
-from wizard.base.i18n import pick, status_text, t
+from wizard.base.i18n import pick, plural, status_text, t
 from wizard.exports.transcript import export_transcript
 from wizard.session.progress import DONE_STATUSES, STATUS_ICONS, next_session_name, section_status
 from wizard.session.state import StateError
@@ -151,7 +151,7 @@ class Plain:
             extra = [f"{f}: {m}" for f, m in problems.items() if f not in {s.path for s in specs}]
             for line in extra:
                 self.console.print(f"[red]{escape(line)}[/red]")
-            status = self.t("inv.errors", n=len(problems)) if problems else self.t("inv.ok")
+            status = self.t(plural("inv.errors", len(problems)), n=len(problems)) if problems else self.t("inv.ok")
             self.console.print(status, style="red" if problems else "green")
             choices = []
             if not problems:
@@ -323,7 +323,8 @@ class Plain:
         for a in actions:
             status = self.session.status(a.id)
             why = a.why_es if self.lang == "es" and a.why_es else a.why
-            self.console.print(f"{STATUS_ICONS.get(status, '·')} {a.id} [{status_text(status, self.lang)}] "
+            self.console.print(f"{STATUS_ICONS.get(status, '·')} {a.label(self.lang)} "
+                               f"[{status_text(status, self.lang)}] "
                                f"{target_label(self.session.answers, a.target, a.via_address)}", markup=False)
             self.console.print(f"    {why}", style="dim", markup=False)
             if a.kind == "manual":
@@ -333,11 +334,18 @@ class Plain:
                 self.console.print(Syntax(a.command, "bash", word_wrap=True, background_color="default"))
 
     def pick_action(self, actions: list[Any], what: str) -> Any | None:
-        choices = [questionary.Choice(f"{STATUS_ICONS.get(self.session.status(a.id), '·')} {a.id}", a.id)
+        choices = [questionary.Choice(f"{STATUS_ICONS.get(self.session.status(a.id), '·')} {a.label(self.lang)}", a.id)
                    for a in actions]
         default = next((a.id for a in actions if self.session.status(a.id) not in DONE_STATUSES), None)
         picked = self.ask(questionary.select(self.t("plain.which_action"), choices=choices, default=default))
         return next((a for a in actions if a.id == picked), None)
+
+    def action_label(self, action_id: str) -> str:
+        """An action in words (its title); the id only when the plan does not know it."""
+        try:
+            return self.engine.action(action_id).label(self.lang)
+        except Exception:  # noqa: BLE001 - no engine, or not its action
+            return action_id
 
     def edit(self, action: Any) -> None:
         rec = self.session.records.get(action.id)
@@ -359,7 +367,7 @@ class Plain:
             return "pending"
         if action.kind == "manual":
             text = action.instructions_es if self.lang == "es" and action.instructions_es else action.instructions
-            self.console.print(Panel(text or action.why, title=self.t("manual.title", action=action.id)))
+            self.console.print(Panel(text or action.why, title=self.t("manual.title", action=action.label(self.lang))))
             if not self.ask(questionary.confirm(self.t("plain.done"), default=True)):
                 return "pending"
             self._confirmed = action.id
@@ -409,7 +417,8 @@ class Plain:
             lines += [f"  {o[2]}" for o in tail]
         hint = action.on_fail_es if self.lang == "es" and action.on_fail_es else action.on_fail
         lines += [self.t("fail.check"), "  " + (hint or self.t("fail.generic"))]
-        self.console.print(Panel("\n".join(lines), title=self.t("fail.title", action=action.id), style="red"))
+        self.console.print(Panel("\n".join(lines), title=self.t("fail.title", action=action.label(self.lang)),
+                                 style="red"))
 
     _confirmed: str = ""
 
@@ -443,7 +452,8 @@ class Plain:
         from wizard.run.events import ActionFinished, ActionStarted, OutputLine, Reconnecting
 
         if isinstance(event, ActionStarted):
-            self.console.print(f"▶ {event.action_id} @{', '.join(event.nodes)}", style="bold", markup=False)
+            where = ", ".join(self.t("sec.where_local") if n == "local" else n for n in event.nodes)
+            self.console.print(f"▶ {self.action_label(event.action_id)} @{where}", style="bold", markup=False)
             if event.command:
                 self.console.print(f"$ {event.command}", style="cyan", markup=False)
         elif isinstance(event, OutputLine):
@@ -453,7 +463,7 @@ class Plain:
         elif isinstance(event, ActionFinished):
             error, note = pick(event.error, event.error_es, self.lang), pick(event.note, event.note_es, self.lang)
             extra = f" — {error}" if error else (f" — {note}" if note else "")
-            self.console.print(f"{STATUS_ICONS.get(event.status, '')} {event.action_id}: "
+            self.console.print(f"{STATUS_ICONS.get(event.status, '')} {self.action_label(event.action_id)}: "
                                f"{status_text(event.status, self.lang)}{extra}",
                                style="green" if event.status in DONE_STATUSES else "red", markup=False)
         elif isinstance(event, Reconnecting):
@@ -466,7 +476,7 @@ class Plain:
         if not fmt:
             return
         path = self.ask(questionary.text(self.t("plain.export_path"),
-                                         default=f"{self.session.name}-transcript.{fmt}"))
+                                         default=self.t(f"export.file_{fmt}", name=self.session.name)))
         if not path:
             return
         try:

@@ -25,9 +25,11 @@ class GuideCompleteScreen(WizardScreen):
         app = self.wapp
         plan = app.plan()
         statuses = Counter(app.status(a.id) for _, actions in plan for a in actions)
+        stale = app.stale_done()  # done with a value changed since: not "complete" until they run again
         yield Header()
         with VerticalScroll(id="complete"):
-            yield Static(self.t("done.title"), classes="heading", id="done-title")
+            title = self.t("done.title_stale", n=len(stale)) if stale else self.t("done.title")
+            yield Static(title, classes="heading", id="done-title")
             yield Static(self.t("done.summary", sections=len(plan), ok=statuses["ok"], edited=statuses["edited"],
                                 skipped=statuses["skipped"]), id="done-summary")
             # What to do now right under the verdict: at 80x24 the buttons were under the sections and the
@@ -42,13 +44,15 @@ class GuideCompleteScreen(WizardScreen):
             table.add_column("title")
             for n, (module, actions) in enumerate(plan, 1):
                 state = section_status([app.status(a.id) for a in actions])
-                table.add_row(f"{n}.", f"{'✔' if state == 'ok' else '·'} {module.TITLE.get(app.lang)}")
+                mark = "⟳" if any(a.id in stale for a in actions) else ("✔" if state == "ok" else "·")
+                table.add_row(f"{n}.", f"{mark} {module.TITLE.get(app.lang)}")
             yield Static(table, id="done-sections")
             yield Static(self.t("done.figures"), classes="group-title")
             figures = collect([(a.id, app.record(a.id)) for _, actions in plan for a in actions])
             if figures:
                 with Vertical(id="done-figures"):
-                    yield FiguresPanel(figures, lang=app.lang)
+                    yield FiguresPanel(figures, lang=app.lang,
+                                       title_of=lambda action_id: app.action_label(action_id).get(app.lang))
             else:
                 yield Static(self.t("done.no_figures"), classes="muted")
         yield Footer(show_command_palette=False)  # Ctrl+P is listed by F1: room for the keys that matter

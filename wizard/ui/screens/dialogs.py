@@ -117,15 +117,15 @@ class EditCommandDialog(WizardModal[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "btn.cancel"), Binding("ctrl+s", "run", "edit.run")]
 
-    def __init__(self, action_id: str, command: str) -> None:
+    def __init__(self, title: str, command: str) -> None:
         super().__init__()
-        self.action_id = action_id
+        self.title_text = title  # the action in words (its title), not its id
         self.command = command
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide", id="edit-dialog"):
             yield Label(self.t("edit.title"), classes="dialog-title")
-            yield Label(self.action_id, classes="muted")
+            yield Label(self.title_text, classes="muted")
             yield TextArea(self.command, language="bash", id="editor", soft_wrap=True, show_line_numbers=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.t("edit.run"), id="run", variant="warning", compact=True)
@@ -154,7 +154,8 @@ class ExportDialog(WizardModal[tuple[str, str] | None]):
         self.fmt = fmt
 
     def default_path(self, fmt: str) -> str:
-        return f"{self.session_name}-transcript.{fmt}"
+        # In the student's language: a Spanish session hands in "curso-registro.md", not "curso-transcript.md".
+        return self.t(f"export.file_{fmt}", name=self.session_name)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="export-dialog"):
@@ -235,7 +236,7 @@ class ManualDialog(WizardModal[str]):
         why = a.why_es if self.lang == "es" and a.why_es else a.why
         steps = [line for line in (text or why).splitlines() if line.strip()]
         with Vertical(classes="dialog wide", id="manual-dialog"):
-            yield Label(self.t("manual.title", action=a.id), classes="dialog-title")
+            yield Label(self.t("manual.title", action=a.label(self.lang)), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 yield Static(why, classes="muted")
                 for n, line in enumerate(steps, 1):
@@ -264,26 +265,33 @@ class ManualDialog(WizardModal[str]):
 
 
 class ClashDialog(WizardModal[None]):
-    """Section 3/4: why the clone must not meet master on the network, and the order the wizard follows."""
+    """The clone's sections (clone, then its network): why the clone must not meet master on the network, and
+    the order the wizard follows. `number` is the section's number in the plan (numbers move when sections are
+    added: never written in the text)."""
 
     BINDINGS = [Binding("escape,enter", "dismiss", "clash.go")]
 
-    def __init__(self, answers: Any, actions: list[Any], lang: str) -> None:
+    def __init__(self, answers: Any, actions: list[Any], lang: str, number: int = 0) -> None:
         super().__init__()
         self.answers = answers
         self.actions = actions
         self.lang = lang
+        self.number = number
 
     def compose(self) -> ComposeResult:
         m, s = self.answers.directors[0], self.answers.directors[1]
         self.step_texts: list[str] = []  # the steps as plain text (tests, screen readers' logs)
         with Vertical(classes="dialog wide", id="clash-dialog"):
-            yield Label(self.t("clash.title"), classes="dialog-title")
+            yield Label(self.t("clash.title", n=self.number), classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
-                yield Static(self.t("clash.body", standby=s.name, master=m.name, ip=m.address))
+                # Addresses are the machines' own (external IPs); how the wizard dials master (a port forward
+                # on this computer) is said apart: 127.0.0.1:2201 is not master's address.
+                yield Static(self.t("clash.body", standby=s.name, master=m.name, ip=m.external_ip))
+                if m.address != m.external_ip:
+                    yield Static(self.t("clash.reach", master=m.name, reach=m.address), classes="muted")
                 yield Static(Text.assemble(
-                    (f" {m.name} ", "reverse"), f" {m.address}   ⟷   ", (f" {s.name} ", "reverse"),
-                    f" {m.address} → {s.address}"), classes="clash-diagram")
+                    (f" {m.name} ", "reverse"), f" {m.external_ip}   ⟷   ", (f" {s.name} ", "reverse"),
+                    f" {m.external_ip} → {s.external_ip}"), classes="clash-diagram")
                 for n, a in enumerate(self.actions, 1):
                     why = a.why_es if self.lang == "es" and a.why_es else a.why
                     notes = []
@@ -306,20 +314,30 @@ class ClashDialog(WizardModal[None]):
 
 
 class PasswordDialog(WizardModal[str | None]):
-    """The hacluster password when a resumed session needs it (asked once, kept in memory); with `prompt`,
-    the SSH password a node asks for (the engine's ask_ssh_password: asked once for every node)."""
+    """A secret an action needs when a resumed session has not got it (the hacluster password: asked once,
+    kept in memory); `what` is the action in words. With `prompt`, the SSH password a node asks for (the
+    engine's ask_ssh_password: asked once for every node)."""
 
     BINDINGS = [Binding("escape", "cancel", "btn.cancel")]
 
-    def __init__(self, action_id: str, prompt: str = "") -> None:
+    def __init__(self, what: str, prompt: str = "", secret: str = "hacluster_password") -> None:
         super().__init__()
-        self.action_id = action_id
+        self.what = what
         self.prompt = prompt
+        self.secret = secret
+
+    def title_key(self) -> str:
+        if self.prompt:
+            return "pw.ssh_title"
+        return "pw.title" if self.secret == "hacluster_password" else "pw.secret_title"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="password-dialog"):
-            yield Label(self.t("pw.ssh_title") if self.prompt else self.t("pw.title"), classes="dialog-title")
-            yield Static(self.prompt or self.t("pw.why", action=self.action_id), classes="muted")
+            from wizard.base.i18n import STRINGS
+
+            name = self.t(f"secret.{self.secret}") if f"secret.{self.secret}" in STRINGS else self.secret
+            yield Label(self.t(self.title_key(), name=name), classes="dialog-title")
+            yield Static(self.prompt or self.t("pw.why", action=self.what), classes="muted")
             yield Input(password=True, id="pw")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.t("btn.ok"), id="ok", variant="primary", compact=True)

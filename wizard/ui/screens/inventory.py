@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from wizard.base.answers import Answers, Server
 from wizard.base.fields import SECRET_HACLUSTER, FieldSpec, get_value, inventory_fields, set_value
+from wizard.base.i18n import plural
 from wizard.run.inventory import NodeCheck, suggested_profile
 from wizard.ui.screens.base import WizardScreen
 from wizard.ui.widgets.fields import FieldGridRow, FieldRow, GridHeader, field_id
@@ -160,7 +161,7 @@ class InventoryScreen(WizardScreen):
             self.general.append(f"{self.t('inv.secret')}: {pw_problem}")
         total = len(by_field) + (1 if pw_problem else 0)
         summary = self.query_one("#inv-summary", Static)
-        text = self.t("inv.errors", n=total) if total else self.t("inv.ok")
+        text = self.t(plural("inv.errors", total), n=total) if total else self.t("inv.ok")
         if self.general:
             text += "\n" + "\n".join(self.general)
         summary.update(text)
@@ -235,7 +236,7 @@ class InventoryScreen(WizardScreen):
     # -- connection check ------------------------------------------------------------------------
     def add_check_row(self, check: NodeCheck) -> None:
         table = self.query_one("#conn", CheckTable)
-        result = self.t("status.ok") if check.ok else check.error.get(self.wapp.lang)
+        result = self.t("inv.reached") if check.ok else check.error.get(self.wapp.lang)
         system = check.system + (f", pcs {check.pcs}" if check.pcs else "")
         if check.profile:
             system += f" → {check.profile}"

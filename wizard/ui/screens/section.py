@@ -12,10 +12,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Collapsible, DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Button, Collapsible, DataTable, Footer, Header, Input, Label, Select, Static
 
 from wizard.base.fields import field_spec, get_value, inventory_fields, section_field_paths, set_value
-from wizard.base.i18n import Msg, msg, status_text
+from wizard.base.i18n import Msg, msg, plural, status_text
 from wizard.session.progress import DONE_STATUSES, STATUS_ICONS
 from wizard.ui.screens.base import WizardScreen
 from wizard.ui.screens.dialogs import (
@@ -24,6 +24,7 @@ from wizard.ui.screens.dialogs import (
     UndoDialog,
     bash,
 )
+from wizard.ui.screens.inventory import group_title
 from wizard.ui.screens.section_run import SectionRunning
 from wizard.ui.widgets.actions import ActionsTable, fit_widths
 from wizard.ui.widgets.checklist import Checklist, check_rows
@@ -89,9 +90,13 @@ class SectionScreen(SectionRunning, WizardScreen):
                     with Collapsible(title=self.t("sec.fields"), collapsed=True, id="fields"):
                         paths = self.field_paths()
                         self.field_specs = {}
+                        group = None
                         for path in paths:
                             spec = field_spec(self.field_answers, path)
                             self.field_specs[field_id(path)] = spec
+                            if spec.group != group:  # "Externa" twice is the VIP's and the network's: say which
+                                group = spec.group
+                                yield Label(group_title(self, group, self.field_answers), classes="group-title")
                             yield FieldRow(spec, self.t(spec.label_key), get_value(self.field_answers, path))
                         if paths:
                             yield Button(self.t("sec.fields_apply"), id="apply", compact=True)
@@ -101,6 +106,9 @@ class SectionScreen(SectionRunning, WizardScreen):
                         yield Checklist(id="checklist")
                     yield ActionsTable(id="actions", cursor_type="row", zebra_stripes=True)
                     yield Static("", id="detail")
+                    # What a student does not need to read but may want (the record's names, the probe's command).
+                    with Collapsible(title=self.t("sec.details"), collapsed=True, id="detail-more", classes="details"):
+                        yield Static("", id="detail-ids", classes="muted")
                     with Horizontal(id="buttons"):
                         yield Button(f"N {self.t('bind.run_next')}", id="btn-run_next", variant="primary", compact=True)
                         yield Button(f"S {self.t('bind.run_section')}", id="btn-run_section", compact=True)
@@ -116,7 +124,7 @@ class SectionScreen(SectionRunning, WizardScreen):
                     with Vertical(id="figures-box"):
                         figures = self.figures()
                         if figures:
-                            yield FiguresPanel(figures, lang=lang)
+                            yield FiguresPanel(figures, lang=lang, title_of=self.action_title)
                 # Outside the scrolled part: the output stays on screen whatever the size of the rest.
                 output = OutputLog(id="output")
                 output.border_title = self.t("sec.output")
@@ -160,6 +168,9 @@ class SectionScreen(SectionRunning, WizardScreen):
     def figures(self) -> list[tuple[str, dict[str, Any]]]:
         return collect([(a.id, self.wapp.record(a.id)) for a in self.actions])
 
+    def action_title(self, action_id: str) -> str:
+        return self.wapp.action_label(action_id).get(self.wapp.lang)
+
     def refresh_figures(self) -> None:
         figures = self.figures()
         box = self.query_one("#figures-box", Vertical)
@@ -168,7 +179,7 @@ class SectionScreen(SectionRunning, WizardScreen):
             return
         box.remove_children()
         if figures:
-            box.mount(FiguresPanel(figures, lang=self.wapp.lang))
+            box.mount(FiguresPanel(figures, lang=self.wapp.lang, title_of=self.action_title))
 
     def field_paths(self) -> list[str]:
         editable = {s.path for s in inventory_fields(self.field_answers)}
@@ -241,11 +252,10 @@ class SectionScreen(SectionRunning, WizardScreen):
         self.refresh_checklist()
         table = self.query_one("#actions", ActionsTable)
         cursor = table.cursor_row
-        prefix = self.section_id + "."
         rows = []
         for a in self.actions:
             status = self.wapp.status(a.id)
-            short = a.id[len(prefix):] if a.id.startswith(prefix) else a.id
+            short = a.label(self.wapp.lang)  # the id is in Details and the md record
             if a.kind == "manual":
                 short = f"✋ {short}"
             if a.erratum:
@@ -310,7 +320,13 @@ class SectionScreen(SectionRunning, WizardScreen):
             marks = self.wapp.out_of_date()
             fields = sorted({f for a in stale for f in marks.get(a.id, [])})
             self.query_one("#stale-text", Static).update(
-                self.t("sec.stale", n=len(stale), fields=self.field_names(fields)))
+                self.t(plural("sec.stale", len(stale)), n=len(stale), fields=self.field_names(fields)))
+
+    def secret_names(self, names: tuple[str, ...] | list[str]) -> str:
+        """Secrets as a student calls them ("the hacluster password"), never their variable names."""
+        from wizard.base.i18n import STRINGS
+
+        return ", ".join(self.t(f"secret.{n}") if f"secret.{n}" in STRINGS else n for n in names)
 
     def field_names(self, paths: list[str]) -> str:
         """Fields as the inventory names them ("master · External IP"), in the current language."""
@@ -353,7 +369,10 @@ class SectionScreen(SectionRunning, WizardScreen):
         lang = app.lang
         rec = app.record(action.id)
         why = action.why_es if lang == "es" and action.why_es else action.why
-        parts: list[Any] = [Text.assemble((why, "bold"), "  ", (app.where_long(action), "italic"))]
+        title = action.label(lang)
+        parts: list[Any] = [Text.assemble((title, "bold"), "  ", (app.where_long(action), "italic"))]
+        if why != title:
+            parts.append(Text(why))
         if action.kind == "manual":
             text = action.instructions_es if lang == "es" and action.instructions_es else action.instructions
             parts.append(Text(f"✋ {self.t('sec.by_hand')}: {text}"))
@@ -375,11 +394,20 @@ class SectionScreen(SectionRunning, WizardScreen):
         if action.id in marks and app.status(action.id) in DONE_STATUSES:
             parts.append(Text(f"⟳ {self.t('sec.stale_one', fields=self.field_names(marks[action.id]))}",
                               style="yellow"))
-        if action.probe:
-            parts.append(Text(self.t("sec.probe", probe=action.probe), style="dim"))
+        if action.kind in ("check", "wait") and (action.awaits or action.awaits_es):
+            awaits = action.awaits_es if lang == "es" and action.awaits_es else action.awaits
+            parts.append(Text(self.t("sec.awaits", what=awaits), style="dim"))
+        if action.probe:  # in words here; the probe's command in Details
+            parts.append(Text(self.t("sec.probe_words"), style="dim"))
         if action.secrets:
-            parts.append(Text(self.t("sec.stdin", names=", ".join(action.secrets)), style="dim"))
+            parts.append(Text(self.t("sec.stdin_words", names=self.secret_names(action.secrets)), style="dim"))
         detail.update(Group(*parts))
+        ids = [self.t("sec.details_id", id=action.id)]
+        if action.probe:
+            ids.append(self.t("sec.details_probe", probe=action.probe))
+        if action.secrets:
+            ids.append(self.t("sec.stdin", names=", ".join(action.secrets)))
+        self.query_one("#detail-ids", Static).update(Text("\n".join(ids)))
         if rec is not None and rec.status == "failed":
             failure.show_failure(action, rec, lang)
         else:
@@ -474,7 +502,7 @@ class SectionScreen(SectionRunning, WizardScreen):
                 return
             self.start(action, "one", command=None if text == action.command else text)
 
-        self.app.push_screen(EditCommandDialog(action.id, current), edited)
+        self.app.push_screen(EditCommandDialog(action.label(self.wapp.lang), current), edited)
 
     def action_retry(self) -> None:
         if self.guard():
@@ -563,14 +591,22 @@ class SectionScreen(SectionRunning, WizardScreen):
             self.wapp.goto_section(event.section_id)
 
     def maybe_show_clash(self) -> None:
+        """The clone's sections open with the address clash explained, once per session (kept in the session:
+        a resume does not show it again)."""
         app = self.wapp
         moving = [a for a in self.actions if a.via_address or (a.disrupts_network and a.reconnect_to)]
-        if not moving or self.section_id in app.clash_shown or app.section_state(self.section_id) == "ok":
+        shown = list(app.session.options.get("clash_shown") or [])
+        if not moving or self.section_id in app.clash_shown or self.section_id in shown \
+                or app.section_state(self.section_id) == "ok":
             return
         if self.section_id not in ("standby_clone", "networking"):
             return
         app.clash_shown.add(self.section_id)
-        self.app.push_screen(ClashDialog(app.session.answers, self.actions, app.lang))
+        app.session.options["clash_shown"] = [*shown, self.section_id]
+        if not app.busy:
+            app.session.save(durable=False)
+        self.app.push_screen(ClashDialog(app.session.answers, self.actions, app.lang,
+                                         app.section_number(self.section_id)))
 
     @on(Input.Changed, "#fields Input")
     def _field_changed(self, event: Input.Changed) -> None:
@@ -605,5 +641,11 @@ class SectionScreen(SectionRunning, WizardScreen):
             self.notify(self.t("inv.cannot"), severity="error")
             return
         stale = self.wapp.apply_answers(self.field_answers)
-        self.notify(self.t("sec.fields_applied_stale", n=len(stale)) if stale else self.t("sec.fields_applied"))
+        back = self.wapp.cleared_marks  # a value put back: the actions that ran with it are up to date again
+        if stale:
+            self.notify(self.t(plural("sec.fields_applied_stale", len(stale)), n=len(stale)))
+        elif back:
+            self.notify(self.t(plural("sec.fields_back", len(back)), n=len(back)))
+        else:
+            self.notify(self.t("sec.fields_applied"))
         await self.rebuild()

@@ -46,15 +46,15 @@ class SectionRunning:
             needed += [n for a in self.stale_actions() for n in a.secrets if n not in needed]
         if mode == "section":
             needed += [n for n in app.engine.needed_secrets([self.section_id]) if n not in needed]
-        missing = [n for n in needed if not app.secrets.get(n)]
+        # Only what nobody gave: the wizard's own public key is the engine's, never asked for.
+        missing = app.missing_secrets(needed)
         if missing:
             def got(value: str | None) -> None:
                 if value:
-                    for name in missing:
-                        app.set_secret(name, value)
+                    app.set_secret(missing[0], value)  # one at a time: each its own dialog
                     self.start(action, mode, command)
 
-            self.app.push_screen(PasswordDialog(action.id), got)
+            self.app.push_screen(PasswordDialog(app.action_label(action.id).get(app.lang), secret=missing[0]), got)
             return
         if action.kind == "manual" and action.id not in app.manual_confirmed:
             def done(answer: str | None) -> None:
@@ -127,7 +127,7 @@ class SectionRunning:
                 return "done", None
             if nxt.kind == "manual" and nxt.id not in app.manual_confirmed:
                 return "manual", nxt.id
-            if any(not app.secrets.get(n) for n in nxt.secrets):
+            if app.missing_secrets(nxt.secrets):
                 return "secret", nxt.id
             status = engine.run_action(nxt.id)
             if app.stop_requested.is_set():
@@ -161,7 +161,7 @@ class SectionRunning:
             self.show_selected()
             # The "has failed" box is below the table and the card: at 80x24 it was under the fold.
             self.call_after_refresh(self.show_failure_box)
-            self.notify(self.t("sec.stopped_fail", action=action_id), severity="error")
+            self.notify(self.t("sec.stopped_fail", action=app.action_label(action_id)), severity="error")
             return
         if outcome == "checked":
             if action_id is not None:
@@ -181,7 +181,8 @@ class SectionRunning:
         if outcome == "undo_failed":
             rec = app.record(action_id) if action_id else None
             error = pick(rec.error, rec.error_es, app.lang) if rec is not None else ""
-            self.notify(self.t("undo.failed", action=action_id) + (f" — {error}" if error else ""),
+            what = app.action_label(action_id) if action_id else ""
+            self.notify(self.t("undo.failed", action=what) + (f" — {error}" if error else ""),
                         severity="error", timeout=15)
             return
         if outcome == "stopped":
@@ -237,8 +238,8 @@ class SectionRunning:
             index = self.index_of(ev.action_id, None)
             if index is not None:
                 self.query_one("#actions", DataTable).move_cursor(row=index)
-            where = ", ".join(ev.nodes)
-            log.write_log(Text.assemble(("▶ ", "bold"), (ev.action_id, "bold"), f"  @{where}"))
+            where = Msg.join([msg("sec.where_local") if n == "local" else Msg.raw(n) for n in ev.nodes], ", ")
+            log.write_log(Msg.raw("▶ ") + self.wapp.action_label(ev.action_id) + "  @" + where, "bold")
             if ev.command:
                 log.write_log(Text(f"$ {ev.command}", style="cyan"))
         elif isinstance(ev, OutputLine):
@@ -252,8 +253,10 @@ class SectionRunning:
             style = "green" if ev.status in DONE_STATUSES else ("yellow" if ev.status == "stopped" else "red")
             error, note = Msg(ev.error, ev.error_es or ev.error), Msg(ev.note, ev.note_es or ev.note)
             extra = error or note
-            head = Msg(f"{STATUS_ICONS.get(ev.status, '')} {ev.action_id}: ", f"{STATUS_ICONS.get(ev.status, '')} "
-                       f"{ev.action_id}: ") + msg(f"status.{ev.status}")
+            head = Msg.raw(f"{STATUS_ICONS.get(ev.status, '')} ") + self.wapp.action_label(ev.action_id) + ": " \
+                + msg(f"status.{ev.status}")
+            if not extra and ev.status in DONE_STATUSES:
+                extra = self.seen_note(ev.action_id)
             log.write_log(head + " — " + extra if extra else head, style)
             self.query_one("#sec-title", Static).update(self.title_text())
             self.query_one(Sidebar).set_status(self.section_id, self.wapp.section_state(self.section_id))
@@ -268,6 +271,14 @@ class SectionRunning:
         elif isinstance(ev, Reconnecting):
             log.write_log(Msg.raw("… ") + msg("eng.reconnecting", node=ev.node, address=ev.address,
                                               attempt=ev.attempt), "dim")
+
+    def seen_note(self, action_id: str) -> Msg:
+        """A check or wait that passed: what it looked for and saw, in words (its `awaits`). Its output may look
+        like a failure (crm_verify's `error: … need STONITH` is the one expected): this says it was the one."""
+        action = self.wapp.find_action(action_id)
+        if action is None or action.kind not in ("check", "wait") or not (action.awaits or action.awaits_es):
+            return Msg("", "")
+        return msg("sec.seen", what=Msg(action.awaits or action.awaits_es, action.awaits_es or action.awaits))
 
     def set_row(self, action_id: str, status: str) -> None:
         from rich.cells import cell_len

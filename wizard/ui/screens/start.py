@@ -98,13 +98,29 @@ class StartScreen(WizardScreen):
         sessions = self.wapp.sessions()
         for s in sessions:
             updated = short_time(s.updated)
-            table.add_row(s.name, s.profile, s.last_action or "—", s.progress,
+            table.add_row(s.name, s.profile, self.last_step(s), s.progress,
                           t(f"sstatus.{s.status}", self.wapp.lang), updated, key=s.name)
         for widget in ("#sessions", "#session-buttons", "#sessions-title"):
             self.query_one(widget).display = bool(sessions)
         if not sessions:
             self.query_one("#answers-status", Static).update(
                 self.answers_status() + "\n" + self.t("start.no_sessions"))
+
+    def last_step(self, summary: object) -> str:
+        """Where a session was, in words: its last action's title, else its section's; never the action's id."""
+        from steps import get_section, undo
+
+        lang = self.wapp.lang
+        title = summary.last_step(lang)  # type: ignore[attr-defined]
+        if title:
+            return title
+        section = summary.last_section  # type: ignore[attr-defined]
+        if section == undo.ID:  # going back to the snapshot is not a section of the plan
+            return undo.TITLE.get(lang)
+        try:
+            return get_section(section).TITLE.get(lang)
+        except ValueError:
+            return "—"
 
     def selected_session(self) -> str | None:
         table = self.query_one("#sessions", DataTable)

@@ -1,11 +1,16 @@
 """The figures a section measured (wizard.base.figures, stored by the engine in each action's record):
 a table of every figure and a bar chart of the series with the most points (e.g. pi.php's time with
 1, 2 and 3 real servers up). textual-plotext is imported only when there is something to chart.
+
+Figures carry the measuring scripts' names (`one_and_one_serving`, `ab_rps`) and labels (`server=cluster4`):
+they are shown in the catalogue's words (`fig.name.*`, `fig.label.*`, `fig.unit.*`), and each row and bar says
+which test measured it (the action's title), never the action's id.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from rich.table import Table
@@ -13,19 +18,41 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from wizard.base.i18n import t
+from wizard.base.i18n import STRINGS, t
 
 
-def figure_label(fig: dict[str, Any]) -> str:
-    labels = " ".join(f"{k}={v}" for k, v in (fig.get("labels") or {}).items() if k != "node")
-    return f"{fig['name']} {labels}".strip()
+def figure_name(name: str, lang: str = "en") -> str:
+    """A figure's name in words ("director_failover" -> "failover when a director goes off")."""
+    key = f"fig.name.{name}"
+    return t(key, lang) if key in STRINGS else name.replace("_", " ")
 
 
-def bar_label(fig: dict[str, Any]) -> str:
-    """A bar's label in the chart: its labels only (the chart's title is the figure's name), so that the
+def label_words(labels: dict[str, Any], lang: str = "en") -> str:
+    """A figure's labels in words ("server=cluster4" -> "server cluster4"); the node is said elsewhere."""
+    words = []
+    for key, value in labels.items():
+        if key == "node":
+            continue
+        catalogue = f"fig.label.{key}"
+        words.append(t(catalogue, lang, value=value) if catalogue in STRINGS else f"{key} {value}")
+    return ", ".join(words)
+
+
+def unit_words(unit: str, lang: str = "en") -> str:
+    key = f"fig.unit.{unit}"
+    return t(key, lang) if key in STRINGS else unit
+
+
+def figure_label(fig: dict[str, Any], lang: str = "en") -> str:
+    labels = label_words(fig.get("labels") or {}, lang)
+    name = figure_name(fig["name"], lang)
+    return f"{name} ({labels})" if labels else name
+
+
+def bar_label(fig: dict[str, Any], lang: str = "en") -> str:
+    """A bar's label in the chart: its labels only, in words (the chart's title is the figure's name), so that the
     labels leave room for the bars at 80 columns."""
-    labels = " ".join(f"{k}={v}" for k, v in (fig.get("labels") or {}).items() if k != "node")
-    return labels or fig["name"]
+    return label_words(fig.get("labels") or {}, lang) or figure_name(fig["name"], lang)
 
 
 def collect(records: list[tuple[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
@@ -43,10 +70,14 @@ class FiguresPanel(Vertical):
     FiguresPanel PlotextPlot { height: 12; }
     """
 
-    def __init__(self, figures: list[tuple[str, dict[str, Any]]], lang: str = "en", **kw: Any) -> None:
+    def __init__(self, figures: list[tuple[str, dict[str, Any]]], lang: str = "en",
+                 title_of: Callable[[str], str] | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.figures = figures
         self.lang = lang
+        # The test that measured a figure, in words: the action's title (the app's action_label).
+        self.title_of = title_of or (lambda action_id: action_id)
+        self.series_name = ""
 
     def compose(self) -> ComposeResult:
         # The value never wraps; the figure's name and the action wrap in what is left (never cut).
@@ -55,7 +86,8 @@ class FiguresPanel(Vertical):
             table.add_column(t(f"fig.{col}", self.lang), no_wrap=col == "value", overflow="fold",
                              ratio=1 if col == "action" else None)
         for action_id, fig in self.figures:
-            table.add_row(figure_label(fig), f"{fig['value']:g} {fig.get('unit', '')}".strip(), action_id)
+            value = f"{fig['value']:g} {unit_words(fig.get('unit', ''), self.lang)}".strip()
+            table.add_row(figure_label(fig, self.lang), value, self.title_of(action_id))
         yield Static(table)
         series = self.series()
         if len(series) >= 2:
@@ -67,9 +99,19 @@ class FiguresPanel(Vertical):
             yield plot
 
     def series(self) -> list[tuple[str, float]]:
-        """The figure name measured most often (one bar per label set)."""
+        """The figure name measured most often (one bar per label set). A name measured by several tests (the
+        requests each real server answered) says on each bar which test it is."""
         if not self.figures:
             return []
         name, _ = Counter(fig["name"] for _, fig in self.figures).most_common(1)[0]
-        self.series_name = name
-        return [(bar_label(fig), float(fig["value"])) for _, fig in self.figures if fig["name"] == name]
+        points = [(action_id, fig) for action_id, fig in self.figures if fig["name"] == name]
+        unit = unit_words(points[0][1].get("unit", ""), self.lang)
+        self.series_name = figure_name(name, self.lang) + (f" ({unit})" if unit else "")
+        several = len({action_id for action_id, _ in points}) > 1
+        out = []
+        for action_id, fig in points:
+            labels = label_words(fig.get("labels") or {}, self.lang)
+            bar = f"{self.title_of(action_id)}: {labels}" if several and labels else (
+                self.title_of(action_id) if several else bar_label(fig, self.lang))
+            out.append((bar, float(fig["value"])))
+        return out

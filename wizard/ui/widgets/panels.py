@@ -63,7 +63,7 @@ class FailurePanel(Static):
 
     def show_failure(self, action: Any, record: Any, lang: str) -> None:
         codes = ", ".join(f"{n}: {c}" for n, c in (record.exit_codes or {}).items()) or "—"
-        lines = [Text(t("fail.title", lang, action=action.id), style="bold"),
+        lines = [Text(t("fail.title", lang, action=action.label(lang)), style="bold"),
                  Text(t("fail.exit", lang, codes=codes))]
         if record.error:
             lines.append(Text(pick(record.error, record.error_es, lang), style="italic"))

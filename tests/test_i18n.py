@@ -97,3 +97,82 @@ def test_msg_carries_both_languages_and_nests() -> None:
     assert str(outer) == outer.en and outer.get("es") == outer.es
     joined = Msg.join([outer, Msg.raw("x")])
     assert joined.es == "master: código de salida 3; x"
+
+
+# -- what reaches a Spanish screen from outside the catalogue's keys (issue 21) -------------------------------------
+def test_every_figure_a_real_run_measures_has_words() -> None:
+    """Figure names, labels and units come from the measuring scripts (`one_and_one_serving`, `server=cluster4`,
+    `requests`): each one a whole-guide run on the lab recorded (tests/data/sessions) is said in both languages."""
+    import json
+
+    from wizard.ui.widgets.figures import figure_name, label_words, unit_words
+
+    state = json.loads((ROOT / "tests" / "data" / "sessions" / "lab-guide.json").read_text())
+    figures = [f for rec in state["actions"].values() for f in rec.get("figures", [])]
+    names = {f["name"] for f in figures}
+    assert {"director_failover", "one_and_one_serving", "requests", "ab_rps", "siege_mean_ms"} <= names
+    for name in names:
+        assert f"fig.name.{name}" in STRINGS, name
+        assert "_" not in figure_name(name, "es"), name
+    for key in {k for f in figures for k in f["labels"]} - {"node"}:
+        assert f"fig.label.{key}" in STRINGS, key
+        assert f"{key}=" not in label_words({key: "x"}, "es")
+    for unit in {f["unit"] for f in figures}:
+        assert unit in ("", "s", "ms", "%") or f"fig.unit.{unit}" in STRINGS, unit
+    assert unit_words("requests", "es") == "peticiones"
+
+
+def test_the_command_palette_has_words_for_every_key_it_shows() -> None:
+    from textual.command import CommandPalette
+
+    from wizard.ui.screens.base import TEXTUAL_ACTIONS
+
+    for binding in CommandPalette.BINDINGS:
+        action = getattr(binding, "action", None) or binding[1]  # type: ignore[index]
+        assert action in TEXTUAL_ACTIONS and TEXTUAL_ACTIONS[action] in STRINGS, action
+    assert t("palette.placeholder", "es") != t("palette.placeholder", "en")
+
+
+def test_os_and_ssh_errors_have_a_spanish_gloss_with_the_original_beside() -> None:
+    import errno
+    import os
+
+    from wizard.run.errors import _ERRNO_KEYS, reason_of
+
+    for name in _ERRNO_KEYS:
+        code = getattr(errno, name)
+        said = reason_of(OSError(code, os.strerror(code)))
+        assert said.en == os.strerror(code), name
+        assert said.es.endswith(f"({os.strerror(code)})") and not said.es.startswith(os.strerror(code)), said.es
+
+
+def test_export_file_names_and_the_scripts_prompts_are_in_the_catalogue() -> None:
+    from steps import full_plan
+    from steps.access import PUBLIC_KEY
+    from steps.profiles import get_profile
+    from wizard.base.answers import PROFILES, Answers
+    from wizard.exports.transcript import FORMATS
+
+    for fmt in FORMATS:
+        for lang in ("es", "en"):
+            assert t(f"export.file_{fmt}", lang, name="ana").startswith("ana-")
+            assert t(f"export.file_{fmt}", lang, name="ana").endswith(f".{fmt}")
+        assert t(f"export.file_{fmt}", "es", name="ana") != t(f"export.file_{fmt}", "en", name="ana")
+    secrets = {n for p in PROFILES for _, acts in full_plan(Answers(profile=p), get_profile(p)) for a in acts
+               for n in a.secrets} | {"ssh_password"}
+    for name in secrets - {PUBLIC_KEY}:  # the public key is written in the script, never asked
+        assert f"secret.{name}" in STRINGS, name
+    assert "{what}" in STRINGS["tr.sh.prompt"][1] and "{name}" not in STRINGS["tr.sh.prompt"][1]
+
+
+def test_counts_are_said_with_their_plural_not_both_forms() -> None:
+    """"1 vez/veces", "acción(es)", "problem(s)": a key with a count has a `.one` form instead."""
+    from wizard.base.i18n import plural
+
+    both = {k: v for k, pair in STRINGS.items() for v in pair if re.search(r"\w\((s|es)\)|\bvez/veces\b", v)}
+    assert not both, both
+    assert plural("tr.md.undos", 1) == "tr.md.undos.one" and plural("tr.md.undos", 2) == "tr.md.undos"
+    assert t(plural("tr.md.undos", 1), "es", undos=1).endswith("1 vez")
+    for key in STRINGS:
+        if key.endswith(".one"):
+            assert key[:-4] in STRINGS and placeholders(STRINGS[key][0]) == placeholders(STRINGS[key[:-4]][0]), key

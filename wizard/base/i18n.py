@@ -890,6 +890,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "this command",
                     "DESACTUALIZADA en la sesión: se ejecutó con un valor anterior de {fields}; el nuevo no está en "
                     "esta orden"),
+    # Groups of nodes an action runs on (the section screen's "Where").
+    "where.directors": ("directors", "directores"),
+    "where.servers": ("real servers", "servidores reales"),
+    "where.nodes": ("every node", "todos los nodos"),
     "vbox.check_name": ("VBoxManage (this machine)", "VBoxManage (esta máquina)"),
     "vbox.found": ("{path} — version {version}", "{path} — versión {version}"),
     "vbox.version_failed": ("{path} found but `--version` failed: {error}",

@@ -25,7 +25,7 @@ from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 from wizard.base.answers import Answers, AnswersError, load_answers
 from wizard.base.fields import SECRET_HACLUSTER
-from wizard.base.i18n import Msg, default_lang, t
+from wizard.base.i18n import STRINGS, Msg, default_lang, t
 from wizard.session.prefs import load_prefs, remember
 from wizard.session.progress import DONE_STATUSES, next_session_name, section_status
 from wizard.session.staleness import changed_fields, refresh
@@ -458,13 +458,24 @@ class WizardApp(App[int]):
         if target.is_local:
             return t("sec.where_local", self.lang)
         if target.kind == "group":
-            return target.group
+            return self.group_words(target.group)
         return ", ".join(target.nodes)
+
+    def group_words(self, group: str) -> str:
+        """A group of nodes in words ("the directors"), not the plan's name for it ("directors")."""
+        key = f"where.{group}"
+        return t(key, self.lang) if key in STRINGS else group
 
     def where_long(self, action: Any) -> str:
         from wizard.exports.listing import target_label
 
-        return target_label(self.session.answers, action.target, action.via_address)
+        target = action.target
+        if target.is_local:
+            return "@" + t("sec.where_local", self.lang)
+        label = target_label(self.session.answers, target, action.via_address)
+        if target.kind == "group":
+            label = label.replace(f"@{target.group}:", f"@{self.group_words(target.group)}:", 1)
+        return label
 
     # -- navigation -------------------------------------------------------------------------------------
     def push_section(self, section_id: str) -> None:

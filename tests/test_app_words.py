@@ -74,6 +74,10 @@ async def test_the_command_palette_speaks_spanish(state: Path) -> None:
         await wait_for(pilot, lambda: app.screen.id == "--command-palette" and app.screen.query(CommandInput))
         palette = app.screen
         assert palette.query_one(CommandInput).placeholder.startswith("Ir a una sección")
+        await pilot.pause(0.5)
+        listed = [str(o.prompt) for o in palette.query_one("CommandList").options]
+        # Only the sections: none of Textual's system commands (English only: "Quit the application", "Keys"…).
+        assert len(listed) == len(app.plan()) and all(x.startswith("Ir a la sección") for x in listed), listed
         descriptions = [b.description for bs in palette._bindings.key_to_bindings.values() for b in bs]
         assert "Cerrar la paleta" in descriptions and not any("command" in d for d in descriptions)
         await pilot.press(*"zzzz")

@@ -105,7 +105,7 @@ def test_undo_restores_and_the_session_knows_which_sections(tmp_path, monkeypatc
     assert not any(e["action_id"].startswith("undo.") for e in entries)
     md = render(session, "md")
     assert md.count("### `nic_add.a`") == 2 and "## Back to the snapshot \"preHA\"" in md
-    assert "`nic_add`, `cluster`" in md and "back to the snapshot: 1 time(s)" in md
+    assert "`nic_add`, `cluster`" in md and "back to the snapshot: 1 time\n" in md
 
 
 def test_undo_changes_nothing_when_a_snapshot_is_missing(tmp_path, monkeypatch) -> None:

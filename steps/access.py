@@ -89,7 +89,7 @@ def forward_actions(answers: Answers, profile: Profile) -> list[Action]:
                    probe=(f"! {listing} | grep -q {shlex.quote('^ *' + r.rule_name + ':')}"
                           f" || {listing} | grep -qF -- {shlex.quote(r.rule)}"),
                    idempotent=False,
-                   title=f"Remove a stale forward to {r.node}", title_es=f"Quitar un reenvío antiguo a {r.node}",
+                   title=f"Remove a stale forward to {r.node}", title_es=f"Quitar reenvío antiguo a {r.node}",
                    why=f"An older forward named {r.rule_name} leads elsewhere: remove it (only then).",
                    why_es=f"Un reenvío anterior llamado {r.rule_name} lleva a otro sitio: quitarlo (solo entonces)."),
             Action(id=f"{ID}.forward.{r.node}", kind="run", target=Target.local(),
@@ -130,7 +130,7 @@ def key_actions(answers: Answers, profile: Profile) -> list[Action]:
     return [Action(
         id=f"{ID}.wizard_key.{node}", kind="run", target=Target.node(node), command=key_command(answers.ssh_user),
         secrets=(PUBLIC_KEY,), stdin="{" + PUBLIC_KEY + "}\n", tags=(KEY_INSTALL,),
-        title=f"The wizard's key on {node}", title_es=f"La clave del asistente en {node}",
+        title=f"The wizard's key on {node}", title_es=f"Clave del asistente en {node}",
         why=f"The wizard's public key in {answers.ssh_user}'s authorized_keys on {node} (like ssh-copy-id), only "
             "if the login needed the password: later connections need none.",
         why_es=f"La clave pública del asistente en authorized_keys de {answers.ssh_user} en {node} (como "

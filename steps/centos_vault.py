@@ -68,12 +68,12 @@ def vault_actions(section: str, target: Target) -> list[Action]:
             f"{CENTOS_REPOS}")
     return [
         Action(id=f"{section}.vault_backup", kind="run", target=target, command=_backup(CENTOS_REPOS), probe=probe,
-               title="Back up the repository files", title_es="Copia de los ficheros de repositorio",
+               title="Back up the repository files", title_es="Copia de los repositorios",
                why="CentOS 7 is end of life: keep a copy of each repository file before pointing it at the vault.",
                why_es="CentOS 7 está fuera de soporte: guardar una copia de cada fichero de repositorio antes de "
                       "apuntarlo al archivo (vault)."),
         Action(id=f"{section}.vault_repos", kind="run", target=target, command=edit, probe=probe,
-               title="Repositories to the CentOS vault", title_es="Repositorios al archivo de CentOS",
+               title="Repositories to the CentOS vault", title_es="Repositorios al archivo",
                why=f"The repositories use the archive of the last release ({VAULT}) instead of the dead mirrors.",
                why_es=f"Los repositorios usan el archivo de la última versión ({VAULT}) en lugar de las réplicas "
                       "desaparecidas."),

@@ -116,7 +116,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
             id=f"{ID}.default_corosync_conf", kind="run", target=both,
             command=(f"if grep -qE {q('^[[:space:]]*' + shipped + '[[:space:]]*$')} {conf} 2>/dev/null; "
                      f"then mv {conf} {conf}.dist; fi"),
-            title="Set aside the sample corosync.conf", title_es="Apartar el corosync.conf de ejemplo",
+            title="Set aside the sample corosync.conf", title_es="Apartar corosync.conf de ejemplo",
             why="Set aside the package's sample one-node corosync.conf: pcs would send its tokens to its node1.",
             why_es="Apartar el corosync.conf de ejemplo del paquete (un nodo): pcs enviaría sus tokens a su node1."))
     rings = [d.ring_name for d in answers.directors]

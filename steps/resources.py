@@ -117,7 +117,7 @@ def _vip(answers: Answers, profile: Profile, name: str, ip: str, network: str, i
         command=(f"pcs resource create {name} ocf:heartbeat:IPaddr2 ip={q(ip)}{nic}"
                  f" cidr_netmask={prefix(network)} op monitor interval=10s"),
         probe=profile.resource_show(name), idempotent=False,
-        title=f"Resource {name} ({ip})", title_es=f"Recurso {name} ({ip})",
+        title=f"Resource {name}", title_es=f"Recurso {name}",
         why=f"Floating address {ip}: pacemaker puts it on the active director, checked every 10 s.",
         why_es=f"Dirección flotante {ip}: pacemaker la pone en el director activo y la comprueba cada 10 s.")
 
@@ -144,7 +144,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                why="Pacemaker starts and stops haproxy from now on, not the init system.",
                why_es="A partir de ahora pacemaker arranca y para haproxy, no el sistema de arranque."),
         write(f"{ID}.nonlocal_bind", both, NONLOCAL_BIND_CONF, NONLOCAL_BIND,
-              title="Bind to a VIP not here (sysctl)", title_es="Escuchar en una VIP ausente (sysctl)",
+              title="Bind to a VIP not here (sysctl)", title_es="Escuchar en VIP ausente (sysctl)",
               why="Let haproxy bind the VIP where it is not (yet) an address: kept for every boot.",
               why_es="Que haproxy pueda escuchar en la VIP donde (aún) no es una dirección: para cada arranque."),
         Action(id=f"{ID}.nonlocal_bind_apply", kind="run", target=both, command=f"sysctl -p {NONLOCAL_BIND_CONF}",

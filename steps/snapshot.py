@@ -73,7 +73,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         command=f"if {vm_exists(answers, standby).sh}; then {take['command']}; fi",
         host=HostOp.of("vbox_if_vm_exists", vm=standby, args=take["argv"][1:]),
         **_has_snapshot(answers, standby, name).fields(), idempotent=False,
-        title=f"Snapshot of {standby} (if it exists)", title_es=f"Instantánea de {standby} (si existe)",
+        title=f"Snapshot of {standby} (if it exists)", title_es=f"Instantánea de {standby} si existe",
         why=f"Snapshot of {standby} too, when it already exists (the clone section makes it).",
         why_es=f"Instantánea también de {standby} si ya existe (la crea la sección del clon).",
     ))

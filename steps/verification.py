@@ -170,7 +170,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         # --- 1. all up ----------------------------------------------------------------------------
         Action(id=f"{ID}.all_up", kind="run", target=master, tags=("failover", "all-up"),
                command=spread(url, farm, rounds, expect_servers=servers),
-               title="All up: requests spread", title_es="Todo activo: reparto de peticiones",
+               title="All up: requests spread", title_es="Reparto con todo activo",
                why=f"All up: {rounds} requests to the VIP, spread over every real server (count per server).",
                why_es=f"Todo activo: {rounds} peticiones a la VIP, repartidas entre todos los servidores reales "
                       "(cuántas sirve cada uno).", **fail),
@@ -303,7 +303,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                               until=HostOp.of("error_page", url=fwd_url, marker=ERROR_MARKER), limit_s=60,
                               failure="measure.fail.error_page", failure_values=[("url", fwd_url)]),
                timeout=120,
-               title="No real server: error page", title_es="Sin servidores reales: página de error",
+               title="No real server: error page", title_es="Sin servidores: página de error",
                why=f"Power {last.name} off too: with no real server left the director answers its local error "
                    "page (503).",
                why_es=f"Apagar también {last.name}: sin servidores reales el director responde su página de "

@@ -45,7 +45,7 @@ def screen_lines(app: WizardApp) -> list[str]:
 def folded_in(text: str, whole: str) -> bool:
     """`whole` is there, maybe folded onto the next lines of its column: every character, in order."""
     rest = iter("".join(text.split()))
-    return all(ch in rest for ch in whole)
+    return all(ch in rest for ch in "".join(whole.split()))  # a space in it may be where the column folds
 
 
 def on_section(app: WizardApp, section_id: str) -> bool:

@@ -291,9 +291,10 @@ async def test_a_value_put_back_clears_the_marks_and_the_record_tells_the_change
         title = text_of(app.screen.query_one("#done-title"))
         assert "Guion completo" not in title and title.startswith("⟳")
         section = app.screen_stack[-2]
-        rebuilds = section.rebuilds
-        app.pop_screen()  # back to the section, composed again for the new values
-        await wait_for(pilot, lambda: on_section(app, "resources") and section.rebuilds > rebuilds)
+        app.pop_screen()  # back to the section (composed for the new values when they were applied)
+        await wait_for(pilot, lambda: on_section(app, "resources") and not section.stale
+                       and not getattr(section, "rebuilding", False))
+        await pilot.pause(0.3)
         md = render(app.session, "md")
         assert "## Valores cambiados" in md and "`192.168.1.200` → `192.168.1.210`" in md
         assert "Desactualizadas ahora" in md and f"`{marked[0]}`" in md

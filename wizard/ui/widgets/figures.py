@@ -84,7 +84,7 @@ class FiguresPanel(Vertical):
         table = Table(box=None, show_header=True, pad_edge=False, expand=True)
         for col in ("figure", "value", "action"):
             table.add_column(t(f"fig.{col}", self.lang), no_wrap=col == "value", overflow="fold",
-                             ratio=1 if col == "action" else None)
+                             ratio=None if col == "value" else 1)  # the name (in words) and the test share the rest
         for action_id, fig in self.figures:
             value = f"{fig['value']:g} {unit_words(fig.get('unit', ''), self.lang)}".strip()
             table.add_row(figure_label(fig, self.lang), value, self.title_of(action_id))

@@ -87,6 +87,25 @@ async def steady(pilot) -> None:
     await pilot.pause()
 
 
+async def scroll_to_top(pilot, container_id: str, widget_id: str, rounds: int = 40) -> None:
+    """Scroll a widget to the top of its container once the layout has stopped moving.
+
+    A section's boxes are laid out over several refreshes; a scroll made before the last one lands wherever the
+    layout was then, which under load differs from run to run (a CI picture scrolled short).
+    """
+    screen = pilot.app.screen
+    container, widget = screen.query_one(f"#{container_id}"), screen.query_one(f"#{widget_id}")
+    last = None
+    for _ in range(rounds):
+        container.scroll_to_widget(widget, animate=False, top=True)
+        await pilot.pause(0.02)
+        now = (container.scroll_y, container.virtual_size, widget.virtual_region.y)
+        if now == last:
+            return
+        last = now
+    raise AssertionError(f"{widget_id} did not settle in {container_id}")
+
+
 def on_section(app: WizardApp, section_id: str) -> bool:
     return isinstance(app.screen, SectionScreen) and app.screen.built_lang is not None \
         and app.screen.section_id == section_id
@@ -218,7 +237,7 @@ def test_snapshot_inventory_check_results(snap_compare, state: Path, size, lang:
         screen.check_done(results, [], "")
         screen.query_one("#use-detected").focus()
         await settle(pilot, lambda: True)
-        screen.query_one("#inventory").scroll_to_widget(screen.query_one("#conn-title"), animate=False, top=True)
+        await scroll_to_top(pilot, "inventory", "conn-title")
         await settle(pilot, lambda: True)
 
     assert snap_compare(WizardApp(lang=lang, state_root=state), terminal_size=size, run_before=run_before)
@@ -269,7 +288,7 @@ def test_snapshot_every_action_status(snap_compare, state: Path, size, lang: str
         await settle(pilot, lambda: on_section(app, "networking") and not isinstance(app.screen, ClashDialog))
         screen = app.screen
         screen.query_one("#actions").move_cursor(row=0)
-        screen.query_one("#main").scroll_to_widget(screen.query_one("#actions"), animate=False, top=True)
+        await scroll_to_top(pilot, "main", "actions")
         await settle(pilot, lambda: True)
 
     assert snap_compare(WizardApp(lang=lang, state_root=state), terminal_size=size, run_before=run_before)
@@ -285,8 +304,7 @@ def test_snapshot_figures_and_chart(snap_compare, state: Path, size, lang: str) 
         app = pilot.app
         app.resume_session("curso-l")
         await settle(pilot, lambda: on_section(app, "verification"))
-        screen = app.screen
-        screen.query_one("#main").scroll_to_widget(screen.query_one("#figures-box"), animate=False, top=True)
+        await scroll_to_top(pilot, "main", "figures-box")
         await settle(pilot, lambda: True)
 
     assert snap_compare(WizardApp(lang=lang, state_root=state), terminal_size=size, run_before=run_before)

@@ -1,8 +1,9 @@
 """The lab itself: `Lab`, put together from one mixin per concern; see lab/__init__.py for the API.
 
 Where things are:
-  lab/base.py       constants (paths, names), errors, process and file helpers, `Nic`
-  lab/owner.py      one lab per machine: the owner lock
+  lab/base.py       constants (paths), errors, process and file helpers, `Nic`
+  lab/instances.py  lab instances: names, numbers (loopback addresses), their folders and namespaces
+  lab/owner.py      who owns an instance: the owner lock
   lab/store.py      lab.json, hosts/<vm>/vm.json, names -> VMs
   lab/networks.py   bridges (one per VirtualBox network), cables, the machine's place on the external network
   lab/machines.py   VM lifecycle (create, clone, NICs, unregister), power, commands inside a host
@@ -10,16 +11,20 @@ Where things are:
   lab/access.py     SSH into the hosts: the lab key, host keys, known_hosts, ssh command lines
   lab/forwards.py   NAT network port forwards
   lab/snapshots.py  snapshots of a VM's disk and configuration, each with its own UUID
-  lab/core.py       this file: up, down (and what is left over), status, memory
+  lab/standin.py    the instance's VBoxManage program (runs lab/vbox.py, the stand-in's verbs)
+  lab/core.py       this file: up, down (and what is left over), status, list, memory
 
-Everything the lab makes lives in:
-  /var/lib/ha-wizard-lab/            lab.json (answers, bridges, forwards), id_ed25519(.pub), known_hosts
-  /var/lib/ha-wizard-lab/hosts/<vm>/ vm.json (NICs, MACs, UUID), disk/ (the VM's "disk": overlay upper dirs of
-                                     /etc and /var, and /root), work/ (overlay work dirs), console.log,
-                                     snapshots/<uuid>/ (disk + vm.json + snapshot.json: lab/snapshots.py)
-  /run/ha-wizard-lab/                pid files of running hosts and port forwarders
-  network namespaces hawl-net (the bridges) and hawl-<vm> (one per running VM), and one veth hawl0 in the
-  root namespace (the lab's only change there: one address on the external network, its connected route).
+Everything an instance NAME makes lives in (the default instance: NAME "default"):
+  /var/lib/ha-wizard-lab/instances/NAME/   instance.json (its number), lab.json (answers, bridges, forwards),
+                                           id_ed25519(.pub), known_hosts, bin/VBoxManage
+  .../instances/NAME/hosts/<vm>/           vm.json (NICs, MACs, UUID), disk/ (the VM's "disk": overlay upper dirs
+                                           of /etc and /var, and /root), work/ (overlay work dirs), console.log,
+                                           snapshots/<uuid>/ (disk + vm.json + snapshot.json: lab/snapshots.py)
+  /run/ha-wizard-lab/NAME/                 owner, pid files of running hosts and port forwarders
+  network namespaces PREFIXnet (the bridges) and PREFIX<vm> (one per running VM), PREFIX "hawl-" for the
+  default instance and "hawl.NAME." for others; listening sockets of its port forwards on 127.0.0.NUMBER;
+  with --host-link one veth hawl0 (hawlNUMBER) in the root namespace (one address on the external network,
+  its connected route).
 """
 
 from __future__ import annotations
@@ -32,19 +37,15 @@ import subprocess
 import time
 from pathlib import Path
 
+from lab import instances
 from lab.access import SSHAccess
 from lab.base import (
     GUEST,
-    NS_PREFIX,
-    ROOT_LINK,
-    RUN,
-    STATE,
     SYSTEM_PYTHON,
     LabBusy,
     LabError,
     LabUnavailable,
     Nic,
-    _is_mount_point,
     _netns_list,
     _pid_alive,
     _run,
@@ -52,44 +53,93 @@ from lab.base import (
 )
 from lab.forwards import PortForwards
 from lab.install import GuestInstall
+from lab.instances import DEFAULT
 from lab.machines import Machines
 from lab.networks import Networks
-from lab.owner import DEFAULT_WAIT, acquire_lab, owns_lab, release_lab
+from lab.owner import DEFAULT_WAIT, acquire_lab, mark_owner, owned_elsewhere, owner_pid, owns_lab, release_lab
 from lab.snapshots import Snapshots
+from lab.standin import install_standin
 from lab.store import LabStore
 from wizard.base.answers import Answers
+from wizard.base.reach import is_loopback
 
-__all__ = ["Lab", "LabBusy", "LabError", "LabUnavailable", "Nic", "acquire_lab", "missing_requirements", "owns_lab",
-           "release_lab"]
+__all__ = ["DEFAULT", "IMAGE", "Lab", "LabBusy", "LabError", "LabUnavailable", "Nic", "acquire_lab",
+           "missing_requirements", "owns_lab", "release_lab"]
+
+IMAGE = "debian12"  # the guests' root: this machine's own Debian 12 tree (overlays of its /etc and /var)
 
 
 class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, Snapshots):
-    """The local practice lab built from `answers` (default: the answers of the running lab, else the guide's)."""
+    """The lab instance `name` built from `answers` (default: the answers of the running lab, else the guide's)."""
 
-    def __init__(self, answers: Answers | None = None, state_dir: Path = STATE, run_dir: Path = RUN) -> None:
-        self.state_dir = Path(state_dir)
-        self.run_dir = Path(run_dir)
+    def __init__(self, answers: Answers | None = None, name: str = DEFAULT) -> None:
+        self.name = instances.check_name(name)
+        self.state_dir = instances.state_dir(self.name)
+        self.run_dir = instances.run_dir(self.name)
         self._procs: dict[str, subprocess.Popen] = {}
         # Told when up/down waits for another owner (the CLI prints it; tests may set print).
         self.on_wait: object = None
         if answers is None:
             answers = self._stored_answers() or Answers()
         if answers.profile == "lab":
-            self.wizard_answers(answers)  # the wizard reaches this lab with them, as `answers init` writes them
+            self.wizard_answers(answers)  # the wizard reaches this lab with them, as `lab answers` writes them
         self.answers = answers
+
+    # -- the instance's names ---------------------------------------------------------------------------
+    @property
+    def ns_prefix(self) -> str:
+        """Every network namespace of this instance starts with it (lab/instances.py)."""
+        return instances.netns_prefix(self.name)
+
+    @property
+    def bridge_ns(self) -> str:
+        """The namespace of the instance's bridges (its NAT network's gateway lives there too)."""
+        return instances.bridge_ns(self.name)
+
+    @property
+    def number(self) -> int:
+        """The instance's number: it listens on 127.0.0.NUMBER. Handed out on first use (lab/instances.py)."""
+        number = instances.number_of(self.name)
+        if number is None:
+            number = instances.reserve(self.name, self._preferred_address(getattr(self, "answers", None)))
+        return number
+
+    @property
+    def address(self) -> str:
+        """This machine's loopback address the instance's port forwards listen on (its host side)."""
+        return instances.address_of(self.number)
+
+    @property
+    def root_link(self) -> str:
+        return instances.root_link(self.number)
 
     @property
     def vboxmanage_path(self) -> Path:
-        """The lab's VBoxManage stand-in, an executable file (lab/vbox.py) the lab answers name."""
+        """The instance's VBoxManage stand-in, an executable file (lab/standin.py) the lab answers name."""
         return self.state_dir / "bin" / "VBoxManage"
 
+    @staticmethod
+    def _preferred_address(answers: Answers | None) -> str:
+        """The loopback address (not 127.0.0.1) the answers already reach their directors at, if any."""
+        for d in answers.directors if answers is not None else []:
+            if d.ssh_host and is_loopback(d.ssh_host) and d.ssh_host not in ("127.0.0.1", "localhost"):
+                return d.ssh_host
+        return ""
+
     def wizard_answers(self, answers: Answers | None = None) -> Answers:
-        """`answers` (default: the guide's, profile lab) pointed at this lab: its VBoxManage stand-in, its client
-        key and known_hosts, as `answers init --profile lab` writes them."""
+        """`answers` (default: the guide's, profile lab) pointed at this lab instance: its VBoxManage stand-in,
+        its client key and known_hosts, and (an instance other than the default) its loopback address for
+        the directors' port forwards, as `ha-wizard lab answers --name NAME` writes them."""
         answers = answers if answers is not None else Answers(profile="lab")
         answers.virtualbox.vboxmanage = str(self.vboxmanage_path)
         answers.ssh_identity = str(self.key_path)
         answers.ssh_known_hosts = str(self.known_hosts_path)
+        if self.name != DEFAULT:
+            if instances.number_of(self.name) is None:
+                instances.reserve(self.name, self._preferred_address(answers))
+            for d in answers.directors:
+                if d.ssh_host and is_loopback(d.ssh_host):
+                    d.ssh_host = self.address
         return answers
 
     # -- requirements -----------------------------------------------------------------------------------
@@ -104,18 +154,20 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
         """Build and boot the lab: the guide's starting point, or (prepared) the state after sections 1-4.
 
         NAT mode (default): like VirtualBox's NAT network, this machine has no address in the external
-        network and reaches the guests only through port forwards (`natnetwork modify --port-forward-4`).
+        network and reaches the guests only through port forwards (`natnetwork modify --port-forward-4`),
+        which listen on the instance's loopback address (`address`).
         `host_link`: this machine also gets an address there (a host-only adapter in VirtualBox terms).
         `password_only`: {host: root password} for hosts that, like a fresh CentOS install, let root in
         with its password only (no key of the lab's is authorised there).
 
-        The calling process becomes the lab's owner until `down()` or its end; while another live process
-        owns the lab this waits for it, at most `wait` seconds (default HA_WIZARD_LAB_WAIT or 1800)."""
+        The calling process becomes the instance's owner until `down()` or its end; while another live
+        process owns it this waits for it, at most `wait` seconds (default HA_WIZARD_LAB_WAIT or 1800).
+        Other instances are not touched."""
         self.check()
         passwords = {self._vm_of(h): pw for h, pw in (password_only or {}).items()}
-        acquire_lab(self.run_dir, DEFAULT_WAIT if wait is None else wait, self.on_wait)
+        acquire_lab(self.name, DEFAULT_WAIT if wait is None else wait, self.on_wait)
         t0 = time.monotonic()
-        self.down(keep_ownership=True)
+        self._teardown(keep_identity=True)
         for tool in ("systemctl", "hostnamectl", "garp", "phpweb"):
             # An installed wheel may not keep the executable bits the hosts need.
             path = GUEST / tool
@@ -123,20 +175,17 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
                 path.chmod(0o755)
         if host_link:
             self._check_root_routes()
+        instances.reserve(self.name, self._preferred_address(self.answers))
         (self.state_dir / "hosts").mkdir(parents=True, exist_ok=True)
         self.state_dir.chmod(0o700)
-        from lab.vbox import install_standin  # the host steps' VBoxManage (lab answers name its path)
-
-        install_standin(self.vboxmanage_path.parent)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "owner").write_text(f"{os.getpid()}\n")
-        # `ip netns add` makes /run/netns a mount point when it is not one yet: remember, to undo it.
+        install_standin(self.vboxmanage_path.parent, self.name)  # the host steps' VBoxManage
+        mark_owner(self.name)
         self._save_lab_state({"answers": self.answers.to_dict(), "bridges": {}, "forwards": {},
+                              "image": IMAGE, "address": self.address,
                               "host_link": host_link, "root_address": self.root_address if host_link else "",
-                              "password_only": sorted(passwords),
-                              "made_run_netns": not _is_mount_point("/run/netns"),
-                              "made_run_netns_dir": not Path("/run/netns").exists()})
-        _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ha-wizard-lab", "-f", str(self.key_path)])
+                              "password_only": sorted(passwords)})
+        _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"ha-wizard-lab-{self.name}",
+              "-f", str(self.key_path)])
         self._make_networks(host_link)
         self._create_vms(prepared, password_only=set(passwords))
         built = time.monotonic()
@@ -161,25 +210,27 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
         raise LabError(f"{host}: no such host in the answers")
 
     def down(self, keep_ownership: bool = False, force: bool = False, wait: float | None = None) -> None:
-        """Remove every namespace, process, link, mount and file of the lab. Safe to run twice.
+        """Remove every namespace, process, link, mount and file of this instance. Safe to run twice.
 
-        Waits (like `up`) while another live process owns the lab, unless `force`. Ownership is released
-        afterwards unless `keep_ownership` (a test about to build the next lab)."""
+        Waits (like `up`) while another live process owns the instance, unless `force`. Ownership is
+        released afterwards unless `keep_ownership` (a test about to build the next lab)."""
         if not force:
-            acquire_lab(self.run_dir, DEFAULT_WAIT if wait is None else wait, self.on_wait)
+            acquire_lab(self.name, DEFAULT_WAIT if wait is None else wait, self.on_wait)
         try:
             self._teardown()
         finally:
             if not keep_ownership:
-                release_lab()
+                release_lab(self.name)
 
-    def _teardown(self) -> None:
-        made = self._lab_state() if self.lab_file.exists() else {}
+    def _my_netns(self) -> list[str]:
+        return [ns for ns in _netns_list() if ns.startswith(self.ns_prefix)]
+
+    def _teardown(self, keep_identity: bool = False) -> None:
+        """Everything of the instance goes; `keep_identity` keeps its number (`up` rebuilding it)."""
         for pidfile in (self.run_dir / "forwards").glob("*.pid") if (self.run_dir / "forwards").is_dir() else []:
             self._kill_pidfile(pidfile)
-        for ns in _netns_list():
-            if ns.startswith(NS_PREFIX):
-                self._kill_netns(ns)
+        for ns in self._my_netns():
+            self._kill_netns(ns)
         for pidfile in (self.run_dir / "hosts").glob("*.pid") if (self.run_dir / "hosts").is_dir() else []:
             self._kill_pidfile(pidfile)
         for proc in self._procs.values():
@@ -190,46 +241,52 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        for ns in _netns_list():
-            if ns.startswith(NS_PREFIX):
-                _run(["ip", "netns", "del", ns], check=False)
-        if Path(f"/sys/class/net/{ROOT_LINK}").exists():
-            _run(["ip", "link", "del", ROOT_LINK], check=False)
+        for ns in self._my_netns():
+            _run(["ip", "netns", "del", ns], check=False)
+        number = instances.number_of(self.name)
+        link = instances.root_link(number) if number is not None else ""
+        if link and Path(f"/sys/class/net/{link}").exists():
+            _run(["ip", "link", "del", link], check=False)
         for mnt in self._stray_mounts():
             _run(["umount", "-l", mnt], check=False)
-        netns_dir = Path("/run/netns")
-        if made.get("made_run_netns") and netns_dir.is_dir() and not any(netns_dir.iterdir()):
-            _run(["umount", str(netns_dir)], check=False)
-            if made.get("made_run_netns_dir") and not _is_mount_point(str(netns_dir)):
-                try:
-                    netns_dir.rmdir()
-                except OSError:
-                    pass
+        instances.netns_mount_undo()
         shutil.rmtree(self.run_dir, ignore_errors=True)
-        shutil.rmtree(self.state_dir, ignore_errors=True)
+        if keep_identity:
+            for entry in self.state_dir.iterdir() if self.state_dir.is_dir() else []:
+                if entry.name == instances.INFO:
+                    continue
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def leftovers(self) -> list[str]:
-        """What of the lab is still on the machine (empty after `down`): for tests and `lab status`."""
-        found = [f"netns {ns}" for ns in _netns_list() if ns.startswith(NS_PREFIX)]
+        """What of the instance is still on the machine (empty after `down`): for tests and `lab down`."""
+        found = [f"netns {ns}" for ns in self._my_netns()]
         found += [f"process {pid}" for pid in self._stray_pids()]
         found += [f"mount {m}" for m in self._stray_mounts()]
-        if Path(f"/sys/class/net/{ROOT_LINK}").exists():
-            found.append(f"link {ROOT_LINK}")
+        number = instances.number_of(self.name)
+        link = instances.root_link(number) if number is not None else ""
+        if link and Path(f"/sys/class/net/{link}").exists():
+            found.append(f"link {link}")
         found += [f"path {p}" for p in (self.state_dir, self.run_dir) if p.exists()]
         return found
 
     def _stray_pids(self) -> list[int]:
-        """Processes of the lab: started from its guest programs or living in one of its namespaces."""
-        # Only what the lab started: its guest programs (hostinit, forward) by their exact argv prefix.
-        marks = [f"{SYSTEM_PYTHON}\0-I\0{GUEST}/".encode()]
+        """Processes of this instance: its guest programs (hostinit, forward, by their own argv) or anything
+        living in one of its namespaces."""
+        python = f"{SYSTEM_PYTHON}\0-I\0".encode()
+        # hostinit.py HOSTDIR (a folder of this instance's), forward.py --lab NAME: never another instance's.
+        marks = [f"/hostinit.py\0{self.state_dir}/".encode(), f"/forward.py\0--lab\0{self.name}\0".encode()]
         mine = os.getpid()
         lab_ns = set()
-        for ns in _netns_list():
-            if ns.startswith(NS_PREFIX):
-                try:
-                    lab_ns.add(os.stat(f"/run/netns/{ns}").st_ino)
-                except OSError:
-                    pass
+        for ns in self._my_netns():
+            try:
+                lab_ns.add(os.stat(f"/run/netns/{ns}").st_ino)
+            except OSError:
+                pass
         pids = []
         for entry in os.listdir("/proc"):
             if not entry.isdigit() or int(entry) == mine:
@@ -239,7 +296,8 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
                 netns_ino = os.stat(f"/proc/{entry}/ns/net").st_ino
             except OSError:
                 continue
-            if netns_ino in lab_ns or any(cmdline.startswith(m) for m in marks):
+            ours = cmdline.startswith(python) and any(m in cmdline for m in marks)
+            if netns_ino in lab_ns or ours:
                 if _pid_alive(int(entry)):
                     pids.append(int(entry))
         return pids
@@ -250,10 +308,10 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
             lines = Path("/proc/self/mountinfo").read_text().splitlines()
         except OSError:
             return found
+        mine = (f"{self.state_dir}/", f"{self.run_dir}/", f"/run/netns/{self.ns_prefix}")
         for line in lines:
             mnt = line.split()[4]
-            if (mnt.startswith((str(self.state_dir), str(self.run_dir)))
-                    or mnt.startswith(f"/run/netns/{NS_PREFIX}")):
+            if mnt.startswith(mine) or mnt in (str(self.state_dir), str(self.run_dir)):
                 found.append(mnt)
         return sorted(found, key=len, reverse=True)
 
@@ -283,17 +341,65 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
                     pass
             time.sleep(0.05)
 
+    # -- instances ------------------------------------------------------------------------------------
+    @property
+    def image(self) -> str:
+        """The guests' root file system (`lab up --image`; today always this machine's Debian 12)."""
+        return str(self._lab_state().get("image") or IMAGE)
+
+    def summary(self) -> dict:
+        """One line of `lab list`: name, image, mode, VMs (running/all), forwards, owner pid, address."""
+        state = self._lab_state() if self.lab_file.exists() else {}
+        vms = self.vms()
+        owner = owner_pid(self.name)
+        busy = owned_elsewhere(self.name) or owns_lab(self.name)
+        return {"name": self.name, "image": state.get("image") or IMAGE,
+                "mode": "host-link" if state.get("host_link") else "nat", "address": self.address,
+                "vms": len(vms), "running": sum(1 for vm in vms if self.running(vm)),
+                "forwards": sorted(f"{f['host_port']}->{f['guest_ip']}:{f['guest_port']}"
+                                   for f in state.get("forwards", {}).values()),
+                "owner": owner if busy and owner is not None and _pid_alive(owner) else None}
+
+    @classmethod
+    def every(cls) -> list[Lab]:
+        """Every lab instance on this machine (`lab list`, `lab down --all`)."""
+        return [cls(name=name) for name in instances.names()]
+
+    @classmethod
+    def down_all(cls, force: bool = False, wait: float = 0) -> dict[str, str]:
+        """`down` every instance; {name: why not} for those another live process still owns (unless
+        `force`), and namespaces of no instance any more (a crash midway) are removed as well."""
+        failed: dict[str, str] = {}
+        for lab in cls.every():
+            try:
+                lab.down(force=force, wait=wait)
+            except LabBusy as exc:
+                failed[lab.name] = str(exc)
+        kept = {instances.netns_prefix(name) for name in failed}
+        for ns in _netns_list():
+            if ns.startswith(("hawl-", "hawl.")) and not ns.startswith(tuple(kept)):
+                name = DEFAULT if ns.startswith("hawl-") else ns.split(".")[1]
+                if name in failed:
+                    continue
+                try:
+                    cls(name=name).down(force=force, wait=wait)
+                except LabBusy as exc:
+                    failed[name] = str(exc)
+        return failed
+
     # -- status ---------------------------------------------------------------------------------------
     def status(self) -> list[dict]:
-        """Per VM: name, state, addresses (ifname -> [cidr]), services up, NICs, host key fingerprint."""
+        """Per VM: name, image, state, addresses (ifname -> [cidr]), services up, NICs, host key fingerprint."""
         fps = self.host_fingerprints()
+        image = self.image
         out = []
         probe = ("ip -o -4 addr show | awk '$2 != \"lo\" {print $2, $4}'; echo ---; "
                  "for s in ssh haproxy corosync pacemaker pcsd phpweb; do "
                  "[ -x /etc/init.d/$s ] && /etc/init.d/$s status >/dev/null 2>&1 && echo $s; done; echo ---; "
                  "hostname")
         for vm in self.vms():
-            info = {"vm": vm, "state": "running" if self.running(vm) else "poweroff", "addresses": {},
+            info = {"vm": vm, "image": image, "state": "running" if self.running(vm) else "poweroff",
+                    "addresses": {},
                     "services": [], "hostname": "", "fingerprint": fps.get(vm, ""),
                     "nics": {n: vars(nic) for n, nic in self.nics(vm).items()}}
             if info["state"] == "running":

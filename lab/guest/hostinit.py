@@ -1,7 +1,8 @@
 """PID 1 of one lab host: mounts its private "disk", boots it like a Debian host without systemd, reaps.
 
 Started by the lab (lab/machines.py) as
-    ip netns exec NS unshare -m -u -i -p -f --propagation private --mount-proc python3 -I hostinit.py HOSTDIR
+    ip netns exec NS unshare -m -u -i -p -f --propagation private --mount-proc python3 -I hostinit.py HOSTDIR \
+        [LABSTATE]
 so it already runs in the host's own network, mount, UTS, IPC and PID namespaces. Standalone (stdlib only,
 system python3): the host keeps running whatever the wizard's venv does.
 
@@ -28,7 +29,7 @@ ENV = {
 # Boot order of the services a host may have enabled; others follow alphabetically.
 ORDER = ["ssh", "corosync", "pacemaker", "pcsd-ruby", "pcsd", "haproxy", "phpweb"]
 ENABLED_FILE = "/etc/ha-wizard-lab/enabled"
-LAB_STATE = "/var/lib/ha-wizard-lab"
+LAB_STATE = "/var/lib/ha-wizard-lab"  # or LABSTATE: the lab's folder, hidden inside the host
 HOSTDIR = ""
 
 
@@ -218,8 +219,9 @@ def after_worker() -> None:
 
 
 def main() -> None:
-    global HOSTDIR
+    global HOSTDIR, LAB_STATE
     HOSTDIR = sys.argv[1]
+    LAB_STATE = sys.argv[2] if len(sys.argv) > 2 else LAB_STATE
     os.chdir("/")
     signal.signal(signal.SIGTERM, on_power_signal)
     signal.signal(signal.SIGUSR1, on_power_signal)

@@ -81,8 +81,10 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
         self.on_wait: object = None
         if answers is None:
             answers = self._stored_answers() or Answers()
-        if answers.profile == "lab":
+        elif answers.profile == "lab":
             self.wizard_answers(answers)  # the wizard reaches this lab with them, as `lab answers` writes them
+        else:
+            self._point_forwards(answers)  # its forwards are where this instance listens
         self.answers = answers
 
     # -- the instance's names ---------------------------------------------------------------------------
@@ -134,13 +136,19 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
         answers.virtualbox.vboxmanage = str(self.vboxmanage_path)
         answers.ssh_identity = str(self.key_path)
         answers.ssh_known_hosts = str(self.known_hosts_path)
-        if self.name != DEFAULT:
-            if instances.number_of(self.name) is None:
-                instances.reserve(self.name, self._preferred_address(answers))
-            for d in answers.directors:
-                if d.ssh_host and is_loopback(d.ssh_host):
-                    d.ssh_host = self.address
+        self._point_forwards(answers)
         return answers
+
+    def _point_forwards(self, answers: Answers) -> None:
+        """Directors reached through a port forward (a loopback `ssh_host`) are reached on this instance's
+        address (the default instance: as the answers say, 127.0.0.1 or localhost)."""
+        if self.name == DEFAULT or not any(d.ssh_host and is_loopback(d.ssh_host) for d in answers.directors):
+            return
+        if instances.number_of(self.name) is None:
+            instances.reserve(self.name, self._preferred_address(answers))
+        for d in answers.directors:
+            if d.ssh_host and is_loopback(d.ssh_host):
+                d.ssh_host = self.address
 
     # -- requirements -----------------------------------------------------------------------------------
     def check(self) -> None:
@@ -368,23 +376,22 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
     @classmethod
     def down_all(cls, force: bool = False, wait: float = 0) -> dict[str, str]:
         """`down` every instance; {name: why not} for those another live process still owns (unless
-        `force`), and namespaces of no instance any more (a crash midway) are removed as well."""
+        `force`). Namespaces of an instance whose folder is gone (removed by hand) go as well."""
         failed: dict[str, str] = {}
+        known = set()
         for lab in cls.every():
+            known.add(lab.name)
             try:
                 lab.down(force=force, wait=wait)
             except LabBusy as exc:
                 failed[lab.name] = str(exc)
-        kept = {instances.netns_prefix(name) for name in failed}
-        for ns in _netns_list():
-            if ns.startswith(("hawl-", "hawl.")) and not ns.startswith(tuple(kept)):
-                name = DEFAULT if ns.startswith("hawl-") else ns.split(".")[1]
-                if name in failed:
-                    continue
-                try:
-                    cls(name=name).down(force=force, wait=wait)
-                except LabBusy as exc:
-                    failed[name] = str(exc)
+        for name in sorted({ns.split(".")[1] for ns in _netns_list() if ns.startswith("hawl.")} - known):
+            try:
+                cls(name=instances.check_name(name)).down(force=force, wait=wait)
+            except LabBusy as exc:
+                failed[name] = str(exc)
+            except LabError:
+                continue  # not a name of ours
         return failed
 
     # -- status ---------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ ENV = {
 # Boot order of the services a host may have enabled; others follow alphabetically.
 ORDER = ["ssh", "corosync", "pacemaker", "pcsd-ruby", "pcsd", "haproxy", "phpweb"]
 ENABLED_FILE = "/etc/ha-wizard-lab/enabled"
-LAB_STATE = "/var/lib/ha-wizard-lab"  # or LABSTATE: the lab's folder, hidden inside the host
+LAB_STATES = ["/var/lib/ha-wizard-lab"]  # and LABSTATE: the labs' folders, hidden inside the host
 HOSTDIR = ""
 
 
@@ -61,8 +61,9 @@ def mount_disk(hostdir: str) -> None:
     for where, opts in (("/run", "mode=755"), ("/tmp", "mode=1777"), ("/dev/shm", "mode=1777")):
         run(["mount", "-t", "tmpfs", "-o", f"{opts},size=256m", "tmpfs", where])
     # The lab's own state (every host's disk, the lab key) is not the host's business.
-    if os.path.isdir(LAB_STATE):
-        run(["mount", "-t", "tmpfs", "-o", "mode=700,size=1m", "tmpfs", LAB_STATE])
+    for folder in LAB_STATES:
+        if os.path.isdir(folder):
+            run(["mount", "-t", "tmpfs", "-o", "mode=700,size=1m", "tmpfs", folder])
 
 
 def prepare_run() -> None:
@@ -219,9 +220,9 @@ def after_worker() -> None:
 
 
 def main() -> None:
-    global HOSTDIR, LAB_STATE
+    global HOSTDIR
     HOSTDIR = sys.argv[1]
-    LAB_STATE = sys.argv[2] if len(sys.argv) > 2 else LAB_STATE
+    LAB_STATES.extend(path for path in sys.argv[2:3] if path not in LAB_STATES)
     os.chdir("/")
     signal.signal(signal.SIGTERM, on_power_signal)
     signal.signal(signal.SIGUSR1, on_power_signal)

@@ -8,13 +8,17 @@ A run goes through ./scripts/test.sh as CI runs it (its parallelism, `-n`; extra
 with a junit report of its own; meanwhile the machine's load average and used memory are sampled every
 5 s (the machine is shared: they say how much else ran). Printed: wall time, tests per outcome, the five
 slowest tests (setup + call + teardown: a session fixture's build lands in the first test that uses it),
-load average (mean, max) and the most memory in use.
+the CPU time the run used (its processes, the labs' included, as far as they were waited for: divided by
+the machine's cores, what the run would take at the least with the machine to itself), load average
+(mean, max) and the most memory in use.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -102,14 +106,19 @@ def main() -> int:
     sampler = Sampler()
     sampler.start()
     start = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run([str(ROOT / "scripts/test.sh"), f"--junitxml={junit}", *args.pytest_args], cwd=ROOT,
                           stdin=subprocess.DEVNULL)
     wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     sampler.done.set()
     sampler.join()
     times, outcomes, _ = from_junit(junit)
     print(f"\n./scripts/test.sh exit {done.returncode}   [junit: {junit}]")
     report(times, outcomes, wall)
+    cores = len(os.sched_getaffinity(0))
+    print(f"CPU time of the run: {cpu:.0f} s ({cpu / cores / 60:.1f} min over {cores} cores)")
     if sampler.load:
         print(f"load average (1 min) during the run: mean {sum(sampler.load) / len(sampler.load):.1f}, "
               f"max {max(sampler.load):.1f}; memory in use at most {max(sampler.used_mib)} MiB")

@@ -140,7 +140,7 @@ def lab_prepared() -> Iterator[object]:
     _require_lab()
     from wizard.base.answers import Answers
 
-    lab = own_lab(Answers(profile="lab"), lab_name("prep"))  # its answers point at it (lab.wizard_answers)
+    lab = own_lab(Answers(), lab_name("prep"))  # its answers point at its forwards (127.0.0.N)
     try:
         lab.up(prepared=True)  # waits while another test session owns this instance, then keeps it
         yield lab

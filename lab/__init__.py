@@ -27,6 +27,7 @@ Python API (stable; other engineers' tests use it):
                                     # for the real servers), StrictHostKeyChecking=yes
     lab.status() -> list[dict]; lab.summary() -> dict; lab.leftovers() -> list[str]; lab.running(vm) -> bool
     lab.memory() -> {"rss": KiB, "pss": KiB, "processes": n}   # of the running lab's processes
+    lab.cpu_seconds() -> float      # CPU its processes (and those they reaped) used so far
     lab.acpi_shutdown(host)         # the power button: services stop, then off
     from lab.vbox import vboxmanage; vboxmanage(lab, ["snapshot", "master", "take", "preHA"])
 

@@ -269,6 +269,24 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
                     entry.unlink(missing_ok=True)
         else:
             shutil.rmtree(self.state_dir, ignore_errors=True)
+        if self.name == DEFAULT:
+            self._remove_one_lab_layout()
+
+    @staticmethod
+    def _remove_one_lab_layout() -> None:
+        """What a lab of the one-lab-per-machine layout (before instances) kept outside instances/: its
+        processes and namespaces were the default instance's (hawl-*), removed above; these files go too."""
+        for name in ("lab.json", "lab.tmp", "id_ed25519", "id_ed25519.pub", "known_hosts", "known_hosts.tmp"):
+            (instances.STATE / name).unlink(missing_ok=True)
+        for log in instances.STATE.glob("forward-*.log") if instances.STATE.is_dir() else []:
+            log.unlink(missing_ok=True)
+        shutil.rmtree(instances.STATE / "hosts", ignore_errors=True)
+        shutil.rmtree(instances.STATE / "bin", ignore_errors=True)
+        for name in ("hosts", "forwards"):  # unless they are the run folders of instances of those names
+            if name not in instances.names():
+                shutil.rmtree(instances.RUN / name, ignore_errors=True)
+        if (instances.RUN / "owner").is_file():
+            (instances.RUN / "owner").unlink()
 
     def leftovers(self) -> list[str]:
         """What of the instance is still on the machine (empty after `down`): for tests and `lab down`."""
@@ -420,6 +438,19 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
                     info["hostname"] = parts[2].strip()
             out.append(info)
         return out
+
+    def cpu_seconds(self) -> float:
+        """CPU time the instance's processes have used (user + system, theirs and that of the processes they
+        waited for: every command run inside the hosts, pcs included) since they started."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self._stray_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+            except (OSError, ValueError, IndexError):
+                continue
+        return total / tick
 
     def memory(self) -> dict[str, int]:
         """Memory of the running lab's processes, in KiB: {"rss": sum of RSS, "pss": sum of PSS, "processes": n}.

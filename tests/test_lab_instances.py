@@ -24,6 +24,7 @@ from wizard.base.answers import Answers
 
 @pytest.fixture
 def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(instances, "STATE", tmp_path)
     monkeypatch.setattr(instances, "INSTANCES", tmp_path / "instances")
     monkeypatch.setattr(instances, "RUN", tmp_path / "run")
     return tmp_path
@@ -76,6 +77,22 @@ def test_answers_for_an_instance_name_its_address_and_files(folders: Path) -> No
     default = Lab(Answers(profile="lab")).answers
     assert [d.ssh_host for d in default.directors] == ["127.0.0.1", "127.0.0.1"]
     assert not (folders / "instances/default").exists()
+
+
+def test_the_one_lab_layout_goes_with_the_default_instance_and_nothing_else(folders: Path) -> None:
+    """What a lab made before instances left outside instances/ goes with `lab down`; the guest images, the
+    instances and the run folders of instances that happen to be called "hosts" stay."""
+    from lab import Lab
+
+    old = ["lab.json", "id_ed25519", "id_ed25519.pub", "known_hosts", "forward-0-ssh-master.log",
+           "hosts/master/vm.json", "bin/VBoxManage", "run/forwards/12.pid", "run/owner"]
+    kept = ["images/debian13/rootfs/etc/os-release", "instances/hosts/instance.json", "run/hosts/owner"]
+    for rel in old + kept:
+        (folders / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folders / rel).write_text("x")
+    Lab._remove_one_lab_layout()
+    assert [rel for rel in old if (folders / rel).exists()] == []
+    assert [rel for rel in kept if not (folders / rel).exists()] == []
 
 
 # -- side by side on the machine ---------------------------------------------------------------------
@@ -206,6 +223,7 @@ def test_three_labs_at_once_each_build_the_whole_guide_then_down_all_leaves_noth
             if proc.poll() is None:
                 proc.kill()
         wall = time.monotonic() - t0
+        cpu = {lab.name: lab.cpu_seconds() for lab, _, _ in runs}  # before the checks below add their own
         for (lab, _, folder), proc in zip(runs, procs, strict=True):
             assert proc.wait(timeout=30) == 0, (lab.name, (folder / "run.log").read_text()[-4000:])
         for lab, answers, _ in runs:
@@ -213,7 +231,8 @@ def test_three_labs_at_once_each_build_the_whole_guide_then_down_all_leaves_noth
             check_end_state(lab, answers)  # the VIP through this instance's ADDRESS:5280 serves every server
         record_figure("three labs building the whole guide at the same time (wall)", wall)
         print(f"three whole guides at once: {wall:.0f} s wall; load average max {max(load, default=0):.1f}; "
-              "most memory per lab (PSS): " + ", ".join(f"{n} {kib // 1024} MiB" for n, kib in memory.items()))
+              "most memory per lab (PSS): " + ", ".join(f"{n} {kib // 1024} MiB" for n, kib in memory.items())
+              + "; CPU per lab: " + ", ".join(f"{n} {s:.0f} s" for n, s in cpu.items()))
         built = True
     finally:
         for name in names:

@@ -161,18 +161,25 @@ def test_two_instances_side_by_side_never_see_each_others_traffic() -> None:
             lab.down()
 
 
-def _leftovers_of(names: list[str], addresses: list[str]) -> list[str]:
+def _listening(addresses: list[str]) -> set[str]:
+    """ADDRESS:PORT of every socket listening on these addresses now."""
+    out = subprocess.run(["ss", "-Hltn"], capture_output=True, text=True).stdout
+    return {line.split()[3] for line in out.splitlines()
+            if any(line.split()[3].startswith(f"{ip}:") for ip in addresses)}
+
+
+def _leftovers_of(names: list[str], sockets: set[str], links: set[str]) -> list[str]:
     """What of these instances is still on the machine: namespaces, processes, mounts, links, folders (the
-    lab's own accounting), and listening sockets or routes of theirs (seen from outside it)."""
+    lab's own accounting), and the listening sockets and links they had, seen from outside it. (Their
+    addresses are free again at once: another test process's new instance may listen there already.)"""
     from lab import Lab
 
     found = [f"{name}: {thing}" for name in names for thing in Lab(name=name).leftovers()]
-    listening = subprocess.run(["ss", "-Hltn"], capture_output=True, text=True).stdout
-    found += [f"listening {line.split()[3]}" for line in listening.splitlines()
-              if any(line.split()[3].startswith(f"{ip}:") for ip in addresses)]
+    addresses = sorted({s.rsplit(":", 1)[0] for s in sockets})
+    found += [f"listening {s}" for s in sorted(_listening(addresses) & sockets)]
     routes = subprocess.run(["ip", "-4", "route", "show", "table", "all"], capture_output=True, text=True).stdout
-    links = {instances.root_link(int(ip.rsplit(".", 1)[1])) for ip in addresses}
     found += [f"route {line}" for line in routes.splitlines() if set(line.split()) & links]
+    found += [f"link {link}" for link in sorted(links) if Path(f"/sys/class/net/{link}").exists()]
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     found += [f"netns {ns}" for ns in netns.split() if ns.startswith(tuple(instances.netns_prefix(n) for n in names))]
     return found
@@ -229,6 +236,9 @@ def test_three_labs_at_once_each_build_the_whole_guide_then_down_all_leaves_noth
         for lab, answers, _ in runs:
             assert answers.master.ssh_host == lab.address
             check_end_state(lab, answers)  # the VIP through this instance's ADDRESS:5280 serves every server
+        sockets = _listening(addresses)  # their forwards: 2201, 2202, 5280 on each address
+        assert {f"{ip}:{port}" for ip in addresses for port in (2201, 2202, 5280)} <= sockets, sockets
+        links = {lab.root_link for lab, _, _ in runs if Path(f"/sys/class/net/{lab.root_link}").exists()}
         record_figure("three labs building the whole guide at the same time (wall)", wall)
         print(f"three whole guides at once: {wall:.0f} s wall; load average max {max(load, default=0):.1f}; "
               "most memory per lab (PSS): " + ", ".join(f"{n} {kib // 1024} MiB" for n, kib in memory.items())
@@ -258,4 +268,4 @@ def test_three_labs_at_once_each_build_the_whole_guide_then_down_all_leaves_noth
     busy = re.findall(r"^ha-wizard lab: ([a-z0-9-]+): ", down.stderr, re.M)
     assert down.returncode == (1 if busy else 0) and not set(busy) & set(names), (down.stdout, down.stderr)
     assert set(shielded) <= set(busy) and all(name in down.stdout for name in names), down.stdout
-    assert _leftovers_of(names, addresses) == []
+    assert _leftovers_of(names, sockets, links) == []

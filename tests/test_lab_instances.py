@@ -266,6 +266,8 @@ def test_three_labs_at_once_each_build_the_whole_guide_then_down_all_leaves_noth
         for name in shielded:
             release_lab(name)
     busy = re.findall(r"^ha-wizard lab: ([a-z0-9-]+): ", down.stderr, re.M)
-    assert down.returncode == (1 if busy else 0) and not set(busy) & set(names), (down.stdout, down.stderr)
-    assert set(shielded) <= set(busy) and all(name in down.stdout for name in names), down.stdout
+    said = (down.returncode, down.stdout, down.stderr, shielded)
+    assert down.returncode == (1 if busy else 0) and not set(busy) & set(names), said
+    assert re.search(r"^lab down --all: .*removed", down.stdout, re.M), said
+    assert all(name in down.stdout.split("removed")[0] for name in names), said
     assert _leftovers_of(names, sockets, links) == []

@@ -26,8 +26,9 @@
   cluster), about that long alone. Such tests, and the built cluster's group, come first, longest first;
   under `pytest -n N --dist loadgroup` (scripts/test.sh) each starts at once on a worker of its own
   (tests/xdist_schedule.py), while the other tests fill the remaining workers.
-- Figures a lab test records with `e2e_support.record_figure(name, seconds)` are printed together at the end
-  of the run (e.g. the wizard's headless run beside the Ansible export's run).
+- Figures a lab test records with `e2e_support.record_figure(name, value, unit="s")` are printed together at
+  the end of the run (e.g. the wizard's headless run beside the Ansible export's run); under pytest-xdist
+  they travel to the controller with the test's report.
 """
 
 from __future__ import annotations
@@ -180,8 +181,35 @@ def pytest_terminal_summary(terminalreporter: object) -> None:
 
     if FIGURES:
         terminalreporter.section("lab figures")  # type: ignore[attr-defined]
-        for name, value in FIGURES.items():
-            terminalreporter.write_line(f"{name}: {value:.0f} s")  # type: ignore[attr-defined]
+        for name, (value, unit) in FIGURES.items():
+            shown = f"{value:.0f}" if unit in ("s", "MiB") else f"{value:.1f}"
+            terminalreporter.write_line(f"{name}: {shown} {unit}".rstrip())  # type: ignore[attr-defined]
+
+
+FIGURE = "ha-wizard figure"  # a user property of a test report: (name, value, unit)
+_SENT: set[str] = set()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Figures recorded since the last report ride on this one (to the controller, under pytest-xdist)."""
+    outcome = yield
+    from e2e_support import FIGURES
+
+    report = outcome.get_result()
+    for name, (value, unit) in FIGURES.items():
+        if name not in _SENT:
+            _SENT.add(name)
+            report.user_properties.append((FIGURE, (name, value, unit)))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    from e2e_support import FIGURES
+
+    for key, figure in report.user_properties:
+        if key == FIGURE:
+            name, value, unit = figure
+            FIGURES[name] = (value, unit)
 
 
 def _build_cluster(tmp: Path) -> object:

@@ -14,12 +14,14 @@ from wizard.base.answers import Answers
 
 PASSWORD = "e2e-Secret-hacluster-7"
 RUN_TIMEOUT = 900
-FIGURES: dict[str, float] = {}  # printed at the end of the test run (conftest.pytest_terminal_summary)
+# Printed at the end of the test run (conftest.pytest_terminal_summary); under pytest-xdist each worker's
+# travel to the controller with the test's report (conftest.pytest_runtest_makereport).
+FIGURES: dict[str, tuple[float, str]] = {}
 
 
-def record_figure(name: str, seconds: float) -> None:
-    """A timing to print in the run's summary, beside the others (e.g. the headless run and the Ansible one)."""
-    FIGURES[name] = seconds
+def record_figure(name: str, value: float, unit: str = "s") -> None:
+    """A figure to print in the run's summary, beside the others (e.g. the headless run and the Ansible one)."""
+    FIGURES[name] = (value, unit)
 
 
 SMALL = {"bench_requests": 40, "bench_concurrency": 4, "pi_intervals": 100000}

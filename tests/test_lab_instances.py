@@ -241,6 +241,10 @@ def test_three_labs_at_once_each_build_the_whole_guide_then_down_all_leaves_noth
         assert {f"{ip}:{port}" for ip in addresses for port in (2201, 2202, 5280)} <= sockets, sockets
         links = {lab.root_link for lab, _, _ in runs if Path(f"/sys/class/net/{lab.root_link}").exists()}
         record_figure("three labs building the whole guide at the same time (wall)", wall)
+        record_figure("  the machine's load average meanwhile, at most", max(load, default=0), "")
+        for name in names:
+            record_figure(f"  {name}: its processes' memory at most (PSS)", memory[name] / 1024, "MiB")
+            record_figure(f"  {name}: its processes' CPU time", cpu[name])
         with capsys.disabled():  # the figures lab/README.md quotes, in the run's output, passed or not
             print(f"\nthree whole guides at once: {wall:.0f} s wall; load average max {max(load, default=0):.1f}; "
                   "most memory per lab (PSS): " + ", ".join(f"{n} {kib // 1024} MiB" for n, kib in memory.items())

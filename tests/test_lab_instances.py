@@ -161,22 +161,31 @@ def test_two_instances_side_by_side_never_see_each_others_traffic() -> None:
             lab.down()
 
 
-def _listening(addresses: list[str]) -> set[str]:
-    """ADDRESS:PORT of every socket listening on these addresses now."""
-    out = subprocess.run(["ss", "-Hltn"], capture_output=True, text=True).stdout
-    return {line.split()[3] for line in out.splitlines()
-            if any(line.split()[3].startswith(f"{ip}:") for ip in addresses)}
+def _listening(names: list[str]) -> set[str]:
+    """ADDRESS:PORT of every socket the port forwarders of these instances listen on now (other programs may
+    listen on the same loopback addresses, on other ports)."""
+    out = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True).stdout
+    marks = [f"/forward.py\0--lab\0{name}\0".encode() for name in names]
+    found = set()
+    for line in out.splitlines():
+        for pid in re.findall(r"pid=(\d+)", line):
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if any(mark in cmdline for mark in marks):
+                found.add(line.split()[3])
+    return found
 
 
-def _leftovers_of(names: list[str], sockets: set[str], links: set[str]) -> list[str]:
+def _leftovers_of(names: list[str], links: set[str]) -> list[str]:
     """What of these instances is still on the machine: namespaces, processes, mounts, links, folders (the
-    lab's own accounting), and the listening sockets and links they had, seen from outside it. (Their
-    addresses are free again at once: another test process's new instance may listen there already.)"""
+    lab's own accounting), and, seen from outside it, sockets their forwarders listen on and the links they
+    had. (Their addresses are free again at once: another test process's new instance may listen there.)"""
     from lab import Lab
 
     found = [f"{name}: {thing}" for name in names for thing in Lab(name=name).leftovers()]
-    addresses = sorted({s.rsplit(":", 1)[0] for s in sockets})
-    found += [f"listening {s}" for s in sorted(_listening(addresses) & sockets)]
+    found += [f"listening {s}" for s in sorted(_listening(names))]
     routes = subprocess.run(["ip", "-4", "route", "show", "table", "all"], capture_output=True, text=True).stdout
     found += [f"route {line}" for line in routes.splitlines() if set(line.split()) & links]
     found += [f"link {link}" for link in sorted(links) if Path(f"/sys/class/net/{link}").exists()]
@@ -237,7 +246,7 @@ def test_three_labs_at_once_each_build_the_whole_guide_then_down_all_leaves_noth
         for lab, answers, _ in runs:
             assert answers.master.ssh_host == lab.address
             check_end_state(lab, answers)  # the VIP through this instance's ADDRESS:5280 serves every server
-        sockets = _listening(addresses)  # their forwards: 2201, 2202, 5280 on each address
+        sockets = _listening(names)  # their forwards: 2201, 2202, 5280 on each address
         assert {f"{ip}:{port}" for ip in addresses for port in (2201, 2202, 5280)} <= sockets, sockets
         links = {lab.root_link for lab, _, _ in runs if Path(f"/sys/class/net/{lab.root_link}").exists()}
         record_figure("three labs building the whole guide at the same time (wall)", wall)
@@ -276,4 +285,4 @@ def test_three_labs_at_once_each_build_the_whole_guide_then_down_all_leaves_noth
     assert down.returncode == (1 if busy else 0) and not set(busy) & set(names), said
     assert re.search(r"^lab down --all: .*removed", down.stdout, re.M), said
     assert all(name in down.stdout.split("removed")[0] for name in names), said
-    assert _leftovers_of(names, sockets, links) == []
+    assert _leftovers_of(names, links) == []

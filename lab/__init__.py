@@ -12,6 +12,8 @@ Python API (stable; other engineers' tests use it):
                                     # wizard's SSH port forwards); host_link=True: this machine gets an address
                                     # in the external network (default: NAT network only, as VirtualBox);
                                     # password_only={host: pw}: root logs in there with its password only
+                                    # image="debian13": every host on the Debian 13 guest image (lab/images.py:
+                                    # build_image("debian13") first); default "debian12", this machine's tree
     lab.down()                      # remove everything the instance made (safe twice; up() calls it first)
     Lab.every(); Lab.down_all()     # every instance on the machine; down them all (`lab list`, `lab down --all`)
     lab.exec(host, "cmd", timeout=120, input=None, check=False) -> subprocess.CompletedProcess
@@ -29,6 +31,7 @@ Python API (stable; other engineers' tests use it):
     lab.memory() -> {"rss": KiB, "pss": KiB, "processes": n}   # of the running lab's processes
     lab.cpu_seconds() -> float      # CPU its processes (and those they reaped) used so far
     lab.acpi_shutdown(host)         # the power button: services stop, then off
+    lab.image, lab.vm_image(vm)     # the image the lab was made on, the one a VM runs (a clone: its original's)
     from lab.vbox import vboxmanage; vboxmanage(lab, ["snapshot", "master", "take", "preHA"])
 
 Lab instances run side by side, each with its own namespaces, folders, key, VBoxManage stand-in and
@@ -36,7 +39,7 @@ loopback address (lab/instances.py). The process that ran `up` owns its instance
 end; `up`/`down` of that instance in another process wait for the owner (at most `wait` seconds, default
 HA_WIZARD_LAB_WAIT or 1800) then replace whatever was there, so sessions using one instance take turns;
 other instances are not affected. `down(force=True)` does not wait.
-Hosts behave like Debian 12 without systemd: ifupdown (/etc/network/interfaces.d/),
+Hosts behave like Debian 12 (or 13, on that image) without systemd: ifupdown (/etc/network/interfaces.d/),
 a systemctl/hostnamectl stand-in over the init scripts (guest/systemctl), `poweroff`/`reboot` inside a host
 work, no DNS (names in /etc/hosts; /etc/resolv.conf points at a closed port so lookups fail at once),
 the NAT network's gateway (networks.external_gateway) answers pings but leads nowhere.

@@ -132,8 +132,9 @@ def _cmd_up(args: argparse.Namespace) -> int:
                          EXIT_UNAVAILABLE)
         password_only = {h: password for h in args.password_only.split(",") if h}
     t0 = time.monotonic()
-    lab.up(prepared=args.prepared, wait=args.wait, host_link=args.host_link, password_only=password_only)
-    print(f"lab up{' (prepared: guide sections 1-4 done)' if args.prepared else ''} in "
+    lab.up(prepared=args.prepared, wait=args.wait, host_link=args.host_link, password_only=password_only,
+           image=args.image)
+    print(f"lab up{' (prepared: guide sections 1-4 done)' if args.prepared else ''} on image {args.image} in "
           f"{time.monotonic() - t0:.1f} s")
     _print_status(lab)
     return 0
@@ -268,6 +269,29 @@ def _name_option(parser: argparse.ArgumentParser) -> None:
                         help="the lab instance (default: \"default\"); several run side by side")
 
 
+def _cmd_image(args: argparse.Namespace) -> int:
+    from lab.images import ImageError, build_image, listing
+
+    if os.geteuid() != 0 and args.image_command == "build":
+        return _fail("building an image needs root (debootstrap, chroot): run it with sudo", EXIT_UNAVAILABLE)
+    try:
+        if args.image_command == "build":
+            res = build_image(args.name, force=args.force,
+                              log=lambda m: print(f"ha-wizard lab image: {m}", flush=True))
+            if not res["rebuilt"]:
+                print(f"image {args.name} is up to date (--force rebuilds it)")
+            return 0
+        for row in listing():
+            size = f"{row['bytes'] / 2**20:.0f} MiB" if row["bytes"] else "-"
+            print(f"{row['name']:<10} {row['state']:<8} {size:>8}  {row['description']}")
+            if row["versions"]:
+                print(f"{'':<10} built {row['built']} in {row['build_seconds']:.0f} s: "
+                      + ", ".join(f"{p} {v}" for p, v in row["versions"].items()))
+        return 0
+    except ImageError as exc:
+        return _fail(str(exc))
+
+
 def register(subparsers: Any) -> None:
     """Add `lab` and its sub-commands to an argparse sub-parser set (wizard/cli/main.py and lab/__main__.py)."""
     from lab.vbox import HELP as VBOX_HELP
@@ -286,6 +310,11 @@ def register(subparsers: Any) -> None:
     up.add_argument("--host-link", action="store_true",
                     help="give this machine an address in the external network (a host-only adapter); default: "
                          "NAT network only, as VirtualBox: the guests are reached through port forwards")
+    from lab.images import DEFAULT_IMAGE, IMAGE_LIST
+
+    up.add_argument("--image", choices=tuple(IMAGE_LIST), default=DEFAULT_IMAGE,
+                    help=f"the guest system every VM runs (default {DEFAULT_IMAGE}: this machine's own tree; "
+                         "debian13: build it first with `lab image build debian13`)")
     up.add_argument("--password-only", metavar="HOST[,HOST]",
                     help=f"these hosts let root in with its password only, like a fresh CentOS install (the "
                          f"password: {ROOT_PASSWORD_ENV}, or asked)")
@@ -298,6 +327,16 @@ def register(subparsers: Any) -> None:
                       help="while a test session owns the instance, wait up to S seconds (default: fail at once)")
     down.add_argument("--force", action="store_true", help="even while another process owns it")
     down.set_defaults(func=_cmd_down)
+
+    image = sub.add_parser("image", help="guest images: list them, build one (debootstrap; kept by `lab down`)")
+    image_sub = image.add_subparsers(dest="image_command", metavar="ACTION", required=True)
+    build = image_sub.add_parser("build", help="build NAME (debootstrap from deb.debian.org; only when its "
+                                                "package list changed, or --force)")
+    build.add_argument("name", choices=tuple(n for n, i in IMAGE_LIST.items() if i.builds))
+    build.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    build.set_defaults(func=_cmd_image)
+    image_sub.add_parser("list", help="the images, their state, size and package versions").set_defaults(
+        func=_cmd_image)
 
     listing = sub.add_parser("list", help="the lab instances: image, mode, address, VMs, owner, forwards")
     listing.set_defaults(func=_cmd_list)

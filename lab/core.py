@@ -8,6 +8,8 @@ Where things are:
   lab/networks.py   bridges (one per VirtualBox network), cables, the machine's place on the external network
   lab/machines.py   VM lifecycle (create, clone, NICs, unregister), power, commands inside a host
   lab/install.py    what a new VM's disk holds (the guide's Debian host)
+  lab/images.py     guest images: this machine's tree (debian12) or a debootstrapped one (debian13), built once
+  lab/guestimage.py which image the lab and each VM run on
   lab/access.py     SSH into the hosts: the lab key, host keys, known_hosts, ssh command lines
   lab/forwards.py   NAT network port forwards
   lab/snapshots.py  snapshots of a VM's disk and configuration, each with its own UUID
@@ -17,6 +19,8 @@ Where things are:
 Everything an instance NAME makes lives in (the default instance: NAME "default"):
   /var/lib/ha-wizard-lab/instances/NAME/   instance.json (its number), lab.json (answers, bridges, forwards),
                                            id_ed25519(.pub), known_hosts, bin/VBoxManage
+  /var/lib/ha-wizard-lab/images/<name>/    a built guest image (rootfs/, stamp.json): shared by the
+                                           instances, kept by `down` (lab/images.py)
   .../instances/NAME/hosts/<vm>/           vm.json (NICs, MACs, UUID), disk/ (the VM's "disk": overlay upper dirs
                                            of /etc and /var, and /root), work/ (overlay work dirs), console.log,
                                            snapshots/<uuid>/ (disk + vm.json + snapshot.json: lab/snapshots.py)
@@ -52,6 +56,8 @@ from lab.base import (
     missing_requirements,
 )
 from lab.forwards import PortForwards
+from lab.guestimage import GuestImages
+from lab.images import DEFAULT_IMAGE
 from lab.install import GuestInstall
 from lab.instances import DEFAULT
 from lab.machines import Machines
@@ -63,13 +69,11 @@ from lab.store import LabStore
 from wizard.base.answers import Answers
 from wizard.base.reach import is_loopback
 
-__all__ = ["DEFAULT", "IMAGE", "Lab", "LabBusy", "LabError", "LabUnavailable", "Nic", "acquire_lab",
+__all__ = ["DEFAULT", "Lab", "LabBusy", "LabError", "LabUnavailable", "Nic", "acquire_lab",
            "missing_requirements", "owns_lab", "release_lab"]
 
-IMAGE = "debian12"  # the guests' root: this machine's own Debian 12 tree (overlays of its /etc and /var)
 
-
-class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, Snapshots):
+class Lab(LabStore, Networks, Machines, GuestInstall, GuestImages, SSHAccess, PortForwards, Snapshots):
     """The lab instance `name` built from `answers` (default: the answers of the running lab, else the guide's)."""
 
     def __init__(self, answers: Answers | None = None, name: str = DEFAULT) -> None:
@@ -158,7 +162,7 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
 
     # -- up / down ------------------------------------------------------------------------------------
     def up(self, prepared: bool = False, wait: float | None = None, host_link: bool = False,
-           password_only: dict[str, str] | None = None) -> dict[str, float]:
+           password_only: dict[str, str] | None = None, image: str = DEFAULT_IMAGE) -> dict[str, float]:
         """Build and boot the lab: the guide's starting point, or (prepared) the state after sections 1-4.
 
         NAT mode (default): like VirtualBox's NAT network, this machine has no address in the external
@@ -167,11 +171,13 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
         `host_link`: this machine also gets an address there (a host-only adapter in VirtualBox terms).
         `password_only`: {host: root password} for hosts that, like a fresh CentOS install, let root in
         with its password only (no key of the lab's is authorised there).
+        `image`: the guest image every VM runs on (lab/images.py; built beforehand, `lab image build`).
 
         The calling process becomes the instance's owner until `down()` or its end; while another live
         process owns it this waits for it, at most `wait` seconds (default HA_WIZARD_LAB_WAIT or 1800).
         Other instances are not touched."""
         self.check()
+        self._check_image(image)
         passwords = {self._vm_of(h): pw for h, pw in (password_only or {}).items()}
         acquire_lab(self.name, DEFAULT_WAIT if wait is None else wait, self.on_wait)
         t0 = time.monotonic()
@@ -189,7 +195,7 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
         install_standin(self.vboxmanage_path.parent, self.name)  # the host steps' VBoxManage
         mark_owner(self.name)
         self._save_lab_state({"answers": self.answers.to_dict(), "bridges": {}, "forwards": {},
-                              "image": IMAGE, "address": self.address,
+                              "image": image, "address": self.address,
                               "host_link": host_link, "root_address": self.root_address if host_link else "",
                               "password_only": sorted(passwords)})
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"ha-wizard-lab-{self.name}",
@@ -368,18 +374,13 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
             time.sleep(0.05)
 
     # -- instances ------------------------------------------------------------------------------------
-    @property
-    def image(self) -> str:
-        """The guests' root file system (`lab up --image`; today always this machine's Debian 12)."""
-        return str(self._lab_state().get("image") or IMAGE)
-
     def summary(self) -> dict:
         """One line of `lab list`: name, image, mode, VMs (running/all), forwards, owner pid, address."""
         state = self._lab_state() if self.lab_file.exists() else {}
         vms = self.vms()
         owner = owner_pid(self.name)
         busy = owned_elsewhere(self.name) or owns_lab(self.name)
-        return {"name": self.name, "image": state.get("image") or IMAGE,
+        return {"name": self.name, "image": state.get("image") or DEFAULT_IMAGE,
                 "mode": "host-link" if state.get("host_link") else "nat", "address": self.address,
                 "vms": len(vms), "running": sum(1 for vm in vms if self.running(vm)),
                 "forwards": sorted(f"{f['host_port']}->{f['guest_ip']}:{f['guest_port']}"
@@ -416,14 +417,13 @@ class Lab(LabStore, Networks, Machines, GuestInstall, SSHAccess, PortForwards, S
     def status(self) -> list[dict]:
         """Per VM: name, image, state, addresses (ifname -> [cidr]), services up, NICs, host key fingerprint."""
         fps = self.host_fingerprints()
-        image = self.image
         out = []
         probe = ("ip -o -4 addr show | awk '$2 != \"lo\" {print $2, $4}'; echo ---; "
                  "for s in ssh haproxy corosync pacemaker pcsd phpweb; do "
                  "[ -x /etc/init.d/$s ] && /etc/init.d/$s status >/dev/null 2>&1 && echo $s; done; echo ---; "
                  "hostname")
         for vm in self.vms():
-            info = {"vm": vm, "image": image, "state": "running" if self.running(vm) else "poweroff",
+            info = {"vm": vm, "state": "running" if self.running(vm) else "poweroff", "image": self.vm_image(vm),
                     "addresses": {},
                     "services": [], "hostname": "", "fingerprint": fps.get(vm, ""),
                     "nics": {n: vars(nic) for n, nic in self.nics(vm).items()}}

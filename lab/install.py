@@ -43,6 +43,7 @@ class GuestInstall:
                         hosts: str, password_only: bool = False) -> Path:
         disk = self.hostdir(vm) / "disk"
         etc = disk / "etc"
+        lower = self.vm_root(vm)  # the tree under the disk: what the whiteouts below hide is there
         _write(etc / "hostname", hostname + "\n")
         _write(etc / "hosts", hosts)
         _write(etc / "network/interfaces",
@@ -61,9 +62,9 @@ class GuestInstall:
         # Its own host keys (ed25519 only: one key per host, one fingerprint to check).
         ssh = etc / "ssh"
         ssh.mkdir(parents=True, exist_ok=True)
-        for f in Path("/etc/ssh").glob("ssh_host_*"):
+        for f in (lower / "etc/ssh").glob("ssh_host_*"):
             _whiteout(ssh / f.name)
-        (ssh / "ssh_host_ed25519_key").unlink()
+        (ssh / "ssh_host_ed25519_key").unlink(missing_ok=True)
         (ssh / "ssh_host_ed25519_key.pub").unlink(missing_ok=True)
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{hostname}",
               "-f", str(ssh / "ssh_host_ed25519_key")])
@@ -81,15 +82,15 @@ class GuestInstall:
                    "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUseDNS no\n"
                    "AllowTcpForwarding yes\nMaxStartups 50:30:200\n")
         # Start clean like a fresh install, whatever the machine's own daemons left behind.
-        for folder in ("/var/lib/pcsd", "/var/lib/corosync", "/var/lib/pacemaker/cib"):
-            for f in Path(folder).glob("*") if Path(folder).is_dir() else []:
-                _whiteout(disk / folder.lstrip("/") / f.name)
+        for folder in ("var/lib/pcsd", "var/lib/corosync", "var/lib/pacemaker/cib"):
+            for f in (lower / folder).glob("*") if (lower / folder).is_dir() else []:
+                _whiteout(disk / folder / f.name)
         # Debian's corosync package ships a corosync.conf naming a cluster node "node1": pcs then believes
         # the host is in a cluster and sends known-hosts to node1 instead of saving them. The guide's hosts
         # start with no cluster configuration at all, so lab hosts do too (a real Debian host needs
         # `pcs cluster destroy` first).
         for name in ("authkey", "corosync.conf"):
-            if Path("/etc/corosync", name).exists():
+            if (lower / "etc/corosync" / name).exists():
                 _whiteout(etc / "corosync" / name)
         root_ssh = disk / "root/.ssh"
         root_ssh.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -38,7 +38,7 @@ class Machines:
     def _new_vm(self, vm: str, nics: dict[int, Nic]) -> Path:
         indexes = [self.vm_config(v)["index"] for v in self.vms()]
         config = {"name": vm, "uuid": str(uuid.uuid4()), "index": max(indexes, default=0) + 1,
-                  "nics": {str(n): vars(nic) for n, nic in sorted(nics.items())}}
+                  "nics": {str(n): vars(nic) for n, nic in sorted(nics.items())}, "image": self.image}
         d = self.hostdir(vm)
         for sub in ("disk/etc", "disk/var", "disk/root", "work/etc", "work/var", "snapshots"):
             (d / sub).mkdir(parents=True, exist_ok=True)
@@ -110,14 +110,19 @@ class Machines:
             _run(["ip", "-n", self.bridge_ns, "link", "set", peer, "master", br])
             _run(["ip", "-n", self.bridge_ns, "link", "set", peer, "up" if nic.cable else "down"])
         d = self.hostdir(vm)
-        for sub in ("work/etc", "work/var"):
+        for sub in ("work/etc", "work/var", "work/fs"):
             shutil.rmtree(d / sub, ignore_errors=True)
             (d / sub).mkdir(parents=True)
+        root = self.vm_root(vm)
+        if not (root / "usr/bin").is_dir():
+            raise LabError(f"{vm}: its image {self.vm_image(vm)} is gone ({root}): `ha-wizard lab image build "
+                           f"{self.vm_image(vm)}`")
         console = open(d / "console.log", "ab")
         offset = console.tell()
         proc = subprocess.Popen(
             ["ip", "netns", "exec", ns, "unshare", "-m", "-u", "-i", "-p", "-f", "--propagation", "private",
-             "--mount-proc", SYSTEM_PYTHON, "-I", str(GUEST / "hostinit.py"), str(d), str(STATE)],
+             "--mount-proc", SYSTEM_PYTHON, "-I", str(GUEST / "hostinit.py"), str(d), f"--state={STATE}",
+             *([f"--root={root}"] if root != Path("/") else [])],
             stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT, start_new_session=True,
             env={"PATH": HOST_ENV[0][5:], "LANG": "C.UTF-8"})
         console.close()
@@ -212,7 +217,9 @@ class Machines:
         pid = self.init_pid(vm)
         if not pid or not self.running(vm):
             raise LabError(f"{vm} is not running")
-        return ["nsenter", "-t", str(pid), "-m", "-u", "-i", "-n", "-p", "--wd=/root", "env", "-i", *HOST_ENV]
+        # The working directory is set inside (env -C): nsenter --wd opens its path before entering, on this
+        # machine's tree, which a host on a guest image does not see.
+        return ["nsenter", "-t", str(pid), "-m", "-u", "-i", "-n", "-p", "env", "-i", "-C", "/root", *HOST_ENV]
 
     def exec(self, host: str, cmd: str, timeout: float = 120, input: str | None = None,
              check: bool = False) -> subprocess.CompletedProcess:
@@ -240,7 +247,8 @@ class Machines:
         for n, spec in src["nics"].items():
             # VirtualBox gives a clone new MAC addresses unless told to keep them.
             nics[n] = {**spec, "mac": "080027" + secrets.token_hex(3).upper()}
-        self.save_vm_config(new, {"name": new, "uuid": str(uuid.uuid4()), "index": index, "nics": nics})
+        self.save_vm_config(new, {"name": new, "uuid": str(uuid.uuid4()), "index": index, "nics": nics,
+                                  "image": self.vm_image(vm)})
 
     def unregister(self, vm: str) -> None:
         if self.running(vm):

@@ -322,17 +322,31 @@ DEBIAN12 = Profile(
                 "grep -qE \"^(Err|E):\" \"$d/log\" && rc=1; rm -rf \"$d\"; exit $rc'"),
 )
 
+DEBIAN13 = dataclasses.replace(
+    DEBIAN12,
+    name="debian13",
+    description="Debian 13: apt, ifupdown, pcs 0.12, Pacemaker 3, no firewalld or SELinux",
+    pcs_version="0.12.0.2",
+    pacemaker_version="3.0.0",
+    os_major="13",
+)
+
+# The practice lab runs Debian without systemd: 12 (this machine's own tree, the default) or 13 (a guest
+# image, `ha-wizard lab up --image debian13`). The profile is Debian 12's apt/ifupdown with the lab's
+# differences; its pcs/Pacemaker versions are what the nodes say (facts), as on any profile.
+LAB_SYSTEMS = ("debian12", "debian13")
+
 LAB = dataclasses.replace(
     DEBIAN12,
     name="lab",
-    description="The local practice lab (Debian 12 hosts without systemd, `ha-wizard lab`)",
+    description="The local practice lab (Debian 12 or 13 hosts without systemd, `ha-wizard lab`)",
     default_corosync_conf="",
     # Pacemaker's systemd: class needs systemd over D-Bus; the lab has init scripts.
     haproxy_agent="lsb:haproxy",
     hostnamectl=False,
 )
 
-_ALL = {p.name: p for p in (RHEL7, RHEL8, RHEL9, RHEL10, DEBIAN12, LAB)}
+_ALL = {p.name: p for p in (RHEL7, RHEL8, RHEL9, RHEL10, DEBIAN12, DEBIAN13, LAB)}
 assert tuple(_ALL) == PROFILES
 
 
@@ -345,14 +359,14 @@ def get_profile(name: str) -> Profile:
 
 def profile_for_os(os_id: str, id_like: str, version_id: str, systemd: bool = True) -> str | None:
     """The profile made for a system, from /etc/os-release (ID, ID_LIKE, VERSION_ID) and whether
-    systemd is PID 1; None when no profile is. A Debian 12 without systemd is the practice lab."""
+    systemd is PID 1; None when no profile is. A Debian 12 or 13 without systemd is the practice lab."""
     major = version_id.strip().strip('"').split(".")[0]
     for ident in [os_id, *id_like.split()]:
         ident = ident.strip().strip('"').lower()
         for profile in _ALL.values():
             if profile.is_lab or ident not in profile.os_ids or major != profile.os_major:
                 continue
-            if profile.name == "debian12" and not systemd:
+            if profile.name in LAB_SYSTEMS and not systemd:
                 return "lab"
             return profile.name
     return None
@@ -376,7 +390,9 @@ def os_fit_script() -> str:
         + "  esac\n"
         '  [ "$fit" != none ] && break\n'
         "done\n"
-        # A Debian 12 whose PID 1 is not systemd is the practice lab (hosts are namespaces of one machine).
-        'if [ "$fit" = debian12 ] && [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ]; then fit=lab; fi\n'
+        # A Debian 12 or 13 whose PID 1 is not systemd is the practice lab (hosts are namespaces of one machine).
+        'case "$fit" in ' + "|".join(LAB_SYSTEMS) + ")\n"
+        '  [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ] && fit=lab ;;\n'
+        "esac\n"
         'echo "system: ${PRETTY_NAME:-$ID $VERSION_ID} -> profile $fit"'
     )

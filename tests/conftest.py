@@ -10,7 +10,7 @@
 - `lab_prepared` (session): a lab after guide sections 1-4 (`lab up --prepared`: both directors with their
   three NICs and /etc/hosts; no pcs yet), instance t-<worker>-prep, removed at the end of the session.
 - `fresh_lab` (function): a factory `fresh_lab(prepared=False, answers=None, host_link=False,
-  password_only=None, name=None) -> Lab` building a new lab for a test that changes it (power, cluster,
+  password_only=None, name=None, image="debian12") -> Lab` building a new lab for a test that changes it (power, cluster,
   clones), instance t-<worker>-fresh unless `name`; torn down after the test. Answers of profile "lab"
   passed in are pointed at that instance (its VBoxManage, key, known_hosts, loopback address).
 - Labs are NAT-only (as VirtualBox's NAT network: this machine reaches the guests through port forwards on
@@ -29,6 +29,9 @@
 - Figures a lab test records with `e2e_support.record_figure(name, value, unit="s")` are printed together at
   the end of the run (e.g. the wizard's headless run beside the Ansible export's run); under pytest-xdist
   they travel to the controller with the test's report.
+- `debian13_image` (session): the lab's Debian 13 guest image (lab/images.py), built when absent or out of date
+  (scripts/install-deps.sh builds it beforehand; a build needs deb.debian.org): a test on it never skips for
+  want of it. Its value is the image's name, for `fresh_lab(image=...)`.
 """
 
 from __future__ import annotations
@@ -159,14 +162,15 @@ def fresh_lab() -> Iterator[Callable[..., object]]:
     made: list[object] = []
 
     def make(prepared: bool = False, answers: Answers | None = None, host_link: bool = False,
-             password_only: dict[str, str] | None = None, name: str | None = None) -> Lab:
+             password_only: dict[str, str] | None = None, name: str | None = None,
+             image: str = "debian12") -> Lab:
         name = name or lab_name("fresh")
         built = _SESSION["built"]
         if built is not None and built.lab.name == name:  # type: ignore[attr-defined]
             _SESSION["built"] = None  # its instance is rebuilt: a later built_cluster user gets a new build
         lab = own_lab(answers or Answers(), name)
         made.append(lab)
-        lab.up(prepared=prepared, host_link=host_link, password_only=password_only)
+        lab.up(prepared=prepared, host_link=host_link, password_only=password_only, image=image)
         return lab
 
     try:
@@ -174,6 +178,22 @@ def fresh_lab() -> Iterator[Callable[..., object]]:
     finally:
         for lab in made:
             lab.down()
+
+
+@pytest.fixture(scope="session")
+def debian13_image() -> str:
+    """The Debian 13 guest image, built here when scripts/install-deps.sh has not (a few minutes)."""
+    _require_lab()
+    from e2e_support import record_figure
+
+    from lab.images import build_image
+
+    # build_image takes the image's own lock (workers asking at once build it once) and refuses to replace
+    # an image a running VM uses.
+    built = build_image("debian13", log=lambda m: print(f"lab image: {m}", flush=True))
+    if built["rebuilt"]:
+        record_figure("lab image debian13: built from scratch (debootstrap + apt)", built["seconds"])
+    return "debian13"
 
 
 def pytest_terminal_summary(terminalreporter: object) -> None:

@@ -58,7 +58,7 @@ def field_input(app, path: str):
 
 def field_error(app, path: str) -> str:
     """The problem text shown under the field's row (a form row or a row of the hosts' table)."""
-    row = field_input(app, path).parent.parent
+    row = next(node for node in field_input(app, path).ancestors if node.has_class("field-row"))
     return str(row.query_one(".field-error").render())
 
 
@@ -295,7 +295,7 @@ async def test_measured_figures_are_charted(state: Path) -> None:
         from wizard.ui.widgets.figures import FiguresPanel
 
         panel = app.screen.query_one(FiguresPanel)
-        assert [label for label, _ in panel.series()] == ["pi_time servers=1", "pi_time servers=2", "pi_time servers=3"]
+        assert [label for label, _ in panel.series()] == ["servers=1", "servers=2", "servers=3"]  # the title names the figure
         assert panel.query(PlotextPlot)
 
 

@@ -1,5 +1,9 @@
 """Snapshot tests (pytest-textual-snapshot) of the app's main screens at 80x24 and at 120x40.
 
+The verdicts of issue 21 at both sizes and in both languages: the inventory's connection check (a pass, a
+failure, a refused host key), a section with a failed action and its box, every status an action can show,
+the figures and their chart, the guide complete.
+
 Deterministic: a fixed state folder content (session names, profiles, `updated` times written into the
 state files), no clock on screen, notifications cleared before the picture. Snapshots live in
 tests/snapshots/ (update them with `pytest tests/test_app_snapshots.py --snapshot-update`).
@@ -20,6 +24,7 @@ from wizard.ui.app import WizardApp
 from wizard.ui.screens.section import SectionScreen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+LANGS = [pytest.param("es", id="es"), pytest.param("en", id="en")]
 
 
 class _SnapshotsHere(pytest_textual_snapshot.SVGImageExtension):
@@ -123,24 +128,6 @@ def test_snapshot_section(snap_compare, state: Path, size) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_snapshot_failure_panel(snap_compare, state: Path, size) -> None:
-    fixed_session(state, "course-d", "rhel7", "2026-11-22T08:00:00.000+00:00")
-
-    async def run_before(pilot) -> None:
-        app = pilot.app
-        app.resume_session("course-d")
-        await settle(pilot, lambda: on_section(app, "snapshot"))
-        screen = app.screen
-        screen.start(screen.selected(), "one",
-                     command="sh -c \"echo 'VBoxManage: error: no VM named master' >&2; exit 3\"")
-        await settle(pilot, lambda: app.session.status("snapshot.take.master") == "failed" and not app.busy)
-        screen.query_one("#main").scroll_to_widget(screen.query_one("#failure"), animate=False, top=True)
-        await settle(pilot, lambda: True)
-
-    assert snap_compare(WizardApp(lang="es", state_root=state), terminal_size=size, run_before=run_before)
-
-
-@pytest.mark.parametrize("size", SIZES)
 def test_snapshot_export_dialog(snap_compare, state: Path, size) -> None:
     fixed_session(state, "course-e", "rhel7", "2026-11-22T08:00:00.000+00:00")
 
@@ -193,22 +180,122 @@ def test_snapshot_help_on_a_section(snap_compare, state: Path, size) -> None:
     assert snap_compare(WizardApp(lang="es", state_root=state), terminal_size=size, run_before=run_before)
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_snapshot_guide_complete(snap_compare, state: Path, size) -> None:
+def figures_session(state: Path, name: str, lang: str) -> None:
+    """Every action done, the verification's benchmark with three figures and a director's failover time."""
     from steps import full_plan
     from steps.profiles import get_profile
 
     plan = full_plan(Answers(), get_profile("rhel7"))
     statuses = {a.id: "ok" for _, actions in plan for a in actions}
-    fixed_session(state, "curso-i", "rhel7", "2026-11-22T08:00:00.000+00:00", statuses)
-    path = state / "sessions" / "curso-i" / "state.json"
+    fixed_session(state, name, "rhel7", "2026-11-22T08:00:00.000+00:00", statuses)
+    path = state / "sessions" / name / "state.json"
     data = json.loads(path.read_text())
+    data["lang"] = lang
     data["actions"]["verification.bench_matrix"]["figures"] = [
         {"name": "pi_time", "value": v, "unit": "s", "labels": {"servers": str(n)}}
         for n, v in ((1, 2.5), (2, 1.4), (3, 0.9))]
-    data["actions"]["verification.director_down_time"] = {"status": "ok", "started": "x", "ended": "x", "figures": [
-        {"name": "director_failover", "value": 3.2, "unit": "s", "labels": {}}]}
+    failover = next(a.id for m, actions in plan if m.ID == "verification" for a in actions if "director" in a.id)
+    data["actions"][failover]["figures"] = [{"name": "director_failover", "value": 3.2, "unit": "s", "labels": {}}]
     path.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_inventory_check_results(snap_compare, state: Path, size, lang: str) -> None:
+    """The connection check's verdicts: VBoxManage and master answered, standby refused the connection,
+    cluster2's host key was refused; the summary line and why "Use it" is off."""
+    from test_app_layout import checks
+
+    async def run_before(pilot) -> None:
+        pilot.app.open_inventory_new("curso-j")
+        await settle(pilot, lambda: pilot.app.screen.query("#conn"))
+        screen = pilot.app.screen
+        screen.answers.profile = "rhel9"
+        screen.setup_conn_table()
+        results = checks(lang)
+        for check in results:
+            screen.add_check_row(check)
+        screen.check_done(results, [], "")
+        screen.query_one("#use-detected").focus()
+        await settle(pilot, lambda: True)
+        screen.query_one("#inventory").scroll_to_widget(screen.query_one("#conn-title"), animate=False, top=True)
+        await settle(pilot, lambda: True)
+
+    assert snap_compare(WizardApp(lang=lang, state_root=state), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_section_with_a_failed_action(snap_compare, state: Path, size, lang: str) -> None:
+    """A real command failed (exit 3, a line on stderr): its box, scrolled into view by the app itself."""
+    fixed_session(state, "curso-d", "rhel7", "2026-11-22T08:00:00.000+00:00")
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        app.resume_session("curso-d")
+        await settle(pilot, lambda: on_section(app, "snapshot"))
+        screen = app.screen
+        screen.start(screen.selected(), "one",
+                     command="sh -c \"echo 'VBoxManage: error: no VM named master' >&2; exit 3\"")
+        await settle(pilot, lambda: app.session.status("snapshot.take.master") == "failed" and not app.busy)
+        await settle(pilot, lambda: True)
+
+    assert snap_compare(WizardApp(lang=lang, state_root=state), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_every_action_status(snap_compare, state: Path, size, lang: str) -> None:
+    """Section 6 (the longest action names), one action in each status: done, failed, skipped, edited,
+    interrupted (found running), stopped, pending, done but out of date."""
+    from steps import full_plan
+    from steps.profiles import get_profile
+
+    ids = [a.id for m, actions in full_plan(Answers(), get_profile("rhel7")) if m.ID == "networking" for a in actions]
+    states = ["ok", "failed", "skipped", "edited", "running", "stopped", "pending", "ok"]
+    fixed_session(state, "curso-k", "rhel7", "2026-11-22T08:00:00.000+00:00", dict(zip(ids, states, strict=False)))
+    path = state / "sessions" / "curso-k" / "state.json"
+    data = json.loads(path.read_text())
+    data["options"]["out_of_date"] = {ids[7]: ["vip.external"]}
+    data["options"]["ui_section"] = "networking"
+    path.write_text(json.dumps(data))
+
+    async def run_before(pilot) -> None:
+        from wizard.ui.screens.dialogs import ClashDialog
+
+        app = pilot.app
+        app.clash_shown.add("networking")  # its guided warning is another picture
+        app.resume_session("curso-k")
+        await settle(pilot, lambda: on_section(app, "networking") and not isinstance(app.screen, ClashDialog))
+        screen = app.screen
+        screen.query_one("#actions").move_cursor(row=0)
+        screen.query_one("#main").scroll_to_widget(screen.query_one("#actions"), animate=False, top=True)
+        await settle(pilot, lambda: True)
+
+    assert snap_compare(WizardApp(lang=lang, state_root=state), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_figures_and_chart(snap_compare, state: Path, size, lang: str) -> None:
+    """The verification section's figures: their table and the benchmark's chart."""
+    figures_session(state, "curso-l", lang)
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        app.resume_session("curso-l")
+        await settle(pilot, lambda: on_section(app, "verification"))
+        screen = app.screen
+        screen.query_one("#main").scroll_to_widget(screen.query_one("#figures-box"), animate=False, top=True)
+        await settle(pilot, lambda: True)
+
+    assert snap_compare(WizardApp(lang=lang, state_root=state), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_guide_complete(snap_compare, state: Path, size, lang: str) -> None:
+    figures_session(state, "curso-i", lang)
 
     async def run_before(pilot) -> None:
         pilot.app.resume_session("curso-i")
@@ -216,4 +303,4 @@ def test_snapshot_guide_complete(snap_compare, state: Path, size) -> None:
         pilot.app.show_complete()
         await settle(pilot, lambda: pilot.app.screen.query("#done-title"))
 
-    assert snap_compare(WizardApp(lang="es", state_root=state), terminal_size=size, run_before=run_before)
+    assert snap_compare(WizardApp(lang=lang, state_root=state), terminal_size=size, run_before=run_before)

@@ -137,6 +137,40 @@ def test_rhel8_and_rhel10_plans_are_complete(name: str) -> None:
         assert "with VIP_interna score=INFINITY" in cmds and "with HAproxy score=INFINITY" in cmds
 
 
+def test_debian13_is_debian12_with_pcs_0_12_syntax() -> None:
+    """Debian 13 ships pcs 0.12.0.2 and Pacemaker 3.0.0: the same steps as Debian 12 (apt, ifupdown, systemd's
+    haproxy unit, the shipped corosync.conf set aside), where only the colocations' score changes form.
+    Pacemaker 3.0.0 knows stonith-enabled only (fencing-enabled comes in 3.0.2)."""
+    d12, d13 = by_id(get_profile("debian12")), by_id(get_profile("debian13"))
+    assert set(d12) == set(d13)
+    changed = {k for k in d12 if (d12[k].command, d12[k].probe) != (d13[k].command, d13[k].probe)}
+    assert changed == {"constraints.colocation_vips", "constraints.colocation_haproxy"}
+    assert d13["constraints.colocation_vips"].command.endswith("with VIP_interna score=INFINITY")
+    assert d13["constraints.show"].command == "pcs constraint config"
+    assert d13["properties.stonith"].command == "pcs property set stonith-enabled=false"
+    assert d13["cluster_setup.crm_verify"].command == "crm_verify -L -V 2>&1 | grep -i stonith"
+    assert d13["resources.haproxy"].command.startswith("pcs resource create HAproxy systemd:haproxy ")
+    assert d13["pcs_auth.install"].command.startswith("DEBIAN_FRONTEND=noninteractive apt-get ")
+    assert "pcs_auth.default_corosync_conf" in d13
+
+
+def test_the_lab_on_its_debian13_image_writes_debian13s_pcs_commands() -> None:
+    """The lab profile's versions are the nodes' (facts): on the debian13 image its pcs commands are Debian
+    13's, and it differs from debian13 only where a host without systemd must, as on Debian 12."""
+    facts = {PCS_VERSION: {"master": "0.12.0.2", "standby": "0.12.0.2"},
+             PACEMAKER_VERSION: {"master": "Pacemaker 3.0.0", "standby": "Pacemaker 3.0.0"}}
+    lab = by_id(get_profile("lab").with_facts(facts, "master"), Answers(profile="lab"))
+    d13 = by_id(get_profile("debian13"))
+    # The lab's hosts start without Debian's corosync.conf and have no way out to the Internet.
+    assert set(d13) - set(lab) == {"pcs_auth.default_corosync_conf", "networking.ping_outside.standby"}
+    assert set(lab) <= set(d13)
+    changed = {k for k in lab if lab[k].command != d13[k].command}
+    assert changed == {"resources.haproxy", "networking.hostname.standby"}
+    assert lab["resources.haproxy"].command.startswith("pcs resource create HAproxy lsb:haproxy ")
+    pcs = {k for k in lab if "pcs " in lab[k].command}
+    assert pcs - changed and all(lab[k].command == d13[k].command for k in pcs - changed)
+
+
 def test_rhel8_haproxy_has_no_director_header() -> None:
     """RHEL 8 ships HAProxy 1.8: no `http-after-response` (2.2)."""
     from steps.resources import haproxy_config
@@ -172,7 +206,9 @@ OS_CASES = [
     ("rhel", "fedora", "10.1", True, "rhel10"),
     ("debian", "", "12", True, "debian12"),
     ("debian", "", "12", False, "lab"),
-    ("debian", "", "13", True, None),
+    ("debian", "", "13", True, "debian13"),
+    ("debian", "", "13", False, "lab"),  # the lab on its debian13 image
+    ("debian", "", "11", True, None),
     ("ubuntu", "debian", "24.04", True, None),
     ("fedora", "", "41", True, None),
 ]
@@ -285,6 +321,6 @@ def test_a_given_plan_is_not_rebuilt(tmp_path: Path) -> None:
 
 
 def test_every_profile_is_registered() -> None:
-    assert PROFILES == ("rhel7", "rhel8", "rhel9", "rhel10", "debian12", "lab")
+    assert PROFILES == ("rhel7", "rhel8", "rhel9", "rhel10", "debian12", "debian13", "lab")
     for name in PROFILES:
         assert get_profile(name).name == name

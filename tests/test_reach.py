@@ -201,7 +201,7 @@ def test_only_waits_for_a_booting_node_wait_long_for_it(profile):
     assert all(a.kind == "wait" and not a.target.is_local for a in acts if a.id in returning)
 
 
-PROFILES = ["rhel7", "rhel8", "rhel9", "rhel10", "debian12", "lab"]
+PROFILES = ["rhel7", "rhel8", "rhel9", "rhel10", "debian12", "debian13", "lab"]
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -2,12 +2,15 @@
 
 Started by the lab (lab/machines.py) as
     ip netns exec NS unshare -m -u -i -p -f --propagation private --mount-proc python3 -I hostinit.py HOSTDIR \
-        [LABSTATE]
+        [--root=ROOT] [--state=LABSTATE]
 so it already runs in the host's own network, mount, UTS, IPC and PID namespaces. Standalone (stdlib only,
 system python3): the host keeps running whatever the wizard's venv does.
 
 HOSTDIR layout (made by lab/machines.py and lab/install.py): disk/{etc,var,root} = the host's writable
-layers (overlay upper dirs for /etc and /var, a plain folder for /root), work/{etc,var} = overlay work dirs.
+layers, work/ = overlay work dirs. Without ROOT the host runs on this machine's own tree (image debian12):
+disk/etc and disk/var are the upper dirs of overlays over the machine's /etc and /var, disk/root a plain
+/root. With ROOT (a guest image's tree, lab/images.py) the whole of disk/ is the upper dir of one overlay
+over ROOT, and the host pivots into it: nothing of this machine's tree is left inside.
 stdout/stderr are the host's console log; "BOOTED" on a line of its own tells the lab the boot is done.
 """
 
@@ -29,8 +32,9 @@ ENV = {
 # Boot order of the services a host may have enabled; others follow alphabetically.
 ORDER = ["ssh", "corosync", "pacemaker", "pcsd-ruby", "pcsd", "haproxy", "phpweb"]
 ENABLED_FILE = "/etc/ha-wizard-lab/enabled"
-LAB_STATES = ["/var/lib/ha-wizard-lab"]  # and LABSTATE: the labs' folders, hidden inside the host
+LAB_STATES = ["/var/lib/ha-wizard-lab"]  # and --state=LABSTATE: the labs' folders, hidden inside the host
 HOSTDIR = ""
+ROOT = ""
 
 
 def log(msg: str) -> None:
@@ -44,7 +48,10 @@ def run(cmd: list[str], check: bool = True, timeout: float = 60) -> int:
     return rc
 
 
-def mount_disk(hostdir: str) -> None:
+def mount_disk(hostdir: str, root: str = "") -> None:
+    if root:
+        mount_image(hostdir, root)
+        return
     # Tools a Debian host would have through systemd, mapped onto the init scripts. Bound first: the
     # project may live under /tmp, /root or /run, which the host's own mounts below then hide.
     for tool in ("systemctl", "hostnamectl"):
@@ -66,23 +73,59 @@ def mount_disk(hostdir: str) -> None:
             run(["mount", "-t", "tmpfs", "-o", "mode=700,size=1m", "tmpfs", folder])
 
 
+def mount_image(hostdir: str, root: str) -> None:
+    """The host's whole tree: an overlay of the image (lower) and its disk (upper), then pivot_root into it.
+
+    After the pivot every program is the image's (its ifup, its init scripts, its python3 for the lab's
+    tools); only this process keeps running on the machine's Python, with what it imported beforehand."""
+    new = os.path.join(hostdir, "mnt")
+    work = os.path.join(hostdir, "work", "fs")
+    os.makedirs(new, exist_ok=True)
+    os.makedirs(work, exist_ok=True)
+    run(["mount", "-t", "overlay", "overlay", "-o",
+         f"lowerdir={root},upperdir={os.path.join(hostdir, 'disk')},workdir={work}", new])
+    # What Debian would do through systemd, the lab's stand-ins do (see the machine-tree case below).
+    for tool in ("systemctl", "hostnamectl"):
+        if os.path.exists(f"{new}/usr/bin/{tool}"):
+            run(["mount", "--bind", os.path.join(GUEST, tool), f"{new}/usr/bin/{tool}"])
+    run(["mount", "-t", "proc", "proc", f"{new}/proc"])  # this host's PID namespace
+    run(["mount", "-t", "sysfs", "sysfs", f"{new}/sys"])  # this host's network namespace's devices
+    run(["mount", "--rbind", "/dev", f"{new}/dev"])
+    for where, opts in (("/run", "mode=755"), ("/tmp", "mode=1777"), ("/dev/shm", "mode=1777")):
+        run(["mount", "-t", "tmpfs", "-o", f"{opts},size=256m", "tmpfs", new + where])
+    # The old root goes under /run (a tmpfs: nothing of it lands on the disk) and is cut off at once.
+    os.makedirs(f"{new}/run/oldroot")
+    run(["pivot_root", new, f"{new}/run/oldroot"])
+    os.chdir("/")
+    run(["umount", "-l", "/run/oldroot"])
+    os.rmdir("/run/oldroot")
+
+
+def _ids(path: str, name: str) -> int | None:
+    """A user's or group's id from the host's own /etc/passwd or /etc/group (read, not NSS: on an image the
+    machine's C library would be asked to load the image's NSS modules)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                parts = line.split(":")
+                if len(parts) > 2 and parts[0] == name:
+                    return int(parts[2])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def prepare_run() -> None:
     for d in ("/run/network", "/run/sshd", "/run/lock", "/run/resource-agents"):
         os.makedirs(d, exist_ok=True)
     open("/run/network/ifstate", "a").close()
     open("/run/utmp", "a").close()
-    try:
-        import grp
-        import pwd
-
-        uid = pwd.getpwnam("hacluster").pw_uid
-        gid = grp.getgrnam("haclient").gr_gid
+    uid, gid = _ids("/etc/passwd", "hacluster"), _ids("/etc/group", "haclient")
+    if uid is not None and gid is not None:
         for d in ("/run/crm", "/run/pacemaker"):
             os.makedirs(d, exist_ok=True)
             os.chown(d, uid, gid)
             os.chmod(d, 0o750)
-    except KeyError:
-        pass
 
 
 def set_hostname() -> None:
@@ -146,7 +189,7 @@ def service(name: str, verb: str) -> None:
 
 def boot(hostdir: str, remount: bool = True) -> None:
     if remount:
-        mount_disk(hostdir)
+        mount_disk(hostdir, ROOT)
     prepare_run()
     set_hostname()
     run(["ip", "link", "set", "lo", "up"])
@@ -220,9 +263,11 @@ def after_worker() -> None:
 
 
 def main() -> None:
-    global HOSTDIR
+    global HOSTDIR, ROOT
     HOSTDIR = sys.argv[1]
-    LAB_STATES.extend(path for path in sys.argv[2:3] if path not in LAB_STATES)
+    options = dict(a[2:].split("=", 1) for a in sys.argv[2:] if a.startswith("--") and "=" in a)
+    ROOT = options.get("root", "")
+    LAB_STATES.extend(path for path in (options.get("state"),) if path and path not in LAB_STATES)
     os.chdir("/")
     signal.signal(signal.SIGTERM, on_power_signal)
     signal.signal(signal.SIGUSR1, on_power_signal)

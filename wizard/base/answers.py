@@ -17,7 +17,7 @@ import tomli_w
 
 from wizard.base.i18n import LocalizedError, msg
 
-PROFILES = ("rhel7", "rhel8", "rhel9", "rhel10", "debian12", "lab")
+PROFILES = ("rhel7", "rhel8", "rhel9", "rhel10", "debian12", "debian13", "lab")
 
 
 class AnswersError(LocalizedError, ValueError):
@@ -239,7 +239,7 @@ def load_answers(path: str | Path) -> Answers:
 
 
 _COMMENTS = {
-    "profile": "rhel7 (the guide: CentOS 7) | rhel8 | rhel9 | rhel10 | debian12 | lab (ha-wizard lab)",
+    "profile": "rhel7 (the guide: CentOS 7) | rhel8 | rhel9 | rhel10 | debian12 | debian13 | lab (ha-wizard lab)",
     "directors": "the first is the active one (the guide's master), the second the passive one (standby)",
     "servers": "the web farm, any number from 1",
     "ssh_identity": "a private key for every node (empty: yours, your agent's, the wizard's own)",

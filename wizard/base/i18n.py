@@ -1052,6 +1052,39 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tr.fig.bench_head": ("| tool | page | real servers | requests/s | mean ms per request | failed |",
                           "| herramienta | página | servidores reales | peticiones/s | ms medios por petición | "
                           "fallidas |"),
+    # -- moving around, the layout at 80 columns, a crash (issue 21, part A) -------------------------
+    "crash.note": ("ha-wizard: the app stopped on an unexpected error ({error}). Session '{name}' is saved{where}: "
+                   "start ha-wizard again to go on there, or run it without the app: ha-wizard run --resume {name}",
+                   "ha-wizard: la aplicación se ha parado por un error inesperado ({error}). La sesión '{name}' "
+                   "está guardada{where}: arranca ha-wizard otra vez para seguir ahí, o ejecútala sin la "
+                   "aplicación: ha-wizard run --resume {name}"),
+    "crash.where": (" at section {n}. {title}", " en la sección {n}. {title}"),
+    "crash.where_action": (", step {action}", ", paso {action}"),
+    # The section's footer: short, so that the keys of the selected action fit in 80 columns (F1 lists all).
+    "foot.run_next": ("Run", "Ejecutar"),
+    "foot.run_section": ("Run all", "Sección"),
+    "foot.skip": ("Skip", "Omitir"),
+    "foot.edit": ("Edit", "Editar"),
+    "foot.retry": ("Retry", "Reintentar"),
+    "foot.sections": ("Sections", "Secciones"),
+    "foot.next_section": ("Next section", "Siguiente"),
+    "inv.conn_summary": ("{ok} of {n} answered.", "{ok} de {n} responden."),
+    "inv.conn_summary_failed": ("{ok} of {n} answered; {failed} did not (why: under each one).",
+                                "{ok} de {n} responden; {failed} no (el motivo, debajo de cada uno)."),
+    "inv.detected_use": ("Detected profile: {profile}. \u201cUse it\u201d puts it in the Profile field.",
+                         "Perfil detectado: {profile}. \u201cUsarlo\u201d lo pone en el campo Perfil."),
+    "inv.use_why_none": ("\u201cUse it\u201d is off: no node said which system it runs, so no profile was detected.",
+                         "\u201cUsarlo\u201d está desactivado: ningún nodo ha dicho qué sistema tiene, así que no se "
+                         "ha detectado un perfil."),
+    "inv.use_why_same": ("\u201cUse it\u201d is off: the detected profile, {profile}, is the one chosen already.",
+                         "\u201cUsarlo\u201d está desactivado: el perfil detectado, {profile}, ya es el elegido."),
+    "bind.toggle_sidebar": ("Hide/show the sections", "Ocultar/mostrar las secciones"),
+    "manual.skip": ("Skip it (k)", "Omitirlo (k)"),
+    "manual.choices": ("Not now: the section stops here (run it again when it is done). Skip: the section goes "
+                       "on without it (k does the same on the section's screen).",
+                       "Ahora no: la sección se para aquí (vuelve a ejecutarla cuando esté hecho). Omitirlo: la "
+                       "sección sigue sin este paso (k hace lo mismo en la pantalla de la sección)."),
+
 }
 
 

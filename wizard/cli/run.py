@@ -335,11 +335,24 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     if not rows:
         console.print(t("sessions.none", lang))
         return 0
-    table = Table(*(t(f"col.{c}", lang) for c in ("name", "profile", "progress", "status", "last", "updated",
-                                                   "in_use")))
+    from rich import box
+    # At 80 columns every verdict whole: the status, progress, name and time never wrap nor are cut; the
+    # last step (a long action id) and who holds the session wrap in what is left. No vertical rules, a
+    # short time (as the app's list) and no "in use" column when no session is in use: room.
+    columns = ["name", "profile", "progress", "status", "last", "updated"]
+    if any(s.in_use for s in rows):
+        columns.append("in_use")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=True)
+    for c in columns:
+        wraps = c in ("last", "in_use")
+        table.add_column(t(f"col.{c}", lang), no_wrap=not wraps, overflow="fold" if wraps else "ellipsis",
+                         ratio=1 if wraps else None, min_width=12 if wraps else None)
     for s in rows:
-        table.add_row(escape(s.name), s.profile, s.progress, t("sstatus." + s.status, lang), s.last_action,
-                      s.updated[:19], escape(_in_use(s.in_use, lang)))
+        cells = [escape(s.name), s.profile, s.progress, t("sstatus." + s.status, lang), s.last_action,
+                 f"{s.updated[8:10]}/{s.updated[5:7]} {s.updated[11:16]}" if len(s.updated) >= 16 else s.updated]
+        if "in_use" in columns:
+            cells.append(escape(_in_use(s.in_use, lang)))
+        table.add_row(*cells)
     console.print(table)
     broken = [s for s in rows if s.error is not None]
     if broken:

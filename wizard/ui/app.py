@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import copy
 import os
+import sys
 import threading
 from collections.abc import Iterable
 from functools import partial
@@ -118,6 +119,7 @@ class WizardApp(App[int]):
         self.manual_confirmed: set[str] = set()
         self.clash_shown: set[str] = set()
         self.event_target: Any = None
+        self.crash: BaseException | None = None  # the error nothing caught, that ended the app
 
     # -- start-up ------------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -392,7 +394,16 @@ class WizardApp(App[int]):
             self.session.options["ui_section"] = section_id  # resuming comes back here
             if not self.busy:
                 self.session.save(durable=False)
-        if isinstance(self.screen, SectionScreen):
+        screen = self.screen
+        if isinstance(screen, SectionScreen) and screen.rebuilding:
+            # Replacing a screen while it composes itself again kills Textual's Header (its title is set
+            # after its children are gone): go there once the rebuild has ended.
+            screen.after_rebuild.append(partial(self.push_section, section_id))
+            return
+        if isinstance(screen, SectionScreen) and screen.section_id == section_id and not screen.stale:
+            screen.focus_actions()  # already there: the same screen, not a copy of it
+            return
+        if isinstance(screen, SectionScreen):
             self.switch_screen(SectionScreen(section_id))
         else:
             self.push_screen(SectionScreen(section_id))
@@ -454,7 +465,8 @@ class WizardApp(App[int]):
     def confirm_manual(self, action: Any) -> bool:
         if action.id in self.manual_confirmed:
             return True
-        return bool(self._ask(ManualDialog(action, self.lang, self.dark_theme)))
+        # Asked from the engine's thread: only "done" lets it go on (a skip is the section screen's own answer).
+        return self._ask(ManualDialog(action, self.lang, self.dark_theme)) == "done"
 
     def engine_callback(self, event: Any) -> None:
         """Engine thread → the screen that started the work (post_message is thread-safe)."""
@@ -505,6 +517,26 @@ class WizardApp(App[int]):
         self._close_engine()
         self._release_session()
         self.exit(0)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's one way in for an error no handler caught (it then ends the app with status 1): the
+        # session keeps where the student was, so the next start opens there (crash_note says so).
+        if self.crash is None:
+            self.crash = error
+            self.remember_where()
+        super()._handle_exception(error)
+
+    def remember_where(self) -> None:
+        """Save the section (and action) on screen into the session; never raises (the app may be dying)."""
+        if self.session is None or not self.session.claimed:
+            return
+        section = next((s for s in reversed(self.screen_stack) if isinstance(s, SectionScreen)), None)
+        try:
+            if section is not None:
+                self.session.options["ui_section"] = section.section_id
+            self.session.save()
+        except Exception:  # noqa: BLE001 - a checkpoint that cannot be written must not hide the first error
+            pass
 
     def on_unmount(self) -> None:
         # However the app ends, threads waiting for a dialog stop waiting, and a running command stops.
@@ -573,6 +605,27 @@ class WizardApp(App[int]):
         return written
 
 
+def crash_note(app: WizardApp) -> str | None:
+    """After the app ended on an error: the line for the terminal (which session, where, how to go on)."""
+    if not app.return_code or app.crash is None:
+        return None
+    error = f"{type(app.crash).__name__}: {app.crash}"
+    session = app.session
+    if session is None:
+        return f"ha-wizard: {error}"
+    where = ""
+    section_id = session.options.get("ui_section")
+    if section_id in [m.ID for m, _ in app.plan()]:
+        module, actions = app.section(section_id)
+        where = t("crash.where", app.lang, n=app.section_number(section_id), title=module.TITLE.get(app.lang))
+        action_id = session.options.get("ui_action")
+        action = next((a for a in actions if a.id == action_id), None)
+        if action is not None:
+            why = action.why_es if app.lang == "es" and action.why_es else action.why
+            where += t("crash.where_action", app.lang, action=why or action.id)
+    return t("crash.note", app.lang, error=error, name=session.name, where=where)
+
+
 def run_app(args: argparse.Namespace) -> int:
     """`ha-wizard` with no sub-command."""
     options: dict[str, Any] = {}
@@ -589,4 +642,8 @@ def run_app(args: argparse.Namespace) -> int:
     if os.environ.get("HA_WIZARD_HACLUSTER_PASSWORD"):
         app.secrets[SECRET_HACLUSTER] = os.environ["HA_WIZARD_HACLUSTER_PASSWORD"]
     result = app.run()
-    return int(result or 0)
+    note = crash_note(app)
+    if note:
+        print(note, file=sys.stderr)
+    # Textual's run() gives None after an error it caught: its return code says the app failed.
+    return app.return_code or int(result or 0)

@@ -134,13 +134,31 @@ class Localized:
 
     rebuilds = 0  # complete rebuilds so far: a caller (a test) can wait for the next one to end
 
+    rebuilding = False  # a rebuild is under way: the screen must not be replaced until it ends
+
     async def rebuild(self) -> None:
         """Compose the screen again from the model, then restore what compose does not."""
-        await self.recompose()  # type: ignore[attr-defined]
+        # Composed from the current model and language: nothing is left to rebuild when it is shown again
+        # (a screen left marked rebuilt itself on every return from a dialog or the palette).
+        self.stale = False
+        self.built_lang = self.wapp.lang
+        self.rebuilding = True
+        try:
+            await self.recompose()  # type: ignore[attr-defined]
+        finally:
+            self.rebuilding = False
         if not self.is_attached:  # type: ignore[attr-defined]
             return  # the app is closing: nothing left to restore
         self.after_relocalize()
         self.rebuilds += 1
+        for callback in self.after_rebuild:
+            callback()
+        self.after_rebuild.clear()
+
+    @property
+    def after_rebuild(self) -> list[Any]:
+        """What waits for the rebuild under way to end (replacing the screen: see WizardApp.push_section)."""
+        return self.__dict__.setdefault("_after_rebuild", [])
 
     def after_relocalize(self) -> None:
         """Restore what compose does not (cursor, focus); screens override."""

@@ -30,6 +30,13 @@ class GuideCompleteScreen(WizardScreen):
             yield Static(self.t("done.title"), classes="heading", id="done-title")
             yield Static(self.t("done.summary", sections=len(plan), ok=statuses["ok"], edited=statuses["edited"],
                                 skipped=statuses["skipped"]), id="done-summary")
+            # What to do now right under the verdict: at 80x24 the buttons were under the sections and the
+            # chart, and focusing them scrolled the verdict out of sight.
+            yield Static(self.t("done.export_why"), classes="muted")
+            with Horizontal(classes="row buttons"):
+                yield Button(self.t("done.export_md"), id="export-md", variant="primary", compact=True)
+                yield Button(self.t("done.export_sh"), id="export-sh", compact=True)
+                yield Button(self.t("done.back"), id="back", compact=True)
             table = Table(box=None, show_header=False, pad_edge=False)
             table.add_column("n", justify="right")
             table.add_column("title")
@@ -44,11 +51,6 @@ class GuideCompleteScreen(WizardScreen):
                     yield FiguresPanel(figures, lang=app.lang)
             else:
                 yield Static(self.t("done.no_figures"), classes="muted")
-            yield Static(self.t("done.export_why"), classes="muted")
-            with Horizontal(classes="row buttons"):
-                yield Button(self.t("done.export_md"), id="export-md", variant="primary", compact=True)
-                yield Button(self.t("done.export_sh"), id="export-sh", compact=True)
-                yield Button(self.t("done.back"), id="back", compact=True)
         yield Footer(show_command_palette=False)  # Ctrl+P is listed by F1: room for the keys that matter
 
     def on_mount(self) -> None:

@@ -217,10 +217,11 @@ class HostKeyDialog(WizardModal[bool]):
         self.dismiss(False)
 
 
-class ManualDialog(WizardModal[bool]):
-    """A "do this by hand" moment: what to do, and how the wizard will check it."""
+class ManualDialog(WizardModal[str]):
+    """A "do this by hand" moment: what to do, and how the wizard will check it. Returns "done", "later"
+    (the section stops here) or "skip" (the section goes on without it)."""
 
-    BINDINGS = [Binding("escape", "later", "manual.later")]
+    BINDINGS = [Binding("escape", "later", "manual.later"), Binding("k", "skip", "manual.skip")]
 
     def __init__(self, action: Any, lang: str, dark: bool = True) -> None:
         super().__init__()
@@ -242,18 +243,24 @@ class ManualDialog(WizardModal[bool]):
                 if a.command:
                     yield Label(self.t("manual.check"))
                     yield Static(bash(a.command, self.dark), classes="command")
+            yield Static(self.t("manual.choices"), classes="muted", id="manual-choices")
             with Horizontal(classes="dialog-buttons"):
                 label = "manual.done" if a.command else "manual.done_nocheck"
                 yield Button(self.t(label), id="done", variant="success", compact=True)
+                yield Button(self.t("manual.skip"), id="skip", compact=True)
                 yield Button(self.t("manual.later"), id="later", compact=True)
 
     @on(Button.Pressed, "#done")
     def _done(self) -> None:
-        self.dismiss(True)
+        self.dismiss("done")
+
+    @on(Button.Pressed, "#skip")
+    def action_skip(self) -> None:
+        self.dismiss("skip")
 
     @on(Button.Pressed, "#later")
     def action_later(self) -> None:
-        self.dismiss(False)
+        self.dismiss("later")
 
 
 class ClashDialog(WizardModal[None]):

@@ -55,6 +55,19 @@ class InventoryScreen(WizardScreen):
             yield Static(self.t("inv.title"), classes="heading")
             yield Static(self.t("inv.intro"), classes="muted")
             yield Static("", id="inv-summary")
+            # The password first: the one value a student must type (the others start as the guide's); it
+            # was the 70th field down the form.
+            yield Label(self.t("inv.secret"), classes="group-title")
+            if self.wapp.secrets.get(SECRET_HACLUSTER):  # given already (earlier, or the environment)
+                yield Static("••••••••", classes="muted")
+            else:
+                with Horizontal(classes="field-line"):
+                    yield Label(self.t("inv.password"), classes="field-label")
+                    yield Input(password=True, id="pw1", compact=True)
+                with Horizontal(classes="field-line"):
+                    yield Label(self.t("inv.password2"), classes="field-label")
+                    yield Input(password=True, id="pw2", compact=True)
+                yield Static("", id="pw-error", classes="error")
             self.specs = {}
             specs = inventory_fields(self.answers)
             for spec in specs:
@@ -72,18 +85,7 @@ class InventoryScreen(WizardScreen):
                     yield Label(group_title(self, group, self.answers), classes="group-title")
                 value = self.raw.get(spec.path, get_value(self.answers, spec.path))
                 yield FieldRow(spec, self.t(spec.label_key), value)
-            yield Label(self.t("inv.secret"), classes="group-title")
-            if self.wapp.secrets.get(SECRET_HACLUSTER):  # given already (earlier, or the environment)
-                yield Static("••••••••", classes="muted")
-            else:
-                with Horizontal(classes="field-line"):
-                    yield Label(self.t("inv.password"), classes="field-label")
-                    yield Input(password=True, id="pw1", compact=True)
-                with Horizontal(classes="field-line"):
-                    yield Label(self.t("inv.password2"), classes="field-label")
-                    yield Input(password=True, id="pw2", compact=True)
-                yield Static("", id="pw-error", classes="error")
-            yield Label(self.t("inv.conn_title"), classes="group-title")
+            yield Label(self.t("inv.conn_title"), classes="group-title", id="conn-title")
             yield Static(self.t("inv.conn_none"), id="conn-status", classes="muted")
             yield CheckTable(id="conn")
             with Horizontal(classes="row buttons"):
@@ -118,6 +120,8 @@ class InventoryScreen(WizardScreen):
     def on_mount(self) -> None:
         self.setup_conn_table()
         self.revalidate()
+        if self.session_name is not None and self.query("#pw1"):
+            self.query_one("#pw1", Input).focus()  # a new session: the password is what is missing
 
     def after_relocalize(self) -> None:
         self.setup_conn_table()
@@ -236,7 +240,8 @@ class InventoryScreen(WizardScreen):
         if check.profile:
             system += f" → {check.profile}"
         # The address column says which way the node is reached (a port forward, direct, through a director).
-        table.add_row(check.node, check.reach or check.address, check.fingerprint or "—", system or "—", result)
+        table.add_row(check.node, check.reach or check.address, check.fingerprint or "—", system or "—", result,
+                      ok=check.ok)
 
     @on(Button.Pressed, "#check")
     def _check(self) -> None:
@@ -274,11 +279,23 @@ class InventoryScreen(WizardScreen):
         status = self.query_one("#conn-status", Static)
         if error:
             status.update(error)
-        elif self.detected:
-            status.update(self.t("inv.detected", profile=self.detected))
         else:
-            status.update("")
-        self.query_one("#use-detected", Button).disabled = not self.detected
+            status.update(self.conn_summary())
+        self.query_one("#use-detected", Button).disabled = not self.detected or self.detected == self.answers.profile
+
+    def conn_summary(self) -> str:
+        """How many nodes answered, and the profile found or why "Use it" is off: said on screen."""
+        failed = sum(not c.ok for c in self.checks)
+        n = len(self.checks)
+        lines = [self.t("inv.conn_summary_failed", ok=n - failed, n=n, failed=failed) if failed
+                 else self.t("inv.conn_summary", ok=n, n=n)]
+        if not self.detected:
+            lines.append(self.t("inv.use_why_none"))
+        elif self.detected == self.answers.profile:
+            lines.append(self.t("inv.use_why_same", profile=self.detected))
+        else:
+            lines.append(self.t("inv.detected_use", profile=self.detected))
+        return "\n".join(lines)
 
     @on(Button.Pressed, "#use-detected")
     def _use_detected(self) -> None:

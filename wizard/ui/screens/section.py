@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
 from rich.console import Group
@@ -24,6 +25,7 @@ from wizard.ui.screens.dialogs import (
     bash,
 )
 from wizard.ui.screens.section_run import SectionRunning
+from wizard.ui.widgets.actions import ActionsTable, fit_widths
 from wizard.ui.widgets.checklist import Checklist, check_rows
 from wizard.ui.widgets.fields import FieldRow, field_id
 from wizard.ui.widgets.figures import FiguresPanel, collect
@@ -31,21 +33,25 @@ from wizard.ui.widgets.output import OutputLog
 from wizard.ui.widgets.panels import FailurePanel, Sidebar
 
 RUN_ACTIONS = ("run_next", "run_section", "skip", "edit", "retry", "rerun_stale", "undo")
+FOOTER_ACTIONS = ("run_next", "run_section", "skip", "edit", "retry", "stop", "sidebar", "next_section", "back")
 
 
 class SectionScreen(SectionRunning, WizardScreen):
     HELP_KEY = "help.section"
     # The footer shows what moves the student on; the action keys are also on the buttons.
+    # The footer shows the keys that apply to the selected action (footer_keys): all of them do not fit in
+    # 80 columns; F1 lists every one. The others stay bound, only out of the footer.
     BINDINGS = [
-        Binding("n", "run_next", "bind.run_next"),
-        Binding("s", "run_section", "bind.run_section"),
+        Binding("n", "run_next", "foot.run_next"),
+        Binding("s", "run_section", "foot.run_section"),
+        Binding("k", "skip", "foot.skip"),
+        Binding("e", "edit", "foot.edit"),
+        Binding("r", "retry", "foot.retry"),
         Binding("x", "stop", "bind.cancel_run"),
-        Binding("ctrl+n", "next_section", "bind.next_section"),
+        Binding("b", "sidebar", "foot.sections"),
+        Binding("ctrl+n", "next_section", "foot.next_section"),
         Binding("escape", "back", "bind.back"),
-        Binding("k", "skip", "bind.skip", show=False),
-        Binding("e", "edit", "bind.edit", show=False),
-        Binding("r", "retry", "bind.retry", show=False),
-        Binding("b", "toggle_sidebar", "bind.sidebar", show=False),
+        Binding("ctrl+b", "toggle_sidebar", "bind.toggle_sidebar", show=False),
         Binding("i", "inventory", "bind.inventory", show=False),
         Binding("u", "undo", "bind.undo", show=False),
     ]
@@ -93,7 +99,7 @@ class SectionScreen(SectionRunning, WizardScreen):
                             yield Static(self.t("sec.no_fields"), classes="muted")
                     if getattr(self.module, "CHECKLIST", False):  # a section of checks (preflight)
                         yield Checklist(id="checklist")
-                    yield DataTable(id="actions", cursor_type="row", zebra_stripes=True)
+                    yield ActionsTable(id="actions", cursor_type="row", zebra_stripes=True)
                     yield Static("", id="detail")
                     with Horizontal(id="buttons"):
                         yield Button(f"N {self.t('bind.run_next')}", id="btn-run_next", variant="primary", compact=True)
@@ -115,7 +121,41 @@ class SectionScreen(SectionRunning, WizardScreen):
                 output = OutputLog(id="output")
                 output.border_title = self.t("sec.output")
                 yield output
-        yield Footer(show_command_palette=False)  # Ctrl+P is listed by F1: room for the keys that matter
+        # Compact: one space between keys, room for the selected action's keys. Ctrl+P is listed by F1.
+        yield Footer(show_command_palette=False, compact=True)
+
+    def footer_keys(self) -> set[str]:
+        """The actions whose keys the footer shows now: what applies to the selected action."""
+        app = self.wapp
+        if app.busy:
+            return {"stop"}
+        shown = {"sidebar", "back"}
+        action = self.selected()
+        status = app.status(action.id) if action is not None else "ok"
+        pending = self.next_index() is not None
+        if status in DONE_STATUSES:
+            shown.add("retry")  # run it again
+        elif status == "pending":
+            shown |= {"skip", "edit"}
+        else:  # failed, stopped, interrupted: retry it, change it or skip it
+            shown |= {"retry", "edit", "skip"}
+        if pending and status not in ("failed", "stopped", "running"):
+            shown |= {"run_next", "run_section"}
+        if not pending:
+            shown.add("next_section")
+        return shown
+
+    def update_footer(self) -> None:
+        shown = self.footer_keys()
+        bindings = self._bindings.key_to_bindings
+        for key, items in bindings.items():
+            fresh = []
+            for binding in items:
+                if binding.action in FOOTER_ACTIONS:
+                    binding = dataclasses.replace(binding, show=binding.action in shown)
+                fresh.append(binding)
+            bindings[key] = fresh
+        self.refresh_bindings()
 
     def figures(self) -> list[tuple[str, dict[str, Any]]]:
         return collect([(a.id, self.wapp.record(a.id)) for a in self.actions])
@@ -176,9 +216,13 @@ class SectionScreen(SectionRunning, WizardScreen):
 
     def on_mount(self) -> None:
         self.wapp.event_target = self  # the engine's events (a skip too) come to the section on screen
+        where = self.wapp.session.options.get("ui_action")  # read before the table's cursor moves it
         self.fill_table()
+        if where in [a.id for a in self.actions]:  # the action the student was on when the app stopped
+            self.query_one("#actions", DataTable).move_cursor(row=self.index_of(where))
+            self.show_selected()
         self.query_one("#failure", FailurePanel).hide()
-        self.query_one("#actions", DataTable).focus()
+        self.focus_actions()
         self.update_buttons()
         self.show_stale()
         self.maybe_show_clash()
@@ -193,15 +237,12 @@ class SectionScreen(SectionRunning, WizardScreen):
         self.show_stale()
         self.show_selected()
 
-    def fill_table(self) -> None:
+    def fill_table(self, keep_cursor: bool = False) -> None:
         self.refresh_checklist()
-        table = self.query_one("#actions", DataTable)
-        table.clear(columns=True)
-        table.add_column("", key="st", width=1)
-        table.add_column(self.t("col.action"), key="action")
-        table.add_column(self.t("col.target"), key="where")
-        table.add_column(self.t("col.status"), key="status")
+        table = self.query_one("#actions", ActionsTable)
+        cursor = table.cursor_row
         prefix = self.section_id + "."
+        rows = []
         for a in self.actions:
             status = self.wapp.status(a.id)
             short = a.id[len(prefix):] if a.id.startswith(prefix) else a.id
@@ -209,12 +250,41 @@ class SectionScreen(SectionRunning, WizardScreen):
                 short = f"✋ {short}"
             if a.erratum:
                 short = f"{short} ⚠"
-            table.add_row(STATUS_ICONS.get(status, "·"), short, self.wapp.where_short(a),
-                          self.status_label(a.id, status), key=a.id)
+            rows.append((STATUS_ICONS.get(status, "·"), short, self.wapp.where_short(a),
+                         self.status_label(a.id, status), a.id))
+        headers = (self.t("col.action"), self.t("col.target"), self.t("col.status"))
+        # The labels shown now (set_row fits the columns again when a longer one comes).
+        widths = fit_widths(table.size.width, [headers[2], *(r[3] for r in rows)], [headers[1], *(r[2] for r in rows)])
+        table.fitted_width = table.size.width if widths else 0
+        table.clear(columns=True)
+        table.add_column("", key="st", width=1)
+        if widths is None:  # not laid out yet: sized to the cells until the first Resized
+            table.add_column(headers[0], key="action")
+            table.add_column(headers[1], key="where")
+            table.add_column(headers[2], key="status")
+        else:
+            action_w, where_w, status_w = widths
+            table.add_column(headers[0], key="action", width=action_w)
+            if where_w:
+                table.add_column(headers[1], key="where", width=where_w)
+            table.add_column(headers[2], key="status", width=status_w)
+        self.status_width = widths[2] if widths else 0
+        for icon, short, where, label, key in rows:
+            # A name longer than its column wraps: the row grows instead of losing the name's end.
+            cells = (icon, short, where, label) if widths is None or widths[1] else (icon, short, label)
+            table.add_row(*cells, key=key, height=None if widths else 1)
         nxt = self.next_index()
-        if nxt is not None:
+        if keep_cursor and cursor is not None and cursor < len(rows):
+            table.move_cursor(row=cursor)
+        elif nxt is not None:
             table.move_cursor(row=nxt)
         self.show_selected()
+
+    @on(ActionsTable.Resized)
+    def _fit(self) -> None:
+        self.fill_table(keep_cursor=True)
+
+    status_width = 0  # the status column's width when fitted (0: sized by DataTable itself)
 
     def status_label(self, action_id: str, status: str) -> str:
         rec = self.wapp.record(action_id)
@@ -264,6 +334,12 @@ class SectionScreen(SectionRunning, WizardScreen):
     @on(DataTable.RowHighlighted, "#actions")
     def _highlighted(self) -> None:
         self.show_selected()
+        action = self.selected()
+        if action is not None:  # where the student is, saved with the session's next save (and on a crash)
+            self.wapp.session.options["ui_action"] = action.id
+
+    def focus_actions(self) -> None:
+        self.query_one("#actions", DataTable).focus()
 
     def show_selected(self) -> None:
         action = self.selected()
@@ -308,6 +384,7 @@ class SectionScreen(SectionRunning, WizardScreen):
             failure.show_failure(action, rec, lang)
         else:
             failure.hide()
+        self.update_footer()
 
     # -- buttons and bindings ------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -331,7 +408,7 @@ class SectionScreen(SectionRunning, WizardScreen):
             for button in self.query(f"#btn-{name}").results(Button):
                 button.disabled = busy or no_engine
         self.query_one("#btn-stop", Button).disabled = not busy
-        self.refresh_bindings()
+        self.update_footer()
 
     @on(Button.Pressed, "#buttons Button")
     def _button(self, event: Button.Pressed) -> None:
@@ -373,9 +450,15 @@ class SectionScreen(SectionRunning, WizardScreen):
             return
         self.wapp.engine.skip(action.id)
         self.refresh_statuses()
+        self.after_skip()
+
+    def after_skip(self) -> None:
+        """The cursor to what is next; the offer of the next section when nothing is left."""
         nxt = self.next_index()
         if nxt is not None:
             self.query_one("#actions", DataTable).move_cursor(row=nxt)
+        self.show_selected()
+        self.show_stale()
 
     def action_edit(self) -> None:
         if self.guard():
@@ -445,9 +528,18 @@ class SectionScreen(SectionRunning, WizardScreen):
         if stale:
             self.start(stale[0], "stale")
 
+    def action_sidebar(self) -> None:
+        """b: to the list of sections (shown again if it was hidden); Enter there opens one."""
+        sidebar = self.query_one(Sidebar)
+        sidebar.display = True
+        sidebar.focus()
+
     def action_toggle_sidebar(self) -> None:
+        """Ctrl+B: hide the sections for room (80 columns), or show them again."""
         sidebar = self.query_one(Sidebar)
         sidebar.display = not sidebar.display
+        if not sidebar.display and self.focused is sidebar:
+            self.focus_actions()
 
     def action_inventory(self) -> None:
         if self.guard():

@@ -32,6 +32,7 @@ class SectionRunning:
     named below)."""
 
     section_id: str
+    status_width: int
     actions: list[Any]
     module: Any
     log_history: list[tuple[Text, Text]]
@@ -56,10 +57,17 @@ class SectionRunning:
             self.app.push_screen(PasswordDialog(action.id), got)
             return
         if action.kind == "manual" and action.id not in app.manual_confirmed:
-            def done(ok: bool | None) -> None:
-                if ok:
+            def done(answer: str | None) -> None:
+                if answer == "done":
                     app.manual_confirmed.add(action.id)
                     self.launch(action.id, mode, command)
+                elif answer == "skip":  # not needed, or done some other way: the section goes on without it
+                    app.engine.skip(action.id)
+                    self.refresh_statuses()
+                    if mode == "section" and app.engine.next_pending(self.section_id) is not None:
+                        self.launch(None, "section")
+                    else:
+                        self.after_skip()
 
             self.app.push_screen(ManualDialog(action, app.lang, app.dark_theme), done)
             return
@@ -151,6 +159,8 @@ class SectionRunning:
         if outcome == "failed" and action_id is not None:
             table.move_cursor(row=self.index_of(action_id))
             self.show_selected()
+            # The "has failed" box is below the table and the card: at 80x24 it was under the fold.
+            self.call_after_refresh(self.show_failure_box)
             self.notify(self.t("sec.stopped_fail", action=action_id), severity="error")
             return
         if outcome == "checked":
@@ -183,6 +193,11 @@ class SectionRunning:
         self.show_stale()
         if outcome != "stopped" and nxt is None and app.section_state(self.section_id) == "ok":
             self.offer_next()
+
+    def show_failure_box(self) -> None:
+        failure = self.query_one("#failure", FailurePanel)
+        if failure.display:
+            self.query_one("#main").scroll_to_widget(failure, animate=False, top=True)
 
     def offer_next(self) -> None:
         """The section is done: the guide complete, or on to the next section (Enter) or stay (Esc)."""
@@ -255,10 +270,16 @@ class SectionRunning:
                                               attempt=ev.attempt), "dim")
 
     def set_row(self, action_id: str, status: str) -> None:
+        from rich.cells import cell_len
+
         table = self.query_one("#actions", DataTable)
+        label = self.status_label(action_id, status)
+        if self.status_width and cell_len(label) > self.status_width and action_id in table.rows:
+            self.fill_table(keep_cursor=True)  # a longer status than any shown so far: fit the columns again
+            return
         try:
             table.update_cell(action_id, "st", STATUS_ICONS.get(status, "·"))
-            table.update_cell(action_id, "status", self.status_label(action_id, status))
+            table.update_cell(action_id, "status", label)
         except Exception:  # noqa: BLE001 - an event of another section's action: nothing to show here
             return
 

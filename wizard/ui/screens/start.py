@@ -27,6 +27,8 @@ class StartScreen(WizardScreen):
     BINDINGS = [
         Binding("ctrl+n", "new", "start.new"),
         Binding("delete", "delete", "start.delete"),
+        # Shown here (the app's own Ctrl+Q is out of every footer): the first screen says how to leave.
+        Binding("ctrl+q", "quit_app", "bind.quit", priority=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -73,6 +75,12 @@ class StartScreen(WizardScreen):
     def after_relocalize(self) -> None:
         self.fill_sessions()
         self.focus_default()
+
+    async def on_screen_resume(self) -> None:
+        # Back from a session (Esc, or its end): its progress and status changed since the list was made
+        # (a run, an undo), and a new session may be there. Localized's handler rebuilds on a new language.
+        if self.built_lang == self.wapp.lang and not self.stale:
+            self.fill_sessions()
 
     def focus_default(self) -> None:
         """The sessions list when there is a session (Enter resumes the latest), else the new name."""
@@ -154,6 +162,9 @@ class StartScreen(WizardScreen):
 
         self.app.push_screen(ConfirmDialog(self.t("start.delete_q", name=name), "start.delete_btn",
                                            danger=True), answer)
+
+    async def action_quit_app(self) -> None:
+        await self.app.action_quit()
 
     @on(Button.Pressed, "#check")
     def _check(self) -> None:

@@ -63,9 +63,11 @@ class FieldGridRow(Vertical):
     The problems of any cell show under the row, each prefixed with its host's column name.
     """
 
+    # Below 110 columns the field's name goes above its cells (app.tcss, the screen's -narrow class).
     DEFAULT_CSS = """
     FieldGridRow { height: auto; }
     FieldGridRow > Horizontal { height: auto; }
+    FieldGridRow .grid-cells { height: auto; width: 1fr; }
     FieldGridRow .field-label { width: 26; padding: 0 1 0 0; height: auto; }
     FieldGridRow Input { width: 1fr; margin-right: 1; }
     FieldGridRow .field-error { color: $error; padding-left: 26; display: none; height: auto; }
@@ -84,9 +86,10 @@ class FieldGridRow(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Label(self.label, classes="field-label")
-            for spec, value in zip(self.specs, self.values, strict=True):
-                yield Input(value, id=field_id(spec.path), compact=True,
-                            type="integer" if spec.kind == "int" else "text")
+            with Horizontal(classes="grid-cells"):
+                for spec, value in zip(self.specs, self.values, strict=True):
+                    yield Input(value, id=field_id(spec.path), compact=True,
+                                type="integer" if spec.kind == "int" else "text")
         yield Static("", classes="field-error")
 
     def show_errors(self, problems: dict[str, str]) -> None:
@@ -105,8 +108,9 @@ class GridHeader(Horizontal):
     """The column titles of a group of FieldGridRows (the hosts' names)."""
 
     DEFAULT_CSS = """
-    GridHeader { height: 1; }
+    GridHeader { height: auto; }
     GridHeader .field-label { width: 26; }
+    GridHeader .grid-cells { height: 1; width: 1fr; }
     GridHeader .cell-title { width: 1fr; text-style: bold; color: $primary; margin-right: 1; }
     """
 
@@ -117,5 +121,6 @@ class GridHeader(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(self.title, classes="field-label")
-        for name in self.columns:
-            yield Label(name, classes="cell-title")
+        with Horizontal(classes="grid-cells"):
+            for name in self.columns:
+                yield Label(name, classes="cell-title")

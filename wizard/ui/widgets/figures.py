@@ -21,6 +21,13 @@ def figure_label(fig: dict[str, Any]) -> str:
     return f"{fig['name']} {labels}".strip()
 
 
+def bar_label(fig: dict[str, Any]) -> str:
+    """A bar's label in the chart: its labels only (the chart's title is the figure's name), so that the
+    labels leave room for the bars at 80 columns."""
+    labels = " ".join(f"{k}={v}" for k, v in (fig.get("labels") or {}).items() if k != "node")
+    return labels or fig["name"]
+
+
 def collect(records: list[tuple[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     """(action id, figure dict) for every figure of the given (action id, record) pairs."""
     out: list[tuple[str, dict[str, Any]]] = []
@@ -42,9 +49,11 @@ class FiguresPanel(Vertical):
         self.lang = lang
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=True, pad_edge=False)
+        # The value never wraps; the figure's name and the action wrap in what is left (never cut).
+        table = Table(box=None, show_header=True, pad_edge=False, expand=True)
         for col in ("figure", "value", "action"):
-            table.add_column(t(f"fig.{col}", self.lang))
+            table.add_column(t(f"fig.{col}", self.lang), no_wrap=col == "value", overflow="fold",
+                             ratio=1 if col == "action" else None)
         for action_id, fig in self.figures:
             table.add_row(figure_label(fig), f"{fig['value']:g} {fig.get('unit', '')}".strip(), action_id)
         yield Static(table)
@@ -63,4 +72,4 @@ class FiguresPanel(Vertical):
             return []
         name, _ = Counter(fig["name"] for _, fig in self.figures).most_common(1)[0]
         self.series_name = name
-        return [(figure_label(fig), float(fig["value"])) for _, fig in self.figures if fig["name"] == name]
+        return [(bar_label(fig), float(fig["value"])) for _, fig in self.figures if fig["name"] == name]

@@ -84,13 +84,15 @@ class FailurePanel(Static):
 
 
 class CheckTable(Static):
-    """The connection check, one row per node, every cell wrapped (an SSH error or a fingerprint is long:
-    a DataTable would cut it at 80 columns)."""
+    """The connection check, one block per node: its name and way in on the first line, then its host key,
+    its system and, for a failure, why, each on a line of its own and wrapped. Five columns side by side
+    did not fit 80 columns: the key, the system and the verdict were off the screen."""
 
     def __init__(self, **kw: Any) -> None:
         super().__init__("", **kw)
         self.headers: list[str] = []
         self.rows: list[tuple[str, ...]] = []
+        self.ok: list[bool] = []
 
     @property
     def row_count(self) -> int:
@@ -100,25 +102,33 @@ class CheckTable(Static):
         return self.rows[index]
 
     def set_headers(self, headers: list[str]) -> None:
+        """Node, address, host key, system, result: the last three name the lines under each node."""
         self.headers = headers
         self.rows = []
+        self.ok = []
         self._draw()
 
-    def add_row(self, *cells: str) -> None:
+    def add_row(self, *cells: str, ok: bool = True) -> None:
         self.rows.append(tuple(cells))
+        self.ok.append(ok)
         self._draw()
 
     def _draw(self) -> None:
         from rich.table import Table
 
-        table = Table(box=None, show_header=True, pad_edge=False, expand=True)
-        for n, header in enumerate(self.headers):
-            # Names and addresses stay whole; the fingerprint, the system and the result wrap (fold).
-            if n < 2:
-                table.add_column(header, no_wrap=True)
-            else:
-                table.add_column(header, overflow="fold", ratio=2 if n in (2, 4) else 1)
-        for row in self.rows:
-            table.add_row(*row)
+        table = Table(box=None, show_header=False, pad_edge=False, expand=True)
+        table.add_column(width=1, no_wrap=True)
+        table.add_column(ratio=1, overflow="fold")
+        labels = (self.headers + [""] * 5)[2:5]
+        for (node, address, key, system, result), ok in zip(self.rows, self.ok, strict=True):
+            body = Text.assemble((node, "bold"), "  ", address)
+            for label, value in zip(labels[:2], (key, system), strict=True):
+                if value and value != "—":
+                    body.append(f"\n{label}: ", style="dim")
+                    body.append(value)
+            if not ok:
+                body.append(f"\n{labels[2]}: ", style="dim")
+                body.append(result, style="red")
+            table.add_row(Text("✔", style="green") if ok else Text("✘", style="bold red"), body)
         self.update(table)
         self.display = bool(self.rows)

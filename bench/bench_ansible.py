@@ -32,22 +32,23 @@ from wizard.base.answers import save_answers  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-tags", default="", help="tags the playbook leaves out (e.g. failover,bench)")
+    parser.add_argument("--name", default="default", help="the lab instance to build (default: default)")
     args = parser.parse_args()
     playbook = Path(sys.executable).parent / "ansible-playbook"
     if not playbook.exists():
         print("ansible-playbook not found: ./scripts/setup.sh --test installs ansible-core", file=sys.stderr)
         return 2
-    answers = e2e_answers()
+    answers = e2e_answers(args.name)
     tmp = Path(tempfile.mkdtemp(prefix="ha-wizard-bench-ansible-"))
     save_answers(answers, tmp / "lab.toml")
     skip = tuple(t for t in args.skip_tags.split(",") if t)
-    lab = Lab(answers)
+    lab = Lab(answers, name=args.name)
     try:
         lab.up(prepared=False)
-        env = wizard_env(tmp / "state")
+        env = wizard_env(tmp / "state", lab)
         start = time.monotonic()
         with open(tmp / "wizard.log", "w") as log:
-            done = subprocess.run(wizard_cmd(*run_args(lab, tmp / "lab.toml", "bench")), env=env,
+            done = subprocess.run(wizard_cmd(*run_args(tmp / "lab.toml", "bench")), env=env,
                                   stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         wizard_wall = time.monotonic() - start
         same = seconds_of(load_state(tmp / "state", "bench"), answers, skip)

@@ -38,9 +38,10 @@ def cpu_seconds(pid: int) -> float | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="leave the lab up afterwards")
+    parser.add_argument("--name", default="default", help="the lab instance to build (default: default)")
     args = parser.parse_args()
     answers = Answers(profile="lab", bench_requests=100, bench_concurrency=10, pi_intervals=1000000)
-    lab = Lab(answers)
+    lab = Lab(answers, name=args.name)
     t = time.monotonic()
     lab.up(prepared=False)
     print(f"lab up: {time.monotonic() - t:.1f} s")

@@ -48,9 +48,10 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=60, help="commands per method (>= 50)")
     ap.add_argument("--group-runs", type=int, default=9)
     ap.add_argument("--keep", action="store_true", help="leave a lab this script built running")
+    ap.add_argument("--name", default="default", help="the lab instance to use or build (default: default)")
     args = ap.parse_args()
 
-    lab = Lab()
+    lab = Lab(name=args.name)
     built = False
     vms = ["master", "cluster2", "cluster3", "cluster4"]  # read-only commands: a lab in use is fine
     if lab.vms() and not all(lab.running(vm) for vm in vms):
@@ -59,7 +60,7 @@ def main() -> int:
         return 2
     if not lab.vms():
         print("no lab: building one (lab up)…", flush=True)
-        lab = Lab(Answers())
+        lab = Lab(Answers(), name=args.name)
         built = True
         try:
             lab.up(prepared=False)

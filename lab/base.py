@@ -11,11 +11,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-STATE = Path("/var/lib/ha-wizard-lab")
-RUN = Path("/run/ha-wizard-lab")
-NS_PREFIX = "hawl-"
-BRIDGE_NS = "hawl-net"
-ROOT_LINK = "hawl0"
+# The lab's folders: instances/NAME (lab/instances.py) and images/ (the guest images); NAME/ in RUN: an
+# instance's pid files and owner. HA_WIZARD_LAB_STATE / HA_WIZARD_LAB_RUN put them elsewhere, so labs
+# of two checkouts of the project (or a scratch disk's) on one machine never meet; the hosts hide STATE.
+STATE = Path(os.environ.get("HA_WIZARD_LAB_STATE") or "/var/lib/ha-wizard-lab")
+RUN = Path(os.environ.get("HA_WIZARD_LAB_RUN") or "/run/ha-wizard-lab")
 GUEST = Path(__file__).resolve().parent / "guest"
 PAGES = Path(__file__).resolve().parent / "pages"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -44,8 +44,7 @@ class LabUnavailable(LabError):
 
 
 class LabBusy(LabError):
-    """Another live process owns the lab (a test session, say): one lab per machine at a time."""
-
+    """Another live process owns the lab instance (a test session, say)."""
 
 
 def missing_requirements() -> list[str]:

@@ -24,33 +24,42 @@ By default the lab is as strict as VirtualBox's NAT network: this machine has no
 network and reaches the guests only through port forwards, e.g.
   ha-wizard lab vboxmanage natnetwork modify --netname red-nat-1 \\
       --port-forward-4 "ssh-master:tcp:[]:2201:[192.168.1.101]:22"
-  ssh -p 2201 -i /var/lib/ha-wizard-lab/id_ed25519 \\
-      -o UserKnownHostsFile=/var/lib/ha-wizard-lab/known_hosts root@127.0.0.1
+  ssh -p 2201 -i /var/lib/ha-wizard-lab/instances/default/id_ed25519 \\
+      -o UserKnownHostsFile=/var/lib/ha-wizard-lab/instances/default/known_hosts root@127.0.0.1
 (the wizard makes such forwards itself). `lab up --host-link` gives this machine an address there instead.
 The real servers live on the internal network only: jump through a director, or `ha-wizard lab shell HOST`.
+
+Several labs run side by side as instances: `--name NAME` on every action (default: "default"). Each
+has its own hosts, networks, key and VBoxManage, and listens on a loopback address of its own
+(127.0.0.1 for "default", then 127.0.0.2, ...): `lab answers --name NAME -o FILE` writes the wizard's
+answers for it, `lab list` shows them all, `lab down --all` removes them all.
 """
+
+
+def _load_answers(args: argparse.Namespace) -> Any:
+    if not getattr(args, "answers", None):
+        return None
+    from wizard.base.answers import AnswersError, load_answers
+
+    try:
+        return load_answers(args.answers)
+    except AnswersError as exc:
+        raise SystemExit(_fail(str(exc), EXIT_UNAVAILABLE)) from None
 
 
 def _lab(args: argparse.Namespace) -> Any:
     from lab.core import Lab
 
-    answers = None
-    if getattr(args, "answers", None):
-        from wizard.base.answers import AnswersError, load_answers
-
-        try:
-            answers = load_answers(args.answers)
-        except AnswersError as exc:
-            raise SystemExit(_fail(str(exc), EXIT_UNAVAILABLE)) from None
-    return Lab(answers)
+    return Lab(_load_answers(args), name=args.name)
 
 
-def lab_answers(answers: Any) -> Any:
-    """The answers pointed at the local lab (what `answers init --profile lab` writes): the lab's VBoxManage
-    stand-in, key and known_hosts. Made without building or touching a lab."""
+def lab_answers(answers: Any, name: str = "default") -> Any:
+    """The answers pointed at lab instance `name` (what `answers init --profile lab` writes for the default
+    one): its VBoxManage stand-in, key and known_hosts, and another instance's loopback address. Made
+    without building or touching the default lab."""
     from lab.core import Lab
 
-    return Lab(answers).wizard_answers(answers)
+    return Lab(answers, name=name).wizard_answers(answers)
 
 
 def _fail(msg: str, code: int = EXIT_FAIL) -> int:
@@ -77,28 +86,30 @@ def _guarded(func):  # noqa: ANN001, ANN202 - a decorator for the sub-command fu
 
 def _print_status(lab: Any) -> None:
     rows = lab.status()
+    flag = "" if lab.name == "default" else f" --name {lab.name}"
     if not rows:
-        print("the lab is down (no hosts); `ha-wizard lab up` builds it")
+        print(f"lab instance {lab.name} is down (no hosts); `ha-wizard lab up{flag}` builds it")
         return
-    from lab.core import ROOT_LINK
-
+    print(f"lab instance {lab.name}: forwards listen on {lab.address}")
     if lab.host_link:
         print(f"mode: host link (--host-link): this machine is {lab.root_address}/{lab.external_net.prefixlen} "
-              f"on {ROOT_LINK}, in the external network, and reaches the guests directly")
+              f"on {lab.root_link}, in the external network, and reaches the guests directly")
     else:
         print(f"mode: NAT network only (as VirtualBox): this machine has no address in {lab.external_net} and "
               "reaches the guests only through port forwards (`lab vboxmanage natnetwork modify "
               "--port-forward-4`)")
     print(f"lab key {lab.key_path}, known_hosts {lab.known_hosts_path}")
+    print(f"{'VM':<10} {'IMAGE':<9} {'STATE':<8} HOSTNAME, ADDRESSES")
     for r in rows:
         addrs = "  ".join(f"{ifn} {','.join(c)}" for ifn, c in sorted(r["addresses"].items())) or "-"
         unplugged = [n["ifname"] for n in r["nics"].values() if not n["cable"] and n["type"] != "none"]
-        print(f"{r['vm']:<10} {r['state']:<8} image={r['image']:<9} hostname={r['hostname'] or '-':<10} {addrs}")
+        print(f"{r['vm']:<10} {r['image']:<9} {r['state']:<8} hostname={r['hostname'] or '-':<10} {addrs}")
         print(f"{'':<10} services: {' '.join(r['services']) or '-'}"
               + (f"   unplugged: {' '.join(unplugged)}" if unplugged else ""))
         print(f"{'':<10} host key {r['fingerprint']}")
     for fwd in lab.forwards().values():
-        print(f"port forward {fwd['name']} ({fwd['network']}): 127.0.0.1:{fwd['host_port']} -> "
+        print(f"port forward {fwd['name']} ({fwd['network']}): {lab.listen_address(fwd['host_ip'])}:"
+              f"{fwd['host_port']} -> "
               f"{fwd['guest_ip']}:{fwd['guest_port']}")
     password_only = lab._lab_state().get("password_only", [])
     if password_only:
@@ -133,14 +144,64 @@ def _cmd_up(args: argparse.Namespace) -> int:
 def _cmd_down(args: argparse.Namespace) -> int:
     from lab.core import Lab
 
-    lab = Lab()
-    lab.on_wait = lambda msg: print(f"ha-wizard lab: {msg}", file=sys.stderr, flush=True)
     t0 = time.monotonic()
+    if args.all:
+        labs = Lab.every()
+        busy = Lab.down_all(force=args.force, wait=args.wait)
+        left = [f"{lab.name}: {thing}" for lab in labs if lab.name not in busy for thing in lab.leftovers()]
+        for name, why in busy.items():
+            _fail(f"{name}: {why}")
+        if left:
+            return _fail("could not remove: " + ", ".join(left))
+        done = [lab.name for lab in labs if lab.name not in busy]
+        print(f"lab down --all: {', '.join(done) or 'no instance'} removed in {time.monotonic() - t0:.1f} s"
+              + (f"; still in use: {', '.join(busy)}" if busy else ""))
+        return EXIT_FAIL if busy else 0
+    lab = Lab(name=args.name)
+    lab.on_wait = lambda msg: print(f"ha-wizard lab: {msg}", file=sys.stderr, flush=True)
     lab.down(force=args.force, wait=args.wait)
     left = lab.leftovers()
     if left:
         return _fail("could not remove: " + ", ".join(left))
-    print(f"lab down in {time.monotonic() - t0:.1f} s")
+    print(f"lab{'' if lab.name == 'default' else ' instance ' + lab.name} down in {time.monotonic() - t0:.1f} s")
+    return 0
+
+
+@_guarded
+def _cmd_list(args: argparse.Namespace) -> int:
+    from lab.core import Lab
+
+    rows = [lab.summary() for lab in Lab.every()]
+    if not rows:
+        print("no lab instance on this machine; `ha-wizard lab up [--name NAME]` builds one")
+        return 0
+    print(f"{'NAME':<16} {'IMAGE':<9} {'MODE':<9} {'ADDRESS':<11} {'VMS':<7} {'OWNER':<8} FORWARDS")
+    for r in rows:
+        vms = f"{r['running']}/{r['vms']}"
+        owner = str(r["owner"]) if r["owner"] is not None else "-"
+        print(f"{r['name']:<16} {r['image']:<9} {r['mode']:<9} {r['address']:<11} {vms:<7} {owner:<8} "
+              f"{' '.join(r['forwards']) or '-'}")
+    return 0
+
+
+@_guarded
+def _cmd_answers(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from wizard.base.answers import Answers, dumps_answers
+
+    path = Path(args.output)
+    if path.exists() and not args.force:
+        return _fail(f"{path} exists; --force to replace it")
+    answers = _load_answers(args) or Answers()
+    answers.profile = "lab"
+    answers = lab_answers(answers, args.name)
+    try:
+        path.write_text(dumps_answers(answers), encoding="utf-8")
+    except OSError as exc:
+        return _fail(f"{path}: {exc.strerror or exc}")
+    print(f"wrote {path}: the answers for lab instance {args.name} (its VBoxManage, key and known_hosts; "
+          f"port forwards on {answers.master.ssh_host})")
     return 0
 
 
@@ -193,7 +254,7 @@ def _cmd_vboxmanage(args: argparse.Namespace) -> int:
     argv = list(args.vbox_args)
     if argv and argv[0] == "--":
         argv = argv[1:]
-    from lab.core import LabError
+    from lab.base import LabError
 
     try:
         return vboxmanage(_lab(args), argv)
@@ -201,6 +262,11 @@ def _cmd_vboxmanage(args: argparse.Namespace) -> int:
         # VBoxManage's own error format, as a script calling VBoxManage expects it.
         print(str(exc), file=sys.stderr)
         return EXIT_FAIL
+
+
+def _name_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--name", default="default", metavar="NAME",
+                        help="the lab instance (default: \"default\"); several run side by side")
 
 
 def _cmd_image(args: argparse.Namespace) -> int:
@@ -234,12 +300,13 @@ def register(subparsers: Any) -> None:
                                 description=LAB_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = lab.add_subparsers(dest="lab_command", metavar="ACTION", required=True)
 
-    up = sub.add_parser("up", help="build and boot the lab (cleans a previous one first)")
+    up = sub.add_parser("up", help="build and boot the lab (cleans a previous one of that name first)")
+    _name_option(up)
     up.add_argument("--answers", help="answers file (TOML); default: the guide's values")
     up.add_argument("--prepared", action="store_true",
                     help="start after guide sections 1-4 (standby cloned, heartbeat NICs, /etc/hosts)")
     up.add_argument("--wait", type=float, default=0, metavar="S",
-                    help="while a test session owns the lab, wait up to S seconds (default: fail at once)")
+                    help="while a test session owns the instance, wait up to S seconds (default: fail at once)")
     up.add_argument("--host-link", action="store_true",
                     help="give this machine an address in the external network (a host-only adapter); default: "
                          "NAT network only, as VirtualBox: the guests are reached through port forwards")
@@ -254,9 +321,11 @@ def register(subparsers: Any) -> None:
     up.set_defaults(func=_cmd_up)
 
     down = sub.add_parser("down", help="remove every namespace, process, link, mount and file of the lab")
+    _name_option(down)
+    down.add_argument("--all", action="store_true", help="every lab instance on this machine")
     down.add_argument("--wait", type=float, default=0, metavar="S",
-                      help="while a test session owns the lab, wait up to S seconds (default: fail at once)")
-    down.add_argument("--force", action="store_true", help="even while another process owns the lab")
+                      help="while a test session owns the instance, wait up to S seconds (default: fail at once)")
+    down.add_argument("--force", action="store_true", help="even while another process owns it")
     down.set_defaults(func=_cmd_down)
 
     image = sub.add_parser("image", help="guest images: list them, build one (debootstrap; kept by `lab down`)")
@@ -269,10 +338,22 @@ def register(subparsers: Any) -> None:
     image_sub.add_parser("list", help="the images, their state, size and package versions").set_defaults(
         func=_cmd_image)
 
+    listing = sub.add_parser("list", help="the lab instances: image, mode, address, VMs, owner, forwards")
+    listing.set_defaults(func=_cmd_list)
+
     status = sub.add_parser("status", help="hosts, images, addresses, services, host key fingerprints")
+    _name_option(status)
     status.set_defaults(func=_cmd_status)
 
+    answers = sub.add_parser("answers", help="write the wizard's answers for a lab instance (profile lab)")
+    _name_option(answers)
+    answers.add_argument("-o", "--output", required=True, metavar="FILE", help="the answers file to write")
+    answers.add_argument("--answers", metavar="FILE", help="start from these answers (default: the guide's)")
+    answers.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    answers.set_defaults(func=_cmd_answers)
+
     shell = sub.add_parser("shell", help="a root shell (or CMD) inside a lab host")
+    _name_option(shell)
     shell.add_argument("host")
     shell.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD")
     shell.set_defaults(func=_cmd_shell)
@@ -280,16 +361,19 @@ def register(subparsers: Any) -> None:
     for name, text in (("poweroff", "power cut: every process of HOST killed, its links down"),
                        ("poweron", "boot HOST (sshd and its enabled services start)")):
         p = sub.add_parser(name, help=text)
+        _name_option(p)
         p.add_argument("host")
         p.set_defaults(func=_cmd_power)
 
     for name, text in (("unplug", "pull the cable of HOST's IFNAME"), ("plug", "plug it back")):
         p = sub.add_parser(name, help=text)
+        _name_option(p)
         p.add_argument("host")
         p.add_argument("ifname")
         p.set_defaults(func=_cmd_cable)
 
     vb = sub.add_parser("vboxmanage", help="the lab's stand-in for VBoxManage (NOT VirtualBox)",
                         description=VBOX_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _name_option(vb)
     vb.add_argument("vbox_args", nargs=argparse.REMAINDER, metavar="ARGS")
     vb.set_defaults(func=_cmd_vboxmanage)

@@ -6,8 +6,10 @@ namespace, and handed to a forwarder process that runs in the lab's bridges name
 from the NAT gateway's address — as VirtualBox's NAT engine does. Nothing in the root namespace itself can
 reach the NAT network. Rule names are unique per NAT network, and so is a host address and port.
 
-The lab listens on the loopback only: `[]` (VirtualBox: every host interface) and `[127.0.0.1]` both mean
-127.0.0.1 here, so a lab never exposes its hosts to the machine's own network.
+A lab instance listens on its own loopback address only (`Lab.address`: 127.0.0.1 for the default
+instance, 127.0.0.2, ... for others): `[]` (VirtualBox: every host interface) and `[127.0.0.1]` both mean
+that address, so a lab never exposes its hosts to the machine's own network, the guide's rules work
+unchanged on every instance, and two instances can forward the same port each.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import socket
 import subprocess
 import time
 
-from lab.base import BRIDGE_NS, GUEST, SYSTEM_PYTHON, LabError
+from lab.base import GUEST, SYSTEM_PYTHON, LabError
 
 # VBoxManage's own words (NATNetworkImpl.cpp, VBoxManageNATNetwork.cpp).
 RULE_EXISTS = "VBoxManage: error: A NAT rule of this name already exists"
@@ -49,13 +51,21 @@ def parse_rule(rule: str) -> dict:
 class PortForwards:
     """Port forwards from this machine into the NAT network (a mixin of lab.core.Lab)."""
 
+    def listen_address(self, host_ip: str) -> str:
+        """Where a rule's host side listens: `[]` and `[127.0.0.1]` mean the instance's own address."""
+        if not host_ip or host_ip == "127.0.0.1" or host_ip == self.address:
+            return self.address
+        if ipaddress.ip_address(host_ip).is_loopback:
+            raise LabError(f"lab instance {self.name!r} listens on {self.address} only: use [], [127.0.0.1] or "
+                           f"[{self.address}], not [{host_ip}]")
+        raise LabError(f"the lab listens on this machine's loopback only: use [] or [{self.address}], not "
+                       f"[{host_ip}]")
+
     def add_forward(self, network: str, rule: str) -> None:
         parts = parse_rule(rule)
         if parts["proto"] != "tcp":
             raise LabError("the lab's stand-in forwards tcp only")
-        if parts["host_ip"] and not ipaddress.ip_address(parts["host_ip"]).is_loopback:
-            raise LabError(f"the lab listens on this machine's loopback only: use [] or [127.0.0.1], not "
-                           f"[{parts['host_ip']}]")
+        listen_ip = self.listen_address(parts["host_ip"])
         if not parts["guest_ip"]:
             raise LabError("the lab's stand-in needs the guest address in the rule ([GUESTIP])")
         name = parts["name"] or f"tcp_[{parts['host_ip']}]%{parts['host_port']}_[{parts['guest_ip']}]%" \
@@ -67,11 +77,9 @@ class PortForwards:
                 continue
             if fwd["name"] == name:
                 raise LabError(RULE_EXISTS)
-            # [] and [127.0.0.1] are one address here (the lab listens on the loopback only).
-            if (fwd["host_ip"] or "127.0.0.1") == (parts["host_ip"] or "127.0.0.1") \
-                    and fwd["host_port"] == parts["host_port"]:
+            # [] and [127.0.0.1] are one address here (the instance's own).
+            if self.listen_address(fwd["host_ip"]) == listen_ip and fwd["host_port"] == parts["host_port"]:
                 raise LabError(PORT_EXISTS)
-        listen_ip = parts["host_ip"] or "127.0.0.1"
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -85,7 +93,8 @@ class PortForwards:
         folder = self.run_dir / "forwards"
         folder.mkdir(parents=True, exist_ok=True)
         log_path = self.state_dir / f"forward-{len(forwards)}-{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.log"
-        argv = [*self.on_nat_network_argv(), SYSTEM_PYTHON, "-I", str(GUEST / "forward.py"),
+        # `--lab NAME` right after the script: how `down` tells this instance's forwarders from others'.
+        argv = [*self.on_nat_network_argv(), SYSTEM_PYTHON, "-I", str(GUEST / "forward.py"), "--lab", self.name,
                 "--listen-fd", str(sock.fileno()), parts["guest_ip"], str(parts["guest_port"])]
         if self.nat_gateway:
             argv[-2:-2] = ["--source", self.nat_gateway]
@@ -123,7 +132,7 @@ class PortForwards:
 
     def forwards_to(self, ip: str, port: int) -> list[tuple[str, int]]:
         """(host ip, host port) of every forward leading to ip:port (known_hosts names them)."""
-        return [(f["host_ip"] or "127.0.0.1", f["host_port"]) for f in self.forwards().values()
+        return [(self.listen_address(f["host_ip"]), f["host_port"]) for f in self.forwards().values()
                 if f["guest_ip"] == ip and f["guest_port"] == port]
 
     def nat_networks(self) -> list[str]:
@@ -131,4 +140,4 @@ class PortForwards:
         return [key.split(":", 1)[1] for key in self._lab_state().get("bridges", {}) if key.startswith("natnetwork:")]
 
 
-__all__ = ["PortForwards", "parse_rule", "BRIDGE_NS"]
+__all__ = ["PortForwards", "parse_rule"]

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-STATE = Path("/var/lib/ha-wizard-lab")  # = lab.base.STATE (not imported: this module stands alone)
+# = lab.base.STATE (not imported: this module stands alone); the images are shared by every lab instance.
+STATE = Path(os.environ.get("HA_WIZARD_LAB_STATE") or "/var/lib/ha-wizard-lab")
 IMAGES = STATE / "images"
 DEFAULT_IMAGE = "debian12"
 # Bump when the way an image is made changes (not its package list: that is in the stamp already).

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from lab.base import (
     BOOT_TIMEOUT,
-    BRIDGE_NS,
     GUEST,
     HOST_ENV,
+    STATE,
     SYSTEM_PYTHON,
     VBOX_IFNAMES,
     LabError,
@@ -27,6 +27,7 @@ from lab.base import (
     _run,
     _safe_name,
 )
+from lab.instances import netns_add
 from wizard.base.answers import Director, mac_colon, mac_plain
 
 
@@ -97,17 +98,17 @@ class Machines:
         if ns in _netns_list():
             self._kill_netns(ns)
             _run(["ip", "netns", "del", ns], check=False)
-        _run(["ip", "netns", "add", ns])
+        netns_add(ns)
         for n, nic in self.nics(vm).items():
             if nic.type == "none":
                 continue
             br = self._bridge(nic.type, nic.network)
             peer = self._peer(vm, n)
-            _run(["ip", "-n", BRIDGE_NS, "link", "del", peer], check=False)
-            _run(["ip", "-n", BRIDGE_NS, "link", "add", peer, "type", "veth", "peer", "name", nic.ifname,
+            _run(["ip", "-n", self.bridge_ns, "link", "del", peer], check=False)
+            _run(["ip", "-n", self.bridge_ns, "link", "add", peer, "type", "veth", "peer", "name", nic.ifname,
                   "address", mac_colon(nic.mac).lower(), "netns", ns])
-            _run(["ip", "-n", BRIDGE_NS, "link", "set", peer, "master", br])
-            _run(["ip", "-n", BRIDGE_NS, "link", "set", peer, "up" if nic.cable else "down"])
+            _run(["ip", "-n", self.bridge_ns, "link", "set", peer, "master", br])
+            _run(["ip", "-n", self.bridge_ns, "link", "set", peer, "up" if nic.cable else "down"])
         d = self.hostdir(vm)
         for sub in ("work/etc", "work/var", "work/fs"):
             shutil.rmtree(d / sub, ignore_errors=True)
@@ -120,7 +121,7 @@ class Machines:
         offset = console.tell()
         proc = subprocess.Popen(
             ["ip", "netns", "exec", ns, "unshare", "-m", "-u", "-i", "-p", "-f", "--propagation", "private",
-             "--mount-proc", SYSTEM_PYTHON, "-I", str(GUEST / "hostinit.py"), str(d),
+             "--mount-proc", SYSTEM_PYTHON, "-I", str(GUEST / "hostinit.py"), str(d), f"--state={STATE}",
              *([f"--root={root}"] if root != Path("/") else [])],
             stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT, start_new_session=True,
             env={"PATH": HOST_ENV[0][5:], "LANG": "C.UTF-8"})
@@ -173,7 +174,7 @@ class Machines:
         if not self.running(vm):
             raise LabError(f"{vm} is not running")
         for n in self.nics(vm):
-            _run(["ip", "-n", BRIDGE_NS, "link", "set", self._peer(vm, n), "down"], check=False)
+            _run(["ip", "-n", self.bridge_ns, "link", "set", self._peer(vm, n), "down"], check=False)
         init = self.init_pid(vm)
         if init:
             try:
@@ -206,7 +207,7 @@ class Machines:
             except subprocess.TimeoutExpired:
                 proc.kill()
         for n in self.nics(vm):
-            _run(["ip", "-n", BRIDGE_NS, "link", "del", self._peer(vm, n)], check=False)
+            _run(["ip", "-n", self.bridge_ns, "link", "del", self._peer(vm, n)], check=False)
         _run(["ip", "netns", "del", ns], check=False)
         (self.run_dir / "hosts" / f"{vm}.pid").unlink(missing_ok=True)
 

@@ -1,11 +1,13 @@
-"""The lab's networks: one bridge per VirtualBox network in namespace hawl-net, cables, the root link."""
+"""The lab's networks: one bridge per VirtualBox network in the instance's bridges namespace, cables, the root link."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 from pathlib import Path
 
-from lab.base import BRIDGE_NS, ROOT_LINK, LabError, _run
+from lab.base import LabError, _run
+from lab.instances import netns_add
 
 
 class Networks:
@@ -30,7 +32,7 @@ class Networks:
         res = _run(["ip", "-4", "-o", "route", "show", "table", "all"], check=False)
         for line in res.stdout.splitlines():
             dest = line.split()[0]
-            if dest in ("default", "local", "broadcast", "unreachable", "multicast") or ROOT_LINK in line.split():
+            if dest in ("default", "local", "broadcast", "unreachable", "multicast") or self.root_link in line.split():
                 continue
             try:
                 other = ipaddress.ip_network(dest, strict=False)
@@ -48,20 +50,24 @@ class Networks:
     def _make_networks(self, host_link: bool) -> None:
         """The bridges' namespace and the NAT network's bridge with its gateway; with `host_link`, the
         machine's own veth and address on it (else nothing at all changes in the root namespace)."""
-        _run(["ip", "netns", "add", BRIDGE_NS])
-        _run(["ip", "-n", BRIDGE_NS, "link", "set", "lo", "up"])
+        netns_add(self.bridge_ns)
+        _run(["ip", "-n", self.bridge_ns, "link", "set", "lo", "up"])
         ext = self._bridge("natnetwork", self.answers.virtualbox.natnetwork)
         # VirtualBox's NAT network has its gateway (and DNS proxy) at networks.external_gateway: the lab
         # gives that address to the bridge, so it answers pings and port-forwarded connections come from it
         # (as from VirtualBox's NAT engine); it leads nowhere (no way out of the lab).
         if self.nat_gateway:
-            _run(["ip", "-n", BRIDGE_NS, "addr", "add", f"{self.nat_gateway}/{self.external_net.prefixlen}",
+            _run(["ip", "-n", self.bridge_ns, "addr", "add", f"{self.nat_gateway}/{self.external_net.prefixlen}",
                   "dev", ext])
         if host_link:
-            _run(["ip", "link", "add", ROOT_LINK, "type", "veth", "peer", "name", "root0", "netns", BRIDGE_NS])
-            _run(["ip", "-n", BRIDGE_NS, "link", "set", "root0", "master", ext, "up"])
-            _run(["ip", "addr", "add", f"{self.root_address}/{self.external_net.prefixlen}", "dev", ROOT_LINK])
-            _run(["ip", "link", "set", ROOT_LINK, "up"])
+            # Made from inside the bridges' namespace: the link is born there (no name of the root
+            # namespace taken, even for a moment, but the one it ends with) and its end moves out.
+            link = self.root_link
+            _run(["ip", "-n", self.bridge_ns, "link", "add", "root0", "type", "veth", "peer", "name", link,
+                  "netns", str(os.getpid())])  # this process is still in the machine's namespace
+            _run(["ip", "-n", self.bridge_ns, "link", "set", "root0", "master", ext, "up"])
+            _run(["ip", "addr", "add", f"{self.root_address}/{self.external_net.prefixlen}", "dev", link])
+            _run(["ip", "link", "set", link, "up"])
 
     @property
     def nat_gateway(self) -> str:
@@ -75,9 +81,9 @@ class Networks:
     def on_nat_network_argv(self) -> list[str]:
         """A command prefix that runs a program on the NAT network itself (its bridges' namespace, from the
         gateway's address): as another machine of that network would, for tests and the lab's own ssh."""
-        if not Path(f"/run/netns/{BRIDGE_NS}").exists():
+        if not Path(f"/run/netns/{self.bridge_ns}").exists():
             raise LabError("the lab is not up (run `ha-wizard lab up`)")
-        return ["ip", "netns", "exec", BRIDGE_NS]
+        return ["ip", "netns", "exec", self.bridge_ns]
 
     # -- networks -------------------------------------------------------------------------------------
     def _bridge(self, kind: str, network: str) -> str:
@@ -89,11 +95,11 @@ class Networks:
             name = f"br{len(data['bridges'])}"
             data["bridges"][key] = name
             self._save_lab_state(data)
-        if not Path(f"/run/netns/{BRIDGE_NS}").exists():
+        if not Path(f"/run/netns/{self.bridge_ns}").exists():
             raise LabError("the lab is not up (run `ha-wizard lab up`)")
-        if _run(["ip", "-n", BRIDGE_NS, "link", "show", name], check=False).returncode != 0:
-            _run(["ip", "-n", BRIDGE_NS, "link", "add", name, "type", "bridge", "forward_delay", "0"])
-            _run(["ip", "-n", BRIDGE_NS, "link", "set", name, "up"])
+        if _run(["ip", "-n", self.bridge_ns, "link", "show", name], check=False).returncode != 0:
+            _run(["ip", "-n", self.bridge_ns, "link", "add", name, "type", "bridge", "forward_delay", "0"])
+            _run(["ip", "-n", self.bridge_ns, "link", "set", name, "up"])
         return name
 
     def _peer(self, vm: str, n: int) -> str:
@@ -112,7 +118,7 @@ class Networks:
         config["nics"][str(n)]["cable"] = connected
         self.save_vm_config(vm, config)
         if self.running(vm):
-            _run(["ip", "-n", BRIDGE_NS, "link", "set", self._peer(vm, n), "up" if connected else "down"])
+            _run(["ip", "-n", self.bridge_ns, "link", "set", self._peer(vm, n), "up" if connected else "down"])
 
     def unplug(self, host: str, ifname: str) -> None:
         """Pull the cable of `ifname` (the bridge side of the link goes down: the host sees NO-CARRIER)."""

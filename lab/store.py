@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from lab.base import NS_PREFIX, LabError, Nic, _safe_name
+from lab.base import LabError, Nic, _safe_name
 from wizard.base.answers import Answers, Director, answers_from_dict
 
 
@@ -26,7 +26,7 @@ class LabStore:
         return ipaddress.ip_network(self.answers.networks.external, strict=False)
 
     def netns(self, vm: str) -> str:
-        return NS_PREFIX + (vm if _safe_name(vm) else str(self.vm_config(vm)["index"]))
+        return self.ns_prefix + (vm if _safe_name(vm) else str(self.vm_config(vm)["index"]))
 
     def resolve(self, host: str) -> str:
         """A VM name, or an answers name (host name, alias, ring name) -> the VM name."""

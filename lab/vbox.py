@@ -8,14 +8,16 @@ and exit with status 1.
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
-from lab.core import Lab, LabError
+from lab.base import LabError
 from wizard.base.answers import mac_colon, mac_plain
+
+# A lab.core.Lab. Not imported: lab.core builds the lab from the modules below it and this module sits
+# beside them (the CLI hands it a Lab), so neither imports the other.
+Lab = Any
 
 HELP = """\
 ha-wizard lab vboxmanage -- the ha-wizard LAB's stand-in for VBoxManage. This is NOT VirtualBox:
@@ -45,32 +47,10 @@ it acts on the lab's namespace hosts (`ha-wizard lab up`), with VBoxManage's syn
 
 
 VERSION = "7.0.0r0-ha-wizard-lab (the lab's stand-in, not VirtualBox)"
-STANDIN = "VBoxManage"
-SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 class Usage(LabError):
     pass
-
-
-def install_standin(bindir: Path, python: str = sys.executable) -> Path:
-    """An executable file named VBoxManage that runs `ha-wizard lab vboxmanage` with this interpreter:
-    the lab answers' `[virtualbox] vboxmanage`, so host steps run a VBoxManage program as on a real host
-    (no shell involved, and nothing else needed on PATH)."""
-    bindir.mkdir(parents=True, exist_ok=True)
-    path = bindir / STANDIN
-    tmp = path.with_suffix(".tmp")
-    # The lab itself needs ip/nsenter/mount, wherever the caller's PATH points (a real VBoxManage does not
-    # need the caller's PATH either).
-    tmp.write_text(f"#!{python}\n# ha-wizard lab: stand-in for VirtualBox's VBoxManage (NOT VirtualBox)\n"
-                   "import os\nimport sys\n"
-                   "os.environ['PATH'] = os.pathsep.join([os.environ.get('PATH', ''), "
-                   f"{SYSTEM_PATH!r}]).strip(os.pathsep)\n"
-                   "from wizard.cli.main import main\n"
-                   "sys.exit(main(['lab', 'vboxmanage', '--', *sys.argv[1:]]))\n")
-    tmp.chmod(0o755)
-    os.replace(tmp, path)
-    return path
 
 
 def _opts(args: list[str]) -> tuple[list[str], dict[str, list[str]]]:
@@ -447,14 +427,6 @@ def vboxmanage(lab: Lab, argv: list[str], out: Callable[[str], None] = print) ->
         raise Usage(f"VBoxManage: error: unknown command {argv[0]!r} (the lab's stand-in knows: "
                     f"{', '.join(COMMANDS)})")
     return COMMANDS[cmd](lab, argv[1:], out)
-
-
-def main(argv: list[str]) -> int:
-    try:
-        return vboxmanage(Lab(), argv)
-    except LabError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
 
 
 __all__ = ["vboxmanage", "HELP", "mac_colon"]

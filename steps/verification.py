@@ -23,6 +23,7 @@ from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
 from steps.resources import DIRECTOR_HEADER
 from wizard.base.answers import Answers
+from wizard.base.reach import web_forward_host
 
 ID = "verification"
 TITLE = Text("Verify the web service", "Verificar el servidor web")
@@ -117,8 +118,9 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     vb = answers.virtualbox
     hv = vboxmanage_word(answers)
     port = vb.host_port
-    # The wizard's host reaches the VIP through the NAT network's port forward (VirtualBox and the lab).
-    fwd_url = f"http://localhost:{port}/{PAGE}"
+    # The wizard's host reaches the VIP through the NAT network's port forward (VirtualBox and the lab), on
+    # the loopback address the directors' forwards use (localhost unless they name another).
+    fwd_url = f"http://{web_forward_host(answers)}:{port}/{PAGE}"
     master = Target.node(m.name)
     directors = Target.of_group("directors", [d.name for d in answers.directors])
     local = Target.local()

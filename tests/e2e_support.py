@@ -14,34 +14,49 @@ from wizard.base.answers import Answers
 
 PASSWORD = "e2e-Secret-hacluster-7"
 RUN_TIMEOUT = 900
-FIGURES: dict[str, float] = {}  # printed at the end of the test run (conftest.pytest_terminal_summary)
+# Printed at the end of the test run (conftest.pytest_terminal_summary); under pytest-xdist each worker's
+# travel to the controller with the test's report (conftest.pytest_runtest_makereport).
+FIGURES: dict[str, tuple[float, str]] = {}
 
 
-def record_figure(name: str, seconds: float) -> None:
-    """A timing to print in the run's summary, beside the others (e.g. the headless run and the Ansible one)."""
-    FIGURES[name] = seconds
+def record_figure(name: str, value: float, unit: str = "s") -> None:
+    """A figure to print in the run's summary, beside the others (e.g. the headless run and the Ansible one)."""
+    FIGURES[name] = (value, unit)
 
 
-def e2e_answers() -> Answers:
-    # The guide's topology; smaller benchmark sizes keep the run short on 2 cores. VBoxManage: the lab's
-    # stand-in, as `answers init --profile lab` writes it.
+SMALL = {"bench_requests": 40, "bench_concurrency": 4, "pi_intervals": 100000}
+
+
+def e2e_answers(name: str = "default") -> Answers:
+    # The guide's topology; smaller benchmark sizes keep the run short on 2 cores. VBoxManage, key and port
+    # forwards: lab instance `name`'s, as `ha-wizard lab answers --name NAME` writes them (a lab made from
+    # them with another name points them at its own).
     from lab import Lab
 
-    return Lab(Answers(profile="lab", bench_requests=40, bench_concurrency=4, pi_intervals=100000)).answers
+    return Lab(Answers(profile="lab", **SMALL), name=name).answers
 
 
-def lab_standin() -> str:
-    """The lab's VBoxManage stand-in, as the lab answers name it."""
-    return e2e_answers().virtualbox.vboxmanage
+def lab_standin(name: str = "default") -> str:
+    """Lab instance `name`'s VBoxManage stand-in, as its answers name it."""
+    from lab import Lab
+
+    return str(Lab(name=name).vboxmanage_path)
 
 
 def wizard_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "wizard.cli.main", *args]
 
 
-def wizard_env(state_dir: Path) -> dict[str, str]:
+def lab_cmd(lab: Any, *args: str) -> list[str]:
+    """`ha-wizard lab ACTION --name INSTANCE ARGS...` for `lab` (a Lab), as a user types it."""
+    action, *rest = args
+    return [sys.executable, "-m", "lab", action, "--name", lab.name, *rest]
+
+
+def wizard_env(state_dir: Path, lab: Any = None) -> dict[str, str]:
     """A student's environment: a home with an empty ~/.ssh, no SSH agent and no SSH password; the wizard's
-    state in a folder of the test's own."""
+    state in a folder of the test's own; on PATH only the folder of `lab`'s VBoxManage (default: the
+    default instance's)."""
     env = dict(os.environ)
     env["HA_WIZARD_STATE_DIR"] = str(state_dir)
     env["HA_WIZARD_HACLUSTER_PASSWORD"] = PASSWORD
@@ -52,25 +67,28 @@ def wizard_env(state_dir: Path) -> dict[str, str]:
     env.pop("HA_WIZARD_SSH_PASSWORD", None)
     # As on a student's Windows laptop: no shell, curl or coreutils for the host steps, nothing on PATH but
     # the folder of a VBoxManage (the lab's stand-in, named in the answers' [virtualbox] vboxmanage).
-    env["PATH"] = str(Path(lab_standin()).parent)
+    env["PATH"] = str(Path(lab.vboxmanage_path if lab is not None else lab_standin()).parent)
     env["COLUMNS"] = "160"
     return env
 
 
-def init_answers(path: Path, env: dict[str, str]) -> Answers:
-    """`ha-wizard answers init FILE --profile lab` as a student runs it; only the benchmark sizes are then
-    made smaller (e2e_answers) to keep the run short on 2 cores."""
+def init_answers(path: Path, name: str = "default") -> Answers:
+    """The answers for lab instance `name` as a student writes them: `ha-wizard answers init FILE --profile
+    lab` for the default instance, `ha-wizard lab answers --name NAME -o FILE` for another; only the
+    benchmark sizes are then made smaller (e2e_answers) to keep the run short on 2 cores."""
     import subprocess
 
     from wizard.base.answers import load_answers, save_answers
 
-    res = subprocess.run(wizard_cmd("answers", "init", str(path), "--profile", "lab", "--force"), env=env,
-                         capture_output=True, text=True, timeout=60)
+    if name == "default":
+        argv = wizard_cmd("answers", "init", str(path), "--profile", "lab", "--force")
+    else:
+        argv = wizard_cmd("lab", "answers", "--name", name, "-o", str(path), "--force")
+    res = subprocess.run(argv, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert res.returncode == 0, res.stderr
     answers = load_answers(path)
-    small = e2e_answers()
-    answers.bench_requests, answers.bench_concurrency = small.bench_requests, small.bench_concurrency
-    answers.pi_intervals = small.pi_intervals
+    for key, value in SMALL.items():
+        setattr(answers, key, value)
     save_answers(answers, path)
     return answers
 
@@ -133,4 +151,4 @@ class BuiltCluster:
             pytest.fail(f"the guide's headless run failed (exit {self.returncode}); its end:\n{self.log[-3000:]}")
 
     def env(self) -> dict[str, str]:
-        return wizard_env(self.state_dir)
+        return wizard_env(self.state_dir, self.lab)

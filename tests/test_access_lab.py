@@ -41,7 +41,7 @@ def test_password_only_host_then_the_wizards_own_key(fresh_lab, tmp_path: Path) 
     answers_file = tmp_path / "lab.toml"
     save_answers(answers, answers_file)
     state = tmp_path / "state"
-    env = wizard_env(state)
+    env = wizard_env(state, lab)
     # The checks before starting (they make the port forwards, then only read) and the key install.
     args = ["run", "--answers", str(answers_file), "--yes", "--trust-new-hosts", "--section", "preflight",
             "--section", "access"]
@@ -51,7 +51,7 @@ def test_password_only_host_then_the_wizards_own_key(fresh_lab, tmp_path: Path) 
     first = run([*args, "--session", "nopw"], env)
     took = time.monotonic() - t0
     assert first.returncode == 1 and took < 20, (took, first.stdout[-2000:])
-    assert "Authentication refused for root at 127.0.0.1:2201" in first.stdout
+    assert f"Authentication refused for root at {lab.address}:2201" in first.stdout
     assert "no password (none given)" in first.stdout and "HA_WIZARD_SSH_PASSWORD" in first.stdout
 
     # 2. With the password: in, the wizard's key installed on master (the servers took the lab's key).

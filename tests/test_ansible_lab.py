@@ -44,6 +44,7 @@ def ansible_playbook() -> str:
     return str(path)
 
 
+@pytest.mark.whole_guide(170)
 def test_the_playbook_builds_a_cluster_whose_vip_serves_every_server(fresh_lab, tmp_path, request):
     playbook_cmd = ansible_playbook()
     answers = e2e_answers()
@@ -51,7 +52,7 @@ def test_the_playbook_builds_a_cluster_whose_vip_serves_every_server(fresh_lab, 
     answers_file = tmp_path / "lab.toml"
     save_answers(answers, answers_file)
     state = tmp_path / "state"
-    env = wizard_env(state)
+    env = wizard_env(state, lab)
     out = tmp_path / "ansible"
     done = subprocess.run(wizard_cmd("plan", "--format", "ansible", "-o", str(out), "--answers", str(answers_file),
                                      *connection_args(lab)), env=env, capture_output=True, text=True, timeout=60)
@@ -97,13 +98,13 @@ def test_the_playbook_builds_a_cluster_whose_vip_serves_every_server(fresh_lab, 
 
     # The cluster the guide describes: every check passes, the page served by every real server.
     check = subprocess.run(wizard_cmd("check", "--answers", str(answers_file), *connection_args(lab),
-                                      "--format", "json"), env=wizard_env(state), capture_output=True, text=True,
+                                      "--format", "json"), env=wizard_env(state, lab), capture_output=True, text=True,
                            timeout=180)
     data = json.loads(check.stdout)
     bad = {c["id"]: c["found"] for s in data["sections"] for c in s["checks"] if c["status"] != "pass"}
     assert check.returncode == 0 and not bad, bad
     # From this machine, through the host's port forward to the external VIP (what the student's browser uses).
-    url = f"http://127.0.0.1:{answers.virtualbox.host_port}/index.php"
+    url = f"http://{lab.address}:{answers.virtualbox.host_port}/index.php"
     seen: set[str] = set()
     for _ in range(3 * len(answers.servers)):
         body = subprocess.run(["curl", "-fsS", "-m", "5", url], capture_output=True, text=True, timeout=10)

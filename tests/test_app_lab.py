@@ -60,13 +60,14 @@ async def test_connection_check_shows_fingerprints_and_detects_the_profile(lab_p
         # Which way each node is reached: the directors through the wizard's port forwards (the lab is a NAT
         # network, as VirtualBox's), the servers through a director.
         m = lab_prepared.answers.master
-        assert checks[m.name].reach == f"port forward 127.0.0.1:2201 → {m.external_ip}:22 (NAT network red-nat-1)"
+        assert checks[m.name].reach == (f"port forward {lab_prepared.address}:2201 → {m.external_ip}:22 "
+                                        "(NAT network red-nat-1)")
         assert checks[lab_prepared.answers.servers[0].name].reach.startswith("through master, standby (ProxyJump)")
         table = app.screen.query_one("#conn")
         assert table.row_count == len(names) + 1
         assert str(lab_prepared.vboxmanage_path) in str(table.get_row_at(0))
         rows = [str(table.get_row_at(i)) for i in range(1, table.row_count)]
-        assert "SHA256:" in rows[0] and any("port forward 127.0.0.1:2201" in row for row in rows)
+        assert "SHA256:" in rows[0] and any(f"port forward {lab_prepared.address}:2201" in row for row in rows)
         app.screen.query_one("#use-detected").press()
         await pilot.pause()
         assert app.screen.answers.profile == app.screen.detected

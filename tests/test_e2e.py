@@ -2,7 +2,7 @@
 `ha-wizard answers init lab.toml --profile lab`, then `ha-wizard run --answers lab.toml --yes
 --trust-new-hosts` — no key flags, an empty ~/.ssh and no SSH agent. The wizard gets itself in through the
 port forwards it makes (the access section); the end state is checked from outside the wizard (the page
-through the host's port forward 127.0.0.1:5280, crm_mon on a director, the servers' routes), with the
+through the host's port forward ADDRESS:5280 of the lab instance, crm_mon on a director, the servers' routes), with the
 verification figures against their targets. This machine has no address in the external network and
 cannot open a director's SSH directly. A refused key ends the same run in seconds, naming authentication.
 
@@ -63,9 +63,9 @@ def check_end_state(lab, answers: Answers) -> None:
         route = lab.exec(server.name, "ip route show default", timeout=30).stdout
         assert f"via {answers.vip.internal} " in route, (server.name, route)
     # From this machine, through the host's port forward to the external VIP (the guide's
-    # http://localhost:5280): every real server answers.
+    # http://localhost:5280, on the lab instance's address): every real server answers.
     seen = set()
-    url = f"http://127.0.0.1:{answers.virtualbox.host_port}/index.php"
+    url = f"http://{lab.address}:{answers.virtualbox.host_port}/index.php"
     for _ in range(3 * len(answers.servers)):
         body = subprocess.run(["curl", "-fsS", "-m", "5", url], capture_output=True, text=True, timeout=10)
         assert body.returncode == 0, body.stderr
@@ -121,10 +121,10 @@ def test_headless_end_to_end(built_cluster):
     assert all(s in ("ok", "skipped") for s in statuses.values()), statuses
     # The host steps ran the VBoxManage the answers name (the lab installs it where `answers init` says),
     # with nothing else on PATH (e2e_support.wizard_env).
-    assert c.answers.virtualbox.vboxmanage == str(c.lab.vboxmanage_path) == lab_standin()
-    assert wizard_env(c.state_dir)["PATH"] == str(c.lab.vboxmanage_path.parent)
+    assert c.answers.virtualbox.vboxmanage == str(c.lab.vboxmanage_path) == lab_standin(c.lab.name)
+    assert c.env()["PATH"] == str(c.lab.vboxmanage_path.parent)
     [take] = [e for e in state["journal"] if e["action_id"] == "snapshot.take.master" and e["status"] == "ok"]
-    assert take["command"] == f"{lab_standin()} snapshot master take preHA"
+    assert take["command"] == f"{lab_standin(c.lab.name)} snapshot master take preHA"
     # The wizard made its own way in: its port forwards, then every node by the lab's key (nothing to install).
     assert {"preflight.forward.master", "preflight.forward.standby"} <= set(statuses)
     assert state["actions"]["access.wizard_key.master"]["note"].startswith("already done")
@@ -151,7 +151,7 @@ def test_a_refused_key_ends_the_run_in_seconds_naming_authentication(built_clust
     state_dir = tmp_path / "state"
     t0 = time.monotonic()
     bad = subprocess.run(wizard_cmd(*run_args(c.answers_file, "refused"), "--identity", str(refused)),
-                         env=wizard_env(state_dir), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                         env=wizard_env(state_dir, c.lab), stdin=subprocess.DEVNULL, capture_output=True, text=True,
                          timeout=120)
     took = time.monotonic() - t0
     assert bad.returncode != 0 and took < 20, (took, bad.stdout[-3000:])

@@ -24,6 +24,7 @@ PASSWORD = "App-e2e-hacluster-9043"
 PCS_SECTIONS = ["pcs_auth", "cluster_setup", "properties", "resources", "constraints"]
 
 
+@pytest.mark.whole_guide(100)
 async def test_pcs_sections_through_the_app_build_the_cluster(fresh_lab, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from steps import full_plan

@@ -80,6 +80,7 @@ def test_the_deprecation_collector_sees_pcs_and_pacemaker_words(line: str, flagg
 
 
 @pytest.mark.lab
+@pytest.mark.whole_guide(230)
 def test_the_whole_guide_on_debian13(fresh_lab, debian13_image, tmp_path):
     state_dir = tmp_path / "state"
     answers_file = tmp_path / "lab.toml"

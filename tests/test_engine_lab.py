@@ -2,7 +2,8 @@
 real servers only through a director, network changes that cut the connection, host keys, secrets on the node.
 
 Uses the session's `lab_prepared`. For quick iterations against an already running lab, set
-HA_WIZARD_TEST_RUNNING_LAB=1 (the lab is then used as it is, and left running).
+HA_WIZARD_TEST_RUNNING_LAB=1 (the default lab instance; or an instance name: the lab is then used as it is, and
+left running).
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ SECRET = "Lab-hacluster-secret-9917"
 
 @pytest.fixture(scope="module")
 def lab(request: pytest.FixtureRequest):
-    if os.environ.get("HA_WIZARD_TEST_RUNNING_LAB") == "1":
+    name = os.environ.get("HA_WIZARD_TEST_RUNNING_LAB")  # "1": the default lab instance, else its name
+    if name:
         from lab import Lab
-        running = Lab()
+        running = Lab(name="default" if name == "1" else name)
         if all(running.running(vm) for vm in running.vms()):
             return running
     return request.getfixturevalue("lab_prepared")
@@ -67,8 +69,8 @@ def test_address_move_drops_the_connection_and_reconnects(tmp_path, lab, home) -
     temp_ip = m.external_ip.rsplit(".", 1)[0] + ".111"
     port = 2290
     net = lab.answers.virtualbox.natnetwork
-    lab.add_forward(net, f"ssh-temp:tcp:[127.0.0.1]:{port}:[{temp_ip}]:22")
-    temp = f"127.0.0.1:{port}"
+    lab.add_forward(net, f"ssh-temp:tcp:[]:{port}:[{temp_ip}]:22")
+    temp = f"{lab.address}:{port}"  # where the lab instance listens
 
     def move(to: str) -> str:
         return (f"ip addr flush dev {m.external_if} && ip addr add {to}/24 dev {m.external_if} && "
@@ -181,7 +183,7 @@ def test_host_keys_unknown_and_changed(tmp_path, lab, home) -> None:
     from wizard.base.reach import reach
     from wizard.run.hostkeys import known_hosts_name
 
-    r = reach(lab.answers, "master")  # the forward 127.0.0.1:2201: known_hosts names it [127.0.0.1]:2201
+    r = reach(lab.answers, "master")  # the forward ADDRESS:2201: known_hosts names it [ADDRESS]:2201
     wrong.write_text(f"{known_hosts_name(r.host, r.port)} {standby_pub[0]} {standby_pub[1]}\n")
     with pytest.raises(HostKeyChanged) as info:
         _conn(tmp_path, lab, HostKeyTrust(wizard_file=tmp_path / "wk2", user_files=[wrong], trust_new_hosts=True))

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def _node_duplicates(lab, answers: Answers) -> dict[str, int]:
     for d in answers.directors:
         hosts = lab.exec(d.name, "cat /etc/hosts", timeout=30).stdout
         found[f"{d.name} /etc/hosts block"] = hosts.count("# BEGIN ha-wizard")
-    vbox = [sys.executable, "-m", "lab", "vboxmanage"]
+    vbox = [str(lab.vboxmanage_path)]  # the lab instance's VBoxManage, as the wizard ran it
     for vm in [answers.master.vm, *(s.vm for s in answers.servers)]:
         out = subprocess.run([*vbox, "snapshot", vm, "list", "--machinereadable"], capture_output=True,
                              text=True, timeout=60).stdout
@@ -131,6 +132,7 @@ def guide_lab(fresh_lab, tmp_path):
     return answers, lab, answers_file, tmp_path / "state"
 
 
+@pytest.mark.whole_guide(230)
 def test_six_random_kills_inside_sections_then_a_serving_cluster(guide_lab, tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     answers, lab, answers_file, state_dir = guide_lab
@@ -142,7 +144,7 @@ def test_six_random_kills_inside_sections_then_a_serving_cluster(guide_lab, tmp_
     with capsys.disabled():  # the numbers belong in the test output, passed or not
         print(f"\nfaults: seed {seed} (HA_WIZARD_FAULT_SEED={seed} replays it); kills planned: "
               + ", ".join(f"{i} +{d:g}s" for i, d in targets))
-    env = wizard_env(state_dir)
+    env = wizard_env(state_dir, lab)
     first = run_args(answers_file, "faults")
     resume = ["run", "--resume", "faults", "--yes", "--trust-new-hosts",
               *first[first.index("--session") + 2:]]  # the connection options, as the first run had them
@@ -256,23 +258,24 @@ def _cable_run(tmp_path: Path, lab, answers: Answers, session: str, seconds: flo
     if resume:
         args = ["run", "--resume", session, "--yes", *args[args.index("--session") + 2:]]
     marker = f"/tmp/ha-wizard-cable-{session}"
-    env = wizard_env(tmp_path / "state")
+    env = wizard_env(tmp_path / "state", lab)
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     return subprocess.Popen([sys.executable, str(script), answers.master.name, marker, str(seconds), str(timeout),
                              *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
 
-def _wait_running(state_dir: Path, session: str, action_id: str, proc: subprocess.Popen, settle: float = 1.5) -> None:
-    """Until the action runs (the checkpoint says so before the command starts), and `settle` s more."""
+def _wait_running(state_dir: Path, session: str, action_id: str, proc: subprocess.Popen,
+                  on_node: Callable[[], bool]) -> None:
+    """Until the action runs (the checkpoint says so before the command starts) and `on_node()` sees its
+    command at the point wanted on the node itself."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         try:
             rec = load_state(state_dir, session)["actions"].get(action_id, {})
         except (OSError, ValueError):
             rec = {}
-        if rec.get("status") == "running":
-            time.sleep(settle)
+        if rec.get("status") == "running" and on_node():
             return
         time.sleep(0.05)
     raise AssertionError(f"{action_id} never ran: {proc.communicate(timeout=30)[0][-3000:]}")
@@ -295,7 +298,10 @@ def test_cable_pulled_mid_command(lab_prepared, tmp_path: Path, outage: float, s
     timeout = 25.0
     lab.exec(m.name, f"rm -f /tmp/ha-wizard-cable-{session}", timeout=30)
     proc = _cable_run(tmp_path, lab, answers, session, seconds=seconds, timeout=timeout)
-    _wait_running(state_dir, session, "cable.long", proc)
+    # The cable goes once the command's quiet part runs on master (its ticks are out).
+    quiet = f"sleep {seconds - 1.5:g}"
+    _wait_running(state_dir, session, "cable.long", proc,
+                  lambda: lab.exec(m.name, f"pgrep -xf '{quiet}'", timeout=30).returncode == 0)
     started = time.monotonic()
     lab.unplug(m.name, m.external_if)
     try:

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from e2e_support import lab_cmd
 
 from lab import Lab, LabError, missing_requirements
 from wizard.base.answers import Answers, mac_plain
@@ -63,9 +64,9 @@ def route_device(ip: str) -> str:
     return out[out.index("dev") + 1] if "dev" in out else ""
 
 
-def free_port() -> int:
+def free_port(address: str = "127.0.0.1") -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((address, 0))
         return s.getsockname()[1]
 
 
@@ -175,21 +176,21 @@ def test_nat_mode_leaves_the_root_namespace_alone(lab_prepared: Lab) -> None:
     the NAT network's gateway."""
     a = lab_prepared.answers
     assert not lab_prepared.host_link
-    assert not Path("/sys/class/net/hawl0").exists()
+    assert not Path(f"/sys/class/net/{lab_prepared.root_link}").exists()
     addrs = subprocess.run(["ip", "-o", "-4", "addr", "show"], capture_output=True, text=True).stdout
     assert not [line for line in addrs.splitlines() if " 192.168.1." in line], addrs
     routes = subprocess.run(["ip", "-4", "route", "show", "table", "all"], capture_output=True, text=True).stdout
     assert "192.168.1." not in routes
-    assert route_device(a.master.external_ip) != "hawl0" and not ssh_answers(a.master.external_ip)
+    assert route_device(a.master.external_ip) != lab_prepared.root_link and not ssh_answers(a.master.external_ip)
     # The NAT network's gateway answers (as VirtualBox's does), and leads nowhere.
     gw = a.networks.external_gateway
     assert lab_prepared.exec(a.master.name, f"ping -c1 -W2 {gw}").returncode == 0
-    # The wizard's forwards of a prepared lab: master's SSH on 127.0.0.1:2201, seen by master as coming
-    # from the gateway.
+    # The wizard's forwards of a prepared lab: master's SSH on the instance's ADDRESS:2201, seen by master as
+    # coming from the gateway.
     assert {f["name"] for f in lab_prepared.forwards(a.virtualbox.natnetwork).values()} >= {"ssh-master"}
     ssh_cmd = ["ssh", "-p", "2201", "-i", str(lab_prepared.key_path), "-o", "BatchMode=yes",
                "-o", f"UserKnownHostsFile={lab_prepared.known_hosts_path}", "-o", "StrictHostKeyChecking=yes",
-               "root@127.0.0.1", "echo $SSH_CLIENT; hostname"]
+               f"root@{lab_prepared.address}", "echo $SSH_CLIENT; hostname"]
     res = subprocess.run(ssh_cmd, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
     assert res.returncode == 0, res.stderr
     client, name = res.stdout.split("\n")[:2]
@@ -201,39 +202,41 @@ def test_port_forwards_as_vboxmanage_makes_them(fresh_lab) -> None:
     lab = fresh_lab()
     a = lab.answers
     m, net = a.master, a.virtualbox.natnetwork
-    port, other = free_port(), free_port()
+    port, other = free_port(lab.address), free_port(lab.address)
     rule = f"web:tcp:[]:{port}:[{m.external_ip}]:80"
     # The guide's short options, and the name right after `modify` (VirtualBox 7.1+).
-    assert vbox("natnetwork", "modify", "-t", net, "-p", rule).returncode == 0
-    assert "served-by:" in curl(f"http://127.0.0.1:{port}/index.php")
-    dup = vbox("natnetwork", "modify", net, "--port-forward-4", f"web:tcp:[]:{other}:[{m.external_ip}]:80")
+    assert vbox(lab, "natnetwork", "modify", "-t", net, "-p", rule).returncode == 0
+    assert "served-by:" in curl(f"http://{lab.address}:{port}/index.php")
+    dup = vbox(lab, "natnetwork", "modify", net, "--port-forward-4", f"web:tcp:[]:{other}:[{m.external_ip}]:80")
     assert dup.returncode == 1 and dup.stderr.strip() == "VBoxManage: error: A NAT rule of this name already exists"
-    dup = vbox("natnetwork", "modify", "--netname", net, "--port-forward-4",
+    dup = vbox(lab, "natnetwork", "modify", "--netname", net, "--port-forward-4",
                f"web2:tcp:[]:{port}:[{m.external_ip}]:22")
     assert dup.returncode == 1 and "for this host port and this host IP already exists" in dup.stderr
-    bad = vbox("natnetwork", "modify", "--netname", net, "--port-forward-4", "web3:tcp:[]:99999:[1.2.3.4]:80")
+    bad = vbox(lab, "natnetwork", "modify", "--netname", net, "--port-forward-4", "web3:tcp:[]:99999:[1.2.3.4]:80")
     assert bad.returncode == 1 and "Invalid port-forward rule" in bad.stderr
-    assert vbox("natnetwork", "modify", "--netname", "nope", "-p", rule).stderr.strip() == \
+    assert vbox(lab, "natnetwork", "modify", "--netname", "nope", "-p", rule).stderr.strip() == \
         "VBoxManage: error: NAT network 'nope' not found"
-    listing = vbox("list", "natnetworks").stdout
+    listing = vbox(lab, "list", "natnetworks").stdout
     assert f"Name:         {net}" in listing and f"Port-forwarding (ipv4)\n        {rule}" in listing
     # An SSH forward: the lab's known_hosts names it as ssh dials it; a VM that is off: closed at once.
+    # [127.0.0.1] in a rule is the instance's own address, as [] is.
     ssh_rule = f"ssh-m:tcp:[127.0.0.1]:{other}:[{m.external_ip}]:22"
-    assert vbox("natnetwork", "modify", "--netname", net, "--port-forward-4", ssh_rule).returncode == 0
-    assert f"[127.0.0.1]:{other}" in lab.known_hosts_path.read_text()
+    assert vbox(lab, "natnetwork", "modify", "--netname", net, "--port-forward-4", ssh_rule).returncode == 0
+    assert f"[{lab.address}]:{other}" in lab.known_hosts_path.read_text()
     lab.poweroff(m.name)
-    with socket.create_connection(("127.0.0.1", other), timeout=5) as s:
+    with socket.create_connection((lab.address, other), timeout=5) as s:
         s.settimeout(15)
         t0 = time.monotonic()
         assert s.recv(100) == b"" and time.monotonic() - t0 < 12
     lab.poweron(m.name)
     # Deleted: nothing listens any more; deleting again is VBoxManage's error.
-    assert vbox("natnetwork", "modify", "--netname", net, "--port-forward-4", "delete", "web").returncode == 0
-    assert not ssh_answers("127.0.0.1", port, timeout=2) and curl(f"http://127.0.0.1:{port}/", 2) == ""
-    again = vbox("natnetwork", "modify", "--netname", net, "--port-forward-4", "delete", "web")
+    assert vbox(lab, "natnetwork", "modify", "--netname", net, "--port-forward-4", "delete", "web").returncode == 0
+    assert not ssh_answers(lab.address, port, timeout=2) and curl(f"http://{lab.address}:{port}/", 2) == ""
+    again = vbox(lab, "natnetwork", "modify", "--netname", net, "--port-forward-4", "delete", "web")
     assert again.returncode == 1 and "Failed to delete port forwarding" in again.stderr
-    status = subprocess.run([sys.executable, "-m", "lab", "status"], capture_output=True, text=True, timeout=60)
-    assert "mode: NAT network only" in status.stdout and f"127.0.0.1:{other} -> {m.external_ip}:22" in status.stdout
+    status = subprocess.run(lab_cmd(lab, "status"), capture_output=True, text=True, timeout=60)
+    assert "mode: NAT network only" in status.stdout
+    assert f"{lab.address}:{other} -> {m.external_ip}:22" in status.stdout
 
 
 # -- the cluster, configured by the guide's pcs commands (lab profile) ----------------------------------
@@ -314,9 +317,9 @@ def test_cluster_vips_fail_over_and_pacemaker_restarts_haproxy(fresh_lab) -> Non
 
 # -- VBoxManage stand-in and power ------------------------------------------------------------------
 
-def vbox(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lab", "vboxmanage", *args], capture_output=True, text=True,
-                          timeout=120)
+def vbox(lab: Lab, *args: str) -> subprocess.CompletedProcess:
+    """The lab instance's VBoxManage stand-in, run as the wizard's host steps run it (its own program)."""
+    return subprocess.run([str(lab.vboxmanage_path), *args], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.lab
@@ -328,23 +331,23 @@ def test_vboxmanage_guide_sections_1_to_4(fresh_lab) -> None:
     nic3 = ["--nic3", "intnet", "--intnet3", vb.heartbeat_network, "--nictype3", vb.nic_type,
             "--macaddress3", mac_plain(m.heartbeat_mac)]
 
-    assert vbox("snapshot", m.vm, "take", a.snapshot_name).returncode == 0
-    assert f'SnapshotName="{a.snapshot_name}"' in vbox("snapshot", m.vm, "list", "--machinereadable").stdout
+    assert vbox(lab, "snapshot", m.vm, "take", a.snapshot_name).returncode == 0
+    assert f'SnapshotName="{a.snapshot_name}"' in vbox(lab, "snapshot", m.vm, "list", "--machinereadable").stdout
 
-    refused = vbox("modifyvm", m.vm, *nic3)
+    refused = vbox(lab, "modifyvm", m.vm, *nic3)
     assert refused.returncode == 1 and "locked" in refused.stderr, "VirtualBox refuses modifyvm on a running VM"
-    assert vbox("controlvm", m.vm, "poweroff").returncode == 0
-    assert 'VMState="poweroff"' in vbox("showvminfo", m.vm, "--machinereadable").stdout
-    assert vbox("modifyvm", m.vm, *nic3).returncode == 0
-    info = vbox("showvminfo", m.vm, "--machinereadable").stdout
+    assert vbox(lab, "controlvm", m.vm, "poweroff").returncode == 0
+    assert 'VMState="poweroff"' in vbox(lab, "showvminfo", m.vm, "--machinereadable").stdout
+    assert vbox(lab, "modifyvm", m.vm, *nic3).returncode == 0
+    info = vbox(lab, "showvminfo", m.vm, "--machinereadable").stdout
     assert f'macaddress3="{mac_plain(m.heartbeat_mac)}"' in info and f'intnet3="{vb.heartbeat_network}"' in info
 
     # The clone boots with master's disk: master's hostname, addresses and host key (the clash is real).
-    assert vbox("clonevm", m.vm, "--name", s.vm, "--register").returncode == 0
+    assert vbox(lab, "clonevm", m.vm, "--name", s.vm, "--register").returncode == 0
     macs = [f"--macaddress{i}" if j == 0 else mac for i, mac in enumerate(vb.standby_macs, 1) for j in (0, 1)]
-    assert vbox("modifyvm", s.vm, *macs).returncode == 0
-    assert vbox("startvm", s.vm, "--type", "headless").returncode == 0
-    assert f'"{s.vm}"' in vbox("list", "runningvms").stdout
+    assert vbox(lab, "modifyvm", s.vm, *macs).returncode == 0
+    assert vbox(lab, "startvm", s.vm, "--type", "headless").returncode == 0
+    assert f'"{s.vm}"' in vbox(lab, "list", "runningvms").stdout
     assert lab.exec(s.vm, "hostname").stdout.strip() == m.name
     res = ssh(lab, s.name, "hostname", address=m.external_ip)  # master is off: the clone answers
     assert res.returncode == 0 and res.stdout.strip() == m.name, res.stderr
@@ -366,25 +369,25 @@ def test_vboxmanage_guide_sections_1_to_4(fresh_lab) -> None:
     assert lab.exec(s.vm, "hostname").stdout.strip() == s.name
 
     # Power master back on: both answer on their own addresses and the heartbeat NIC is there.
-    assert vbox("startvm", m.vm).returncode == 0
+    assert vbox(lab, "startvm", m.vm).returncode == 0
     assert ssh(lab, m.name, "hostname").stdout.strip() == m.name
     assert lab.exec(m.vm, f"ip link show {m.heartbeat_if}").returncode == 0
     assert lab.exec(s.vm, f"ping -c1 -W2 {m.internal_ip}").returncode == 0
 
-    # Port forward of the NAT network: 127.0.0.1:PORT -> master's haproxy.
-    port = free_port()
+    # Port forward of the NAT network: ADDRESS:PORT -> master's haproxy.
+    port = free_port(lab.address)
     rule = f"http2:tcp:[]:{port}:[{m.external_ip}]:80"
-    assert vbox("natnetwork", "modify", "--netname", vb.natnetwork, "--port-forward-4", rule).returncode == 0
-    assert rule in vbox("list", "natnetworks").stdout
-    assert "served-by:" in curl(f"http://127.0.0.1:{port}/index.php")
+    assert vbox(lab, "natnetwork", "modify", "--netname", vb.natnetwork, "--port-forward-4", rule).returncode == 0
+    assert rule in vbox(lab, "list", "natnetworks").stdout
+    assert "served-by:" in curl(f"http://{lab.address}:{port}/index.php")
 
     # Snapshot restore needs the VM off, and brings its disk back.
     lab.exec(m.vm, "echo after > /etc/after-snapshot", check=True)
-    assert vbox("snapshot", m.vm, "restore", a.snapshot_name).returncode == 1
-    assert vbox("controlvm", m.vm, "poweroff").returncode == 0
-    assert vbox("snapshot", m.vm, "restore", a.snapshot_name).returncode == 0
-    assert "nic3=\"none\"" in vbox("showvminfo", m.vm, "--machinereadable").stdout
-    assert vbox("startvm", m.vm).returncode == 0
+    assert vbox(lab, "snapshot", m.vm, "restore", a.snapshot_name).returncode == 1
+    assert vbox(lab, "controlvm", m.vm, "poweroff").returncode == 0
+    assert vbox(lab, "snapshot", m.vm, "restore", a.snapshot_name).returncode == 0
+    assert "nic3=\"none\"" in vbox(lab, "showvminfo", m.vm, "--machinereadable").stdout
+    assert vbox(lab, "startvm", m.vm).returncode == 0
     assert lab.exec(m.vm, "test -e /etc/after-snapshot").returncode == 1
 
 
@@ -393,8 +396,8 @@ def test_unplug_plug_and_power_cycle(fresh_lab) -> None:
     lab = fresh_lab()
     a = lab.answers
     m, srv = a.master, a.servers[0]
-    status = subprocess.run([sys.executable, "-m", "lab", "status"], capture_output=True, text=True, timeout=60)
-    assert status.returncode == 0
+    status = subprocess.run(lab_cmd(lab, "status"), capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0 and f"{m.vm:<10} debian12  running" in status.stdout
     assert all(fp in status.stdout for fp in lab.host_fingerprints().values()), "status shows every host key"
     assert f"{srv.ip}/" in status.stdout and "phpweb" in status.stdout
     ping = f"ping -c1 -W1 {srv.ip}"
@@ -426,25 +429,25 @@ def test_unplug_plug_and_power_cycle(fresh_lab) -> None:
 def test_down_leaves_nothing_also_after_a_crash_midway(fresh_lab) -> None:
     from lab.core import release_lab
 
-    fresh_lab()  # a lab to crash into; fresh_lab's teardown runs down() once more (safe twice)
-    release_lab()  # let the `lab up` below own it (it would wait for this process otherwise)
-    up = subprocess.Popen([sys.executable, "-m", "lab", "up", "--prepared", "--wait", "60"],
+    first = fresh_lab()  # a lab to crash into; fresh_lab's teardown runs down() once more (safe twice)
+    release_lab(first.name)  # let the `lab up` below own it (it would wait for this process otherwise)
+    up = subprocess.Popen(lab_cmd(first, "up", "--prepared", "--wait", "60"),
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Kill `lab up` while it builds: some namespaces, veths and hosts exist, others not.
-    wait_for("lab up under way", lambda: Path("/var/lib/ha-wizard-lab/hosts/master/vm.json").exists(), timeout=30,
+    wait_for("lab up under way", lambda: (first.hostdir("master") / "vm.json").exists(), timeout=30,
              interval=0.01)
     up.kill()
     up.wait(timeout=10)
-    lab = Lab(Answers())
+    lab = Lab(Answers(), name=first.name)
     t0 = time.monotonic()
     lab.down()
     print(f"\nlab down in {time.monotonic() - t0:.2f} s")
     assert lab.leftovers() == []
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    assert "hawl-" not in netns
-    assert "ha-wizard-lab" not in Path("/proc/self/mountinfo").read_text()
+    assert lab.ns_prefix not in netns
+    assert str(lab.state_dir) not in Path("/proc/self/mountinfo").read_text()
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert "lab/guest/hostinit.py" not in ps
+    assert f"hostinit.py {lab.state_dir}/" not in ps
     lab.down()  # twice is fine
     assert lab.leftovers() == []
     # And `up` after the crash works from whatever was left.
@@ -482,14 +485,15 @@ def test_other_names_interfaces_and_subnets(fresh_lab) -> None:
     })
     # The direct link of `lab up --host-link` (a host-only adapter): this machine is in the external network.
     lab = fresh_lab(prepared=True, answers=answers, host_link=True)
+    link = lab.root_link
     assert lab.host_link and lab.root_address == "172.30.5.254"
-    addrs = subprocess.run(["ip", "-o", "-4", "addr", "show", "dev", "hawl0"], capture_output=True, text=True).stdout
+    addrs = subprocess.run(["ip", "-o", "-4", "addr", "show", "dev", link], capture_output=True, text=True).stdout
     assert "172.30.5.254/24" in addrs
-    routes = subprocess.run(["ip", "-4", "route", "show", "dev", "hawl0"], capture_output=True, text=True).stdout
+    routes = subprocess.run(["ip", "-4", "route", "show", "dev", link], capture_output=True, text=True).stdout
     assert routes.strip().splitlines() == ["172.30.5.0/24 proto kernel scope link src 172.30.5.254"]
-    assert "hawl0" not in subprocess.run(["ip", "-4", "route", "show", "default"], capture_output=True,
-                                         text=True).stdout
-    assert route_device(answers.master.external_ip) == "hawl0" and ssh_answers(answers.master.external_ip)
+    assert link not in subprocess.run(["ip", "-4", "route", "show", "default"], capture_output=True,
+                                      text=True).stdout
+    assert route_device(answers.master.external_ip) == link and ssh_answers(answers.master.external_ip)
     for d in answers.directors:
         for ip in (d.external_ip, d.internal_ip, d.heartbeat_ip):
             res = ssh(lab, d.name, "hostname", address=ip)
@@ -507,11 +511,11 @@ def test_other_names_interfaces_and_subnets(fresh_lab) -> None:
 
 @pytest.mark.lab
 def test_a_second_session_waits_for_the_lab_owner(fresh_lab) -> None:
-    """Two test sessions on one machine take turns: `up` elsewhere waits while this process owns the lab."""
-    fresh_lab()
-    other = subprocess.run([sys.executable, "-m", "lab", "up"], capture_output=True, text=True, timeout=60)
-    assert other.returncode == 1 and "in use by process" in other.stderr
-    assert Lab().running(Lab().answers.master.vm), "the owner's lab is untouched"
-    down = subprocess.run([sys.executable, "-m", "lab", "down", "--wait", "1"], capture_output=True, text=True,
-                          timeout=60)
-    assert down.returncode == 1 and Lab().running(Lab().answers.master.vm)
+    """Two sessions using one instance take turns: `up` elsewhere waits while this process owns it."""
+    lab = fresh_lab()
+    other = subprocess.run(lab_cmd(lab, "up"), capture_output=True, text=True, timeout=60)
+    assert other.returncode == 1 and "in use by process" in other.stderr and lab.name in other.stderr
+    again = Lab(name=lab.name)
+    assert again.running(again.answers.master.vm), "the owner's lab is untouched"
+    down = subprocess.run(lab_cmd(lab, "down", "--wait", "1"), capture_output=True, text=True, timeout=60)
+    assert down.returncode == 1 and again.running(again.answers.master.vm)

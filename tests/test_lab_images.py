@@ -80,19 +80,27 @@ def test_the_builder_stands_alone_with_the_system_python() -> None:
     assert res.returncode == 2 and "usage:" in res.stderr
 
 
-def test_down_keeps_the_images_and_other_labs_folders(tmp_path: Path) -> None:
-    from lab import Lab
+def test_down_keeps_the_images_and_other_labs_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default instance's down also removes a lab of the one-lab layout (files beside instances/), never
+    the images nor another instance's folders."""
+    from lab import instances
+    from lab.core import Lab
 
     state, run = tmp_path / "state", tmp_path / "run"
+    monkeypatch.setattr(instances, "STATE", state)
+    monkeypatch.setattr(instances, "RUN", run)
+    monkeypatch.setattr(instances, "INSTANCES", state / "instances")
     for path in ("images/debian13/rootfs", "instances/other/hosts", "hosts/master/disk", "bin"):
         (state / path).mkdir(parents=True)
-    for path in ("lab.json", "id_ed25519", "known_hosts"):
+    for path in ("lab.json", "id_ed25519", "known_hosts", "forward-2201.log"):
         (state / path).write_text("x")
-    (run / "hosts").mkdir(parents=True)
+    for path in ("hosts", "other"):
+        (run / path).mkdir(parents=True)
     (run / "owner").write_text("1\n")
-    lab = Lab(state_dir=state, run_dir=run)
-    assert sorted(p.name for p in lab._lab_paths(state)) == ["bin", "hosts", "id_ed25519", "known_hosts", "lab.json"]
-    assert sorted(p.name for p in lab._lab_paths(run)) == ["hosts", "owner"]
+    Lab._remove_one_lab_layout()
+    assert sorted(p.name for p in state.iterdir()) == ["images", "instances"]
+    assert (state / "images/debian13/rootfs").is_dir() and (state / "instances/other/hosts").is_dir()
+    assert sorted(p.name for p in run.iterdir()) == ["other"]
 
 
 def test_lab_image_list_says_what_is_built() -> None:

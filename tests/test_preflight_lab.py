@@ -29,14 +29,12 @@ BOUND = 90.0  # seconds: the issue's bound for a pass and for a failure naming t
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, Path]]:
-    from conftest import _require_lab
+    from conftest import _require_lab, lab_name, own_lab
     _require_lab()
-    from lab import Lab
 
     folder = tmp_path_factory.mktemp("preflight")
     answers = Answers(profile="lab")
-    Lab().down(keep_ownership=True)  # whatever lab was there
-    lab = Lab(answers)
+    lab = own_lab(answers, lab_name("preflight"))  # a lab instance of its own: the answers point at it
     try:
         lab.up(prepared=False)
         save_answers(answers, folder / "lab.toml")
@@ -50,7 +48,7 @@ def preflight(lab: object, folder: Path, session: str) -> tuple[int, str, float,
     done = subprocess.run(
         wizard_cmd("run", "--answers", str(folder / "lab.toml"), "--section", "preflight", "--yes",
                    "--trust-new-hosts", "--session", session, *connection_args(lab)),
-        env=wizard_env(folder / "state"), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+        env=wizard_env(folder / "state", lab), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
     wall = time.monotonic() - start
     return done.returncode, done.stdout + done.stderr, wall, load_state(folder / "state", session)
 

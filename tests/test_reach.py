@@ -4,6 +4,7 @@ the wizard's own key and the lab profile's default credentials."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import stat
 from pathlib import Path
@@ -16,7 +17,7 @@ from steps.access import KEY_INSTALL, PUBLIC_KEY, forward_actions, key_actions
 from steps.model import HostOp
 from steps.profiles import get_profile
 from wizard.base.answers import Answers, answers_from_dict, dumps_answers
-from wizard.base.reach import describe, forwards, is_loopback, reach, split_address
+from wizard.base.reach import describe, forwards, is_loopback, reach, split_address, web_forward_host
 from wizard.base.validation import validate
 from wizard.run.hostops import HostContext, natnetwork_rules, op_natnetwork_has_rule, op_natnetwork_rule_free
 from wizard.run.keys import ensure_wizard_key, login_files, wizard_key_path, wizard_public_key
@@ -67,6 +68,27 @@ def test_endpoint_answers_round_trip_through_toml():
     a.directors[1].ssh_port = 2299
     back = answers_from_dict(tomllib.loads(dumps_answers(a)))
     assert (back.directors[1].ssh_host, back.directors[1].ssh_port) == ("127.0.0.1", 2299)
+
+
+def _page_urls(answers: Answers) -> set[str]:
+    """The web forward's URL wherever the verification section opens it on this machine."""
+    plan = [a for _, acts in full_plan(answers, get_profile("lab")) for a in acts if a.id.startswith("verification.")]
+    return {url for action in plan for text in (action.command or "", repr(action.host))
+            for url in re.findall(r"http://[^/\s'\"]+:5280/index\.php", text)}
+
+
+def test_the_web_forward_is_opened_where_the_directors_forwards_listen():
+    """The guide's http://localhost:5280 by default; a lab instance of its own (directors' forwards on
+    127.0.0.3) has its web forward there too; directors reached directly change nothing."""
+    a = Answers(profile="lab")
+    assert web_forward_host(a) == "localhost" and _page_urls(a) == {"http://localhost:5280/index.php"}
+    for d in a.directors:
+        d.ssh_host = "127.0.0.3"
+    assert web_forward_host(a) == "127.0.0.3" and _page_urls(a) == {"http://127.0.0.3:5280/index.php"}
+    direct = Answers(profile="lab")
+    for d in direct.directors:
+        d.ssh_host, d.ssh_port = "", 0
+    assert web_forward_host(direct) == "localhost"
 
 
 def test_address_helpers():

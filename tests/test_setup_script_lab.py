@@ -30,7 +30,9 @@ def test_sh_export_rebuilds_the_cluster_on_a_fresh_lab(built_cluster, fresh_lab,
     assert PASSWORD not in text
     assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
 
-    lab = fresh_lab(prepared=False, answers=run.answers)  # the guide's starting point again, new host keys
+    # The guide's starting point again, new host keys, on the built cluster's own lab instance: the script
+    # names that instance's VBoxManage and its forwards' address.
+    lab = fresh_lab(prepared=False, answers=run.answers, name=run.lab.name)
     env = wizard_env(tmp_path / "no-state")
     env.pop("HA_WIZARD_HACLUSTER_PASSWORD")
     # The wizard needed nothing but VBoxManage on PATH; its POSIX equivalent needs a shell's tools (the script

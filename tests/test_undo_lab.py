@@ -39,7 +39,7 @@ def test_back_to_the_snapshot_finds_every_host_as_before(fresh_lab, tmp_path) ->
     lab = fresh_lab(prepared=False, answers=answers)
     answers_file = tmp_path / "lab.toml"
     save_answers(answers, answers_file)
-    env = wizard_env(tmp_path / "state")
+    env = wizard_env(tmp_path / "state", lab)
     before = {vm: host_state(lab, vm) for vm in lab.vms()}
     ids = [m.ID for m in SECTIONS]
     sections = ids[: ids.index("networking") + 1]  # snapshot .. networking: every director's files change

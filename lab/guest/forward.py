@@ -1,13 +1,14 @@
 """The lab's NAT-network port forward: a small userspace TCP forwarder (stdlib only).
 
-    python3 -I forward.py --listen-fd FD [--source IP] TARGET_IP TARGET_PORT
+    python3 -I forward.py --lab NAME --listen-fd FD [--source IP] TARGET_IP TARGET_PORT
 
 Started by `ha-wizard lab vboxmanage natnetwork modify --port-forward-4` inside the lab's bridges
 namespace, with FD a socket already listening on this machine's loopback (bound in the root namespace by
 the lab): connections accepted there are relayed to TARGET_IP:TARGET_PORT, opened here, on the NAT
 network, from SOURCE (the NAT gateway's address) — as VirtualBox's NAT engine does. A target that does not
 answer closes the accepted connection (the client sees it close before any data, as with VirtualBox).
-Killed by `lab down` or `--port-forward-4 delete`. Prints "listening" once it serves.
+`--lab NAME`: the lab instance it serves (`lab down --name NAME` finds it by it). Killed by `lab down` or
+`--port-forward-4 delete`. Prints "listening" once it serves.
 """
 
 import argparse
@@ -33,6 +34,7 @@ async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--lab", default="default")
     parser.add_argument("--listen-fd", type=int, required=True)
     parser.add_argument("--source", default="")
     parser.add_argument("target")

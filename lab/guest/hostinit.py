@@ -2,7 +2,7 @@
 
 Started by the lab (lab/machines.py) as
     ip netns exec NS unshare -m -u -i -p -f --propagation private --mount-proc python3 -I hostinit.py HOSTDIR \
-        [--root=ROOT]
+        [--root=ROOT] [--state=LABSTATE]
 so it already runs in the host's own network, mount, UTS, IPC and PID namespaces. Standalone (stdlib only,
 system python3): the host keeps running whatever the wizard's venv does.
 
@@ -32,7 +32,7 @@ ENV = {
 # Boot order of the services a host may have enabled; others follow alphabetically.
 ORDER = ["ssh", "corosync", "pacemaker", "pcsd-ruby", "pcsd", "haproxy", "phpweb"]
 ENABLED_FILE = "/etc/ha-wizard-lab/enabled"
-LAB_STATE = "/var/lib/ha-wizard-lab"
+LAB_STATES = ["/var/lib/ha-wizard-lab"]  # and --state=LABSTATE: the labs' folders, hidden inside the host
 HOSTDIR = ""
 ROOT = ""
 
@@ -68,8 +68,9 @@ def mount_disk(hostdir: str, root: str = "") -> None:
     for where, opts in (("/run", "mode=755"), ("/tmp", "mode=1777"), ("/dev/shm", "mode=1777")):
         run(["mount", "-t", "tmpfs", "-o", f"{opts},size=256m", "tmpfs", where])
     # The lab's own state (every host's disk, the lab key) is not the host's business.
-    if os.path.isdir(LAB_STATE):
-        run(["mount", "-t", "tmpfs", "-o", "mode=700,size=1m", "tmpfs", LAB_STATE])
+    for folder in LAB_STATES:
+        if os.path.isdir(folder):
+            run(["mount", "-t", "tmpfs", "-o", "mode=700,size=1m", "tmpfs", folder])
 
 
 def mount_image(hostdir: str, root: str) -> None:
@@ -264,7 +265,9 @@ def after_worker() -> None:
 def main() -> None:
     global HOSTDIR, ROOT
     HOSTDIR = sys.argv[1]
-    ROOT = next((a.split("=", 1)[1] for a in sys.argv[2:] if a.startswith("--root=")), "")
+    options = dict(a[2:].split("=", 1) for a in sys.argv[2:] if a.startswith("--") and "=" in a)
+    ROOT = options.get("root", "")
+    LAB_STATES.extend(path for path in (options.get("state"),) if path and path not in LAB_STATES)
     os.chdir("/")
     signal.signal(signal.SIGTERM, on_power_signal)
     signal.signal(signal.SIGUSR1, on_power_signal)

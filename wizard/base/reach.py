@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from wizard.base.answers import Answers, Director
 
-FORWARD_HOST = "127.0.0.1"
+FORWARD_HOST = "localhost"  # where the guide opens its web forward (http://localhost:5280)
 FIRST_FORWARD_PORT = 2201  # master 2201, standby 2202: the guide's later forwards use 5280 (web)
 LOOPBACK_NAMES = ("localhost",)
 
@@ -100,6 +100,17 @@ def forwards(answers: Answers) -> list[Reach]:
         if r.kind == "forward":
             out.append(r)
     return out
+
+
+def web_forward_host(answers: Answers) -> str:
+    """Where this machine opens the NAT network's web forward (`[]:host_port -> VIP:80`): `localhost`, as
+    the guide does, unless the directors' own forwards listen on another loopback address (a lab instance
+    of its own, 127.0.0.2, ...): then that one, where the same NAT engine listens."""
+    for d in answers.directors:
+        host = d.ssh_host
+        if host and is_loopback(host) and host.lower() not in LOOPBACK_NAMES and host != "127.0.0.1":
+            return host
+    return FORWARD_HOST
 
 
 def describe(answers: Answers, node: str, lang: str = "en") -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from app_support import wait_for
 
+from wizard.base.i18n import t
 from wizard.ui.app import WizardApp
 from wizard.ui.screens.complete import GuideCompleteScreen
 from wizard.ui.screens.dialogs import ClashDialog, ConfirmDialog, ExportDialog, HelpScreen, UndoDialog
@@ -161,7 +162,9 @@ async def test_the_end_of_the_guide_by_keyboard(state: Path, tmp_path: Path) -> 
         await tab_to(pilot, app, "#export-path")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, GuideCompleteScreen))
-        assert (tmp_path / f"{app.session.name}-transcript.md").is_file()
+        # The default file is named in the student's language (a Spanish session hands in "-registro.md").
+        assert (tmp_path / t("export.file_md", "es", name=app.session.name)).is_file()
+        assert (tmp_path / "almost-registro.md").read_text().startswith("#")
         await pilot.press("escape")
         await wait_for(pilot, lambda: on_section(app))
         await pilot.press("escape")

@@ -25,25 +25,22 @@ from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 
 from wizard.base.answers import Answers, AnswersError, load_answers
 from wizard.base.fields import SECRET_HACLUSTER
-from wizard.base.i18n import STRINGS, Msg, default_lang, t
+from wizard.base.i18n import default_lang, t
 from wizard.session.prefs import load_prefs, remember
-from wizard.session.progress import DONE_STATUSES, next_session_name, section_status
+from wizard.session.progress import DONE_STATUSES, next_session_name
 from wizard.session.staleness import changed_fields, refresh
+from wizard.ui.engine_link import EngineLink
+from wizard.ui.plan_view import PlanView
 from wizard.ui.screens.base import Localized, localize_bindings
 from wizard.ui.screens.complete import GuideCompleteScreen
 from wizard.ui.screens.dialogs import (
     ConfirmDialog,
     ExportDialog,
     HelpScreen,
-    HostKeyDialog,
-    ManualDialog,
 )
 from wizard.ui.screens.inventory import InventoryScreen
 from wizard.ui.screens.section import SectionScreen
-from wizard.ui.screens.section_run import EngineEvent
 from wizard.ui.screens.start import StartScreen
-
-ASK_TIMEOUT = 600.0  # seconds a worker thread waits for the user's answer to a dialog
 
 
 class SectionCommands(Provider):
@@ -85,7 +82,7 @@ class WizardPalette(CommandPalette):
         localize_bindings(self, lang)
 
 
-class WizardApp(App[int]):
+class WizardApp(PlanView, EngineLink, App[int]):
     CSS_PATH = "app.tcss"  # beside this module, as Textual resolves it
     TITLE = "ha-wizard"
     # Only the wizard's own commands: Textual's system commands have English names only.
@@ -274,25 +271,6 @@ class WizardApp(App[int]):
         self.manual_confirmed.clear()
         self.make_engine()
 
-    def make_engine(self) -> None:
-        """A fresh engine over the session (after answers change, or a cancel: its cancel flag stays set)."""
-        if self.engine is not None:
-            try:
-                self.engine.close()
-            except Exception:  # noqa: BLE001 - closing dead connections must not stop the app
-                pass
-        self.engine = None
-        self._plan = None
-        try:
-            from wizard.run.engine import Engine
-
-            options = {"ask_ssh_password": self.ask_ssh_password, **self.engine_options}
-            self.engine = Engine(self.session, self.secrets, self.confirm_host_key, self.engine_callback,
-                                 confirm_manual=self.confirm_manual, **options)
-            self.engine_error = ""
-        except Exception as exc:  # noqa: BLE001 - shown on the section screens; the plan is still browsable
-            self.engine_error = f"{type(exc).__name__}: {exc}"
-
     def apply_answers(self, answers: Answers) -> list[str]:
         """Use new values; returns the done actions they make out of date (marked in the session). A value put
         back clears the marks of the actions that ran with it (`cleared_marks` lists them); the change is in
@@ -315,167 +293,14 @@ class WizardApp(App[int]):
                 screen.stale = True  # the plan changed: compose again when shown
         return [a for a in result.marks if a in result.new or any(f in changed for f in result.marks[a])]
 
-    def ran_with(self) -> dict[str, str]:
-        marks = self.session.options.get("ran_with") if self.session is not None else None
-        return {k: str(v) for k, v in (marks or {}).items()}
-
-    def journal_values(self, changed: dict[str, tuple[str, str]], result: Any) -> None:
-        """The change of values as a journal entry (the md record shows it where it happened)."""
-        from wizard.session.state import now_iso
-
-        entry = {"event": "values", "when": now_iso(), "changed": {k: list(v) for k, v in changed.items()},
-                 "out_of_date": list(result.new), "up_to_date": list(result.cleared)}
-        if self.engine is not None:
-            self.engine.journal_event(entry)
-        else:
-            self.session.add_journal({"seq": max((e.get("seq", 0) for e in self.session.journal), default=0) + 1,
-                                      **entry})
-
-    def out_of_date(self) -> dict[str, list[str]]:
-        """Done actions that used values changed since they ran: action id -> the fields."""
-        if self.session is None:
-            return {}
-        marks = self.session.options.get("out_of_date") or {}
-        return {k: list(v) for k, v in marks.items() if isinstance(v, list)}
-
-    def up_to_date(self, action_id: str) -> None:
-        """The action ran again: no longer out of date."""
-        marks, ran_with = self.out_of_date(), self.ran_with()
-        if marks.pop(action_id, None) is not None:
-            self.session.options["out_of_date"] = marks
-        if ran_with.pop(action_id, None) is not None:
-            self.session.options["ran_with"] = ran_with
-
-    def stale_done(self) -> list[str]:
-        """Done actions marked out of date: the guide is not complete while there is one."""
-        return [a for a in self.out_of_date() if self.status(a) in DONE_STATUSES]
-
     def set_secret(self, name: str, value: str) -> None:
         self.secrets[name] = value
         if self.engine is not None:
             self.engine.secrets[name] = value  # the engine keeps its own copy
 
-    # -- the plan, as the screens see it --------------------------------------------------------------
-    def plan(self) -> list[Any]:
-        if self.engine is not None:
-            return self.engine.plan
-        if self._plan is None:
-            from steps import session_plan
-
-            # Written for the pcs/Pacemaker the session found on its nodes (facts), as the engine's would be.
-            self._plan = session_plan(self.session.answers, self.session.profile, self.session.facts)
-        return self._plan
-
-    def section(self, section_id: str) -> tuple[Any, list[Any]]:
-        for module, actions in self.plan():
-            if module.ID == section_id:
-                return module, actions
-        raise KeyError(section_id)
-
-    def section_number(self, section_id: str) -> int:
-        return [m.ID for m, _ in self.plan()].index(section_id) + 1
-
-    def find_action(self, action_id: str) -> Any | None:
-        """The plan's action (or a side action the engine runs, going back to the snapshot) with this id."""
-        if self.engine is not None:
-            try:
-                return self.engine.action(action_id)
-            except Exception:  # noqa: BLE001 - not the engine's: look in the plan below
-                pass
-        for _, actions in self.plan():
-            for action in actions:
-                if action.id == action_id:
-                    return action
-        return None
-
-    def action_label(self, action_id: str) -> Msg:
-        """An action as a student reads it (its title), in both languages: never its id. An id the plan does
-        not know (a section's, after going back) is named by its section's title when there is one."""
-        action = self.find_action(action_id)
-        if action is not None:
-            return Msg(action.label("en"), action.label("es"))
-        for module, _ in self.plan():
-            if module.ID == action_id.split(".", 1)[0]:
-                return Msg(module.TITLE.en, module.TITLE.es)
-        return Msg.raw(action_id)
-
-    def missing_secrets(self, names: Iterable[str]) -> list[str]:
-        """Of these secrets, those nobody gave yet. The engine fills some itself (the wizard's public key, which
-        is no secret of the student's): only the rest are asked."""
-        engine_secrets = self.engine.secrets if self.engine is not None else {}
-        return [n for n in dict.fromkeys(names) if not self.secrets.get(n) and not engine_secrets.get(n)]
-
-    def status(self, action_id: str) -> str:
-        return self.session.status(action_id)
-
-    def record(self, action_id: str) -> Any | None:
-        return self.session.records.get(action_id)
-
-    def section_state(self, section_id: str) -> str:
-        """A section's status; "stale" when it is done but an action of it ran with a value changed since."""
-        actions = self.section(section_id)[1]
-        state = section_status([self.status(a.id) for a in actions])
-        if state == "ok" and set(self.stale_done()) & {a.id for a in actions}:
-            return "stale"
-        return state
-
-    def sidebar_entries(self) -> list[tuple[str, str, str]]:
-        from wizard.run.undo import undone_sections
-
-        undone = set(undone_sections(self.session))  # taken back to the snapshot and not done again yet
-        return [(m.ID, m.TITLE.get(self.lang), "undone" if m.ID in undone else self.section_state(m.ID))
-                for m, _ in self.plan()]
-
-    def first_open_section(self) -> str:
-        for module, actions in self.plan():
-            if any(self.status(a.id) not in DONE_STATUSES for a in actions):
-                return module.ID
-        return self.plan()[-1][0].ID
-
-    def resume_section(self) -> str:
-        """Where the student was when the session was left, else the first section not done."""
-        where = self.session.options.get("ui_section")
-        if where in [m.ID for m, _ in self.plan()]:
-            return str(where)
-        return self.first_open_section()
-
-    def next_section(self, section_id: str) -> str | None:
-        ids = [m.ID for m, _ in self.plan()]
-        i = ids.index(section_id)
-        return ids[i + 1] if i + 1 < len(ids) else None
-
-    def guide_complete(self) -> bool:
-        """Every action done, and none of them done with values changed since (⟳)."""
-        return all(self.status(a.id) in DONE_STATUSES for _, actions in self.plan() for a in actions) \
-            and not self.stale_done()
-
     def show_complete(self) -> None:
         if not isinstance(self.screen, GuideCompleteScreen):
             self.push_screen(GuideCompleteScreen())
-
-    def where_short(self, action: Any) -> str:
-        target = action.target
-        if target.is_local:
-            return t("sec.where_local", self.lang)
-        if target.kind == "group":
-            return self.group_words(target.group)
-        return ", ".join(target.nodes)
-
-    def group_words(self, group: str) -> str:
-        """A group of nodes in words ("the directors"), not the plan's name for it ("directors")."""
-        key = f"where.{group}"
-        return t(key, self.lang) if key in STRINGS else group
-
-    def where_long(self, action: Any) -> str:
-        from wizard.exports.listing import target_label
-
-        target = action.target
-        if target.is_local:
-            return "@" + t("sec.where_local", self.lang)
-        label = target_label(self.session.answers, target, action.via_address)
-        if target.kind == "group":
-            label = label.replace(f"@{target.group}:", f"@{self.group_words(target.group)}:", 1)
-        return label
 
     # -- navigation -------------------------------------------------------------------------------------
     def push_section(self, section_id: str) -> None:
@@ -521,77 +346,6 @@ class WizardApp(App[int]):
                 self.push_section(section_id)
 
         self.push_screen(ConfirmDialog(message, "sec.jump"), answer)
-
-    # -- questions from the engine's threads ------------------------------------------------------------
-    def _ask(self, screen: Any) -> Any:
-        """Show `screen` from a worker thread and wait (bounded) for its result."""
-        done = threading.Event()
-        result: list[Any] = [None]
-
-        def answered(value: Any) -> None:
-            result[0] = value
-            done.set()
-
-        try:
-            self.call_from_thread(self.push_screen, screen, answered)
-        except RuntimeError:  # the app is not running any more
-            return None
-        deadline = ASK_TIMEOUT
-        while deadline > 0 and not done.is_set() and not self.closing.is_set():
-            done.wait(0.2)
-            deadline -= 0.2
-        return result[0]
-
-    def confirm_host_key(self, node: str, address: str, key: str) -> bool:
-        return bool(self._ask(HostKeyDialog(node, address, key)))
-
-    def ask_ssh_password(self, prompt: str) -> str | None:
-        """A node refused every key (a fresh VM takes root's password only): asked once, kept in memory."""
-        from wizard.ui.screens.dialogs import PasswordDialog
-
-        return self._ask(PasswordDialog("", prompt=prompt)) or None
-
-    def confirm_manual(self, action: Any) -> bool:
-        if action.id in self.manual_confirmed:
-            return True
-        # Asked from the engine's thread: only "done" lets it go on (a skip is the section screen's own answer).
-        return self._ask(ManualDialog(action, self.lang, self.dark_theme)) == "done"
-
-    def engine_callback(self, event: Any) -> None:
-        """Engine thread → the screen that started the work (post_message is thread-safe)."""
-        target = self.event_target
-        if target is not None:
-            target.post_message(EngineEvent(event))
-
-    # -- running state -----------------------------------------------------------------------------------
-    def stop_running(self) -> None:
-        self.stop_requested.set()
-        if self.engine is not None:
-            self.engine.cancel()
-
-    def worker_finished(self, result: tuple[str, str | None]) -> bool:
-        """Called by a section screen when its engine worker ends. True when the app is exiting."""
-        if self.stop_requested.is_set():
-            self.make_engine()  # the old engine's cancel flag stays set
-            self.stop_requested.clear()
-        if self.quitting:
-            self._close_engine()
-            self._release_session()
-            self.exit(0)
-            return True
-        return False
-
-    def _close_engine(self) -> None:
-        if self.engine is not None:
-            try:
-                self.engine.close()
-            except Exception:  # noqa: BLE001
-                pass
-
-    def _release_session(self) -> None:
-        """Let other processes run the session again (the process ending would too; tests go on living)."""
-        if self.session is not None:
-            self.session.release()
 
     async def action_quit(self) -> None:
         if self.busy:

@@ -20,11 +20,10 @@ from wizard.session.progress import DONE_STATUSES, STATUS_ICONS
 from wizard.ui.screens.base import WizardScreen
 from wizard.ui.screens.dialogs import (
     ClashDialog,
-    EditCommandDialog,
-    UndoDialog,
     bash,
 )
 from wizard.ui.screens.inventory import group_title
+from wizard.ui.screens.section_keys import SectionKeys
 from wizard.ui.screens.section_run import SectionRunning
 from wizard.ui.widgets.actions import ActionsTable, fit_widths
 from wizard.ui.widgets.checklist import Checklist, check_rows
@@ -33,11 +32,10 @@ from wizard.ui.widgets.figures import FiguresPanel, collect
 from wizard.ui.widgets.output import OutputLog
 from wizard.ui.widgets.panels import FailurePanel, Sidebar
 
-RUN_ACTIONS = ("run_next", "run_section", "skip", "edit", "retry", "rerun_stale", "undo")
 FOOTER_ACTIONS = ("run_next", "run_section", "skip", "edit", "retry", "stop", "sidebar", "next_section", "back")
 
 
-class SectionScreen(SectionRunning, WizardScreen):
+class SectionScreen(SectionKeys, SectionRunning, WizardScreen):
     HELP_KEY = "help.section"
     # The footer shows what moves the student on; the action keys are also on the buttons.
     # The footer shows the keys that apply to the selected action (footer_keys): all of them do not fit in
@@ -414,171 +412,10 @@ class SectionScreen(SectionRunning, WizardScreen):
             failure.hide()
         self.update_footer()
 
-    # -- buttons and bindings ------------------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # False hides the key from the footer (room at 80 columns): Stop only while something runs,
-        # the run and move keys only while nothing does.
-        busy = self.wapp.busy
-        if action in RUN_ACTIONS:
-            if busy:
-                return False
-            return None if self.wapp.engine is None else True
-        if action == "stop":
-            return busy
-        if action in ("back", "next_section", "inventory"):
-            return not busy
-        return True
-
-    def update_buttons(self) -> None:
-        busy = self.wapp.busy
-        no_engine = self.wapp.engine is None
-        for name in RUN_ACTIONS:
-            for button in self.query(f"#btn-{name}").results(Button):
-                button.disabled = busy or no_engine
-        self.query_one("#btn-stop", Button).disabled = not busy
-        self.update_footer()
-
     @on(Button.Pressed, "#buttons Button")
     def _button(self, event: Button.Pressed) -> None:
         name = (event.button.id or "").removeprefix("btn-")
         self.run_action(name)
-
-    def guard(self) -> bool:
-        """True when an action cannot start now (and says why)."""
-        if self.wapp.busy:
-            self.notify(self.t("sec.busy"), severity="warning")
-            return True
-        if self.wapp.engine is None:
-            self.notify(self.t("sec.no_engine", error=self.wapp.engine_error), severity="error")
-            return True
-        return False
-
-    def _run_pending(self, mode: str) -> None:
-        if self.guard():
-            return
-        action = self.wapp.engine.next_pending(self.section_id)
-        if action is None and mode == "section" and getattr(self.module, "RERUN", False) and self.actions:
-            action = self.actions[0]  # checks run again: they tell how things are now
-        if action is None:
-            self.notify(self.t("sec.none_left"))
-            return
-        self.start(action, mode)
-
-    def action_run_next(self) -> None:
-        self._run_pending("one")
-
-    def action_run_section(self) -> None:
-        self._run_pending("section")
-
-    def action_skip(self) -> None:
-        if self.guard():
-            return
-        action = self.selected()
-        if action is None:
-            return
-        self.wapp.engine.skip(action.id)
-        self.refresh_statuses()
-        self.after_skip()
-
-    def after_skip(self) -> None:
-        """The cursor to what is next; the offer of the next section when nothing is left."""
-        nxt = self.next_index()
-        if nxt is not None:
-            self.query_one("#actions", DataTable).move_cursor(row=nxt)
-        self.show_selected()
-        self.show_stale()
-
-    def action_edit(self) -> None:
-        if self.guard():
-            return
-        action = self.selected()
-        if action is None:
-            return
-        rec = self.wapp.record(action.id)
-        current = rec.command_run if rec is not None and rec.edited and rec.command_run else action.command
-
-        def edited(text: str | None) -> None:
-            if text is None or not text.strip():
-                return
-            self.start(action, "one", command=None if text == action.command else text)
-
-        self.app.push_screen(EditCommandDialog(action.label(self.wapp.lang), current), edited)
-
-    def action_retry(self) -> None:
-        if self.guard():
-            return
-        action = self.selected()
-        if action is not None:
-            self.start(action, "one")
-
-    def action_stop(self) -> None:
-        if self.wapp.busy:
-            self.wapp.stop_running()
-
-    def action_back(self) -> None:
-        """Esc: back to the start screen (the session is kept; resuming comes back here)."""
-        self.wapp.go_start()
-
-    def action_next_section(self) -> None:
-        nxt = self.wapp.next_section(self.section_id)
-        if nxt is None:
-            if self.wapp.guide_complete():
-                self.wapp.show_complete()
-            else:
-                self.notify(self.t("sec.last_section"))
-            return
-        self.wapp.goto_section(nxt, warn=False)
-
-    def action_undo(self) -> None:
-        """Back to the snapshot ("back to preHA"): every VM powered off, restored and started again."""
-        from wizard.run.undo import UndoError, undo_preview
-
-        if self.guard():
-            return
-        app = self.wapp
-        try:
-            preview = undo_preview(app.engine)
-        except UndoError as exc:
-            self.notify(exc.msg.get(app.lang), severity="error")
-            return
-        titles = [f"{app.section_number(s)}. {app.section(s)[0].TITLE.get(app.lang)}" for s in preview.sections]
-
-        def answer(go: bool | None) -> None:
-            if go:
-                self.launch(None, "undo")
-
-        self.app.push_screen(UndoDialog(preview, titles, app.dark_theme), answer)
-
-    def action_rerun_stale(self) -> None:
-        if self.guard():
-            return
-        stale = self.stale_actions()
-        if stale:
-            self.start(stale[0], "stale")
-
-    def action_sidebar(self) -> None:
-        """b: to the list of sections (shown again if it was hidden); Enter there opens one."""
-        sidebar = self.query_one(Sidebar)
-        sidebar.display = True
-        sidebar.focus()
-
-    def action_toggle_sidebar(self) -> None:
-        """Ctrl+B: hide the sections for room (80 columns), or show them again."""
-        sidebar = self.query_one(Sidebar)
-        sidebar.display = not sidebar.display
-        if not sidebar.display and self.focused is sidebar:
-            self.focus_actions()
-
-    def action_inventory(self) -> None:
-        if self.guard():
-            return
-        self.wapp.open_inventory_edit()
-
-    def index_of(self, action_id: str, default: int | None = 0) -> int | None:
-        for i, a in enumerate(self.actions):
-            if a.id == action_id:
-                return i
-        return default
 
 
 

@@ -349,3 +349,81 @@ def test_the_clock_check_gets_the_controllers_clock(exported, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     told = float(json.loads(done.stdout[done.stdout.index("{"):])["msg"])
     assert before - 1 <= told <= time.time() + 1, (before, told)
+
+
+def _inventory_args(out: Path, home: Path) -> dict[str, list[str]]:
+    """Each host's ssh arguments as Ansible passes them to ssh (ansible-inventory, then shlex as Ansible splits)."""
+    import shlex
+
+    done = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(out / "inventory.ini"), "--list"],
+                          capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(home), "ANSIBLE_LOCAL_TEMP": str(home / "t")})
+    assert done.returncode == 0, done.stderr
+    hostvars = json.loads(done.stdout)["_meta"]["hostvars"]
+    return {h: shlex.split(v["ansible_ssh_common_args"]) for h, v in hostvars.items()}
+
+
+def _hops(args: list[str]) -> list[list[str]]:
+    """The inner ssh command lines of a ProxyCommand (one per director tried)."""
+    import shlex
+
+    proxy = next(a.split("=", 1)[1] for a in args if a.startswith("ProxyCommand="))
+    words = shlex.split(proxy)
+    inner = words[2] if words[:2] == ["sh", "-c"] else proxy
+    return [shlex.split(hop) for hop in inner.split(" || ")]
+
+
+def test_the_lab_profiles_exports_log_in_as_run_does_without_flags(tmp_path, monkeypatch):
+    """Issue 22: no --identity/--known-hosts on the lab profile: the answers' key and known_hosts (as `run` uses
+    them) in the outer connection and in every jump; a flag still wins; the sh export of a session likewise."""
+    if not (BIN / "ansible-inventory").exists():
+        pytest.skip("ansible-core not installed")
+    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    lab_dir = tmp_path / "lab"
+    lab_dir.mkdir()
+    key, kh = lab_dir / "id_ed25519", lab_dir / "known_hosts"
+    key.write_text("private")
+    kh.write_text("")
+    answers = Answers(profile="lab")
+    answers.ssh_identity, answers.ssh_known_hosts = str(key), str(kh)
+    save_answers(answers, tmp_path / "lab.toml")
+    code, _, err = run_cli("plan", "--answers", str(tmp_path / "lab.toml"), "--format", "ansible", "-o",
+                           str(tmp_path / "p"))
+    assert code == 0, err
+    hosts = _inventory_args(tmp_path / "p", tmp_path)
+    assert set(hosts) == {n.name for n in [*answers.directors, *answers.servers]}
+    for host, args in hosts.items():
+        connections = [args] + (_hops(args) if host in {s.name for s in answers.servers} else [])
+        assert len(connections) == (1 if host in {d.name for d in answers.directors} else 1 + len(answers.directors))
+        for words in connections:
+            assert f"IdentityFile={key}" in words, (host, words)
+            files = next(w for w in words if w.startswith("UserKnownHostsFile=")).split("=", 1)[1].split()
+            assert str(kh) in files and "~/.ssh/known_hosts" in files, (host, words)
+    # An explicit flag wins over the answers'.
+    other = tmp_path / "other_key"
+    other.write_text("x")
+    code, _, err = run_cli("plan", "--answers", str(tmp_path / "lab.toml"), "--format", "ansible", "-o",
+                           str(tmp_path / "q"), "--identity", str(other))
+    assert code == 0, err
+    for args in _inventory_args(tmp_path / "q", tmp_path).values():
+        assert f"IdentityFile={other}" in args and f"IdentityFile={key}" not in args
+        for hop in _hops(args) if any(a.startswith("ProxyCommand=") for a in args) else []:
+            assert f"IdentityFile={other}" in hop and f"IdentityFile={key}" not in hop
+    # The sh export of a session that never ran: the answers' key and known_hosts, also in the jump.
+    from wizard.session.state import Session
+
+    Session.create("never-ran", answers, "lab").save()
+    code, script, err = run_cli("export", "never-ran", "--format", "sh")
+    assert code == 0, err
+    opts = next(line for line in script.splitlines() if line.startswith("SSH_OPTS="))
+    assert f"-i {key}" in opts and str(kh) in opts
+    assert "SSH_OPTS_SH=" in script  # what a jump's inner ssh gets (wizard/exports/shell.py ssh_words)
+    from wizard.exports.shell import ssh_words
+
+    assert "ProxyCommand=ssh $SSH_OPTS_SH -W %h:%p -p 2201" in ssh_words(
+        {"address": "10.0.100.12", "port": 22, "user": "root", "jump": "root@127.0.0.1:2201"}, False)
+    code, script, err = run_cli("export", "never-ran", "--format", "sh", "--identity", str(other))
+    assert code == 0, err
+    opts = next(line for line in script.splitlines() if line.startswith("SSH_OPTS="))
+    assert f"-i {other}" in opts and f"-i {key}" not in opts

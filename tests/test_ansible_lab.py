@@ -55,7 +55,7 @@ def test_the_playbook_builds_a_cluster_whose_vip_serves_every_server(fresh_lab, 
     env = wizard_env(state, lab)
     out = tmp_path / "ansible"
     done = subprocess.run(wizard_cmd("plan", "--format", "ansible", "-o", str(out), "--answers", str(answers_file),
-                                     *connection_args(lab)), env=env, capture_output=True, text=True, timeout=60)
+                                     ), env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     inventory, site = out / "inventory.ini", out / "site.yml"
 

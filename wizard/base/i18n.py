@@ -120,9 +120,6 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "--section {section}: no existe esa sección de las comprobaciones ({known})"),
     "check.bad_timeout": ("--connect-timeout: must be more than 0 seconds",
                           "--connect-timeout: debe ser más de 0 segundos"),
-    "ansible.too_many_known_hosts": ("--known-hosts: at most two files for the Ansible inventory (merge them)",
-                                     "--known-hosts: como mucho dos ficheros para el inventario de Ansible "
-                                     "(júntalos)"),
     "ansible.unsafe_path": ("{path}: a path for the Ansible inventory cannot hold spaces or quotes (copy the file "
                             "to a plain path)",
                             "{path}: una ruta para el inventario de Ansible no puede llevar espacios ni comillas "

@@ -82,9 +82,9 @@ def register(subparsers: Any) -> None:
                         help="sh: replay every attempt in order (failed ones included) instead of the setup script")
     export.add_argument("-o", "--output", metavar="FILE", help="write there (default: stdout; ansible: a folder)")
     export.add_argument("--identity", action="append", default=[], metavar="FILE",
-                        help="with --format ansible: the SSH key the inventory uses (repeatable)")
+                        help="with --format ansible or sh: the SSH key to log in with (repeatable; default: as run)")
     export.add_argument("--known-hosts", action="append", default=[], metavar="FILE",
-                        help="with --format ansible: the known_hosts file the inventory uses")
+                        help="with --format ansible or sh: a known_hosts file to trust (default: as run)")
     export.set_defaults(func=cmd_export)
 
 
@@ -401,6 +401,24 @@ def _in_use(who: Any, lang: str) -> str:
     return t("sessions.in_use_host", lang, pid=who.pid, host=who.host, front=front, since=who.since_short)
 
 
+def _ssh_for_script(session: Session, identity: list[str], known_hosts: list[str]) -> None:
+    """The sh script logs in as `run` does: --identity/--known-hosts win; else what the session ran with (the
+    engine records it); else, for a session that never ran, the answers' key and known_hosts. Only this
+    process's copy of the session changes: an export never saves it."""
+    from wizard.run.hostkeys import HostKeyTrust
+    from wizard.run.keys import login_files
+    from wizard.session.state import wizard_known_hosts
+
+    recorded = dict(session.options.get("ssh") or {})
+    if recorded and not identity and not known_hosts:
+        return
+    keys, extra = login_files(session.answers, identity, known_hosts)
+    recorded["identity_files"] = keys
+    recorded["known_hosts"] = [str(wizard_known_hosts()), *(str(p) for p in HostKeyTrust.default_user_files()),
+                               *extra]
+    session.options["ssh"] = recorded
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from wizard.exports.transcript import render
     try:
@@ -423,6 +441,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         if session.facts:  # the pcs/Pacemaker the session found: the same syntax as its own plan
             profile = profile.with_facts(session.facts, prefer=session.answers.master.name)
         return cmd_export_ansible(session.answers, profile, args)
+    if args.format == "sh":
+        for path in [*args.identity, *args.known_hosts]:
+            if not Path(path).is_file():
+                print(f"ha-wizard export: {path}: {t('ansible.no_such_file', session.lang)}", file=sys.stderr)
+                return 2
+        _ssh_for_script(session, args.identity, args.known_hosts)
     text = render(session, args.format, history=history)
     if args.output:
         out = Path(args.output)

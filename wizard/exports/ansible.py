@@ -165,57 +165,56 @@ def _connection_vars(r: Reach) -> dict[str, Any]:
 _SAFE_WORD = re.compile(r"^[A-Za-z0-9_@%+=:,./~-]+$")  # needs no shell quoting
 
 
-def _ssh_options(identity_files: Sequence[str], known_hosts: Sequence[str]) -> list[str]:
-    """ssh options for the given key and known_hosts files (as `run --identity/--known-hosts` take them).
+def ssh_options(identity_files: Sequence[str], known_hosts: Sequence[str]) -> list[str]:
+    """ssh's arguments for the given key and known_hosts files (what `run` logs in with: see wizard/cli/ansible.py).
 
-    They end up inside an SSH ProxyCommand inside an inventory value, so they must be plain words: a path
-    with spaces or quotes is refused with a clear message rather than quoted three levels deep."""
-    opts = [f"-o IdentityFile={p}" for p in map(str, identity_files)]
+    Every file goes into one `UserKnownHostsFile` (OpenSSH separates several with spaces), so a path must be
+    a plain word: one with spaces or quotes is refused with a clear message rather than half-quoted."""
+    args: list[str] = []
+    for path in map(str, identity_files):
+        args += ["-o", f"IdentityFile={path}"]
     files = list(map(str, known_hosts))
-    if len(files) > 2:
-        raise LocalizedError(msg("ansible.too_many_known_hosts"))
-    # OpenSSH lists several files with spaces, which would need quoting here: the user's and the global slot.
-    for option, path in zip(("UserKnownHostsFile", "GlobalKnownHostsFile"), files, strict=False):
-        opts.append(f"-o {option}={path}")
-    for opt in opts:
-        value = opt.split("=", 1)[1]
-        if not _SAFE_WORD.match(value):
-            raise LocalizedError(msg("ansible.unsafe_path", path=value))
-    return opts
+    if files:
+        args += ["-o", "UserKnownHostsFile=" + " ".join(files)]
+    for path in [*map(str, identity_files), *files]:
+        if not _SAFE_WORD.match(path):
+            raise LocalizedError(msg("ansible.unsafe_path", path=path))
+    return args
 
 
 def _proxy_command(answers: Answers, r: Reach, options: list[str]) -> str:
-    """`ssh -W` through the first director that answers (the next one when it is down), as the wizard does.
-    OpenSSH execs the ProxyCommand, so the fallback needs its own `sh -c`."""
+    """`ssh -W` through the first director that answers (the next one when it is down), as the wizard does, with
+    the same key and known_hosts as the outer connection. OpenSSH execs the ProxyCommand, so the fallback needs
+    its own `sh -c`."""
     user = answers.ssh_user
-    hops = [" ".join(["ssh", *options, "-o BatchMode=yes", f"-p {port}", "-W %h:%p", f"{user}@{host}"])
+    hops = [shlex.join(["ssh", *options, "-o", "BatchMode=yes", "-p", str(port), "-W", "%h:%p", f"{user}@{host}"])
             for host, port in r.jumps]
     if len(hops) == 1:
         return hops[0]
-    return "sh -c '" + " || ".join(hops) + "'"
+    return "sh -c " + shlex.quote(" || ".join(hops))
 
 
 def render_inventory(answers: Answers, profile: Profile, lang: str, identity_files: Sequence[str] = (),
                      known_hosts: Sequence[str] = (), vboxmanage: str = "") -> str:
-    """`vboxmanage`: the program the host steps run (the command line finds it); empty: the answers' or the bare
-    name (PATH). `-e vboxmanage=...` overrides it at run time."""
-    options = _ssh_options(identity_files, known_hosts)
+    """`identity_files` / `known_hosts`: what the nodes are logged into with and checked against (the command
+    line passes what `run` would use). `vboxmanage`: the program the host steps run (the command line finds
+    it); empty: the answers' or the bare name (PATH). `-e vboxmanage=...` overrides it at run time."""
+    options = ssh_options(identity_files, known_hosts)
     directors = [reach(answers, d.name) for d in answers.directors]
     servers = [reach(answers, s.name) for s in answers.servers]
-    common = " ".join(options)
-    server_args = common
+    server_options = list(options)
     if servers:
-        proxy = _proxy_command(answers, servers[0], options)
-        server_args = (common + " " if common else "") + f'-o ProxyCommand="{proxy}"'
+        server_options += ["-o", "ProxyCommand=" + _proxy_command(answers, servers[0], options)]
     public_key = ""
     for key in identity_files:
         pub = Path(f"{key}.pub")
         if pub.is_file():
             public_key = pub.read_text(encoding="utf-8").strip().splitlines()[0]
             break
+    # Ansible splits ansible_ssh_common_args as a shell would (shlex): each argument quoted once, here.
     return render("ansible/inventory.ini.j2", header=t("ansible.inventory_header", lang, profile=profile.name),
                   directors=directors, servers=servers, user=answers.ssh_user, become=answers.ssh_user != "root",
-                  common_args=_ini_value(common), server_args=_ini_value(server_args),
+                  common_args=_ini_value(shlex.join(options)), server_args=_ini_value(shlex.join(server_options)),
                   vboxmanage=_ini_value(vboxmanage or answers.virtualbox.vboxmanage or "VBoxManage"),
                   public_key=_ini_value(public_key) if public_key else "")
 

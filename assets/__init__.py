@@ -27,6 +27,9 @@ def environment() -> jinja2.Environment:
     # `{{ value | sh }}`: one word for a POSIX shell, for files a shell sources (ifcfg). Plain values
     # (enp0s3, 10.0.100.1) print unchanged, so the files read as the guide's.
     env.filters["sh"] = shlex.quote
+    # The same under Ansible's name (ansible.builtin.quote is shlex.quote too): the Ansible export renders these
+    # templates with Ansible's own engine, so they use only what both provide.
+    env.filters["quote"] = shlex.quote
     return env
 
 

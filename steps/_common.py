@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assets import render
-from steps.model import Action, HostOp, Target
+from steps.model import Action, Block, File, Hostname, HostOp, Target
 from steps.profiles import Profile
 from wizard.base.answers import Answers, Director, mac_colon
 
@@ -50,13 +50,14 @@ def heredoc(path: str, content: str) -> str:
     return f"cat > {q(path)} <<'{delim}'\n{body}{delim}"
 
 
-def write(id_: str, target: Target, path: str, content: str, why: str, why_es: str, mkdir: bool = False,
-          **kw) -> Action:
-    command = heredoc(path, content)
-    if mkdir:  # the folder may not exist on every distribution
-        command = f"mkdir -p {q(path.rsplit('/', 1)[0])} && {command}"
+def write(id_: str, target: Target, file: File, why: str, why_es: str, **kw) -> Action:
+    """A file written whole from its template: a heredoc for the wizard, a template task for Ansible."""
+    content = render(file.template, **file.context())
+    command = heredoc(file.path, content)
+    if file.mkdir:  # the folder may not exist on every distribution
+        command = f"mkdir -p {q(file.path.rsplit('/', 1)[0])} && {command}"
     return Action(id=id_, kind="write", target=target, command=command, content=content,
-                  path=path, why=why, why_es=why_es, **kw)
+                  path=file.path, intent=file, why=why, why_es=why_es, **kw)
 
 
 def re_ip(ip: str, plen: int) -> str:
@@ -182,8 +183,9 @@ def director_ifaces(answers: Answers, d: Director) -> list[Iface]:
     ]
 
 
-def iface_config(section: str, node: str, iface: Iface, profile: Profile, via: str = "") -> Action:
-    """The action that writes (or, with nmcli, sets) the static config of one interface."""
+def iface_config(section: str, node: str, iface: Iface, profile: Profile, via: str = "", probe: str = "") -> Action:
+    """The action that writes (or, with nmcli, sets) the static config of one interface. `probe`: when it is
+    already done some other way (the clone's actions at master's address, once the clone has moved)."""
     id_ = f"{section}.config_{iface.role}.{node}"
     target = Target.node(node)
     role_en, role_es = ROLE_WORDS.get(iface.role, ("", ""))
@@ -196,23 +198,27 @@ def iface_config(section: str, node: str, iface: Iface, profile: Profile, via: s
         # modify when the connection exists, add it otherwise: running twice changes nothing.
         cmd = (f"nmcli connection modify {name} {settings} 2>/dev/null"
                f" || nmcli connection add type ethernet con-name {name} ifname {name} {settings}")
+        # Already done when the connection has these settings (nmcli -g: one value a line, in the order asked).
+        wanted = "\n".join(["manual", f"{iface.ip}/{prefix(iface.network)}", iface.gateway, iface.dns, "yes"])
+        same = (f"test \"$(nmcli -g ipv4.method,ipv4.addresses,ipv4.gateway,ipv4.dns,connection.autoconnect"
+                f" connection show {name} 2>/dev/null)\" = \"$(printf {q(wanted)})\"")
         return Action(id=id_, kind="run", target=target, command=cmd, via_address=via, **titles,
+                      probe=f"{probe} || {same}" if probe else same,
                       why=f"Static address {iface.ip} on {iface.ifname} (NetworkManager connection).",
                       why_es=f"Dirección estática {iface.ip} en {iface.ifname} (conexión de NetworkManager).")
     if profile.network_style == "ifcfg":
-        path = f"/etc/sysconfig/network-scripts/ifcfg-{iface.ifname}"
-        content = render("ifcfg.j2", ifname=iface.ifname, ip=iface.ip, netmask=netmask(iface.network),
-                         gateway=iface.gateway, dns=iface.dns)
+        file = File.of(f"/etc/sysconfig/network-scripts/ifcfg-{iface.ifname}", "ifcfg.j2", ifname=iface.ifname,
+                       ip=iface.ip, netmask=netmask(iface.network), gateway=iface.gateway, dns=iface.dns)
     else:
-        path = f"/etc/network/interfaces.d/{iface.ifname}"
-        content = render("debian-iface.j2", ifname=iface.ifname, ip=iface.ip, prefix=prefix(iface.network),
-                         gateway=iface.gateway, dns=iface.dns)
-    return write(id_, target, path, content, via_address=via, **titles,
+        file = File.of(f"/etc/network/interfaces.d/{iface.ifname}", "debian-iface.j2", ifname=iface.ifname,
+                       ip=iface.ip, prefix=prefix(iface.network), gateway=iface.gateway, dns=iface.dns)
+    return write(id_, target, file, via_address=via, probe=probe, **titles,
                  why=f"Static address {iface.ip} on {iface.ifname}.",
                  why_es=f"Dirección estática {iface.ip} en {iface.ifname}.")
 
 
-def no_other_config(section: str, node: str, ifnames: list[str], profile: Profile, via: str = "") -> list[Action]:
+def no_other_config(section: str, node: str, ifnames: list[str], profile: Profile, via: str = "",
+                    probe: str = "") -> list[Action]:
     """Debian: a stanza for the same interface left in /etc/network/interfaces would clash with the
     file written in interfaces.d (ifupdown refuses duplicate definitions). Other styles: nothing."""
     if profile.network_style != "debian":
@@ -220,7 +226,7 @@ def no_other_config(section: str, node: str, ifnames: list[str], profile: Profil
     names = "|".join(re.escape(i) for i in ifnames)
     pattern = q(f"^[[:space:]]*iface[[:space:]]+({names})[[:space:]]")
     return [Action(
-        id=f"{section}.no_other_config.{node}", kind="check", target=Target.node(node), via_address=via,
+        id=f"{section}.no_other_config.{node}", kind="check", target=Target.node(node), via_address=via, probe=probe,
         command=f"! grep -Eqs {pattern} /etc/network/interfaces",
         title="No other stanza for these NICs", title_es="Sin otra estrofa de las tarjetas",
         why=f"/etc/network/interfaces doesn't configure {', '.join(ifnames)} itself (interfaces.d does).",
@@ -230,10 +236,11 @@ def no_other_config(section: str, node: str, ifnames: list[str], profile: Profil
 
 
 def network_restart(section: str, node: str, ifnames: list[str], profile: Profile, via: str = "",
-                    reconnect_to: str = "") -> Action:
+                    reconnect_to: str = "", applies: tuple[str, ...] = ()) -> Action:
+    """`applies`: the ids of the actions that wrote the configuration (Ansible restarts only when one changed)."""
     return Action(id=f"{section}.restart_network.{node}", kind="run", target=Target.node(node),
                   command=profile.network_apply(ifnames), disrupts_network=True, via_address=via,
-                  reconnect_to=reconnect_to,
+                  reconnect_to=reconnect_to, applies=applies,
                   title="Apply the network configuration", title_es="Aplicar la configuración de red",
                   why="Apply the new network configuration (the SSH connection drops for a moment).",
                   why_es="Aplicar la nueva configuración de red (la conexión SSH se corta un momento).",
@@ -276,6 +283,16 @@ def hosts_entries(answers: Answers) -> list[dict]:
     return entries
 
 
+def _frozen_entries(entries: list[dict]) -> tuple:
+    return tuple((("ip", e["ip"]), ("names", tuple(e["names"]))) for e in entries)
+
+
+def set_hostname(id_: str, node: str, profile: Profile, **kw: Any) -> Action:
+    return Action(id=id_, kind="run", target=Target.node(node), command=profile.set_hostname(node),
+                  intent=Hostname(node), probe=f"test \"$(hostname)\" = {q(node)} && grep -qx {q(node)} /etc/hostname",
+                  **kw)
+
+
 def hosts_command(block: str, path: str = "/etc/hosts") -> str:
     """Drop any earlier block between the markers, append the new one: re-running never duplicates.
 
@@ -289,9 +306,14 @@ def hosts_command(block: str, path: str = "/etc/hosts") -> str:
             f" && cat {q(tmp)} > {q(path)} && rm -f {q(tmp)}")
 
 
+HOSTS_MARKER = "# {mark} ha-wizard"
+
+
 def hosts_action(section: str, answers: Answers, node: str, via: str = "") -> Action:
-    block = render("hosts-block.j2", entries=hosts_entries(answers))
-    return Action(id=f"{section}.hosts.{node}", kind="write", target=Target.node(node),
+    entries = _frozen_entries(hosts_entries(answers))
+    intent = Block("/etc/hosts", "hosts-block.j2", HOSTS_MARKER, (("entries", entries),))
+    block = f"{HOSTS_BEGIN}\n{render(intent.template, **intent.context())}{HOSTS_END}\n"
+    return Action(id=f"{section}.hosts.{node}", kind="write", target=Target.node(node), intent=intent,
                   command=hosts_command(block), content=block, path="/etc/hosts", via_address=via,
                   title="Names in /etc/hosts", title_es="Nombres en /etc/hosts",
                   why="Names of both directors and their cluster-ring names in /etc/hosts (block between markers).",

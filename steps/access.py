@@ -118,7 +118,8 @@ def key_command(user: str) -> str:
         f"u={u}; h=$(getent passwd \"$u\" | cut -d: -f6)",
         "read -r key",
         "mkdir -p \"$h/.ssh\" && touch \"$h/.ssh/authorized_keys\"",
-        "grep -qxF \"$key\" \"$h/.ssh/authorized_keys\" || printf '%s\\n' \"$key\" >> \"$h/.ssh/authorized_keys\"",
+        "grep -qxF \"$key\" \"$h/.ssh/authorized_keys\" || { printf '%s\\n' \"$key\" >> \"$h/.ssh/authorized_keys\""
+        " && echo 'key added'; }",
         "chmod 700 \"$h/.ssh\" && chmod 600 \"$h/.ssh/authorized_keys\" && chown -R \"$u:\" \"$h/.ssh\"",
         "! command -v restorecon >/dev/null || restorecon -R \"$h/.ssh\"",
     ])
@@ -129,7 +130,7 @@ def key_actions(answers: Answers, profile: Profile) -> list[Action]:
     nodes = [answers.master.name, *(s.name for s in answers.servers)]
     return [Action(
         id=f"{ID}.wizard_key.{node}", kind="run", target=Target.node(node), command=key_command(answers.ssh_user),
-        secrets=(PUBLIC_KEY,), stdin="{" + PUBLIC_KEY + "}\n", tags=(KEY_INSTALL,),
+        secrets=(PUBLIC_KEY,), stdin="{" + PUBLIC_KEY + "}\n", tags=(KEY_INSTALL,), changed_if=r"^key added$",
         title=f"The wizard's key on {node}", title_es=f"Clave del asistente en {node}",
         why=f"The wizard's public key in {answers.ssh_user}'s authorized_keys on {node} (like ssh-copy-id), only "
             "if the login needed the password: later connections need none.",

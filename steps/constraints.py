@@ -72,6 +72,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     m = answers.master
     master = Target.node(m.name)
     ring = m.ring_name
+    placed = tuple(f"{ID}.{name}" for name in ("colocation_vips", "colocation_haproxy", "order", "location"))
     actions = [
         Action(id=f"{ID}.colocation_vips", kind="run", target=master,
                command=profile.colocation("VIP_externa", "VIP_interna"),
@@ -110,11 +111,11 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                expect=all_of(*(re.escape(r) for r in RESOURCES)),
                title="The constraints", title_es="Las restricciones",
                why="The constraints just added.", why_es="Las restricciones recién añadidas."),
-        Action(id=f"{ID}.stop", kind="run", target=master, command="pcs cluster stop --all",
+        Action(id=f"{ID}.stop", kind="run", target=master, command="pcs cluster stop --all", applies=placed,
                title="Stop the cluster", title_es="Parar el clúster",
                why="Restart pacemaker and corosync on both nodes so they apply the changes: stop…",
                why_es="Reiniciar pacemaker y corosync en ambos nodos para que contemplen los cambios: parar…"),
-        Action(id=f"{ID}.start", kind="run", target=master, command="pcs cluster start --all",
+        Action(id=f"{ID}.start", kind="run", target=master, command="pcs cluster start --all", applies=placed,
                title="Start the cluster", title_es="Arrancar el clúster",
                why="…and start.", why_es="…y arrancar."),
         Action(id=f"{ID}.running", kind="wait", target=master, command="pcs status", expect=started_regex(),

@@ -6,7 +6,7 @@ import dataclasses
 import re
 
 from steps._common import Iface, iface_config, network_restart, no_other_config, q
-from steps.model import Action, Target, Text
+from steps.model import Action, Line, Target, Text
 from steps.profiles import Profile
 from wizard.base.answers import Answers, Server
 
@@ -49,6 +49,8 @@ def _set_gateway(answers: Answers, profile: Profile, server: Server) -> Action:
                    f" else echo {line} >> {path}; fi")
         return Action(id=f"{ID}.set.{node}", kind="run", target=Target.node(node), command=command,
                       probe=f"grep -qx {line} {path}",
+                      intent=Line(f"/etc/sysconfig/network-scripts/ifcfg-{server.ifname}", r"^GATEWAY=",
+                                  f"GATEWAY={vip}"),
                       erratum="/etc/sysconfig/network-scripts/ifcfg-enpos3",
                       title=f"{node}'s gateway", title_es=f"Pasarela de {node}",
                       why=f"GATEWAY={vip} in {node}'s interface file.",
@@ -57,6 +59,7 @@ def _set_gateway(answers: Answers, profile: Profile, server: Server) -> Action:
         return Action(id=f"{ID}.set.{node}", kind="run", target=Target.node(node),
                       command=f"nmcli connection modify {q(server.ifname)} ipv4.gateway {q(vip)}",
                       title=f"{node}'s gateway", title_es=f"Pasarela de {node}",
+                      probe=f"nmcli -g ipv4.gateway connection show {q(server.ifname)} 2>/dev/null | grep -qx {q(vip)}",
                       why=f"{node}'s gateway is {vip}.", why_es=f"La pasarela de {node} es {vip}.")
     # debian: rewrite the whole stanza of the interface with the new gateway.
     iface = Iface("server", server.ifname, server.ip, answers.networks.internal, gateway=vip)
@@ -74,7 +77,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         actions += no_other_config(ID, node, [server.ifname], profile)
         actions += [
             _set_gateway(answers, profile, server),
-            network_restart(ID, node, [server.ifname], profile),
+            network_restart(ID, node, [server.ifname], profile, applies=(f"{ID}.set.{node}",)),
             Action(id=f"{ID}.route.{node}", kind="check", target=Target.node(node), command="ip route show default",
                    expect=rf"(?m)^default via {re.escape(vip)}\b",
                    title=f"{node}'s default route", title_es=f"Ruta por defecto de {node}",

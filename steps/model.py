@@ -71,6 +71,96 @@ class HostOp:
         return dict(self.args)
 
 
+# -- intents: what an action means, beside the shell line that does it ------------------------------------------
+# The wizard shows and runs `command`; the Ansible export (wizard/exports/ansible.py) renders the intent with the
+# module that says the same (template, blockinfile, lineinfile, package, systemd_service, user, hostname). An
+# action without an intent is a command, and stays one everywhere (pcs, VBoxManage, checks).
+
+@dataclass(frozen=True)
+class File:
+    """A whole file written from a template of assets/ with these variables (its text is Action.content)."""
+
+    path: str
+    template: str
+    vars: tuple[tuple[str, Any], ...] = ()
+    mode: str = "0644"
+    mkdir: bool = False  # the folder may be missing: made first
+
+    @classmethod
+    def of(cls, path: str, template: str, mode: str = "0644", mkdir: bool = False, **variables: Any) -> File:
+        return cls(path, template, tuple(sorted((k, _frozen(v)) for k, v in variables.items())), mode, mkdir)
+
+    def context(self) -> dict[str, Any]:
+        return {k: _thawed(v) for k, v in self.vars}
+
+
+@dataclass(frozen=True)
+class Block:
+    """Lines between two marker lines in a file (`marker` with {mark} = BEGIN / END), from a template; the rest of
+    the file is left as it is."""
+
+    path: str
+    template: str
+    marker: str
+    vars: tuple[tuple[str, Any], ...] = ()
+
+    def context(self) -> dict[str, Any]:
+        return {k: _thawed(v) for k, v in self.vars}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a file: the line matching `regexp` (Python syntax) becomes `line`, or `line` is added."""
+
+    path: str
+    regexp: str
+    line: str
+
+
+@dataclass(frozen=True)
+class Packages:
+    """These packages installed (the profile's package manager)."""
+
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service's state now (`started` / `stopped`, or None: left as it is) and at boot (None: left as it is)."""
+
+    name: str
+    state: str | None = None
+    enabled: bool | None = None
+
+
+@dataclass(frozen=True)
+class Password:
+    """A user's password, from a secret (Action.secrets)."""
+
+    user: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class Hostname:
+    """The machine's name, now and at boot."""
+
+    name: str
+
+
+Intent = File | Block | Line | Packages | Service | Password | Hostname
+
+
+def _thawed(value: Any) -> Any:
+    """_frozen's tuples of pairs back to dicts (template variables are data: lists of dicts, strings, numbers)."""
+    if isinstance(value, tuple) and value and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str)
+                                                  for v in value):
+        return {k: _thawed(v) for k, v in value}
+    if isinstance(value, tuple):
+        return [_thawed(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True)
 class Action:
     """One step of a section.
@@ -132,6 +222,12 @@ class Action:
     argv: tuple[str, ...] = ()  # local: one program run without a shell
     host: HostOp | None = None  # local: done by the wizard in Python
     host_probe: HostOp | None = None  # local: the probe, in Python (exit 0 => already done)
+    intent: Intent | None = None  # what `command` means, when it is a file, packages, a service... (see above)
+    # Ids of earlier actions whose change this one applies (a network restart after its files, a cluster restart
+    # after its constraints): the wizard runs it every time; Ansible only when one of them changed (a handler).
+    applies: tuple[str, ...] = ()
+    # A command that says whether it changed anything: the regex its output matches when it did (else no change).
+    changed_if: str = ""
 
     @property
     def section(self) -> str:

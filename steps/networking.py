@@ -12,6 +12,7 @@ from steps._common import (
     network_restart,
     no_other_config,
     q,
+    set_hostname,
     startvm_actions,
 )
 from steps.model import Action, Target, Text
@@ -71,8 +72,12 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     ifaces = director_ifaces(answers, s)
     node = s.name
     heartbeat_mac = answers.virtualbox.standby_macs[2]
+    # Already done when the machine at master's address is not the clone: the clone has moved to its own
+    # addresses (a later run: master is back there), so nothing here may touch that machine.
+    clone_mac = q("link/ether " + mac_colon(heartbeat_mac))
+    moved = f"! ip -o link show dev {q(s.heartbeat_if)} 2>/dev/null | grep -qi {clone_mac}"
     actions = [
-        Action(id=f"{ID}.is_clone.{node}", kind="check", target=Target.node(node), via_address=via,
+        Action(id=f"{ID}.is_clone.{node}", kind="check", target=Target.node(node), via_address=via, probe=moved,
                command=f"ip -o link show dev {q(s.heartbeat_if)}",
                expect=rf"(?i)link/ether {re.escape(mac_colon(heartbeat_mac))}\b",
                title=f"It is the clone {s.vm}", title_es=f"Es el clon {s.vm}",
@@ -82,10 +87,12 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                on_fail=f"Another machine answers at {via}: is {m.vm} really off?",
                on_fail_es=f"Otra máquina responde en {via}: ¿está {m.vm} realmente apagada?"),
     ]
-    actions += no_other_config(ID, node, [i.ifname for i in ifaces], profile, via=via)
-    actions += [iface_config(ID, node, iface, profile, via=via) for iface in ifaces]
+    actions += no_other_config(ID, node, [i.ifname for i in ifaces], profile, via=via, probe=moved)
+    configs = [iface_config(ID, node, iface, profile, via=via, probe=moved) for iface in ifaces]
+    actions += configs
     actions.append(network_restart(ID, node, [i.ifname for i in ifaces], profile, via=via,
-                                   reconnect_to=s.address if s.address != via else ""))
+                                   reconnect_to=s.address if s.address != via else "",
+                                   applies=tuple(a.id for a in configs)))
     actions += [check_ip(ID, node, iface) for iface in ifaces]
     gw = answers.networks.external_gateway
     actions.append(Action(
@@ -101,7 +108,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
             why_es="Conexión con el mundo exterior (Internet y DNS)."))
     actions += [
         hosts_action(ID, answers, node),
-        Action(id=f"{ID}.hostname.{node}", kind="run", target=Target.node(node), command=profile.set_hostname(node),
+        set_hostname(f"{ID}.hostname.{node}", node, profile,
                title=f"Host name {node}", title_es=f"Nombre de máquina {node}",
                why=f"The clone still calls itself {m.name}: rename it {node}.",
                why_es=f"El clon aún se llama {m.name}: cambiarle el nombre a {node}."),

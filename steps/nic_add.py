@@ -96,7 +96,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         find_nic(ID, m.name, m.heartbeat_if, m.heartbeat_mac),
         *no_other_config(ID, m.name, [hb.ifname], profile),
         iface_config(ID, m.name, hb, profile),
-        network_restart(ID, m.name, [m.heartbeat_if], profile),
+        network_restart(ID, m.name, [m.heartbeat_if], profile, applies=(f"{ID}.config_heartbeat.{m.name}",)),
         check_ip(ID, m.name, hb),
         hosts_action(ID, answers, m.name),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from steps._common import q
 from steps.centos_vault import NOTE as CENTOS_NOTE
 from steps.centos_vault import vault_actions
-from steps.model import Action, Target, Text
+from steps.model import Action, Packages, Password, Service, Target, Text
 from steps.profiles import PACEMAKER_VERSION, PCS_VERSION, Profile
 from wizard.base.answers import Answers
 
@@ -70,20 +70,24 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         actions.append(Action(
             id=f"{ID}.enable_repo", kind="run", target=both, command=profile.enable_repo,
             title="Enable the HA repository", title_es="Activar el repositorio HA",
+            probe=f"dnf -q repolist --enabled | grep -qiw -- {q(profile.ha_repo)}",
             why="The HA packages live in a repository that is off by default.",
             why_es="Los paquetes de alta disponibilidad están en un repositorio desactivado por defecto."))
     actions += [
         Action(id=f"{ID}.install", kind="run", target=both, command=profile.install(profile.ha_packages),
-               timeout=1200, title="Install pcs", title_es="Instalar pcs",
+               timeout=1200, intent=Packages(profile.ha_packages),
+               title="Install pcs", title_es="Instalar pcs",
                why="Install pcs (pacemaker and corosync come as its dependencies).",
                why_es="Instalar pcs (pacemaker y corosync se instalan como dependencias)."),
         versions_action(f"{ID}.versions", both),
         Action(id=f"{ID}.pcsd", kind="run", target=both, command="systemctl start pcsd && systemctl enable pcsd",
                title="Start and enable pcsd", title_es="Arrancar y habilitar pcsd",
+               intent=Service("pcsd", state="started", enabled=True),
                why="Start pcsd now and at every boot.", why_es="Arrancar pcsd ahora y en cada arranque."),
         Action(id=f"{ID}.hacluster_password", kind="run", target=both, command="chpasswd",
                secrets=("hacluster_password",), stdin="hacluster:{hacluster_password}\n",
                title="Password of user hacluster", title_es="Contraseña del usuario hacluster",
+               intent=Password("hacluster", "hacluster_password"),
                why="The same password for user hacluster on both directors (fed on stdin, never shown).",
                why_es="La misma contraseña para el usuario hacluster en los dos directores (por la entrada "
                       "estándar, nunca se muestra)."),
@@ -93,11 +97,13 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
             Action(id=f"{ID}.firewall_add", kind="run", target=both,
                    command="firewall-cmd --permanent --add-service=high-availability",
                    title="Open the cluster's ports", title_es="Abrir los puertos del clúster",
+                   probe="firewall-cmd --permanent --query-service=high-availability",
                    why="Open the cluster daemons' ports in the firewall (permanent config).",
                    why_es="Abrir en el cortafuegos los puertos de los demonios del clúster (configuración "
                           "permanente)."),
             Action(id=f"{ID}.firewall_reload", kind="run", target=both, command="firewall-cmd --reload",
                    title="Reload the firewall", title_es="Recargar el cortafuegos",
+                   applies=(f"{ID}.firewall_add",),
                    why="Apply the permanent firewall config now.",
                    why_es="Aplicar ya la configuración permanente del cortafuegos."),
         ]
@@ -117,6 +123,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
             command=(f"if grep -qE {q('^[[:space:]]*' + shipped + '[[:space:]]*$')} {conf} 2>/dev/null; "
                      f"then mv {conf} {conf}.dist; fi"),
             title="Set aside the sample corosync.conf", title_es="Apartar corosync.conf de ejemplo",
+            probe=f"! grep -qE {q('^[[:space:]]*' + shipped + '[[:space:]]*$')} {conf} 2>/dev/null",
             why="Set aside the package's sample one-node corosync.conf: pcs would send its tokens to its node1.",
             why_es="Apartar el corosync.conf de ejemplo del paquete (un nodo): pcs enviaría sus tokens a su node1."))
     rings = [d.ring_name for d in answers.directors]

@@ -23,6 +23,7 @@ from steps.pcs_auth import TITLE as PCS_TITLE
 from steps.pcs_auth import versions_action
 from steps.profiles import Profile, get_profile, os_fit_script
 from steps.standby_clone import TITLE as CLONE_TITLE
+from steps.standby_clone import clone_done
 from wizard.base.answers import Answers, Director
 from wizard.base.validation import field_label
 
@@ -174,6 +175,8 @@ def host_checks(answers: Answers, profile: Profile) -> list[Action]:
         command=f"! {vboxmanage_word(answers)} showvminfo {q(standby.vm)} >/dev/null 2>&1",
         host=HostOp.of("vm_not_created_yet", vm=standby.vm), warn_only=True, timeout=60,
         title=f"VM {standby.vm} not made yet", title_es=f"La VM {standby.vm} aún no existe",
+        # A later run: the VM there is section 3's clone (its own MACs), as the guide wants it by now.
+        **clone_done(answers).fields(),
         why=f"VM {standby.vm} ({standby.name}) does not exist yet: {clone.en} clones it from {master.vm}; its "
             "node checks are skipped until then.",
         why_es=f"La VM {standby.vm} ({standby.name}) aún no existe: {clone.es} la clona de {master.vm}; sus "

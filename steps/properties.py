@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from steps.cluster_setup import online_regex
+from steps.cluster_setup import fencing_off, online_regex
 from steps.model import Action, Target, Text
 from steps.profiles import Profile
 from wizard.base.answers import Answers
@@ -48,7 +48,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     master = Target.node(answers.master.name)
     return [
         Action(id=f"{ID}.stonith", kind="run", target=master,
-               command=f"pcs property set {profile.fencing_option}=false",
+               command=f"pcs property set {profile.fencing_option}=false", probe=fencing_off(profile),
                title="STONITH off", title_es="STONITH desactivado",
                why="No fencing in this lab (see the explanation: production keeps it).",
                why_es="Sin fencing en este laboratorio (ver la explicación: en producción se mantiene)."),
@@ -57,6 +57,8 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                why="The configuration is valid now.", why_es="Ahora la configuración es válida."),
         Action(id=f"{ID}.quorum", kind="run", target=master, command="pcs property set no-quorum-policy=ignore",
                title="Ignore the quorum", title_es="Ignorar el quorum",
+               probe="crm_attribute --type crm_config --name no-quorum-policy --query 2>/dev/null"
+                     " | grep -q 'value=ignore'",
                why="Two nodes: keep running when one is gone.",
                why_es="Dos nodos: seguir funcionando cuando falta uno."),
         Action(id=f"{ID}.status", kind="check", target=master, command="pcs status",

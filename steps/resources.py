@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assets import render
 from steps._common import prefix, q, write
-from steps.model import Action, Target, Text
+from steps.model import Action, File, Service, Target, Text
 from steps.profiles import Profile
 from wizard.base.answers import Answers
 
@@ -88,20 +88,30 @@ PCS_SYNTAX = True  # written for the pcs/Pacemaker versions found (steps.profile
 HAPROXY_CFG = "/etc/haproxy/haproxy.cfg"
 ERRORS_DIR = "/etc/haproxy/errors"
 NONLOCAL_BIND_CONF = "/etc/sysctl.d/90-ha-wizard-nonlocal-bind.conf"
-NONLOCAL_BIND = ("# ha-wizard: haproxy may bind the VIP on a director that does not hold it (yet)\n"
-                 "net.ipv4.ip_nonlocal_bind = 1\n")
 
 
 # Response header naming the director that served (see Profile.haproxy_director_header).
 DIRECTOR_HEADER = "X-HA-Director"
 
 
+def haproxy_file(answers: Answers, profile: Profile, errors_dir: str = ERRORS_DIR,
+                 stats_socket: str | None = None) -> File:
+    return File.of(HAPROXY_CFG, "haproxy.cfg.j2", vip=answers.vip.external, port=80,
+                   servers=[{"name": s.name, "ip": s.ip} for s in answers.servers], errors_dir=errors_dir,
+                   stats_socket=stats_socket or profile.haproxy_socket,
+                   director_header=DIRECTOR_HEADER if profile.haproxy_director_header else "")
+
+
 def haproxy_config(answers: Answers, profile: Profile, errors_dir: str = ERRORS_DIR,
                    stats_socket: str | None = None) -> str:
     """The haproxy.cfg both directors get; tests render it with a temporary errors_dir and socket."""
-    return render("haproxy.cfg.j2", vip=answers.vip.external, port=80, servers=answers.servers,
-                  errors_dir=errors_dir, stats_socket=stats_socket or profile.haproxy_socket,
-                  director_header=DIRECTOR_HEADER if profile.haproxy_director_header else "")
+    file = haproxy_file(answers, profile, errors_dir, stats_socket)
+    return render(file.template, **file.context())
+
+
+def error_file(answers: Answers) -> File:
+    return File.of(f"{ERRORS_DIR}/ha-wizard-503.http", "ha-wizard-503.http.j2", mkdir=True,
+                   cluster_name=answers.cluster_name)
 
 
 def error_page(answers: Answers) -> str:
@@ -141,20 +151,24 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         Action(id=f"{ID}.haproxy_off", kind="run", target=both,
                command="systemctl stop haproxy && systemctl disable haproxy",
                title="haproxy off at boot", title_es="haproxy fuera del arranque",
+               intent=Service("haproxy", state="stopped", enabled=False),
+               # Once pacemaker runs haproxy, stopping it would only fight pacemaker: done by then.
+               probe=profile.resource_show("HAproxy"),
                why="Pacemaker starts and stops haproxy from now on, not the init system.",
                why_es="A partir de ahora pacemaker arranca y para haproxy, no el sistema de arranque."),
-        write(f"{ID}.nonlocal_bind", both, NONLOCAL_BIND_CONF, NONLOCAL_BIND,
+        write(f"{ID}.nonlocal_bind", both, File.of(NONLOCAL_BIND_CONF, "nonlocal-bind.conf.j2"),
               title="Bind to a VIP not here (sysctl)", title_es="Escuchar en VIP ausente (sysctl)",
               why="Let haproxy bind the VIP where it is not (yet) an address: kept for every boot.",
               why_es="Que haproxy pueda escuchar en la VIP donde (aún) no es una dirección: para cada arranque."),
         Action(id=f"{ID}.nonlocal_bind_apply", kind="run", target=both, command=f"sysctl -p {NONLOCAL_BIND_CONF}",
+               applies=(f"{ID}.nonlocal_bind",),
                title="Apply the sysctl now", title_es="Aplicar ya el sysctl",
                why="Apply it now.", why_es="Aplicarlo ya."),
-        write(f"{ID}.error_page", both, f"{ERRORS_DIR}/ha-wizard-503.http", error_page(answers), mkdir=True,
+        write(f"{ID}.error_page", both, error_file(answers),
               title="haproxy's error page", title_es="Página de error de haproxy",
               why="The local error page haproxy serves when no real server is up.",
               why_es="La página de error local que sirve haproxy cuando no queda ningún servidor real."),
-        write(f"{ID}.haproxy_cfg", both, HAPROXY_CFG, haproxy_config(answers, profile),
+        write(f"{ID}.haproxy_cfg", both, haproxy_file(answers, profile),
               erratum="/etc/haproxy/haproxy.cnf", title="haproxy.cfg", title_es="haproxy.cfg",
               why="Identical haproxy.cfg on both: listen on the external VIP, round-robin over the real servers.",
               why_es="haproxy.cfg idéntico en ambos: escucha en la VIP externa, roundrobin entre los servidores "

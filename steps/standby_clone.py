@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from steps._common import poweroff_actions, startvm_actions, vbox, vm_exists
-from steps.model import Action, Target, Text
+from steps._common import HostCheck, poweroff_actions, q, startvm_actions, vbox, vboxmanage_word, vm_exists
+from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
 from wizard.base.answers import Answers, mac_plain
 
@@ -49,14 +49,25 @@ ERRATA = [
 ]
 
 
+def clone_done(answers: Answers) -> HostCheck:
+    """The clone exists with its own MACs (NIC 3's is set with the others, and only by this section): a later
+    run leaves master and the clone running."""
+    vm, mac = answers.standby.vm, mac_plain(answers.virtualbox.standby_macs[-1])
+    nic = len(answers.virtualbox.standby_macs)
+    return HostCheck(f"{vboxmanage_word(answers)} showvminfo {q(vm)} --machinereadable 2>/dev/null"
+                     f" | grep -qix {q(f'macaddress{nic}={chr(34)}{mac}{chr(34)}')}",
+                     HostOp.of("has_nic_mac", vm=vm, nic=nic, mac=mac))
+
+
 def plan(answers: Answers, profile: Profile) -> list[Action]:
     m, s = answers.master, answers.standby
+    done = clone_done(answers)
     actions = poweroff_actions(
-        ID, answers, m.vm,
+        ID, answers, m.vm, skip_if=done,
         why=f"Shut {m.vm} down: it is cloned, and the clone must boot while {m.vm} is off (same addresses).",
         why_es=f"Apagar {m.vm}: se clona, y el clon debe arrancar con {m.vm} apagada (mismas direcciones).")
     actions += poweroff_actions(
-        ID, answers, s.vm,
+        ID, answers, s.vm, skip_if=done,
         why=f"{s.vm} must be off to change its MACs (only when it already exists and runs: re-runs).",
         why_es=f"{s.vm} debe estar apagada para cambiar sus MAC (solo si ya existe y está en marcha).")
     actions.append(Action(
@@ -74,6 +85,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     actions.append(Action(
         id=f"{ID}.macs.{s.vm}", kind="run", target=Target.local(), **vbox(answers, "modifyvm", s.vm, *macs),
         title=f"MACs of {s.vm}", title_es=f"MAC de {s.vm}",
+        **done.fields(),
         why=f"{s.vm}'s own MACs (a clone must not share MACs with {m.vm}).",
         why_es=f"MAC propias de {s.vm} (un clon no debe compartir MAC con {m.vm}).",
     ))

@@ -19,7 +19,7 @@ from steps.measurements import (
     vip_recovery_after,
     wait_for_location,
 )
-from steps.model import Action, HostOp, Target, Text
+from steps.model import Action, File, HostOp, Packages, Target, Text
 from steps.profiles import Profile
 from steps.resources import DIRECTOR_HEADER
 from wizard.base.answers import Answers
@@ -359,6 +359,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         Action(id=f"{ID}.bench_install", kind="run", target=master, tags=("bench",),
                command=profile.install(profile.bench_packages), timeout=1200,
                title="Install ab", title_es="Instalar ab",
+               intent=Packages(profile.bench_packages),
                why="apachebench (ab) on master.", why_es="apachebench (ab) en master."),
         Action(id=f"{ID}.ab", kind="run", target=master, tags=("bench", "ab"),
                command=f"ab -n {n} -c {c} {q(url)}", timeout=600,
@@ -369,6 +370,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         actions.append(Action(id=f"{ID}.bench_repo", kind="run", target=master, tags=("bench",),
                               command=profile.install(profile.bench_repo), timeout=1200,
                               title="The EPEL repository", title_es="El repositorio EPEL",
+                              intent=Packages(profile.bench_repo),
                               why="The EPEL repository, which has siege.",
                               why_es="El repositorio EPEL, que tiene siege."))
     if profile.centos_vault:
@@ -377,6 +379,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         actions.append(Action(id=f"{ID}.bench_extra", kind="run", target=master, tags=("bench",),
                               command=profile.install(profile.bench_extra), timeout=1200,
                               title="Install siege", title_es="Instalar siege",
+                              intent=Packages(profile.bench_extra),
                               why="siege on master.", why_es="siege en master."))
     actions += [
         Action(id=f"{ID}.siege", kind="run", target=master, tags=("bench", "siege"),
@@ -384,7 +387,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                title=f"siege on {PAGE}", title_es=f"siege sobre {PAGE}",
                why=f"siege: {c} users × {n} repetitions = {c * n} requests (not {n}: -r counts per user).",
                why_es=f"siege: {c} usuarios × {n} repeticiones = {c * n} peticiones (no {n}: -r es por usuario)."),
-        write(f"{ID}.pi_page", Target.of_group("servers", servers), f"{profile.web_root}/pi.php", pi_php(),
+        write(f"{ID}.pi_page", Target.of_group("servers", servers), File.of(f"{profile.web_root}/pi.php", "pi.php.j2"),
               tags=("bench", "pi"), title="pi.php on the servers", title_es="pi.php en los servidores",
               why="The guide's pi.php on the real servers (same file; a shared web root just gets it again).",
               why_es="El pi.php de la guía en los servidores reales (el mismo fichero; si la raíz web es "

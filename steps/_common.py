@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assets import render
-from steps.model import Action, Block, File, Hostname, HostOp, Target
+from steps.model import Action, Block, File, Hostname, HostOp, Service, Target
 from steps.profiles import Profile
 from wizard.base.answers import Answers, Director, mac_colon
 
@@ -238,8 +238,11 @@ def no_other_config(section: str, node: str, ifnames: list[str], profile: Profil
 def network_restart(section: str, node: str, ifnames: list[str], profile: Profile, via: str = "",
                     reconnect_to: str = "", applies: tuple[str, ...] = ()) -> Action:
     """`applies`: the ids of the actions that wrote the configuration (Ansible restarts only when one changed)."""
+    command = profile.network_apply(ifnames)
+    m = re.fullmatch(r"systemctl restart (\S+)", command)
     return Action(id=f"{section}.restart_network.{node}", kind="run", target=Target.node(node),
-                  command=profile.network_apply(ifnames), disrupts_network=True, via_address=via,
+                  command=command, intent=Service(m.group(1), state="restarted") if m else None,
+                  disrupts_network=True, via_address=via,
                   reconnect_to=reconnect_to, applies=applies,
                   title="Apply the network configuration", title_es="Aplicar la configuración de red",
                   why="Apply the new network configuration (the SSH connection drops for a moment).",

@@ -126,11 +126,19 @@ class Packages:
 
 @dataclass(frozen=True)
 class Service:
-    """A service's state now (`started` / `stopped`, or None: left as it is) and at boot (None: left as it is)."""
+    """A service's state now (`started` / `stopped` / `restarted`, or None: left as it is) and at boot (None: left
+    as it is)."""
 
     name: str
     state: str | None = None
     enabled: bool | None = None
+
+
+@dataclass(frozen=True)
+class Http:
+    """The page at `url` answers (HTTP 2xx), fetched where the action runs."""
+
+    url: str
 
 
 @dataclass(frozen=True)
@@ -148,7 +156,7 @@ class Hostname:
     name: str
 
 
-Intent = File | Block | Line | Packages | Service | Password | Hostname
+Intent = File | Block | Line | Packages | Service | Http | Password | Hostname
 
 
 def _thawed(value: Any) -> Any:

@@ -64,6 +64,8 @@ class Profile:
     os_ids: tuple[str, ...] = ()
     os_major: str = ""
     pkg_query: str = "rpm -q {pkgs}"  # exit 0 when every package is installed
+    # The package manager pkg_install uses (yum | dnf | apt): the Ansible export picks its module by it.
+    package_manager: str = "dnf"
     # Fetches the enabled repositories' metadata (and the HA one's): fails when one cannot be reached.
     # "{ha_repo}" is replaced by ha_repo.
     repo_check: str = ""
@@ -225,6 +227,7 @@ RHEL7 = Profile(
     name="rhel7",
     description="CentOS/RHEL 7 as in the guide: yum, network-scripts, pcs 0.9, firewalld, SELinux",
     pkg_install="yum install -y {pkgs}",
+    package_manager="yum",
     ha_packages=("pcs",),
     bench_packages=("httpd-tools", "socat"),
     pcs_version="0.9.169",
@@ -303,6 +306,7 @@ DEBIAN12 = Profile(
     description="Debian 12: apt, ifupdown, pcs 0.11, no firewalld or SELinux",
     # The lock timeout: a freshly booted Debian often has unattended-upgrades holding it.
     pkg_install="DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y {pkgs}",
+    package_manager="apt",
     ha_packages=("pcs", "pacemaker", "corosync", "resource-agents", "haproxy"),
     bench_packages=("apache2-utils", "siege", "socat"),
     pcs_version="0.11.5",

@@ -96,7 +96,7 @@ DIRECTOR_HEADER = "X-HA-Director"
 
 def haproxy_file(answers: Answers, profile: Profile, errors_dir: str = ERRORS_DIR,
                  stats_socket: str | None = None) -> File:
-    return File.of(HAPROXY_CFG, "haproxy.cfg.j2", vip=answers.vip.external, port=80,
+    return File.of(HAPROXY_CFG, "haproxy.cfg.j2", vip=answers.vip.external, listen_port=80,
                    servers=[{"name": s.name, "ip": s.ip} for s in answers.servers], errors_dir=errors_dir,
                    stats_socket=stats_socket or profile.haproxy_socket,
                    director_header=DIRECTOR_HEADER if profile.haproxy_director_header else "")

@@ -19,7 +19,7 @@ from steps.measurements import (
     vip_recovery_after,
     wait_for_location,
 )
-from steps.model import Action, File, HostOp, Packages, Target, Text
+from steps.model import Action, File, HostOp, Http, Packages, Target, Text
 from steps.profiles import Profile
 from steps.resources import DIRECTOR_HEADER
 from wizard.base.answers import Answers
@@ -153,6 +153,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
 
     actions = [
         Action(id=f"{ID}.curl.{m.name}", kind="check", target=master, command=f"curl -fsS {q(url)}",
+               intent=Http(url),
                tags=("check",), title="The web page on the VIP", title_es="La página web en la VIP",
                why="The web service answers on the external VIP.",
                why_es="El servicio web responde en la VIP externa.", **fail),
@@ -164,6 +165,7 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                why=f"Host port {port} forwards to the VIP's port 80.",
                why_es=f"El puerto {port} del host redirige al puerto 80 de la VIP."),
         Action(id=f"{ID}.curl_forward", kind="check", target=local, command=f"curl -fsS {q(fwd_url)}",
+               intent=Http(fwd_url),
                host=page(fwd_url), tags=("check",), title=f"The page on port {port}",
                title_es=f"La página en el puerto {port}", why="The page through the host's port forward.",
                why_es="La página a través de la redirección de puertos del host.", **fail),

@@ -86,20 +86,33 @@ STRINGS: dict[str, tuple[str, str]] = {
         "red interna: se llega a ellos a través de un director (ProxyCommand; el siguiente director si el primero "
         "no responde). Las claves de los hosts se comprueban como las comprueba tu ssh: nada se acepta a ciegas."),
     "ansible.site_header": (
-        "ha-wizard: the plan as an Ansible playbook (profile {profile}: {description}).\n"
-        "The same commands as `ha-wizard plan`, in the same order; tags are the section ids (--tags, --skip-tags).\n"
-        "Run: ansible-playbook -i inventory.ini site.yml -e hacluster_password=...  (or -e @vault.yml with "
-        "ansible-vault); the password is never written here.\n"
-        "The nodes need Python 3 for Ansible's modules (CentOS 7's nodes: ansible-core 2.16 or older).",
-        "ha-wizard: el plan como playbook de Ansible (perfil {profile}: {description}).\n"
-        "Las mismas órdenes que `ha-wizard plan`, en el mismo orden; las etiquetas son los ids de sección "
+        "ha-wizard: the guide as an Ansible project (profile {profile}: {description}).\n"
+        "One play per section, each importing its role (roles/<section>); tags are the section ids (--tags, "
+        "--skip-tags).\n"
+        "Run: ansible-playbook site.yml -e hacluster_password=...  (or -e @vault.yml with ansible-vault); the "
+        "password is never written here. README.md says more.",
+        "ha-wizard: el guion como proyecto de Ansible (perfil {profile}: {description}).\n"
+        "Una jugada por sección, cada una importa su rol (roles/<sección>); las etiquetas son los ids de sección "
         "(--tags, --skip-tags).\n"
-        "Ejecución: ansible-playbook -i inventory.ini site.yml -e hacluster_password=...  (o -e @vault.yml con "
-        "ansible-vault); la contraseña nunca se escribe aquí.\n"
-        "Los nodos necesitan Python 3 para los módulos de Ansible (nodos CentOS 7: ansible-core 2.16 o anterior)."),
-    "ansible.probe": ("already done? (read-only probe)", "¿ya hecho? (sonda de solo lectura)"),
-    "ansible.reconnect": ("reach the node again ({address})", "volver a llegar al nodo ({address})"),
-    "ansible.job_result": ("the result of the change", "el resultado del cambio"),
+        "Ejecución: ansible-playbook site.yml -e hacluster_password=...  (o -e @vault.yml con ansible-vault); la "
+        "contraseña nunca se escribe aquí. README.md cuenta más."),
+    "ansible.role_header": ("ha-wizard: section {number} of the guide, {title} (role {role}). Generated from the plan: "
+                            "edit the variables (group_vars, host_vars, defaults), not these tasks.",
+                            "ha-wizard: sección {number} del guion, {title} (rol {role}). Generado a partir del plan: "
+                            "edita las variables (group_vars, host_vars, defaults), no estas tareas."),
+    "ansible.group_vars_header": (
+        "ha-wizard: the values the roles write into the nodes' files, for every node (edit them here; run the "
+        "playbook again to apply). vboxmanage: the VBoxManage the host steps run.",
+        "ha-wizard: los valores que los roles escriben en los ficheros de los nodos, para todos los nodos (edítalos "
+        "aquí; vuelve a ejecutar el playbook para aplicarlos). vboxmanage: el VBoxManage de los pasos del host."),
+    "ansible.host_vars_header": ("ha-wizard: the values the roles write into {node}'s own files (edit them here).",
+                                 "ha-wizard: los valores que los roles escriben en los ficheros propios de {node} "
+                                 "(edítalos aquí)."),
+    "ansible.apply": ("Apply now", "Aplicar ya"),
+    "ansible.folder": ("Folder first", "Antes la carpeta"),
+    "ansible.probe": ("Already done? (read-only)", "¿Ya hecho? (solo lectura)"),
+    "ansible.reconnect": ("Reach the node again", "Volver a llegar al nodo"),
+    "ansible.job_result": ("The result of the change", "El resultado del cambio"),
     "ansible.secrets_play": ("Secrets given on the command line", "Secretos dados en la línea de órdenes"),
     "ansible.secrets_task": ("The hacluster password is given (never stored in these files)",
                              "Se ha dado la contraseña de hacluster (nunca se guarda en estos ficheros)"),

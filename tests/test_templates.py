@@ -26,7 +26,7 @@ def test_every_template_renders_strictly():
     assert {"ifcfg.j2", "debian-iface.j2", "hosts-block.j2", "haproxy.cfg.j2", "index.php.j2", "pi.php.j2",
             "ha-wizard-503.http.j2"} <= set(names)
     with pytest.raises(jinja2.UndefinedError):
-        render("haproxy.cfg.j2", vip="192.0.2.1", port=80, servers=[], errors_dir="/x")  # no stats_socket
+        render("haproxy.cfg.j2", vip="192.0.2.1", listen_port=80, servers=[], errors_dir="/x")  # no stats_socket
     with pytest.raises(jinja2.UndefinedError):
         render("ifcfg.j2", ifname="eth0", ip="192.0.2.1")
 
@@ -115,7 +115,14 @@ def test_local_error_page_when_every_server_is_down(tmp_path):
 def test_hosts_block_between_markers():
     block = render("hosts-block.j2", entries=[{"ip": "10.1.1.1", "names": ["a.lan", "a", "x"]},
                                               {"ip": "10.2.2.2", "names": ["a-hb"]}])
-    assert block == "# BEGIN ha-wizard\n10.1.1.1        a.lan a x\n10.2.2.2        a-hb\n# END ha-wizard\n"
+    assert block == "10.1.1.1        a.lan a x\n10.2.2.2        a-hb\n"
+    # The action writes it between the markers (Ansible's blockinfile adds the same marker lines).
+    from steps._common import HOSTS_MARKER, hosts_action
+    from wizard.base.answers import Answers
+
+    action = hosts_action("nic_add", Answers(), "master")
+    assert action.content.startswith("# BEGIN ha-wizard\n") and action.content.endswith("\n# END ha-wizard\n")
+    assert HOSTS_MARKER.format(mark="BEGIN") == "# BEGIN ha-wizard"
 
 
 GUIDE_PI_LINES = [

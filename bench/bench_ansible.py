@@ -58,9 +58,8 @@ def main() -> int:
 
         lab.up(prepared=False)  # the guide's starting point again
         out = tmp / "ansible"
-        subprocess.run(wizard_cmd("plan", "--format", "ansible", "-o", str(out), "--answers", str(tmp / "lab.toml"),
-                                  "--identity", str(lab.key_path), "--known-hosts", str(lab.known_hosts_path)),
-                       env=env, check=True, capture_output=True)
+        subprocess.run(wizard_cmd("plan", "--format", "ansible", "-o", str(out), "--answers", str(tmp / "lab.toml")),
+                       env=env, check=True, capture_output=True)  # the lab profile's key: no flag (as run)
         secret = tmp / "secret.json"
         secret.write_text(json.dumps({"hacluster_password": env["HA_WIZARD_HACLUSTER_PASSWORD"]}))
         secret.chmod(0o600)

@@ -1,7 +1,9 @@
-"""The Ansible export: the real ansible-playbook accepts every profile's export, the playbook follows the plan
-(same order, same commands, probes as guards, waits as until/retries, network changes as async + reconnect,
-host steps on localhost as argv), the inventory reaches the servers through a director, and the hacluster
-password is never in the files. tests/test_ansible_lab.py runs an export against a fresh lab.
+"""The Ansible export as a project: the real ansible-playbook accepts every profile's export (ansible-core of the
+test extra, and 2.16 for CentOS 7's nodes), `ansible-lint --profile production` passes on every profile's export,
+the roles follow the plan (one per section, every action in order, an intent as its module, a command verbatim,
+probes as guards that run in check mode, restarts as handlers), Ansible renders the wizard's own templates to the
+same files, nothing reports a change on a second run without a reason, the inventory logs in as `run` does, and
+the hacluster password is never in the files. tests/test_ansible_lab.py runs a project on a fresh lab.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,18 +19,26 @@ from pathlib import Path
 import pytest
 
 from steps import full_plan
-from steps.model import Action, HostOp, Target
+from steps.model import Action, Block, File, Hostname, HostOp, Http, Line, Packages, Password, Service, Target
 from steps.profiles import get_profile
 from wizard.base.answers import PROFILES, Answers, save_answers
-from wizard.exports.ansible import Unsafe, _creates, _split, emit, export
+from wizard.exports.ansible import export, reach
+from wizard.exports.ansible_roles import RoleBuilder, expand_modules
+from wizard.exports.yaml_emit import Unsafe, emit
 from wizard.run.engine import section
 
 yaml = pytest.importorskip("yaml")  # ansible-core's own dependency (the test extra)
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
+ANSIBLE_216 = ROOT / ".venv-ansible216" / "bin"  # scripts/setup.sh --test makes it (CentOS 7's ansible-core)
+MODULES = {File: "ansible.builtin.template", Block: "ansible.builtin.blockinfile", Line: "ansible.builtin.lineinfile",
+           Service: "ansible.builtin.systemd_service", Password: "ansible.builtin.user",
+           Hostname: "ansible.builtin.hostname", Http: "ansible.builtin.uri"}
+PACKAGE_MODULES = {"apt": "ansible.builtin.apt", "dnf": "ansible.builtin.dnf", "yum": "ansible.builtin.package"}
 
 
 def load(text: str):
-    """YAML as Ansible reads it here: `!unsafe` scalars become plain strings marked as such."""
+    """YAML as Ansible reads it here: `!unsafe` scalars become ("UNSAFE", text)."""
     class Loader(yaml.SafeLoader):
         pass
 
@@ -39,181 +50,338 @@ def unwrap(value):
     return value[1] if isinstance(value, tuple) and value and value[0] == "UNSAFE" else value
 
 
-def tasks_of(plays) -> list[dict]:
-    return [task for play in plays for task in play["tasks"]]
-
-
 def module_of(task: dict) -> str:
     return next(k for k in task if k.startswith("ansible.builtin."))
+
+
+def env_for(home: Path) -> dict[str, str]:
+    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "ANSIBLE_LOCAL_TEMP": str(home / "tmp"),
+            "ANSIBLE_NOCOLOR": "1"}
+
+
+@pytest.fixture(scope="module")
+def projects(tmp_path_factory):
+    """Every profile's project, exported once for the module's tests."""
+    root = tmp_path_factory.mktemp("projects")
+    for profile in PROFILES:
+        export(Answers(profile=profile), get_profile(profile), root / profile)
+    return root
+
+
+def tasks_by_id(project: Path) -> dict[str, list[dict]]:
+    """Every task and handler of every role, by the action id its name ends with."""
+    out: dict[str, list[dict]] = {}
+    for path in sorted(project.glob("roles/*/*/main.yml")):
+        if path.parent.name not in ("tasks", "handlers"):
+            continue
+        for task in load(path.read_text()) or []:
+            action_id = re.search(r"\(([a-z_]+\.[^()]+)\)$", task["name"])
+            assert action_id, task["name"]
+            out.setdefault(action_id.group(1), []).append({**task, "_file": path.parent.name})
+    return out
 
 
 @pytest.mark.parametrize("text", [
     "plain", "", " leading space\nsecond", "ends with newline\n", "two newlines\n\n", "tab\there", "a: b # c",
     "quote ' and \" both", "{{ not_a_template }} {% x %}", "línea\n  indented\n\nafter blank", "trailing \nspace",
-    "cr\r\nlf", "- dash\n? question", "#comment-looking\nline",
+    "cr\r\nlf", "- dash\n? question", "#comment-looking\nline", "word " * 80, "x" * 400, "  " + "a b  " * 60,
 ])
 def test_emitted_strings_read_back_exactly(text):
     for value in (text, Unsafe(text)):
-        data = load("\n".join(emit({"k": value, "l": [value]})) + "\n")
-        assert unwrap(data["k"]) == text and unwrap(data["l"][0]) == text
+        lines = emit({"k": value, "l": [value], "m": {"n": value}})
+        assert max(map(len, lines)) <= 150  # yamllint's width (160) with room
+        data = load("\n".join(lines) + "\n")
+        assert unwrap(data["k"]) == text and unwrap(data["l"][0]) == text and unwrap(data["m"]["n"]) == text
         assert isinstance(data["k"], tuple) == isinstance(value, Unsafe)
 
 
-def test_creates_only_for_a_plain_file_test():
-    assert _creates("test -f /etc/corosync/corosync.conf") == "/etc/corosync/corosync.conf"
-    assert _creates("test -f /a && grep -q x /a") is None
-    assert _creates("grep -q x /a") is None
-
-
-@pytest.fixture
-def exported(tmp_path):
-    def make(profile: str, answers: Answers | None = None, **kw):
-        answers = answers or Answers(profile=profile)
-        out = tmp_path / profile
-        export(answers, get_profile(profile), out, **kw)
-        return answers, out
-    return make
-
-
 @pytest.mark.parametrize("profile", PROFILES)
-def test_ansible_playbook_accepts_every_profiles_export(exported, profile):
-    if not (BIN / "ansible-playbook").exists():
-        pytest.skip("ansible-core not installed (pip install -e '.[test]')")
-    _, out = exported(profile)
-    done = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(out / "inventory.ini"), str(out / "site.yml"),
-                           "--syntax-check"], capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(out), "ANSIBLE_LOCAL_TEMP": str(out / "tmp")})
-    assert done.returncode == 0, done.stdout + done.stderr
-    if profile != "lab":
-        return
-    listed = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(out / "inventory.ini"), str(out / "site.yml"),
-                             "--list-tasks"], capture_output=True, text=True, timeout=120,
-                            env={"PATH": "/usr/bin:/bin", "HOME": str(out), "ANSIBLE_LOCAL_TEMP": str(out / "tmp")})
-    assert listed.returncode == 0, listed.stderr
-    assert "constraints.location" in listed.stdout and "TAGS: [constraints]" in listed.stdout
-
-
-@pytest.mark.parametrize("profile", PROFILES)
-def test_the_playbook_follows_the_plan(exported, profile):
-    answers, out = exported(profile)
+def test_the_project_has_one_role_per_section_in_the_plans_order(projects, profile):
+    out = projects / profile
+    answers = Answers(profile=profile)
+    plan = full_plan(answers, get_profile(profile))
+    for name in ("inventory.ini", "ansible.cfg", "site.yml", "group_vars/all.yml", "README.md"):
+        assert (out / name).is_file(), name
     plays = load((out / "site.yml").read_text())
-    plan = [a for _, acts in full_plan(answers, get_profile(profile)) for a in acts]
-    # Every action appears, in the plan's order (helper tasks carry the same id: probe, reconnect, result).
-    ids = list(dict.fromkeys(t["name"].split(" — ")[0] for t in tasks_of(plays[1:])))
-    assert ids == [a.id for a in plan]
-    by_id: dict[str, list[dict]] = {}
-    for task in tasks_of(plays):
-        by_id.setdefault(task["name"].split(" — ")[0], []).append(task)
+    assert plays[0]["tags"] == ["always"] and "hacluster_password is defined" in plays[0]["tasks"][0][
+        "ansible.builtin.assert"]["that"]
+    assert [p["roles"] for p in plays[1:]] == [[{"role": m.ID}] for m, _ in plan]
+    assert [p["tags"] for p in plays[1:]] == [[m.ID] for m, _ in plan]
+    readme = (out / "README.md").read_text()
+    for m, _ in plan:
+        assert (out / "roles" / m.ID / "tasks" / "main.yml").is_file()
+        assert f"| `{m.ID}` |" in readme
+    # Every action has its tasks, in the plan's order (handlers are where they apply: flushed at their place).
+    by_id = tasks_by_id(out)
+    listed = []
+    for m, _ in plan:
+        for task in load((out / "roles" / m.ID / "tasks" / "main.yml").read_text()):
+            action_id = re.search(r"\(([a-z_]+\.[^()]+)\)$", task["name"]).group(1)
+            if not listed or listed[-1] != action_id:
+                listed.append(action_id)
+    assert listed == [a.id for _, acts in plan for a in acts]
+    assert set(by_id) == {a.id for _, acts in plan for a in acts}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_each_action_becomes_what_it_means(projects, profile):
+    """An intent is its module; a command is the wizard's, verbatim, with changed_when; checks and waits change
+    nothing and run in check mode; probes are read-only guards; `applies` is a handler flushed at its place."""
+    out = projects / profile
+    p = get_profile(profile)
+    plan = [a for _, acts in full_plan(Answers(profile=profile), p) for a in acts]
+    by_id = tasks_by_id(out)
     for action in plan:
         tasks = by_id[action.id]
-        main = next(t for t in tasks if not str(t.get("register", "")).startswith(("probe_", "exists_")))
-        assert action.section in main["tags"]
-        module = module_of(main)
+        helpers = [t for t in tasks if str(t.get("register", "")).split("_")[-2:-1] == ["probe"]
+                   or "_probe_" in str(t.get("register", "")) or "_exists_" in str(t.get("register", ""))]
+        for probe in helpers:
+            assert probe["failed_when"] is False and probe["check_mode"] is False, action.id
+        main = [t for t in tasks if t not in helpers and "ansible.builtin.meta" not in t]
+        first = main[0]
+        module = module_of(first)
+        if action.applies:
+            assert all(t["_file"] == "handlers" and t["listen"].startswith(action.id) for t in main), action.id
+            flush = [t for t in tasks if t.get("ansible.builtin.meta") == "flush_handlers"]
+            assert flush and flush[0]["_file"] == "tasks", action.id
+            for applied in action.applies:
+                notifying = [t for t in by_id[applied] if t.get("notify")]
+                assert notifying and any(n.startswith(action.id) for n in notifying[-1]["notify"]), applied
         if action.kind == "manual" and not action.command:
             assert module == "ansible.builtin.pause"
         elif action.kind == "wait" and action.command == "true" and not action.target.is_local:
             assert module == "ansible.builtin.wait_for_connection"
-            assert main["ansible.builtin.wait_for_connection"]["timeout"] == int(action.timeout)
-        elif module == "ansible.builtin.shell":
-            assert unwrap(main[module]["cmd"]) == action.command  # the wizard's command, verbatim
-        if action.kind == "wait" and action.command != "true":
-            assert main["retries"] * main["delay"] >= action.timeout and "until" in main
-        if action.probe and module != "ansible.builtin.pause":
-            guard = [t for t in tasks if str(t.get("register", "")).startswith("probe_")]
-            if guard:
-                assert guard[0]["failed_when"] is False and guard[0]["changed_when"] is False
-                assert any(f"{guard[0]['register']}" in c for c in main["when"])
-            else:
-                assert main[module].get("creates")
-        if action.disrupts_network:
-            assert main["async"] and main["poll"] == 0
-            assert any(module_of(t) == "ansible.builtin.wait_for_connection" for t in tasks)
-            assert any(module_of(t) == "ansible.builtin.async_status" for t in tasks)
+        elif action.kind in ("check", "wait"):
+            assert first["changed_when"] is False and first["check_mode"] is False, action.id
+            if action.kind == "wait":
+                assert first["retries"] * first["delay"] >= action.timeout and "until" in first
+            if action.warn_only:
+                assert first["ignore_errors"] is True and first["register"], action.id
+        elif isinstance(action.intent, Packages):
+            assert module == PACKAGE_MODULES[p.package_manager], action.id
+            var = first[module]["name"].strip("{} ")
+            defaults = load((out / "roles" / action.section / "defaults" / "main.yml").read_text())
+            assert defaults[var] == list(action.intent.names)
+        elif action.intent is not None:
+            modules = [module_of(t) for t in main]
+            assert MODULES[type(action.intent)] in modules, (action.id, modules)
+        elif not action.target.is_local or module == "ansible.builtin.shell":
+            assert module in ("ansible.builtin.command", "ansible.builtin.shell"), action.id
+            assert unwrap(first[module]["cmd"]) == action.command, action.id  # the wizard's command, verbatim
+            assert "changed_when" in first, action.id
+        if action.probe and action.intent is None and action.kind in ("run", "write") and helpers:
+            # Ansible skips commands in --check: their probe says what they would change.
+            assert "ansible_check_mode" in str(helpers[-1]["changed_when"]), action.id
         if action.target.is_local:
-            play = next(p for p in plays if main in p["tasks"])
-            assert play["hosts"] == "localhost" and play["connection"] == "local"
+            assert all(t.get("delegate_to") == "localhost" and t.get("run_once") for t in tasks
+                       if "ansible.builtin.meta" not in t), action.id
         if action.via_address:
-            host, port = _split(action.via_address)
-            assert (main["vars"]["ansible_host"], main["vars"]["ansible_port"]) == (host, port or answers.ssh_port)
-            assert "ControlMaster=no" in main["vars"]["ansible_ssh_args"]
+            r = reach(Answers(profile=profile), action.target.nodes[0], action.via_address)
+            assert (first["vars"]["ansible_host"], first["vars"]["ansible_port"]) == (r.host, r.port)
+        if action.disrupts_network:
+            started = next(t for t in main if "async" in t)
+            assert started["poll"] == 0
+            assert any(module_of(t) == "ansible.builtin.async_status" for t in main)
+        if set(action.secrets) - {"wizard_public_key"}:
+            assert any(t.get("no_log") is True for t in main), action.id
 
 
-def test_the_password_comes_from_the_command_line_only(exported):
-    answers, out = exported("rhel7")
-    text = (out / "site.yml").read_text() + (out / "inventory.ini").read_text()
-    plays = load((out / "site.yml").read_text())
-    assert plays[0]["tasks"][0]["ansible.builtin.assert"]["that"][0] == "hacluster_password is defined"
-    secret_tasks = [t for t in tasks_of(plays) if "hacluster_password" in t.get("ansible.builtin.shell", {}).get(
-        "stdin", "")]
-    assert {t["name"].split(" — ")[0] for t in secret_tasks} == {
-        "pcs_auth.hacluster_password", "pcs_auth.auth"}
-    for task in secret_tasks:
-        assert task["no_log"] is True and "{{ hacluster_password }}" in task["ansible.builtin.shell"]["stdin"]
-    assert text.count("hacluster_password }}") == 2
+def test_every_intent_and_kind_has_an_ansible_form():
+    """A step the export cannot render fails here, not in a student's playbook."""
+    answers = Answers(profile="lab")
+    builder = RoleBuilder(answers, get_profile("lab"), "en", reach)
+
+    class Unknown:
+        pass
+
+    odd = Action(id="x.y", kind="run", target=Target.node("master"), command="true", why="Odd.",
+                 intent=Unknown())  # type: ignore[arg-type]
+    with pytest.raises(AssertionError, match="no Ansible form"):
+        builder.role(1, type("M", (), {"ID": "x", "TITLE": type("T", (), {"get": lambda self, lang: "X"})()}),
+                     [odd])
 
 
-def test_the_inventory_reaches_servers_through_a_director(exported, tmp_path):
-    key, kh = tmp_path / "id_ed25519", tmp_path / "known_hosts"
-    key.write_text("x")
-    kh.write_text("x")
-    answers, out = exported("lab", identity_files=[str(key)], known_hosts=[str(kh)])
-    if not (BIN / "ansible-inventory").exists():
-        pytest.skip("ansible-core not installed")
-    done = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(out / "inventory.ini"), "--list"],
-                          capture_output=True, text=True, timeout=60,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANSIBLE_LOCAL_TEMP": str(tmp_path)})
-    assert done.returncode == 0, done.stderr
-    hv = json.loads(done.stdout)["_meta"]["hostvars"]
-    from wizard.exports.ansible import reach
-
-    for d in answers.directors:
-        r = reach(answers, d.name)  # a port forward on this machine, or the address itself
-        assert (hv[d.name]["ansible_host"], hv[d.name]["ansible_port"]) == (r.host, r.port)
-        assert "ProxyCommand" not in hv[d.name]["ansible_ssh_common_args"]
-        assert f"IdentityFile={key}" in hv[d.name]["ansible_ssh_common_args"]
-    import shlex
-    for s in answers.servers:
-        assert hv[s.name]["ansible_host"] == s.ip
-        args = shlex.split(hv[s.name]["ansible_ssh_common_args"])  # as Ansible splits it for ssh
-        proxy = next(a.split("=", 1)[1] for a in args if a.startswith("ProxyCommand="))
-        inner = shlex.split(proxy)
-        assert inner[:2] == ["sh", "-c"]
-        hops = inner[2].split(" || ")
-        assert [(h.split()[-1], h.split("-p ")[1].split()[0]) for h in hops] == [
-            (f"root@{reach(answers, d.name).host}", str(reach(answers, d.name).port)) for d in answers.directors]
-        assert all(f"UserKnownHostsFile={kh}" in h and "-W %h:%p" in h for h in hops)
-    assert hv["master"]["vboxmanage"]
+def test_a_second_run_changes_nothing_by_construction():
+    """What may report `changed` on a second run: a command with neither probe, intent, handler nor changed_if.
+    Only the verification's measurements (failover, bench: left out by --skip-tags) and hand steps may."""
+    for profile in PROFILES:
+        for _, actions in full_plan(Answers(profile=profile), get_profile(profile)):
+            for a in actions:
+                if a.kind not in ("run", "write") or a.target.is_local and a.host_probe is not None:
+                    continue
+                settled = a.probe or a.intent or a.applies or a.changed_if or "info" in a.tags
+                assert settled or {"failover", "bench", "manual"} & set(a.tags), (profile, a.id)
 
 
-def test_host_steps_are_argv_on_localhost_with_probes_in_python_terms(tmp_path):
-    """Host steps in h10's model: one program run (argv, VBoxManage from the inventory's variable) and
-    probes done by the wizard in Python, rendered as the VBoxManage call that answers them."""
-    from wizard.exports.ansible import render_playbook
+@pytest.mark.parametrize("profile", PROFILES)
+def test_ansible_playbook_accepts_every_profiles_project(projects, profile, tmp_path):
+    if not (BIN / "ansible-playbook").exists():
+        pytest.skip("ansible-core not installed (pip install -e '.[test]')")
+    out = projects / profile
+    for binary in (BIN, ANSIBLE_216):
+        if binary == ANSIBLE_216 and not (binary / "ansible-playbook").exists():
+            continue  # checked by test_centos7s_ansible_core_is_there
+        done = subprocess.run([str(binary / "ansible-playbook"), "site.yml", "--syntax-check"], cwd=out,
+                              capture_output=True, text=True, timeout=180, env=env_for(tmp_path))
+        assert done.returncode == 0, (binary, done.stdout + done.stderr)
+    if profile == "lab":
+        listed = subprocess.run([str(BIN / "ansible-playbook"), "site.yml", "--list-tasks"], cwd=out,
+                                capture_output=True, text=True, timeout=180, env=env_for(tmp_path))
+        assert listed.returncode == 0, listed.stderr
+        assert "(constraints.location)" in listed.stdout and "TAGS: [constraints]" in listed.stdout
 
+
+def test_centos7s_ansible_core_is_there():
+    """scripts/setup.sh --test makes .venv-ansible216 (ansible-core 2.16, the last one for CentOS 7's Python)."""
+    if not (BIN / "ansible-playbook").exists():
+        pytest.skip("ansible-core not installed (pip install -e '.[test]')")
+    done = subprocess.run([str(ANSIBLE_216 / "ansible-playbook"), "--version"], capture_output=True, text=True,
+                          timeout=60, env=env_for(ROOT))
+    assert done.returncode == 0 and re.search(r"core 2\.16\.", done.stdout), done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_ansible_lint_production_passes_every_profiles_project(projects, profile, tmp_path):
+    """0 failures at ansible-lint's production profile, offline; every rule skipped says why, where it is."""
+    if not (BIN / "ansible-lint").exists():
+        pytest.skip("ansible-lint not installed (pip install -e '.[test]')")
+    out = projects / profile
+    done = subprocess.run([str(BIN / "ansible-lint"), "--offline", "--profile", "production", "--nocolor", "-f",
+                           "pep8", "."], cwd=out, capture_output=True, text=True, timeout=600,
+                          env={**env_for(tmp_path), "PATH": f"{BIN}:/usr/bin:/bin"})
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    assert "0 failure(s), 0 warning(s)" in done.stderr + done.stdout
+    for path in out.rglob("*.yml"):
+        for line in path.read_text().splitlines():
+            if "# noqa" in line:
+                rules = line.split("# noqa:", 1)[1]
+                # each rule with its reason in parentheses
+                assert re.fullmatch(r"\s*[a-z-]+(\[[a-z-]+\])? \([^)]+\)(; [a-z-]+(\[[a-z-]+\])? \([^)]+\))*\s*",
+                                    rules), line
+    assert not (out / ".ansible-lint").exists()  # nothing skipped project-wide
+
+
+def test_ansible_renders_the_wizards_templates_to_the_same_files(projects, tmp_path):
+    """The template tasks' variables (group_vars, host_vars) through Ansible's own template module give the
+    file the wizard writes, byte for byte."""
+    if not (BIN / "ansible-playbook").exists():
+        pytest.skip("ansible-core not installed (pip install -e '.[test]')")
+    cases = []
+    for profile in ("lab", "rhel7"):
+        out = projects / profile
+        answers = Answers(profile=profile)
+        group = load((out / "group_vars" / "all.yml").read_text())
+        for _, actions in full_plan(answers, get_profile(profile)):
+            for action in actions:
+                if not isinstance(action.intent, (File, Block)):
+                    continue
+                role = out / "roles" / action.section
+                task = next(t for t in load((role / "tasks" / "main.yml").read_text())
+                            if t["name"].endswith(f"({action.id})") and ("ansible.builtin.template" in t
+                                                                         or "ansible.builtin.blockinfile" in t))
+                node = action.target.nodes[0]
+                hv = out / "host_vars" / f"{node}.yml"
+                variables = {**group, **(load(hv.read_text()) if hv.exists() else {})}
+                dest = tmp_path / f"{len(cases)}.out"
+                content = action.content
+                if isinstance(action.intent, Block):
+                    content = content.split("\n", 1)[1].rsplit("# END", 1)[0]  # between the markers
+                cases.append((role / "templates" / action.intent.template, task["vars"], variables, dest, content))
+    play = [{"name": "Render", "hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": [
+        {"name": f"Render {i}", "ansible.builtin.template": {"src": str(src), "dest": str(dest), "mode": "0644",
+                                                            "lstrip_blocks": True}, "vars": {**variables, **tvars}}
+        for i, (src, tvars, variables, dest, _) in enumerate(cases)]}]
+    (tmp_path / "render.yml").write_text(json.dumps(play))
+    done = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(tmp_path / "render.yml")],
+                          capture_output=True, text=True, timeout=180, env=env_for(tmp_path))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert len(cases) > 8
+    for _, _, _, dest, content in cases:
+        assert dest.read_text() == content, dest
+
+
+def test_the_password_comes_from_the_command_line_only(projects):
+    out = projects / "rhel7"
+    text = "".join(p.read_text() for p in out.rglob("*") if p.is_file())
+    by_id = tasks_by_id(out)
+    auth = next(t for t in by_id["pcs_auth.auth"] if "stdin" in t[module_of(t)])
+    module = module_of(auth)
+    assert auth["no_log"] is True and auth[module]["stdin"] == "{{ hacluster_password }}\n"
+    user = next(t for t in by_id["pcs_auth.hacluster_password"] if "ansible.builtin.user" in t)
+    assert user["no_log"] is True and "hacluster_password | password_hash('sha512'" in user[
+        "ansible.builtin.user"]["password"]
+    assert "random(seed=inventory_hostname)" in user["ansible.builtin.user"]["password"]  # same hash every run
+    assert text.count("hacluster_password }}") == 1 and text.count("hacluster_password | password_hash") == 1
+
+
+def test_host_steps_are_argv_on_localhost_with_probes_in_python_terms():
+    """Host steps: one program run (argv, VBoxManage from the `vboxmanage` variable), their probes the VBoxManage
+    query that answers them; a probe made of alternatives lets the action run only when none says done."""
     answers = Answers(profile="rhel7")
     take = Action(id="snapshot.take.master", kind="run", target=Target.local(),
-                  command="VBoxManage snapshot master take preHA", argv=("VBoxManage", "snapshot", "master", "take",
-                                                                          "preHA"),
+                  command="VBoxManage snapshot master take preHA",
+                  argv=("VBoxManage", "snapshot", "master", "take", "preHA"),
                   host_probe=HostOp.of("has_snapshot", vm="master", name="preHA"), why="Snapshot.")
-    off = Action(id="nic_add.poweroff.master", kind="run", target=Target.local(), command="VBoxManage controlvm "
-                 "master acpipowerbutton", argv=("VBoxManage", "controlvm", "master", "acpipowerbutton"),
-                 host_probe=HostOp.of("vm_not_running", vm="master"), why="Off.")
-    node = Action(id="nic_add.find_nic.master", kind="check", target=Target.node("master"),
-                  command="ip -o link", expect=r"^\d+: enp0s9[:@]", why="NIC.")
-    plan = [(1, *section("snapshot", "Snapshot", [take])), (2, *section("nic_add", "NIC", [off, node]))]
-    plays = load(render_playbook(answers, get_profile("rhel7"), plan, "en"))
-    assert [p["hosts"] for p in plays] == ["localhost", "localhost", "master"]
-    probe, task = plays[0]["tasks"]
-    assert probe["ansible.builtin.command"]["argv"][0] == "{{ vboxmanage }}"
-    assert [unwrap(a) for a in probe["ansible.builtin.command"]["argv"][1:]] == ["snapshot", "master", "list",
-                                                                                "--machinereadable"]
-    assert task["ansible.builtin.command"]["argv"][0] == "{{ vboxmanage }}"
-    assert [unwrap(a) for a in task["ansible.builtin.command"]["argv"][1:]] == ["snapshot", "master", "take", "preHA"]
-    assert "probe_snapshot_take_master.stdout is not search" in task["when"][0]
-    off_task = plays[1]["tasks"][1]
-    assert off_task["when"] == ["'VMState=\"running\"' in probe_nic_add_poweroff_master.stdout_lines"]
-    check = plays[2]["tasks"][0]
-    assert unwrap(check["vars"]["expect"]) == r"^\d+: enp0s9[:@]" and "search(expect" in check["failed_when"]
+    probe = HostOp.of("any_of", ops=[HostOp.of("has_nic_mac", vm="master", nic=3, mac="0800270101C1"),
+                                     HostOp.of("vm_not_running", vm="master")])
+    off = Action(id="snapshot.poweroff.master", kind="run", target=Target.local(),
+                 command="VBoxManage controlvm master acpipowerbutton",
+                 argv=("VBoxManage", "controlvm", "master", "acpipowerbutton"), host_probe=probe, why="Off.")
+    measure = Action(id="snapshot.timed", kind="run", target=Target.local(), command="curl -fsS http://x/ | wc -l",
+                     host=HostOp.of("measure", what="x"), why="Timed.", tags=("failover",))
+    builder = RoleBuilder(answers, get_profile("rhel7"), "en", reach)
+    mod, _ = section("snapshot", "S", [take, off, measure])
+    role = builder.role(1, mod, [take, off, measure])
+    tasks = load("\n".join(emit(expand_modules(role.tasks))))
+    has, task, p0, p1, off_task, shell = tasks
+    assert [unwrap(a) for a in has["ansible.builtin.command"]["argv"]] == ["{{ vboxmanage }}", "snapshot", "master",
+                                                                           "list", "--machinereadable"]
+    assert [unwrap(a) for a in task["ansible.builtin.command"]["argv"]] == ["{{ vboxmanage }}", "snapshot", "master",
+                                                                            "take", "preHA"]
+    assert "is not search" in task["when"][0] and task["changed_when"] is True
+    assert "ansible_check_mode" in has["changed_when"]  # in --check, the probe reports what would change
+    cond = off_task["when"][0]
+    assert "probe_poweroff_master_0.stdout | upper" in cond and " and " in cond
+    assert "'VMState=\"running\"' in snapshot_probe_poweroff_master_1.stdout_lines" in cond
+    assert unwrap(shell["ansible.builtin.shell"]["cmd"]) == measure.command
+    assert "vboxmanage | dirname" in shell["environment"]["PATH"]
+    assert all(t["delegate_to"] == "localhost" and t["run_once"] is True for t in tasks)
+
+
+def test_the_wizards_public_key_is_a_value_not_a_secret(tmp_path):
+    """The key install (ssh-copy-id's work, the key on stdin) runs only with the key at hand (group_vars carry the
+    .pub of the key logged in with) and reports a change only when it added the key."""
+    answers = Answers(profile="rhel7")
+    key = tmp_path / "id_ed25519"
+    key.write_text("private")
+    (tmp_path / "id_ed25519.pub").write_text("ssh-ed25519 AAAAC3Nza me@host\n")
+    export(answers, get_profile("rhel7"), tmp_path / "p", identity_files=[str(key)])
+    assert load((tmp_path / "p" / "group_vars" / "all.yml").read_text())["wizard_public_key"] == \
+        "ssh-ed25519 AAAAC3Nza me@host"
+    assert "private" not in "".join(p.read_text() for p in (tmp_path / "p").rglob("*") if p.is_file())
+    task = tasks_by_id(tmp_path / "p")["access.wizard_key.master"][0]
+    module = module_of(task)
+    assert task[module]["stdin"] == "{{ wizard_public_key }}\n" and "no_log" not in task
+    assert "wizard_public_key is defined" in task["when"] and "key added" in task["changed_when"]
+    plays = load((tmp_path / "p" / "site.yml").read_text())
+    assert all("wizard_public_key" not in json.dumps(t) for t in plays[0]["tasks"])  # not asked for
+
+
+def test_the_clock_check_gets_the_controllers_clock(projects, tmp_path):
+    """preflight.clock reads the wizard's clock on stdin ({now}); the playbook gives the controller's."""
+    if not (BIN / "ansible").exists():
+        pytest.skip("ansible-core not installed (pip install -e '.[test]')")
+    import time
+
+    task = tasks_by_id(projects / "lab")["preflight.clock"][0]
+    stdin = task[module_of(task)]["stdin"]
+    assert "{now}" not in stdin and "now()" in stdin
+    before = time.time()
+    done = subprocess.run([str(BIN / "ansible"), "localhost", "-m", "ansible.builtin.debug", "-a",
+                           f"msg={stdin.strip()}"], capture_output=True, text=True, timeout=120, env=env_for(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    told = float(json.loads(done.stdout[done.stdout.index("{"):])["msg"])
+    assert before - 1 <= told <= time.time() + 1, (before, told)
 
 
 def run_cli(*args: str) -> tuple[int, str, str]:
@@ -227,6 +395,7 @@ def run_cli(*args: str) -> tuple[int, str, str]:
 
 def test_cli_plan_and_export(tmp_path, monkeypatch):
     monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     code, _, err = run_cli("plan", "--format", "ansible")
     assert code == 2 and "-o" in err
     code, _, err = run_cli("plan", "--format", "ansible", "-o", str(tmp_path / "x"), "--identity", "/nonexistent")
@@ -238,10 +407,11 @@ def test_cli_plan_and_export(tmp_path, monkeypatch):
     assert code == 2 and "spaces" in err
     code, out, _ = run_cli("plan", "--format", "ansible", "-o", str(tmp_path / "p"), "--profile", "rhel9",
                            "--section", "constraints", "--lang", "es")
-    assert code == 0 and "ansible-playbook -i" in out
+    assert code == 0 and "ansible-playbook" in out
     plays = load((tmp_path / "p" / "site.yml").read_text())
     number = [m.ID for m, _ in full_plan(Answers(profile="rhel9"), get_profile("rhel9"))].index("constraints") + 1
-    assert [p["name"].split(" — ")[0] for p in plays] == [f"{number}. Restricciones y reinicio [constraints]"]
+    assert [p["name"] for p in plays] == [f"{number}. Restricciones y reinicio [constraints]"]
+    assert sorted(p.name for p in (tmp_path / "p" / "roles").iterdir()) == ["constraints"]
     # export NAME --format ansible: the session's answers.
     from wizard.session.state import Session
 
@@ -250,105 +420,33 @@ def test_cli_plan_and_export(tmp_path, monkeypatch):
     Session.create("mine", answers, "debian12").save()
     code, _, err = run_cli("export", "mine", "--format", "ansible", "-o", str(tmp_path / "e"))
     assert code == 0, err
-    assert "bind 192.168.1.250:80" in (tmp_path / "e" / "site.yml").read_text()
+    assert load((tmp_path / "e" / "group_vars" / "all.yml").read_text())["resources_haproxy_cfg"]["vip"] == \
+        "192.168.1.250"
     save_answers(answers, tmp_path / "a.toml")
 
 
-def test_a_probe_made_of_alternatives_runs_the_action_only_when_none_says_done():
-    from wizard.exports.ansible import render_playbook
-
-    answers = Answers(profile="rhel7")
-    probe = HostOp.of("any_of", ops=[HostOp.of("has_nic_mac", vm="master", nic=3, mac="0800270101C1"),
-                                     HostOp.of("vm_not_running", vm="master")])
-    off = Action(id="nic_add.poweroff.master", kind="run", target=Target.local(), command="VBoxManage controlvm "
-                 "master acpipowerbutton", argv=("VBoxManage", "controlvm", "master", "acpipowerbutton"),
-                 host_probe=probe, why="Off.")
-    rule = Action(id="verification.port_forward", kind="run", target=Target.local(), command="VBoxManage natnetwork",
-                  argv=("VBoxManage", "natnetwork", "modify", "--netname", "red-nat-1", "--port-forward-4",
-                        "http2:tcp:[]:5280:[192.168.1.200]:80"),
-                  host_probe=HostOp.of("natnetwork_has_rule", rule="http2:tcp:[]:5280:[192.168.1.200]:80",
-                                       netname="red-nat-1"), why="Forward.")
-    plays = load(render_playbook(answers, get_profile("rhel7"), [(2, *section("nic_add", "NIC", [off, rule]))], "en"))
-    tasks = plays[0]["tasks"]
-    assert [t.get("register") for t in tasks] == ["probe_nic_add_poweroff_master_0", "probe_nic_add_poweroff_master_1",
-                                                  None, "probe_verification_port_forward", None]
-    cond = tasks[2]["when"][0]
-    assert "probe_nic_add_poweroff_master_0.stdout | upper" in cond and " and " in cond
-    assert "'VMState=\"running\"' in probe_nic_add_poweroff_master_1.stdout_lines" in cond
-    assert [unwrap(a) for a in tasks[3]["ansible.builtin.command"]["argv"][1:]] == ["list", "natnetworks"]
-    assert "http2:tcp:[]:5280:[192.168.1.200]:80" in tasks[4]["when"][0]
-
-
-def test_a_host_operation_that_is_a_guarded_call_and_the_path_of_vboxmanage(tmp_path):
-    from wizard.exports.ansible import render_playbook
-
-    answers = Answers(profile="rhel7")
-    take = Action(id="snapshot.take.standby", kind="run", target=Target.local(),
-                  command="if VBoxManage showvminfo standby >/dev/null 2>&1; then VBoxManage snapshot standby take "
-                          "preHA; fi",
-                  host=HostOp.of("vbox_if_vm_exists", vm="standby", args=("snapshot", "standby", "take", "preHA")),
-                  host_probe=HostOp.of("has_snapshot", vm="standby", name="preHA"), why="Snapshot.")
-    measure = Action(id="verification.director_down", kind="run", target=Target.local(),
-                     command="curl -fsS http://localhost:5280/index.php", host=HostOp.of("measure", what="x"),
-                     why="Timed.")
-    plays = load(render_playbook(answers, get_profile("rhel7"), [(1, *section("snapshot", "S", [take, measure]))],
-                                 "en"))
-    has, exists, task, shell = plays[0]["tasks"]
-    assert [unwrap(a) for a in exists["ansible.builtin.command"]["argv"][1:]] == ["showvminfo", "standby",
-                                                                                 "--machinereadable"]
-    assert [unwrap(a) for a in task["ansible.builtin.command"]["argv"]] == ["{{ vboxmanage }}", "snapshot", "standby",
-                                                                           "take", "preHA"]
-    assert task["when"][1] == "exists_snapshot_take_standby.rc == 0" and "probe_snapshot" in task["when"][0]
-    # No VBoxManage equivalent (a timed measurement): its POSIX rendering, with the same VBoxManage first on PATH.
-    assert unwrap(shell["ansible.builtin.shell"]["cmd"]) == measure.command
-    assert "vboxmanage | dirname" in plays[0]["environment"]["PATH"]
-    assert plays[0]["vars"]["ansible_python_interpreter"] == "{{ ansible_playbook_python }}"
-    # The inventory names the VBoxManage the answers give (else the one found here, else the bare name).
-    fake = tmp_path / "VBoxManage"
-    fake.write_text("#!/bin/sh\n")
-    fake.chmod(0o755)
-    answers.virtualbox.vboxmanage = str(fake)
-    export(answers, get_profile("rhel7"), tmp_path / "out")
-    assert f"vboxmanage='{fake}'" in (tmp_path / "out" / "inventory.ini").read_text()
-
-
-def test_the_wizards_public_key_is_a_value_not_a_secret(tmp_path):
-    """A key install (ssh-copy-id's work, fed the public key on stdin) runs only with the key at hand: the
-    inventory carries --identity's .pub, else the task is skipped; the password assert does not ask for it."""
-    from wizard.exports.ansible import render_inventory, render_playbook
-
-    answers = Answers(profile="rhel7")
-    install = Action(id="access.wizard_key.master", kind="run", target=Target.node("master"), command="read -r key",
-                     secrets=("wizard_public_key",), stdin="{wizard_public_key}\n", why="Key.")
-    plays = load(render_playbook(answers, get_profile("rhel7"), [(1, *section("access", "A", [install]))], "en"))
-    assert len(plays) == 1  # no secrets play: nothing secret is fed
-    task = plays[0]["tasks"][0]
-    assert task["ansible.builtin.shell"]["stdin"] == "{{ wizard_public_key }}\n" and "no_log" not in task
-    assert task["when"] == ["wizard_public_key is defined"]
-    key = tmp_path / "id_ed25519"
-    key.write_text("private")
-    (tmp_path / "id_ed25519.pub").write_text("ssh-ed25519 AAAAC3Nza me@host\n")
-    text = render_inventory(answers, get_profile("rhel7"), "en", [str(key)])
-    assert "wizard_public_key='ssh-ed25519 AAAAC3Nza me@host'" in text and "private" not in text
-
-
-def test_the_clock_check_gets_the_controllers_clock(exported, tmp_path):
-    """preflight.clock reads the wizard's clock on stdin ({now}); the playbook gives the controller's."""
-    if not (BIN / "ansible").exists():
-        pytest.skip("ansible-core not installed (pip install -e '.[test]')")
-    import time
-
-    _, out = exported("lab")
-    task = next(t for t in tasks_of(load((out / "site.yml").read_text())) if t["name"].startswith("preflight.clock"))
-    stdin = task["ansible.builtin.shell"]["stdin"]
-    assert "{now}" not in stdin and "now()" in stdin
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANSIBLE_LOCAL_TEMP": str(tmp_path / "tmp")}
-    before = time.time()
-    done = subprocess.run([str(BIN / "ansible"), "localhost", "-m", "ansible.builtin.debug", "-a",
-                           f"msg={stdin.strip()}"], capture_output=True, text=True, timeout=120, env=env)
-    assert done.returncode == 0, done.stdout + done.stderr
-    told = float(json.loads(done.stdout[done.stdout.index("{"):])["msg"])
-    assert before - 1 <= told <= time.time() + 1, (before, told)
+def test_the_inventory_reaches_servers_through_a_director(tmp_path):
+    if not (BIN / "ansible-inventory").exists():
+        pytest.skip("ansible-core not installed")
+    key, kh = tmp_path / "id_ed25519", tmp_path / "known_hosts"
+    key.write_text("x")
+    kh.write_text("x")
+    answers = Answers(profile="lab")
+    export(answers, get_profile("lab"), tmp_path / "p", identity_files=[str(key)], known_hosts=[str(kh)])
+    done = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(tmp_path / "p" / "inventory.ini"), "--list"],
+                          capture_output=True, text=True, timeout=60, env=env_for(tmp_path))
+    assert done.returncode == 0, done.stderr
+    hv = json.loads(done.stdout)["_meta"]["hostvars"]
+    for d in answers.directors:
+        r = reach(answers, d.name)  # a port forward on this machine, or the address itself
+        assert (hv[d.name]["ansible_host"], hv[d.name]["ansible_port"]) == (r.host, r.port)
+        assert "ProxyCommand" not in hv[d.name]["ansible_ssh_common_args"]
+    for s in answers.servers:
+        assert hv[s.name]["ansible_host"] == s.ip
+        hops = _hops(__import__("shlex").split(hv[s.name]["ansible_ssh_common_args"]))
+        assert [(h[-1], h[h.index("-p") + 1]) for h in hops] == [
+            (f"root@{reach(answers, d.name).host}", str(reach(answers, d.name).port)) for d in answers.directors]
+        assert all(f"UserKnownHostsFile={kh}" in h and "%h:%p" in h for h in hops)
 
 
 def _inventory_args(out: Path, home: Path) -> dict[str, list[str]]:

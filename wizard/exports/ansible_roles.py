@@ -162,11 +162,8 @@ class RoleBuilder:
             mapped = self._local_probe(action.host_probe, self._reg(role, "probe", action))
             if mapped is not None:
                 probes, cond = mapped
-                for i, p in enumerate(probes):
-                    task = {"name": self._name(action, t("ansible.probe", self.lang)), **p, **base}
-                    if i == len(probes) - 1 and command_like:
-                        task["changed_when"] = f"ansible_check_mode and ({cond})"
-                    out.append(self._finish(task, tags, guard))
+                out += [self._finish({"name": self._name(action, t("ansible.probe", self.lang)), **p, **base},
+                                     tags, guard) for p in probes]
                 probe_when.append(cond)
             elif action.probe:
                 reg = self._reg(role, "probe", action)
@@ -177,9 +174,6 @@ class RoleBuilder:
             reg = self._reg(role, "probe", action)
             task = {"name": self._name(action, t("ansible.probe", self.lang)),
                     **self._probe_task(action.probe, reg, shell=None), **base}
-            if command_like:
-                # Ansible skips commands in check mode: the probe says what the command would change.
-                task["changed_when"] = f"ansible_check_mode and {reg}.rc != 0"
             out.append(self._finish(task, tags, guard))
             probe_when.append(f"{reg}.rc != 0")
         if local and action.host is not None:
@@ -188,6 +182,9 @@ class RoleBuilder:
                 out += [self._finish({"name": self._name(action, t("ansible.probe", self.lang)), **p, **base},
                                      tags, guard) for p in own[0]]
                 probe_when.append(own[1])
+        if out and probe_when and command_like:
+            # Ansible skips commands in check mode: the last probe says what the command would change.
+            out[-1]["changed_when"] = "ansible_check_mode and " + " and ".join(f"({c})" for c in probe_when)
         when = guard + probe_when + [f"{v} is defined" for v in action.secrets if v in PUBLIC_VARS]
 
         if action.kind in ("check", "wait") or (action.kind == "manual" and action.command):

@@ -294,7 +294,8 @@ def set_hostname(id_: str, node: str, profile: Profile, **kw: Any) -> Action:
     # Without hostnamectl (the lab's hosts have no systemd) the command sets the running name too, which Ansible's
     # hostname module would not (it writes /etc/hostname only there): a command then, in both renderings.
     return Action(id=id_, kind="run", target=Target.node(node), command=profile.set_hostname(node),
-                  intent=Hostname(node) if profile.hostnamectl else None, probe=f"test \"$(hostname)\" = {q(node)} && grep -qx {q(node)} /etc/hostname",
+                  intent=Hostname(node) if profile.hostnamectl else None,
+                  probe=f"test \"$(hostname)\" = {q(node)} && grep -qx {q(node)} /etc/hostname",
                   **kw)
 
 

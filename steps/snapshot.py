@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from steps._common import HostCheck, q, vbox, vboxmanage_word, vm_exists, vm_running
+from steps._common import HostCheck, either, q, vbox, vboxmanage_word, vm_exists, vm_running
 from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
+from steps.standby_clone import clone_done
 from wizard.base.answers import Answers
 
 ID = "snapshot"
@@ -72,7 +73,8 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
         id=f"snapshot.take.{standby}", kind="run", target=Target.local(),
         command=f"if {vm_exists(answers, standby).sh}; then {take['command']}; fi",
         host=HostOp.of("vbox_if_vm_exists", vm=standby, args=take["argv"][1:]),
-        **_has_snapshot(answers, standby, name).fields(), idempotent=False,
+        # A standby that is already section 3's clone was made after the snapshot: nothing to keep of it.
+        **either(_has_snapshot(answers, standby, name), clone_done(answers)).fields(), idempotent=False,
         title=f"Snapshot of {standby} (if it exists)", title_es=f"Instantánea de {standby} si existe",
         why=f"Snapshot of {standby} too, when it already exists (the clone section makes it).",
         why_es=f"Instantánea también de {standby} si ya existe (la crea la sección del clon).",

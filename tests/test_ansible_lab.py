@@ -146,13 +146,15 @@ def test_the_project_builds_the_cluster_then_finds_nothing_to_do_and_check_names
 
     # 3. Two breaks by hand, then --check --diff: exactly those, and nothing touched.
     m = answers.master.name
-    constraint = "colocation-VIP_interna-HAproxy-INFINITY"
+    # The start order (removing it moves nothing, so every check of the run still holds).
+    cib = lab.exec(m, "cibadmin --query --scope constraints", check=True, timeout=60).stdout
+    constraint = re.search(r'<rsc_order id="([^"]+)"', cib).group(1)
     lab.exec(m, f"pcs constraint remove {constraint}", check=True, timeout=60)
     lab.exec(m, "sed -i 's/^    timeout client 30s$/    timeout client 45s/' /etc/haproxy/haproxy.cfg", check=True)
     log, _ = playbook("check", "--check", "--diff")
     changed = changed_tasks(log)
     assert sorted({(task.split("(")[-1].rstrip(")"), host) for task, host in changed}) == [
-        ("constraints.colocation_haproxy", m), ("resources.haproxy_cfg", m)], changed
+        ("constraints.order", m), ("resources.haproxy_cfg", m)], changed
     assert "-    timeout client 45s" in log and "+    timeout client 30s" in log  # the diff names the edit
     assert constraint not in lab.exec(m, "cibadmin --query --scope constraints", timeout=60).stdout
     assert "timeout client 45s" in lab.exec(m, "cat /etc/haproxy/haproxy.cfg").stdout

@@ -123,9 +123,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "--format ansible necesita -o CARPETA (la carpeta para inventory.ini y site.yml)"),
     "ansible.no_such_file": ("no such file", "no existe el fichero"),
     "ansible.not_a_folder": ("exists and is not a folder", "existe y no es una carpeta"),
-    "ansible.how_to_run": ("Run it: ansible-playbook -i {inventory} {playbook} -e hacluster_password=...",
-                           "Ejecútalo: ansible-playbook -i {inventory} {playbook} -e hacluster_password=..."),
-    "ansible.where_local": ("this computer (VirtualBox)", "este ordenador (VirtualBox)"),
+    "ansible.how_to_run": ("Run it: cd {folder} && ansible-playbook site.yml -e hacluster_password=...  (README.md "
+                           "there says more)",
+                           "Ejecútalo: cd {folder} && ansible-playbook site.yml -e hacluster_password=...  "
+                           "(su README.md cuenta más)"),
     "check.need_answers": ("--answers FILE is required (the answers that describe the cluster to check)",
                            "hace falta --answers FICHERO (las respuestas que describen el clúster a comprobar)"),
     "check.no_file": ("{path}: no such file", "{path}: no existe el fichero"),

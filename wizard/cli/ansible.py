@@ -67,5 +67,5 @@ def cmd_export_ansible(answers: Answers, profile: Profile, args: Any) -> int:
         return 2
     for path in written:
         print(path)
-    print(t("ansible.how_to_run", lang, inventory=written[0], playbook=written[1]))
+    print(t("ansible.how_to_run", lang, folder=out))
     return 0

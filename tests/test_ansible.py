@@ -525,3 +525,30 @@ def test_the_lab_profiles_exports_log_in_as_run_does_without_flags(tmp_path, mon
     assert code == 0, err
     opts = next(line for line in script.splitlines() if line.startswith("SSH_OPTS="))
     assert f"-i {other}" in opts and f"-i {key}" not in opts
+
+
+@pytest.mark.parametrize(("op", "done_output", "not_done_output"), [
+    (HostOp.of("has_nic_mac", vm="standby", nic=3, mac="0800270101c2"),
+     'name="standby"\nmacaddress3="0800270101C2"\n', 'name="standby"\nmacaddress3="0800270101C1"\n'),
+    (HostOp.of("vm_running", vm="master"), 'VMState="running"\n', 'VMState="poweroff"\n'),
+    (HostOp.of("vm_not_running", vm="master"), 'VMState="poweroff"\n', 'VMState="running"\n'),
+    (HostOp.of("has_snapshot", vm="master", name="preHA"), 'SnapshotName="x"\nSnapshotName-1="preHA"\n',
+     'SnapshotName="preHAx"\n'),
+    (HostOp.of("natnetwork_has_rule", netname="n", rule="ssh:tcp:[]:1:[2]:22"),
+     "Name: n\n        ssh:tcp:[]:1:[2]:22\n", "Name: n\n        ssh:tcp:[]:1:[2]:23\n"),
+])
+def test_host_probe_conditions_read_vboxmanage_right(op, done_output, not_done_output):
+    """A host probe's condition ("still to do") over real VBoxManage output, evaluated as Ansible does (Jinja with
+    its `search` test): false where the probe says done, true where not (a wrong case here powered master off on a
+    second run)."""
+    import jinja2
+
+    builder = RoleBuilder(Answers(profile="lab"), get_profile("lab"), "en", reach)
+    _, cond = builder._local_probe(op, "reg")
+    env = jinja2.Environment()
+    env.tests["search"] = lambda value, pattern, multiline=False: bool(
+        re.search(pattern, value, re.M if multiline else 0))
+    check = env.compile_expression(cond)
+    for output, to_do in ((done_output, False), (not_done_output, True)):
+        reg = {"stdout": output, "stdout_lines": output.splitlines(), "rc": 0}
+        assert bool(check(reg=reg)) is to_do, (op, output, cond)

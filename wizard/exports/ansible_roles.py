@@ -440,7 +440,8 @@ class RoleBuilder:
                 return [task], f"'VMState=\"running\"' in {register}.stdout_lines"
             if op.op == "vm_exists":
                 return [task], f"{register}.rc != 0"
-            line = f'macaddress{int(kw["nic"])}="{str(kw["mac"]).upper()}"'
+            # VBoxManage prints MACs in upper case; compared upper-cased, as `grep -i` does in the shell rendering.
+            line = f'MACADDRESS{int(kw["nic"])}="{str(kw["mac"]).upper()}"'
             return [task], f"({register}.stdout | upper) is not search({json.dumps(line)}, multiline=True)"
         if op.op == "has_snapshot":
             task = self._probe_task(self._argv(["VBoxManage", "snapshot", kw["vm"], "list", "--machinereadable"]),

@@ -405,8 +405,6 @@ class RoleBuilder:
             return self._argv(["VBoxManage", *kw["args"]])  # guarded by _host_op_guard
         if op.op == "vm_state":
             return self._argv(["VBoxManage", "showvminfo", kw["vm"], "--machinereadable"])
-        if op.op == "vm_not_created_yet":
-            return self._argv(["VBoxManage", "list", "vms"])  # read by the check's pattern (_local_check)
         return None
 
     def _host_op_guard(self, op: HostOp, register: str) -> tuple[list[dict[str, Any]], str] | None:

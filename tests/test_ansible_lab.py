@@ -151,7 +151,8 @@ def test_the_project_builds_the_cluster_then_finds_nothing_to_do_and_check_names
     constraint = re.search(r'<rsc_order id="([^"]+)"', cib).group(1)
     lab.exec(m, f"pcs constraint remove {constraint}", check=True, timeout=60)
     lab.exec(m, "sed -i 's/^    timeout client 30s$/    timeout client 45s/' /etc/haproxy/haproxy.cfg", check=True)
-    log, _ = playbook("check", "--check", "--diff")
+    log, wall = playbook("check", "--check", "--diff")
+    record_figure("ansible-playbook --check --diff on the built cluster after two hand-made breaks", wall)
     changed = changed_tasks(log)
     assert sorted({(task.split("(")[-1].rstrip(")"), host) for task, host in changed}) == [
         ("constraints.order", m), ("resources.haproxy_cfg", m)], changed

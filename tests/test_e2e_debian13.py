@@ -17,6 +17,7 @@ import subprocess
 import time
 
 import pytest
+from conftest import lab_name, own_lab
 from e2e_support import (
     connection_args,
     init_answers,
@@ -84,16 +85,18 @@ def test_the_deprecation_collector_sees_pcs_and_pacemaker_words(line: str, flagg
 def test_the_whole_guide_on_debian13(fresh_lab, debian13_image, tmp_path):
     state_dir = tmp_path / "state"
     answers_file = tmp_path / "lab.toml"
-    answers = init_answers(answers_file, wizard_env(state_dir))  # `ha-wizard answers init --profile lab`
+    name = lab_name("fresh")
+    own_lab(None, name)  # ours before `lab answers` hands it an address (see own_lab)
+    answers = init_answers(answers_file, name)  # `ha-wizard lab answers --name NAME -o lab.toml`
     t0 = time.monotonic()
-    lab = fresh_lab(prepared=False, answers=answers, image=debian13_image)
+    lab = fresh_lab(prepared=False, answers=answers, image=debian13_image, name=name)
     record_figure("lab up --image debian13 (fresh, NAT only)", time.monotonic() - t0)
     assert {r["vm"]: r["image"] for r in lab.status()} == {vm: "debian13" for vm in lab.vms()}
     release = lab.exec(answers.master.name, ". /etc/os-release; echo $ID $VERSION_ID", check=True).stdout.split()
     assert release == ["debian", "13"], release
 
     start = time.monotonic()
-    done = subprocess.run(wizard_cmd(*run_args(answers_file, "d13")), env=wizard_env(state_dir),
+    done = subprocess.run(wizard_cmd(*run_args(answers_file, "d13")), env=wizard_env(state_dir, lab),
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=RUN_TIMEOUT)
     wall = time.monotonic() - start
     (tmp_path / "run.log").write_text(done.stdout + done.stderr)
@@ -140,7 +143,7 @@ def test_the_whole_guide_on_debian13(fresh_lab, debian13_image, tmp_path):
     check_nat_only(answers)
     check_figures(state, answers)
     check = subprocess.run(wizard_cmd("check", "--answers", str(answers_file), *connection_args(lab),
-                                      "--format", "json"), env=wizard_env(state_dir), capture_output=True,
+                                      "--format", "json"), env=wizard_env(state_dir, lab), capture_output=True,
                            text=True, timeout=300)
     data = json.loads(check.stdout)
     bad = {c["id"]: c["found"] for s in data["sections"] for c in s["checks"] if c["status"] != "pass"}

@@ -191,7 +191,9 @@ def test_unreachable_address_is_retried_briefly_then_names_the_inventory(tmp_pat
         error = engine.session.record("t.m").error
         assert 5 < took < 20, took
         assert f"Cannot reach 127.0.0.6:{closed} (Connection refused)" in error
-        assert "directors[0].ssh_port, directors[0].external_ip (master) in the inventory" in error
+        # The fields by their labels, as the inventory shows them (never the answers' paths).
+        assert "Check master · SSH port, master · External IP in the inventory" in error
+        assert "directors[0]" not in error
         assert "Tried 4 times" in error
         assert sum(isinstance(e, Reconnecting) for e in events) == 3
     finally:
@@ -246,7 +248,7 @@ def test_a_forward_with_nothing_behind_it_says_so(tmp_path, sshd, clean_home) ->
         assert engine.run_action("t.m") == "failed"
         error = engine.session.record("t.m").error_es
         assert "El reenvío de puerto respondió pero la VM detrás (127.0.0.1:" in error
-        assert "directors[0].ssh_port" in error and "inventario" in error
+        assert "Revisa master · Puerto SSH" in error and "en el inventario" in error and "directors[0]" not in error
     finally:
         engine.close()
         stop.set()

@@ -23,6 +23,9 @@ q = shlex.quote
 # A wait for a node that is coming back (boot, reboot, network restart): the only kind the engine waits for long
 # (wizard/run/engine.py); a node that should be up and does not answer is a bounded retry.
 NODE_RETURNS = "node-returns"
+# A check that tells a node from another machine answering at the same way in with the same host key (the standby
+# clone at master's address): the engine runs it when it looks for a node that may have moved (wizard/run/moves.py).
+IDENTIFIES = "identifies-node"
 
 HOSTS_BEGIN = "# BEGIN ha-wizard"
 HOSTS_END = "# END ha-wizard"

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import shlex
 
-from steps._common import NODE_RETURNS as NODE_RETURNS  # the engine reads it from here
+from steps._common import IDENTIFIES as IDENTIFIES  # the engine reads them from here
+from steps._common import NODE_RETURNS as NODE_RETURNS
 from steps._common import vbox, vboxmanage_word
 from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from steps._common import (
+    IDENTIFIES,
     check_ip,
     director_ifaces,
     hosts_action,
@@ -85,7 +86,8 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
                why_es=f"La máquina en {via} es el clon: su tarjeta de latido tiene la MAC de {s.vm}, no la de "
                       f"{m.vm}.",
                on_fail=f"Another machine answers at {via}: is {m.vm} really off?",
-               on_fail_es=f"Otra máquina responde en {via}: ¿está {m.vm} realmente apagada?"),
+               on_fail_es=f"Otra máquina responde en {via}: ¿está {m.vm} realmente apagada?",
+               tags=(IDENTIFIES,)),
     ]
     actions += no_other_config(ID, node, [i.ifname for i in ifaces], profile, via=via, probe=moved)
     configs = [iface_config(ID, node, iface, profile, via=via, probe=moved) for iface in ifaces]

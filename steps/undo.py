@@ -11,7 +11,7 @@ checked to have it.
 
 from __future__ import annotations
 
-from steps._common import q, vboxmanage_word, vm_exists, vm_running
+from steps._common import NODE_RETURNS, q, vboxmanage_word, vm_exists, vm_running
 from steps.model import Action, HostOp, Target, Text
 from steps.profiles import Profile
 from wizard.base.answers import Answers
@@ -105,7 +105,8 @@ def plan(answers: Answers, profile: Profile) -> list[Action]:
     for node in [answers.master.name, *(s.name for s in answers.servers)]:
         actions.append(Action(
             id=f"{ID}.wait_ssh.{node}", kind="wait", target=Target.node(node), command="true", timeout=300,
-            interval=5, title=f"Wait for {node}'s SSH", title_es=f"Esperar el SSH de {node}",
+            interval=5, tags=(NODE_RETURNS,), title=f"Wait for {node}'s SSH",
+            title_es=f"Esperar el SSH de {node}",
             why=f"Wait until {node} has booted and answers SSH.",
             why_es=f"Esperar a que {node} haya arrancado y responda por SSH.",
             on_fail="The VM booted but SSH doesn't answer: check its address and sshd from its console.",

@@ -148,6 +148,9 @@ def test_the_runner_runs_only_the_plans_probes(monkeypatch):
         def get(self, node):
             return Conn(node)
 
+        def get_bounded(self, node, cancel=None):
+            return Conn(node)
+
         def close(self):
             pass
 

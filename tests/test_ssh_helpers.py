@@ -32,8 +32,9 @@ def keygen(path: Path, kind: str = "ed25519") -> Path:
 
 
 class LoopbackSSHD:
-    def __init__(self, folder: Path, addresses: tuple[str, ...] = (), port: int = 0) -> None:
+    def __init__(self, folder: Path, addresses: tuple[str, ...] = (), port: int = 0, max_sessions: int = 100) -> None:
         self.addresses = addresses or ADDRESSES
+        self.max_sessions = max_sessions
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.host_key = keygen(folder / "host_ed25519")
@@ -62,7 +63,7 @@ class LoopbackSSHD:
             f"Port {self.port}\n" + "".join(f"ListenAddress {a}\n" for a in self.addresses) + f"HostKey {self.host_key}\n"
             f"PidFile {self.folder / 'sshd.pid'}\nAuthorizedKeysFile {self.folder / 'authorized_keys'}\n"
             "StrictModes no\nUsePAM no\nPermitRootLogin yes\nPasswordAuthentication yes\n"
-            "KbdInteractiveAuthentication no\nLogLevel ERROR\nMaxSessions 100\nMaxStartups 100\n"
+            f"KbdInteractiveAuthentication no\nLogLevel ERROR\nMaxSessions {self.max_sessions}\nMaxStartups 100\n"
         )
         self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stdout=subprocess.DEVNULL,
                                      stderr=open(self.folder / "sshd.log", "wb"))  # noqa: SIM115

@@ -403,6 +403,44 @@ STRINGS: dict[str, tuple[str, str]] = {
     "eng.stopped": ("stopped by the user", "detenida por el usuario"),
     "eng.reconnecting": ("{node}: reconnecting to {address} (attempt {attempt})",
                          "{node}: reconectando con {address} (intento {attempt})"),
+    # -- a node that may have moved (wizard/run/moves.py, wizard/run/connections.py find) ------------------
+    "move.way_forward": ("{address} (the port forward to {guest})", "{address} (el reenvío de puerto a {guest})"),
+    "move.way_jump": ("{address} (through {jump})", "{address} (a través de {jump})"),
+    "move.looking": ("the last run of this step did not finish: looking for {node} where it may be now: {ways} "
+                     "(up to {seconds} s)",
+                     "la última ejecución de este paso no terminó: busco {node} donde puede estar ahora: {ways} "
+                     "(hasta {seconds} s)"),
+    "move.found": ("{node} found at {way}: the change had already moved it",
+                   "{node} encontrado en {way}: el cambio ya lo había movido"),
+    "move.still_running": ("{node}: the change the interrupted run started is still running: waiting for it "
+                           "(nothing is started again)",
+                           "{node}: el cambio que arrancó la ejecución interrumpida sigue en marcha: lo espero "
+                           "(no se arranca nada otra vez)"),
+    "move.died": ("{node}: the change the interrupted run started stopped without an exit status",
+                  "{node}: el cambio que arrancó la ejecución interrumpida terminó sin estado de salida"),
+    "move.finished_away": ("it finished while the wizard was not running (exit {code}): not run again",
+                           "terminó mientras el asistente no estaba en marcha (salida {code}): no se repite"),
+    "move.other_key": ("another machine answers at {address}: its host key ({key}) is not one {node} was known by",
+                       "otra máquina responde en {address}: su clave de host ({key}) no es ninguna de las de {node}"),
+    "move.not_it": ("the machine at {address} has {node}'s host key but is not {node} ({check} says no): "
+                    "{other}, probably",
+                    "la máquina en {address} tiene la clave de host de {node} pero no es {node} ({check} dice que "
+                    "no): {other}, probablemente"),
+    "move.no_answer": ("no answer", "sin respuesta"),
+    "move.lost_two": (
+        "{node} answers neither where {action} moves it, {new}, nor where it was before, {old}; tried {n} times "
+        "over {seconds} s ({tried}). Look at the VM \"{vm}\" in VirtualBox: is it running? Its console shows whether "
+        "its network came up (`ip addr`). Then run the step again: it looks in both places again.",
+        "{node} no responde ni donde lo lleva {action}, {new}, ni donde estaba antes, {old}; probado {n} veces "
+        "durante {seconds} s ({tried}). Mira la VM \"{vm}\" en VirtualBox: ¿está en marcha? Su consola muestra si "
+        "su red arrancó (`ip addr`). Después repite el paso: vuelve a buscar en los dos sitios."),
+    "move.lost_one": (
+        "{node} does not answer at {new} while {action} changes its network; tried {n} times over {seconds} s "
+        "({tried}). Look at the VM \"{vm}\" in VirtualBox: is it running? Its console shows whether its network "
+        "came up (`ip addr`). Then run the step again.",
+        "{node} no responde en {new} mientras {action} cambia su red; probado {n} veces durante {seconds} s "
+        "({tried}). Mira la VM \"{vm}\" en VirtualBox: ¿está en marcha? Su consola muestra si su red arrancó "
+        "(`ip addr`). Después repite el paso."),
     # -- SSH (wizard/run/ssh.py) -------------------------------------------------------------------------
     "ssh.jump_failed": ("{node}: the jump host could not open a connection to {host}:{port} ({error})",
                         "{node}: el host de salto no pudo abrir una conexión con {host}:{port} ({error})"),
@@ -411,6 +449,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ssh.lost": ("{node}: connection lost", "{node}: conexión perdida"),
     "ssh.cannot_start": ("{node}: cannot start the command ({error})",
                          "{node}: no se puede arrancar la orden ({error})"),
+    "ssh.gate_full": ("all {n} channels of the connection stayed busy", "los {n} canales de la conexión siguieron "
+                      "ocupados"),
+    "ssh.refused_tries": ("{error}; tried {n} times", "{error}; probado {n} veces"),
     "ssh.lost_during": ("{node}: connection lost during the command", "{node}: conexión perdida durante la orden"),
     "ssh.lost_before_status": ("{node}: connection lost before the exit status",
                                "{node}: conexión perdida antes del código de salida"),

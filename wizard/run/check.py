@@ -37,6 +37,9 @@ from wizard.base.i18n import t
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 SSH_PASSWORD_ENV = "HA_WIZARD_SSH_PASSWORD"
+# Probes run at once on one node (with the cluster-wide ones, on a director): within sshd's default MaxSessions
+# (10); a node that allows fewer gets them in turn (wizard/run/ssh.py's channel gate).
+PROBES_AT_ONCE = 3
 FIX_LINES_SHOWN = 10  # longer fixes (haproxy.cfg's heredoc) show their first line in the table; JSON has all
 
 
@@ -103,7 +106,9 @@ class ProbeRunner:
             if node in self._reach:
                 return self._reach[node]
         try:
-            self.conns.get(node)
+            # A node briefly busy (its sshd still starting the previous connection) is tried again a little
+            # (about 10 s): a verdict of "not reachable" must mean it.
+            self.conns.get_bounded(node, cancel=self.cancel)
             error = ""
         except (SSHError, HostKeyError, OSError) as exc:
             error = str(exc) or type(exc).__name__
@@ -114,7 +119,7 @@ class ProbeRunner:
         return error
 
     def _run_one(self, probe: Probe, node: str) -> ProbeResult:
-        from wizard.run.ssh import Cancelled, CommandTimeout, SSHError
+        from wizard.run.ssh import Cancelled, CommandTimeout, NotStarted, SSHError
 
         error = self._connect(node)
         if error:
@@ -126,8 +131,20 @@ class ProbeRunner:
             (err if stream == "stderr" else out).append(text)
 
         try:
-            code = self.conns.get(node).run(probe.command, on_line=on_line, timeout=probe.timeout,
-                                            cancel=self.cancel)
+            try:
+                code = self.conns.get(node).run(probe.command, on_line=on_line, timeout=probe.timeout,
+                                                cancel=self.cancel)
+            except NotStarted:
+                # Nothing ran (the connection was lost, or its channels stayed refused): once more, on a new
+                # connection when that one is dead (`get` makes one; a live director's is kept: servers' tunnels
+                # ride on it). None runs twice: this one never started.
+                with self._reach_lock:
+                    self._reach.pop(node, None)
+                error = self._connect(node)
+                if error:
+                    return ProbeResult(None, node=node, error=f"{node} not reachable: {error}")
+                code = self.conns.get(node).run(probe.command, on_line=on_line, timeout=probe.timeout,
+                                                cancel=self.cancel)
         except CommandTimeout as exc:
             return ProbeResult(None, "\n".join(out), "\n".join(err), node, f"{node}: {exc}")
         except Cancelled:
@@ -177,10 +194,13 @@ class ProbeRunner:
             for probe in anywhere:
                 record(probe, self._run_anywhere(probe))
 
-        # Directors first in the pool: the servers' connections jump through them.
-        workers = len(by_node) + 1
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="check") as pool:
-            futures = [pool.submit(node_worker, n, ps) for n, ps in by_node.items()]
+        # PROBES_AT_ONCE workers per node, each with its share of the node's probes; the connection's channel
+        # gate (wizard/run/ssh.py) keeps them within what the node's sshd allows. Directors first in the pool:
+        # the servers' connections jump through them.
+        shares = [(n, ps[i::PROBES_AT_ONCE]) for n, ps in by_node.items() for i in range(PROBES_AT_ONCE)
+                  if ps[i::PROBES_AT_ONCE]]
+        with ThreadPoolExecutor(max_workers=len(shares) + 1, thread_name_prefix="check") as pool:
+            futures = [pool.submit(node_worker, n, ps) for n, ps in shares]
             futures.append(pool.submit(anywhere_worker))
             for f in futures:
                 f.result()

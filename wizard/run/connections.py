@@ -13,6 +13,7 @@ from wizard.base.reach import reach
 from wizard.run.errors import EngineError
 from wizard.run.events import Event, Reconnecting
 from wizard.run.hostkeys import HostKeyError, HostKeyTrust
+from wizard.run.moves import Way
 from wizard.run.ssh import (
     AuthFailed,
     Cancelled,
@@ -25,10 +26,14 @@ from wizard.run.ssh import (
 )
 
 RECONNECT_DELAYS = (0.5, 1.0, 1.0, 2.0, 3.0, 5.0)  # then 5 s until the action's timeout
+# Looking for a node that may have moved (`find`): pauses between rounds over its ways, then 5 s.
+FIND_DELAYS = (0.5, 1.0, 2.0, 3.0, 5.0)
 
 
 # A node that should be up but does not answer: tried again after these pauses, then the action fails
 # (about 10 s plus the connect timeouts), naming the address and the inventory fields behind it.
+# No new try starts once their sum has gone by: an address that takes seconds to say no (a forward with nothing
+# behind it, a server behind a director whose ARP gets no answer) is named as fast as one that refuses at once.
 UNREACHABLE_DELAYS = (2.0, 3.0, 5.0)
 
 
@@ -71,7 +76,12 @@ class Connections:
     def is_server(self, node: str) -> bool:
         return any(s.name == node for s in self.answers.servers)
 
-    def get(self, node: str, address: str | None = None) -> SSHConnection:
+    def get(self, node: str, address: str | None = None, only_keys: frozenset[str] | None = None,
+            hint: bool = True, skip_directors: frozenset[str] = frozenset()) -> SSHConnection:
+        """The node's connection at `address` (its own way by default), reused while alive. `only_keys`: accept
+        only these host keys (a node looked for where it may be, `find`); `hint`: add to an Unreachable which
+        inventory fields lead to that address; `skip_directors`: for a server, directors not to jump through
+        (they did not answer a moment ago)."""
         address = address or self.address(node)
         with self._node_lock(node):
             conn = self._conns.get(node)
@@ -81,22 +91,77 @@ class Connections:
                 conn.close()
                 del self._conns[node]
             try:
-                conn = self._open(node, address)
+                conn = self._open(node, address, only_keys, skip_directors)
             except Unreachable as exc:
-                raise self._with_hint(exc, node, address) from None
+                raise (self._with_hint(exc, node, address) if hint else exc) from None
             self._conns[node] = conn
             return conn
+
+    def find(self, node: str, ways: Sequence[Way], deadline: float, cancel: threading.Event, *,
+             identify: Callable[[SSHConnection, Way], Msg | None] | None = None, min_rounds: int = 1,
+             vm: str = "", action: str = "") -> tuple[SSHConnection, Way]:
+        """Look for a node that may have moved (wizard/run/moves.py): each way in turn, the new one first, until
+        one answers with a host key already trusted for this node and `identify` (None: no question) does not
+        object (it returns why it is another machine); rounds until `deadline`, at least `min_rounds` of them.
+        A refused key or an objection at one way does not end the search (another machine may answer there);
+        a refused login does (the node's key answered: it is the node). Only when no way gave the node does it
+        fail: Unreachable naming every way tried and the VM to look at."""
+        known = frozenset(self.trust.node_fingerprints.get(node, ()))
+        only = known or None  # a node never reached before has no key to be known by: the usual trust decides
+        t0 = time.monotonic()
+        attempt = 0
+        why: dict[str, Msg] = {}
+        rounds = max(min_rounds, int(max(0.0, deadline - t0) / FIND_DELAYS[0]) + 2)
+        for rnd in range(rounds):  # bounded in count as well as by the deadline
+            for way in ways:
+                if cancel.is_set():
+                    raise Cancelled()
+                attempt += 1
+                self.emit(Reconnecting(node, way.address, attempt))
+                try:
+                    conn = self.get(node, way.address, only_keys=only, hint=False)
+                except AuthFailed:
+                    raise
+                except (HostKeyError, SSHError) as exc:
+                    why[way.address] = msg_of(exc)
+                    continue
+                objection = identify(conn, way) if identify is not None else None
+                if objection:
+                    why[way.address] = objection
+                    self.drop(node)
+                    continue
+                return conn, way
+            now = time.monotonic()
+            if rnd + 1 >= min_rounds and now >= deadline:
+                break
+            delay = FIND_DELAYS[min(rnd, len(FIND_DELAYS) - 1)]
+            if rnd + 1 >= min_rounds and now + delay >= deadline:
+                delay = max(0.0, deadline - now)
+            if cancel.wait(delay):
+                raise Cancelled()
+        tried = Msg.join(w.describe() + ": " + why.get(w.address, msg("move.no_answer")) for w in ways)
+        key = "move.lost_two" if len(ways) > 1 else "move.lost_one"
+        raise Unreachable(msg(key, node=node, action=action, new=ways[0].describe(),
+                              old=ways[-1].describe(), n=attempt, seconds=round(time.monotonic() - t0),
+                              tried=tried, vm=vm or node), "moved")
 
     def get_bounded(self, node: str, address: str | None = None, cancel: threading.Event | None = None,
                     delays: Sequence[float] = UNREACHABLE_DELAYS) -> SSHConnection:
         """`get`, tried again a few times (`delays`) while the address does not answer: a node that is up
         but briefly busy gets through, a wrong address fails in seconds with where to fix it."""
         t0 = time.monotonic()
+        skip: frozenset[str] = frozenset()
         for attempt in range(len(delays) + 1):
             try:
-                return self.get(node, address)
+                return self.get(node, address, skip_directors=skip) if skip else self.get(node, address)
             except Unreachable as exc:  # nothing answered there: try again a little (other failures are final)
-                if attempt == len(delays):
+                # A server: the next tries jump only through the directors that answered (one that did not
+                # answer would only add its own seconds); all of them again when none did.
+                dead = frozenset(exc.dead_directors)
+                skip = dead if len(dead) < len(self.answers.directors) else frozenset()
+                # (1 s of slack: the tries' own milliseconds)
+                late = time.monotonic() - t0 + (delays[attempt] if attempt < len(delays) else 0) > sum(delays) + 1
+                if attempt == len(delays) or late:
                     exc.with_hint(msg("ssh.attempts", n=attempt + 1, seconds=round(time.monotonic() - t0)))
                     raise
                 self.emit(Reconnecting(node, address or self.address(node), attempt + 1))
@@ -133,14 +198,15 @@ class Connections:
 
         return Msg.join([field_label(self.answers, p) for p in paths], ", ")
 
-    def _login(self, endpoint: Any, jump_transport: Any = None) -> SSHConnection:
+    def _login(self, endpoint: Any, jump_transport: Any = None, only_keys: frozenset[str] | None = None
+               ) -> SSHConnection:
         """Log in; when the node refused and no password was tried yet, ask for it once and try again."""
         try:
-            return SSHConnection(endpoint, self.options, self.trust, jump_transport).connect()
+            return SSHConnection(endpoint, self.options, self.trust, jump_transport, only_keys).connect()
         except AuthFailed:
             if not self._password_now(endpoint):
                 raise
-        return SSHConnection(endpoint, self.options, self.trust, jump_transport).connect()
+        return SSHConnection(endpoint, self.options, self.trust, jump_transport, only_keys).connect()
 
     def _password_now(self, endpoint: Any) -> bool:
         """True when a password is there to try (asked now, or by another node's login meanwhile)."""
@@ -158,9 +224,10 @@ class Connections:
                 return True
             return False
 
-    def _open(self, node: str, address: str) -> SSHConnection:
+    def _open(self, node: str, address: str, only_keys: frozenset[str] | None = None,
+              skip_directors: frozenset[str] = frozenset()) -> SSHConnection:
         if self.is_server(node):
-            return self._open_via_director(node, address)
+            return self._open_via_director(node, address, only_keys, skip_directors)
         endpoint = resolve_endpoint(node, address, self.options, self.config)
         jump_transport = None
         if endpoint.jump is not None:
@@ -168,18 +235,23 @@ class Connections:
             hop.prime_for_jump()
             self._extra.append(hop)
             jump_transport = hop.transport
-        return self._login(endpoint, jump_transport)
+        return self._login(endpoint, jump_transport, only_keys)
 
-    def _open_via_director(self, node: str, address: str) -> SSHConnection:
+    def _open_via_director(self, node: str, address: str, only_keys: frozenset[str] | None = None,
+                           skip: frozenset[str] = frozenset()) -> SSHConnection:
         """Real servers: through the first director that is reachable and can reach the server."""
         errors = []
+        dead = []
         for director in self.answers.directors:
+            if director.name in skip:
+                continue
             try:
                 jump = self.get(director.name)
             except (HostKeyError, AuthFailed):
                 raise  # a director that refuses the login: no other director will let the wizard in
             except SSHError as exc:
                 errors.append(msg_of(exc))
+                dead.append(director.name)
                 continue
             endpoint = resolve_endpoint(node, address, self.options, self.config, jump=jump.endpoint)
             try:
@@ -187,7 +259,7 @@ class Connections:
                     jump.prime_for_jump()
                 except SSHError as exc:  # the director's connection is dead: try the next one
                     raise JumpFailed(str(exc), unresponsive=True) from None
-                return self._login(endpoint, jump.transport)
+                return self._login(endpoint, jump.transport, only_keys)
             except JumpFailed as exc:
                 errors.append(msg_of(exc))
                 if exc.unresponsive:
@@ -196,8 +268,9 @@ class Connections:
                     self.drop(director.name)
         index = next((i for i, s in enumerate(self.answers.servers) if s.name == node), 0)
         fields = self._labels(f"servers[{index}].ip", f"servers[{index}].ssh_host")
-        raise Unreachable(msg("eng.via_directors", node=node, address=address, errors=Msg.join(errors)),
-                          "jump").with_hint(msg("ssh.hint_jump", fields=fields))
+        exc = Unreachable(msg("eng.via_directors", node=node, address=address, errors=Msg.join(errors)), "jump")
+        exc.dead_directors = [*skip, *dead]
+        raise exc.with_hint(msg("ssh.hint_jump", fields=fields))
 
     def jump(self) -> SSHConnection:
         errors = []

@@ -12,7 +12,10 @@ Decisions worth knowing (docs: the report of issue 4):
   without one, `confirm_manual(action)` (the TUI) or `yes` (headless --yes) says it was done;
 - `disrupts_network`: started detached (nohup setsid, exit status to a file), the connection
   dropped, then reconnected with bounded backoff to `reconnect_to` (or the same address) and the
-  exit status read back from the file.
+  exit status read back from the file;
+- moves (wizard/run/moves.py: a network change, a VM started): the node's old and new way in are written to
+  the checkpoint before the action starts; a run after an unfinished one looks for the node at both, and an
+  interrupted detached change that finished meanwhile gives its own exit status (it is not run again).
 """
 
 from __future__ import annotations
@@ -26,17 +29,19 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from steps.access import PUBLIC_KEY
+from steps.access import IDENTIFIES, PUBLIC_KEY
 from steps.model import Action, Text
 from wizard.base.i18n import EMPTY, Msg, msg, msg_of
 from wizard.base.reach import reach, split_address
+from wizard.run import faults
 from wizard.run.connections import Connections
 from wizard.run.errors import EngineError
 from wizard.run.events import ActionFinished, ActionStarted, Event, PlanChanged
 from wizard.run.hostkeys import ConfirmHostKey, HostKeyTrust
 from wizard.run.keys import login_files, wizard_public_key
 from wizard.run.local import LocalRunner
-from wizard.run.node import NodeResult, NodeWork
+from wizard.run.moves import Move, moves_record, plan_moves
+from wizard.run.node import NodeResult, NodeWork, detached_tag
 from wizard.run.ssh import (
     SSHOptions,
 )
@@ -89,6 +94,8 @@ class Engine(NodeWork):
         self._builds_plan = plan is None
         self.plan: list[PlanEntry] = []
         self._actions: dict[str, tuple[Any, Action]] = {}
+        self._moves: dict[str, list[Move]] = {}
+        self._identifies: dict[str, list[Action]] = {}
         self._set_plan(self._build_plan() if plan is None else plan)
         root = session.folder.parent.parent
         if any(PUBLIC_KEY in a.secrets for _, acts in self.plan for a in acts):
@@ -127,6 +134,17 @@ class Engine(NodeWork):
         # With each action's title: lists of sessions name the last step in words without building a plan.
         self.session.plan = [{"id": a.id, "section": m.ID, "title": a.title, "title_es": a.title_es}
                              for m, acts in self.plan for a in acts]
+        self._moves, self._identifies = {}, {}
+        for _, acts in self.plan:
+            self._learn_moves(acts)
+
+    def _learn_moves(self, actions: Sequence[Action]) -> None:
+        """What moves nodes in these actions (one section's, in order), and what tells a node from another."""
+        self._moves.update(plan_moves(actions, self.session.answers))
+        for action in actions:
+            if IDENTIFIES in action.tags:
+                for node in action.target.nodes:
+                    self._identifies.setdefault(node, []).append(action)
 
     def replan(self) -> bool:
         """Rebuild the plan for the session's current facts; True when a command changed."""
@@ -200,6 +218,7 @@ class Engine(NodeWork):
             if known is not None and known[0] is not module:
                 raise EngineError(f"action id {action.id!r} appears twice in the plan")
             self._actions[action.id] = (module, action)
+        self._learn_moves(actions)
 
     def journal_event(self, data: dict[str, Any]) -> dict[str, Any]:
         """A journal entry that is not an action's run (e.g. going back to the snapshot); returned for
@@ -307,6 +326,9 @@ class Engine(NodeWork):
         # "running" in the checkpoint and not running here: the wizard died while it ran.
         interrupted = rec.status == "running"
         failed_before = rec.status in ("failed", "stopped")
+        # A move that did not finish (killed, failed, stopped): the node may be on either side of it.
+        prior_moves = {n: {**m, "started": rec.started} for n, m in rec.moves.items()} \
+            if interrupted or failed_before else {}
         with self.session.lock:
             rec.status = "running"
             rec.started, rec.ended = now_iso(), ""
@@ -321,6 +343,13 @@ class Engine(NodeWork):
             left_running = failed_before and action.kind in ("run", "write")
             stale = dict(rec.remote_pids) if interrupted or left_running else {}
             rec.remote_pids = {}
+            # Where each node it moves is before and after, written before anything runs (the save below).
+            rec.moves = moves_record(self._moves.get(action_id, []))
+            if action.disrupts_network:
+                for n, entry in rec.moves.items():
+                    # The detached runs' names: this one's, after those of the unfinished runs (their files
+                    # on the node say whether one did the change).
+                    entry["tags"] = [*prior_moves.get(n, {}).get("tags", []), detached_tag(action_id, n)][-4:]
             if interrupted:
                 self._mark_interrupted(action_id)
             entry = self._journal(action, cmd, edited, "running", {}, EMPTY, {})
@@ -335,11 +364,13 @@ class Engine(NodeWork):
             if action.target.is_local:
                 results["local"] = self._on_node(action, "local", cmd, stdin, rec, stale.get("local"))
             elif len(nodes) == 1:
-                results[nodes[0]] = self._on_node(action, nodes[0], cmd, stdin, rec, stale.get(nodes[0]))
+                results[nodes[0]] = self._on_node(action, nodes[0], cmd, stdin, rec, stale.get(nodes[0]),
+                                                  prior_moves.get(nodes[0]))
             else:
                 with ThreadPoolExecutor(max_workers=len(nodes), thread_name_prefix="node") as pool:
-                    futures = {n: pool.submit(self._on_node, action, n, cmd, stdin, rec, stale.get(n))
-                           for n in nodes}
+                    futures = {n: pool.submit(self._on_node, action, n, cmd, stdin, rec, stale.get(n),
+                                              prior_moves.get(n))
+                               for n in nodes}
                     try:
                         results = {n: f.result() for n, f in futures.items()}
                     except BaseException:
@@ -361,6 +392,7 @@ class Engine(NodeWork):
             nodes = ", ".join(failed)
             warning = Msg(f"{nodes}: {action.on_fail or error.en}", f"{nodes}: {action.on_fail_es or error.es}")
             error = EMPTY
+        faults.point(action_id, "done")  # test-only (wizard/run/faults.py): inert unless HA_WIZARD_KILL_AT is set
         if stopped:
             status = "stopped"
         elif error:

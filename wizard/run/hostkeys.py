@@ -167,25 +167,29 @@ class HostKeyTrust:
             finally:
                 os.close(fd)
 
-    def policy(self, node: str, address: str) -> WizardHostKeyPolicy:
-        return WizardHostKeyPolicy(self, node, address)
+    def policy(self, node: str, address: str, only_known: bool = False) -> WizardHostKeyPolicy:
+        return WizardHostKeyPolicy(self, node, address, only_known)
 
 
 class WizardHostKeyPolicy(paramiko.MissingHostKeyPolicy):
     """Called by paramiko only for keys no known_hosts file has for the address."""
 
-    def __init__(self, trust: HostKeyTrust, node: str, address: str) -> None:
+    def __init__(self, trust: HostKeyTrust, node: str, address: str, only_known: bool = False) -> None:
         self.trust = trust
         self.node = node
         self.address = address
+        # Looking for a node that may have moved: only a key already trusted for it identifies it (no new
+        # key is trusted, nobody is asked).
+        self.only_known = only_known
 
     def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
         fp = fingerprint(key)
         with self.trust._lock:
             known_for_node = set(self.trust.node_fingerprints.get(self.node, set()))
         decision = decide_unknown(self.node, self.address, key.get_name(), fp, pins=self.trust.pins,
-                                  trust_new_hosts=self.trust.trust_new_hosts, node_fingerprints=known_for_node,
-                                  confirm=self.trust.confirm)
+                                  trust_new_hosts=self.trust.trust_new_hosts and not self.only_known,
+                                  node_fingerprints=known_for_node,
+                                  confirm=None if self.only_known else self.trust.confirm)
         if not decision.accept:
             raise HostKeyUnknown(decision.refusal or decision.how)
         self.trust.add_to_wizard_file(hostname, key)

@@ -6,23 +6,28 @@ from __future__ import annotations
 
 import re
 import secrets as _secrets
+import shlex
 import string
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import paramiko
 
 from steps.access import KEY_INSTALL, NODE_RETURNS
 from steps.model import Action, HostOp
 from wizard.base.i18n import EMPTY, Msg, msg, msg_of
+from wizard.base.reach import split_address
+from wizard.run import faults
 from wizard.run.connections import UNREACHABLE_DELAYS, Connections
 from wizard.run.errors import EngineError
 from wizard.run.events import OutputLine
 from wizard.run.hostkeys import HostKeyError
 from wizard.run.local import LocalError, LocalRunner, parse_command
+from wizard.run.moves import Move, Way, borrowed, recorded_ways
 from wizard.run.ssh import (
     AuthFailed,
     Cancelled,
@@ -34,6 +39,9 @@ from wizard.run.ssh import (
 )
 from wizard.session.state import Session
 
+if TYPE_CHECKING:
+    from wizard.run.ssh import SSHConnection
+
 EXIT_TIMEOUT = 124  # as coreutils' timeout(1)
 
 
@@ -41,6 +49,16 @@ EXIT_SSH = 255  # as ssh(1) when the connection fails
 
 
 OUTPUT_KEEP = 5000  # lines kept per node for a check's regex
+
+
+# A resume of a move the wizard was interrupted in looks for the node at least this long (seconds), and until
+# the move's own timeout has passed since it started (a network restart: 300 s).
+RESUME_LOOK_MIN = 30.0
+
+
+def detached_tag(action_id: str, node: str) -> str:
+    """The name of one detached run's files on the node (/tmp/ha-wizard-TAG.log/.rc): unique per attempt."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{action_id}-{node}") + "-" + _secrets.token_hex(4)
 
 
 def awaited(action: Action) -> Msg:
@@ -105,6 +123,14 @@ class NodeRunner:
                     self._sudo = self.runner.sudo_mode()
         return self.runner
 
+    def use(self, conn: Any) -> None:
+        """Run on this connection (a node found where it may have moved)."""
+        self.runner = conn
+        ep = conn.endpoint
+        self.where.update(user=ep.user, address=ep.hostname, port=ep.port,
+                          jump=ep.jump.destination() if ep.jump else "")
+        self._sudo = conn.sudo_mode()
+
     def reset(self) -> None:
         if self.node != "local":
             self.engine.conns.drop(self.node)
@@ -149,6 +175,8 @@ class NodeWork:
     confirm_manual: Callable[[Action], bool] | None
     _cancel: threading.Event
     _unreachable: set[str] | None
+    _moves: dict[str, list[Move]]
+    _identifies: dict[str, list[Action]]
 
     def _redact(self, text: str) -> str:
         raise NotImplementedError
@@ -157,7 +185,9 @@ class NodeWork:
         raise NotImplementedError
 
     def _on_node(self, action: Action, node: str, cmd: str, stdin: bytes | None, rec: Any,
-                 stale_pid: int | None = None) -> NodeResult:
+                 stale_pid: int | None = None, prior: dict[str, Any] | None = None) -> NodeResult:
+        """`prior`: the move this action recorded for this node on its previous, unfinished run (the checkpoint's
+        `moves` entry): where the node may be now, and the detached runs that may have done the change."""
         """Everything an action does on one node; never raises (the result says what went wrong)."""
         where: dict[str, Any] = {}
         captured: list[str] = []
@@ -165,7 +195,7 @@ class NodeWork:
         if unreachable is not None and node in unreachable:
             return NodeResult(EXIT_SSH, False, msg("eng.not_tried", node=node), ran=False)
         try:
-            result = self._node_body(action, node, cmd, stdin, rec, where, captured, stale_pid)
+            result = self._node_body(action, node, cmd, stdin, rec, where, captured, stale_pid, prior)
         except Exception as exc:  # noqa: BLE001 - a bug must fail the action, not leave it "running"
             result = NodeResult(EXIT_SSH, False, msg("eng.internal", error=f"{type(exc).__name__}: {exc}"))
         result.where = where
@@ -178,7 +208,8 @@ class NodeWork:
         return result
 
     def _node_body(self, action: Action, node: str, cmd: str, stdin: bytes | None, rec: Any,
-                   where: dict[str, Any], captured: list[str], stale_pid: int | None) -> NodeResult:
+                   where: dict[str, Any], captured: list[str], stale_pid: int | None,
+                   prior: dict[str, Any] | None = None) -> NodeResult:
 
         def on_line(stream: str, text: str, keep: bool = True, text_es: str = "") -> None:
             text = self._redact(text)
@@ -196,10 +227,27 @@ class NodeWork:
         nr = NodeRunner(self, node, action.via_address or None, where, bounded=not waits)
         call: Any = cmd  # what the runner gets: the command; on this machine an argv or a host operation
         probe: Any = action.probe
+        moving = action.disrupts_network and node != "local"
         try:
             if node == "local":
                 call, probe = self._local_call(action, cmd), action.host_probe
-            if not waits:
+            if moving:
+                # The node may be on either side of the change (a run of it was interrupted): look for it.
+                conn, tag, finished = self._reach_moving(action, node, rec, prior, nr, info)
+                if finished is not None:  # the interrupted run did the change: its result is the action's
+                    code = finished
+                    sent = detached_wrapper(cmd, tag)
+                    conn.run(f"cat /tmp/ha-wizard-{tag}.log; rm -f /tmp/ha-wizard-{tag}.log /tmp/ha-wizard-{tag}.rc",
+                             on_line=on_line, timeout=30, cancel=self._cancel)
+                    ok = code == 0 and self._expect_ok(action, captured)
+                    return NodeResult(code, ok, EMPTY if ok else self._why(action, code), sent=sent, sudo=nr.sudo(),
+                                      note=msg("move.finished_away", code=code))
+                if tag:  # still running from the interrupted run: wait for it, start nothing
+                    code, sent = self._disruptive(action, node, cmd, on_line, info, call, rec=rec, resume_tag=tag)
+                    ok = code == 0 and self._expect_ok(action, captured)
+                    return NodeResult(code, ok, EMPTY if ok else self._why(action, code), sent=sent,
+                                      sudo=nr.sudo())
+            elif not waits:
                 nr.get()  # connect now: a refused host key or login fails before anything else
             if KEY_INSTALL in action.tags and getattr(nr.get(), "auth_method", "") == "publickey":
                 # The wizard's key is only installed where the login needed the password.
@@ -217,6 +265,7 @@ class NodeWork:
                 # So a resume after the wizard is killed can wait for this very process. Not fsynced:
                 # after a power cut of the wizard's machine the pid would be useless anyway.
                 self.session.save_pids()
+                faults.point(action.id, "sent")
 
             if probe:
                 try:
@@ -240,7 +289,8 @@ class NodeWork:
             if action.disrupts_network:
                 if stdin:
                     raise EngineError(msg("eng.no_stdin_disrupt"))
-                code, sent = self._disruptive(action, node, cmd, on_line, info, call)
+                code, sent = self._disruptive(action, node, cmd, on_line, info, call, rec=rec,
+                                              conn=None if node == "local" else nr.get())
                 ok = code == 0 and self._expect_ok(action, captured)
                 return NodeResult(code, ok, EMPTY if ok else self._why(action, code), sent=sent, sudo=nr.sudo())
             if action.kind == "wait":
@@ -363,28 +413,134 @@ class NodeWork:
             return NodeResult(0, True, note=msg("eng.confirmed_yes"), ran=True)
         return NodeResult(1, False, msg("eng.manual_needed"), ran=False)
 
+    # -- a node that moves --------------------------------------------------------------------------------
+    def _ways(self, action: Action, node: str, prior: dict[str, Any] | None) -> tuple[list[Way], str]:
+        """Where the node may be, the new way first (the ways this run recorded, then the interrupted run's
+        if they differ), and its VM."""
+        entry = self.session.record(action.id).moves.get(node) or {}
+        ways = recorded_ways(entry)
+        for way in recorded_ways(prior or {}):
+            if way.address not in {w.address for w in ways}:
+                ways.append(way)
+        if not ways:  # not a move the plan knows (a test's plan): the node's own way
+            ways = [Way(self.conns.address(node))]
+        return ways, str(entry.get("vm") or (prior or {}).get("vm") or node)
+
+    def _identify(self, node: str) -> Any:
+        """The question asked of a machine that answers with the node's host key at another node's way in (the
+        clone at master's forward): the plan's checks tagged IDENTIFIES for this node say whether it is the node.
+        Returns why it is not (a Msg), or None."""
+        checks = self._identifies.get(node, [])
+
+        def identify(conn: SSHConnection, way: Way) -> Msg | None:
+            other = borrowed(self.session.answers, node, way)
+            if not other or not checks:
+                return None
+            for check in checks:
+                out: list[str] = []
+                try:
+                    code = conn.run(check.command, on_line=lambda _s, t, out=out: out.append(t), timeout=30,
+                                    cancel=self._cancel)
+                except SSHError as exc:
+                    return msg_of(exc)
+                if code != 0 or (check.expect and not re.search(check.expect, "\n".join(out), re.MULTILINE)):
+                    return msg("move.not_it", node=node, address=way.address, other=other, check=check.id)
+            return None
+
+        return identify
+
+    def _reach_moving(self, action: Action, node: str, rec: Any, prior: dict[str, Any] | None, nr: NodeRunner,
+                      info: Any) -> tuple[Any, str, int | None]:
+        """Connect to a node this action moves: (connection, tag, exit status).
+
+        A first run connects where the node is before the change (bounded, as any action). A run after an
+        unfinished one (the wizard killed, a laptop closed, a failure mid-change) looks for the node at the new
+        way and the old one (`Connections.find`: host key, and for another node's way the plan's identity
+        check), then reads what the earlier detached runs left: a finished run's exit status is the action's
+        (tag, status); one still running is waited for (tag, None); none that started: ("", None), run it."""
+        if not prior:
+            return nr.get(), "", None
+        ways, vm = self._ways(action, node, prior)
+        old = recorded_ways(prior)[-1] if recorded_ways(prior) else ways[-1]
+        look = RESUME_LOOK_MIN
+        try:
+            started = datetime.fromisoformat(str(prior.get("started", "")))
+            elapsed = (datetime.now(UTC) - started).total_seconds()
+            look = max(RESUME_LOOK_MIN, min(action.timeout, action.timeout - elapsed))
+        except (TypeError, ValueError):
+            pass
+        info(msg("move.looking", node=node, ways=Msg.join((w.describe() for w in ways), " / "),
+                 seconds=f"{look:.0f}"))
+        conn, way = self.conns.find(node, ways, time.monotonic() + look, self._cancel,
+                                    identify=self._identify(node), min_rounds=2, vm=vm, action=action.id)
+        nr.use(conn)
+        if way.address != old.address:
+            info(msg("move.found", node=node, way=way.describe()))
+            # The journal keeps the plan's way for the command (a replay starts where the plan does) and says
+            # where the node was found.
+            host, port = split_address(old.address)
+            nr.where.update(address=host, port=port or self.session.answers.ssh_port, found_at=way.address)
+        tags = [t for t in prior.get("tags", []) if isinstance(t, str) and t]
+        if not tags:
+            return conn, "", None
+        states = self._previous_runs(conn, tags)
+        for tag in reversed(tags):
+            state = states.get(tag, "none")
+            if state.isdigit():
+                return conn, tag, int(state)
+            if state == "running":
+                info(msg("move.still_running", node=node))
+                return conn, tag, None
+            if state == "died":
+                info(msg("move.died", node=node))
+        return conn, "", None
+
+    @staticmethod
+    def _previous_runs(conn: Any, tags: Sequence[str]) -> dict[str, str]:
+        """tag -> its exit status (digits), "running", "died" (a log but no process and no status) or "none"."""
+        lines = []
+        for tag in tags:
+            log, rc = shlex.quote(f"/tmp/ha-wizard-{tag}.log"), shlex.quote(f"/tmp/ha-wizard-{tag}.rc")
+            # [h]a-wizard: the pattern does not match this very shell's command line, only the detached run's.
+            pattern = shlex.quote("[h]a-wizard-" + re.escape(tag) + r"\.rc")
+            word = shlex.quote(tag)
+            lines.append(f"if [ -e {rc} ]; then echo {word} $(cat {rc}); elif [ -e {log} ]; then "
+                         f"if command -v pgrep >/dev/null 2>&1 && ! pgrep -f -- {pattern} >/dev/null; "
+                         f"then echo {word} died; else echo {word} running; fi; else echo {word} none; fi")
+        out: list[str] = []
+        conn.run("\n".join(lines), on_line=lambda s, t: out.append(t), timeout=30)
+        states = {}
+        for line in out:
+            tag, _, state = line.strip().partition(" ")
+            states[tag] = state.strip() or "none"
+        return states
+
     def _disruptive(self, action: Action, node: str, cmd: str, on_line: Any, info: Any,
-                    call: Any = None) -> tuple[int, str]:
+                    call: Any = None, rec: Any = None, resume_tag: str = "", conn: Any = None) -> tuple[int, str]:
+        """Start the change detached (or, `resume_tag`, wait for the one an interrupted run started), then wait
+        for its exit status wherever the node is now: the new way or the old one (a change that failed leaves
+        the node where it was), each in turn, until the action's timeout."""
         if node == "local":
             return self.local.run(cmd if call is None else call, on_line=on_line, timeout=action.timeout,
                                   cancel=self._cancel), cmd
-        via = action.via_address or None
-        conn = self.conns.get(node, via)
-        tag = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{action.id}-{node}") + "-" + _secrets.token_hex(4)
+        ways, vm = self._ways(action, node, None)
+        identify = self._identify(node)
+        entry = rec.moves.get(node) if rec is not None else None
+        tag = resume_tag or ((entry or {}).get("tags") or [""])[-1] or detached_tag(action.id, node)
         sent = detached_wrapper(cmd, tag)
         log, rc = f"/tmp/ha-wizard-{tag}.log", f"/tmp/ha-wizard-{tag}.rc"
-        try:
-            conn.start_detached(cmd, tag)
-        except NotStarted:
-            raise
-        except SSHError as exc:
-            # The drop came before the wrapper's own exit status: the log file tells whether it started.
-            info(msg("eng.dropped_starting", error=msg_of(exc)))
-        # Where the node is after the change: reconnect_to, else its own address (not via_address: the
-        # standby clone reached at master's address comes back at its own).
-        target = action.reconnect_to or self.conns.address(node)
-        info(msg("eng.detached", address=target))
-        self.conns.drop(node)
+        if not resume_tag:
+            conn = conn or self.conns.get(node, action.via_address or None)
+            try:
+                conn.start_detached(cmd, tag)
+            except NotStarted:
+                raise
+            except SSHError as exc:
+                # The drop came before the wrapper's own exit status: the log file tells whether it started.
+                info(msg("eng.dropped_starting", error=msg_of(exc)))
+            faults.point(action.id, "sent")
+            info(msg("eng.detached", address=ways[0].address))
+            self.conns.drop(node)
         deadline = time.monotonic() + action.timeout
         # Give the change a moment to start (it waits 0.5 s itself), so the first reconnect does not
         # meet the old network.
@@ -396,7 +552,10 @@ class NodeWork:
             if time.monotonic() >= deadline:
                 break
             try:
-                conn = self.conns.alive(node, target) or self.conns.reconnect(node, target, deadline, self._cancel)
+                conn = next((c for w in ways if (c := self.conns.alive(node, w.address)) is not None), None)
+                if conn is None:
+                    conn = self.conns.find(node, ways, deadline, self._cancel, identify=identify, vm=vm,
+                                           action=action.id)[0]
                 out.clear()
                 conn.run(f"cat {rc} 2>/dev/null || test -e {log} || echo NOT-STARTED",
                          on_line=lambda s, t: out.append(t), timeout=15)
@@ -408,6 +567,12 @@ class NodeWork:
                     return int(value), sent
             except (HostKeyError, AuthFailed):
                 raise
+            except Unreachable as exc:
+                if exc.stage == "moved":  # looked everywhere until the deadline: nothing answered
+                    raise
+                info(msg("eng.lost_again", error=msg_of(exc)))
+                self.conns.drop(node)
+                continue
             except SSHError as exc:
                 info(msg("eng.lost_again", error=msg_of(exc)))
                 self.conns.drop(node)

@@ -13,6 +13,9 @@
   first stdin line (-k: a cached sudo ticket would otherwise leave the password for the command);
 - real servers reached through a director: a direct-tcpip channel over the director's connection
   (primed with one command, see `prime_for_jump`);
+- channels per connection bounded (`ChannelGate`): never more open at once than sshd's default `MaxSessions`
+  (10), a jump's tunnels counted; a session the node refuses (its own MaxSessions) waits for one to close and
+  is tried again (bounded), so a busy connection never turns into a verdict;
 - timeouts and cancels kill the command's whole process group on the node (the login shell reports
   its pid first on stderr, consumed here), from a second channel;
 - network changes: `start_detached` (nohup setsid, exit status to a file) — the engine reconnects.
@@ -27,6 +30,7 @@ import shlex
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +39,14 @@ import paramiko
 
 from wizard.base.i18n import LocalizedError, Msg, msg
 from wizard.run.errors import reason_of
-from wizard.run.hostkeys import HostKeyChanged, HostKeyError, HostKeyTrust, changed_message, fingerprint
+from wizard.run.hostkeys import (
+    HostKeyChanged,
+    HostKeyError,
+    HostKeyTrust,
+    HostKeyUnknown,
+    changed_message,
+    fingerprint,
+)
 
 # paramiko logs transport failures (with tracebacks) that the runner already turns into SSHError
 # messages; without a handler Python would print them on stderr, over the TUI or the headless output.
@@ -45,6 +56,8 @@ LineCallback = Callable[[str, str], None]  # (stream "stdout"|"stderr", line wit
 READ_CHUNK = 32768
 KILL_OPEN_TIMEOUT = 3.0  # seconds to open the channel that kills a timed-out command
 PID_MARK = "HA-WIZARD-PID:"
+MAX_CHANNELS = 10  # sshd's default MaxSessions: channels open at once on one connection, tunnels included
+OPEN_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 3.0)  # a session the node refused: tried again after these pauses
 
 
 class SSHError(LocalizedError):
@@ -68,6 +81,7 @@ class Unreachable(SSHError):
     def __init__(self, message: Msg, stage: str) -> None:
         super().__init__(message)
         self.stage = stage
+        self.dead_directors: list[str] = []  # "jump": the directors that did not answer themselves
 
 
 class JumpFailed(SSHError):
@@ -94,8 +108,80 @@ class Cancelled(LocalizedError):
 
 
 def _reason(exc: BaseException) -> Msg:
-    """The OS's words (`Connection refused`, `No route to host`) or paramiko's, with a gloss in Spanish."""
+    """The OS's words (`Connection refused`, `No route to host`) or paramiko's, with a gloss in Spanish; never
+    empty. A refused channel says what the node said and its code."""
+    if isinstance(exc, paramiko.ChannelException):
+        text = exc.text or "no reason given"
+        return Msg(f"channel refused by the node: {text} (code {exc.code})",
+                   f"canal rechazado por el nodo: {text} (código {exc.code})")
     return reason_of(exc)
+
+
+class ChannelGate:
+    """The channels open at once on one SSH connection: at most `limit` (sshd's default MaxSessions), a jump's
+    direct-tcpip tunnels counted with the sessions. Opens go one at a time (`opening`), so the count when the node
+    grants one is what it allows at least (`best`); when the node refuses one anyway (a lower MaxSessions) the
+    limit comes down to that, and the caller waits for a channel to close before trying again. A refusal with no
+    more open than the node once granted is passing (a close sent here and not yet read there): the limit stays."""
+
+    def __init__(self, limit: int = MAX_CHANNELS) -> None:
+        self.limit = limit
+        self.slots = 0  # held: channels open and opens under way
+        self.established = 0  # channels the node granted and not yet closed
+        self.best = 0
+        self.opening = threading.Lock()
+        self._cond = threading.Condition()
+
+    def acquire(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.slots >= self.limit:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            self.slots += 1
+            return True
+
+    def release(self) -> None:
+        """A slot given back without a channel (the open failed)."""
+        with self._cond:
+            self.slots = max(0, self.slots - 1)
+            self._cond.notify_all()
+
+    def opened(self) -> None:
+        with self._cond:
+            self.established += 1
+            self.best = max(self.best, self.established)
+
+    def closed(self) -> None:
+        with self._cond:
+            self.established = max(0, self.established - 1)
+            self.slots = max(0, self.slots - 1)
+            self._cond.notify_all()
+
+    def refused(self) -> None:
+        with self._cond:
+            self.limit = max(1, min(self.limit, max(self.best, self.established)))
+
+    def wait_for_close(self, timeout: float) -> None:
+        """Until a channel closes (or `timeout`), then a moment for the node to read that close."""
+        with self._cond:
+            self._cond.wait(timeout)
+        time.sleep(0.05)
+
+
+_GATES: weakref.WeakKeyDictionary[paramiko.Transport, ChannelGate] = weakref.WeakKeyDictionary()
+_GATES_LOCK = threading.Lock()
+
+
+def gate_of(transport: paramiko.Transport) -> ChannelGate:
+    """The gate of one connection (shared by its sessions and the tunnels of the servers jumping through it)."""
+    with _GATES_LOCK:
+        gate = _GATES.get(transport)
+        if gate is None:
+            gate = _GATES[transport] = ChannelGate()
+        return gate
 
 
 class LineSplitter:
@@ -196,15 +282,19 @@ class SSHConnection:
     """One logged-in SSH connection to one node at one address."""
 
     def __init__(self, endpoint: Endpoint, options: SSHOptions, trust: HostKeyTrust,
-                 jump_transport: paramiko.Transport | None = None) -> None:
+                 jump_transport: paramiko.Transport | None = None, only_keys: frozenset[str] | None = None) -> None:
+        """`only_keys`: the node is being looked for (it may have moved): only a host key with one of these
+        fingerprints is the node; any other is refused (HostKeyUnknown), nothing new is trusted."""
         self.endpoint = endpoint
         self.options = options
         self.trust = trust
         self.jump_transport = jump_transport
+        self.only_keys = only_keys
         self.client: paramiko.SSHClient | None = None
         self._sudo_mode: str | None = None  # "", "nopasswd", "password" once known
         self._primed = False
         self._sudo_lock = threading.Lock()
+        self._tunnel_gate: ChannelGate | None = None  # the jump's gate, holding a slot for this tunnel
         self.auth_method = ""
 
     @property
@@ -226,7 +316,8 @@ class SSHConnection:
         for path in ep.known_hosts:
             if os.path.isfile(path):
                 client.load_system_host_keys(path)
-        client.set_missing_host_key_policy(self.trust.policy(ep.node, ep.address))
+        client.set_missing_host_key_policy(self.trust.policy(ep.node, ep.address,
+                                                             only_known=self.only_keys is not None))
         sock: socket.socket | paramiko.Channel
         where = f"{ep.hostname}:{ep.port}"
         if self.jump_transport is None:
@@ -238,15 +329,23 @@ class SSHConnection:
             # Small request/reply packets: without NODELAY, Nagle + delayed ACKs add ~40 ms to each.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         else:
+            gate = gate_of(self.jump_transport)
+            if not gate.acquire(ep.connect_timeout):
+                raise JumpFailed(msg("ssh.jump_failed", node=ep.label(), host=ep.hostname, port=ep.port,
+                                     error=msg("ssh.gate_full", n=gate.limit)), unresponsive=False)
             try:
-                sock = self.jump_transport.open_channel("direct-tcpip", (ep.hostname, ep.port), ("127.0.0.1", 0),
-                                                        timeout=ep.connect_timeout)
+                with gate.opening:
+                    sock = self.jump_transport.open_channel("direct-tcpip", (ep.hostname, ep.port),
+                                                            ("127.0.0.1", 0), timeout=ep.connect_timeout)
+                    gate.opened()
             except (paramiko.SSHException, OSError, EOFError) as exc:
+                gate.release()
                 # ChannelException: the jump host answered (target refused/unreachable); anything
                 # else (timeout, EOF): the jump host's own connection is dead.
                 raise JumpFailed(msg("ssh.jump_failed", node=ep.label(), host=ep.hostname, port=ep.port,
-                                     error=reason_of(exc)),
+                                     error=_reason(exc)),
                                  unresponsive=not isinstance(exc, paramiko.ChannelException)) from None
+            self._tunnel_gate = gate
         try:
             client.connect(ep.hostname, port=ep.port, username=ep.user, password=self.options.password,
                            key_filename=ep.identity_files or None, timeout=ep.connect_timeout,
@@ -255,17 +354,17 @@ class SSHConnection:
                            allow_agent=self.options.allow_agent, look_for_keys=self.options.look_for_keys,
                            sock=sock)
         except paramiko.BadHostKeyException as exc:
-            client.close()
+            self._give_up(client)
             raise HostKeyChanged(changed_message(ep.node, ep.address, exc.key, exc.expected_key,
                                                  self.trust.wizard_file)) from None
         except HostKeyError:
-            client.close()
+            self._give_up(client)
             raise
         except paramiko.AuthenticationException as exc:
-            client.close()
+            self._give_up(client)
             raise self._auth_failed(exc) from None
         except paramiko.SSHException as exc:
-            client.close()
+            self._give_up(client)
             # paramiko's words when it had nothing to offer: no key, no agent, no password.
             if "No authentication methods available" in str(exc):
                 raise self._auth_failed(exc) from None
@@ -273,11 +372,20 @@ class SSHConnection:
             raise Unreachable(msg("ssh.unreachable", node=ep.node, address=where, reason=_reason(exc)),
                               "banner") from None
         except (OSError, EOFError) as exc:
-            client.close()
+            self._give_up(client)
             raise Unreachable(msg("ssh.unreachable", node=ep.node, address=where, reason=_reason(exc)),
                               "banner") from None
         transport = client.get_transport()
         assert transport is not None
+        if self.only_keys is not None:
+            # A known_hosts file may hold a key for this address that is not the node's (another machine
+            # answered there before): only the node's own keys identify it.
+            fp = fingerprint(transport.get_remote_server_key())
+            if fp not in self.only_keys:
+                key = transport.get_remote_server_key()
+                self._give_up(client)
+                raise HostKeyUnknown(msg("move.other_key", node=ep.node, address=ep.address,
+                                         key=f"{key.get_name()} {fp}"))
         transport.set_keepalive(ep.keepalive)
         # "publickey", "password" or "keyboard-interactive": a key install is only offered after a password.
         self.auth_method = str(getattr(transport.auth_handler, "auth_method", "") or "")
@@ -329,10 +437,21 @@ class SSHConnection:
             self._primed = True
             self._exec("true", None, lambda s, t: None, self.endpoint.connect_timeout, None)
 
+    def _give_up(self, client: paramiko.SSHClient) -> None:
+        """A login that did not happen: close what it opened, the tunnel's slot on the jump included."""
+        client.close()
+        self._release_tunnel()
+
+    def _release_tunnel(self) -> None:
+        gate, self._tunnel_gate = self._tunnel_gate, None
+        if gate is not None:
+            gate.closed()
+
     def close(self) -> None:
         if self.client is not None:
             self.client.close()
             self.client = None
+        self._release_tunnel()
         if self.jump_transport is not None:
             self.jump_transport = None
 
@@ -378,7 +497,6 @@ class SSHConnection:
         t = self.transport
         if t is None or not t.is_active():
             raise NotStarted(msg("ssh.lost", node=self.endpoint.label()))
-        deadline = time.monotonic() + timeout
         # The login shell announces its pid first (on stderr, consumed here): sshd made it a session
         # and process group leader, so a timeout or cancel can kill the whole group from a second
         # channel. (sshd refuses RFC 4254 "signal" requests for root sessions: no privsep child.)
@@ -392,12 +510,15 @@ class SSHConnection:
                 return
             on_line(stream, text)
 
+        gate = gate_of(t)
+        chan = self._open_session(t, gate)
+        deadline = time.monotonic() + timeout  # the command's own time: from when it could start
         try:
-            chan = t.open_session(timeout=self.endpoint.connect_timeout)
             chan.exec_command(f"echo {PID_MARK}$$ >&2\n{command}")
         except (paramiko.SSHException, OSError, EOFError) as exc:
-            raise NotStarted(msg("ssh.cannot_start", node=self.endpoint.label(),
-                                 error=exc or type(exc).__name__)) from None
+            chan.close()
+            gate.closed()
+            raise NotStarted(msg("ssh.cannot_start", node=self.endpoint.label(), error=_reason(exc))) from None
         try:
             if stdin:
                 chan.sendall(stdin)
@@ -439,9 +560,43 @@ class SSHConnection:
                 return 255
             return chan.recv_exit_status()
         except (OSError, EOFError) as exc:
-            raise SSHError(msg("ssh.lost_error", node=self.endpoint.label(), error=exc or type(exc).__name__)) from None
+            raise SSHError(msg("ssh.lost_error", node=self.endpoint.label(), error=_reason(exc))) from None
         finally:
             chan.close()
+            gate.closed()
+
+    def _open_session(self, t: paramiko.Transport, gate: ChannelGate) -> paramiko.Channel:
+        """A session channel within the connection's gate. A session the node refuses (its MaxSessions reached:
+        OpenSSH says "open failed") is tried again once another channel closed, a few times (OPEN_RETRY_DELAYS);
+        the whole is bounded by the connect timeout plus those pauses. A lost connection is NotStarted at once,
+        with its reason."""
+        timeout = self.endpoint.connect_timeout
+        deadline = time.monotonic() + timeout + sum(OPEN_RETRY_DELAYS)
+        last: Msg | str = ""
+        attempt = 0
+        for attempt in range(len(OPEN_RETRY_DELAYS) + 1):
+            if not gate.acquire(max(0.0, deadline - time.monotonic())):
+                last = msg("ssh.gate_full", n=gate.limit)
+                break
+            with gate.opening:
+                try:
+                    chan = t.open_session(timeout=timeout)
+                    gate.opened()
+                    return chan
+                except (paramiko.SSHException, OSError, EOFError) as exc:
+                    if not t.is_active():  # the connection is lost, not busy
+                        gate.release()
+                        raise NotStarted(msg("ssh.cannot_start", node=self.endpoint.label(),
+                                             error=_reason(exc))) from None
+                    if "Timeout" not in str(exc):  # refused: the node allows fewer channels than are open
+                        gate.refused()
+                    gate.release()
+                    last = _reason(exc)
+            if attempt == len(OPEN_RETRY_DELAYS) or time.monotonic() >= deadline:
+                break
+            gate.wait_for_close(OPEN_RETRY_DELAYS[attempt])
+        raise NotStarted(msg("ssh.cannot_start", node=self.endpoint.label(),
+                             error=msg("ssh.refused_tries", error=last, n=attempt + 1)))
 
     def _kill(self, pid_box: list[str]) -> None:
         """TERM then KILL the command's process group, from a channel of its own (bounded: ~3 s)."""
@@ -454,17 +609,28 @@ class SSHConnection:
         script = (f"kill -TERM -- -{pgid} 2>/dev/null || exit 0; "
                   f"for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- -{pgid} 2>/dev/null || exit 0; sleep 0.2; done; "
                   f"kill -KILL -- -{pgid} 2>/dev/null; exit 0")
+        gate = gate_of(t)
+        if not gate.acquire(KILL_OPEN_TIMEOUT):
+            return  # every channel busy: the group left running is waited for by the action's next run
+        chan = None
         try:
             # Short: on a live link a channel opens in milliseconds, and on a dead one (a pulled cable)
             # waiting longer only delays the timeout the user was promised. A group left running is
             # waited for by the action's next run (the engine keeps its pid).
-            chan = t.open_session(timeout=min(self.endpoint.connect_timeout, KILL_OPEN_TIMEOUT))
+            with gate.opening:
+                chan = t.open_session(timeout=min(self.endpoint.connect_timeout, KILL_OPEN_TIMEOUT))
+                gate.opened()
             chan.exec_command(script)
             chan.shutdown_write()
             chan.status_event.wait(5.0)
-            chan.close()
         except (paramiko.SSHException, OSError, EOFError):
             pass  # the connection is gone: nothing more can be done from here
+        finally:
+            if chan is None:
+                gate.release()
+            else:
+                chan.close()
+                gate.closed()
 
     def wait_group_gone(self, pgid: int, timeout: float) -> bool:
         """Wait (bounded) until no process of group `pgid` is left; True when gone."""

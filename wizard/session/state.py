@@ -158,6 +158,9 @@ class ActionRecord:
     figures: list[dict[str, Any]] = field(default_factory=list)  # wizard.base.figures.Figure.to_dict()
     warning: str = ""  # a warn-only check that did not pass: what it means
     warning_es: str = ""
+    # Nodes this action moves (wizard/run/moves.py), written before it starts: node -> {"old", "new" (ways in),
+    # "vm", "tags" (its detached runs)}. A resume of the action looks for the node at both ways.
+    moves: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add_output(self, node: str, stream: str, text: str, text_es: str = "") -> None:
         # The wizard's own lines ("info") keep their Spanish text as a 4th item.

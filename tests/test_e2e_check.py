@@ -109,6 +109,46 @@ def test_check_passes_then_names_a_disabled_haproxy_and_leaves_it_disabled(built
         c.lab.exec(master, "pcs resource enable HAproxy", timeout=60)
 
 
+BUSY_LOOPS = 3  # ssh loops through master's forward while the checks run
+
+
+def test_ten_checks_while_master_is_kept_busy_give_ten_identical_verdicts(built_cluster):
+    """Another process keeps master busy (loops of OpenSSH logins through its forward, each running cluster
+    commands) while `check` runs ten times: ten identical verdicts, all passing, no error without its reason."""
+    c = built_cluster
+    c.require()
+    m = c.answers.master
+    ssh = (f"ssh -p {m.ssh_port} -i {c.lab.key_path} -o UserKnownHostsFile={c.lab.known_hosts_path} "
+           "-o BatchMode=yes -o ConnectTimeout=5 root@127.0.0.1")
+    # Bounded in time (and so in count): the loops end by themselves if this test dies before stopping them.
+    loop = (f"end=$((SECONDS + 900)); while [ $SECONDS -lt $end ]; do "
+            f"{ssh} 'crm_mon -1 >/dev/null; cibadmin --query >/dev/null; ip -o addr >/dev/null' || sleep 0.2; done")
+    busy = [subprocess.Popen(["bash", "-c", loop], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True) for _ in range(BUSY_LOOPS)]
+    verdicts, times = [], []
+    try:
+        for _ in range(10):
+            t0 = time.monotonic()
+            code, data = run_check(c)
+            times.append(time.monotonic() - t0)
+            verdicts.append((code, {k: v["status"] for k, v in checks_of(data).items()}))
+            errors = [v["found"] for v in checks_of(data).values() if "()" in v["found"]]
+            assert not errors, errors
+    finally:
+        for proc in busy:
+            proc.terminate()
+        for proc in busy:
+            proc.wait(30)
+    assert all(v == verdicts[0] for v in verdicts), [not_passing_of(v) for v in verdicts]
+    assert verdicts[0][0] == 0, not_passing_of(verdicts[0])
+    print(f"\ncheck x10 with master kept busy ({BUSY_LOOPS} ssh loops): 10 identical verdicts, "
+          f"{len(verdicts[0][1])} checks each, all passing; {min(times):.1f}-{max(times):.1f} s per check")
+
+
+def not_passing_of(verdict: tuple[int, dict[str, str]]) -> dict[str, str]:
+    return {k: v for k, v in verdict[1].items() if v != "pass"}
+
+
 def _colocation_id(c, rsc: str, with_rsc: str) -> str:
     xml = c.lab.exec(c.answers.master.name, "cibadmin --query --scope constraints", check=True, timeout=30).stdout
     for tag in re.findall(r"<rsc_colocation\b[^>]*>", xml):

@@ -7,7 +7,12 @@ pulled cable ends the action as failed with a reason or lets it recover, never l
 and the session resumes cleanly, running nothing twice. The numbers (seed, kills survived, duplicates
 found) are printed in the test output.
 
-HA_WIZARD_FAULT_SEED=N replays a run's moments.
+HA_WIZARD_FAULT_SEED=N replays a run's moments. Seeds that once failed are fixed cases (FIXED_SEEDS), beside
+one random seed per run: what is known stays deterministic, the rest keeps being explored.
+
+The sweep kills the wizard inside every action that moves a node (wizard/run/moves.py reads them off the plan),
+at both moments the engine's test-only hook names (wizard/run/faults.py): the command just sent, and the command
+finished with its result not yet checkpointed; each time the resume must go on in one attempt.
 """
 
 from __future__ import annotations
@@ -40,7 +45,14 @@ BUILD_SECTIONS = ("snapshot", "nic_add", "standby_clone", "networking", "pcs_aut
                   "properties", "resources", "constraints", "gateway")
 
 
-def _seed() -> int:
+# Seeds that once found a bug, replayed on every run. 1213171150: a kill inside the clone's network restart left
+# the resume dialling standby at master's forward for ever (issue 17).
+FIXED_SEEDS = (1213171150,)
+
+
+def _seed(fixed: int | None) -> int:
+    if fixed is not None:
+        return fixed
     env = os.environ.get("HA_WIZARD_FAULT_SEED")
     return int(env) if env else random.SystemRandom().randrange(1, 2**31)
 
@@ -133,10 +145,11 @@ def guide_lab(fresh_lab, tmp_path):
 
 
 @pytest.mark.whole_guide(230)
-def test_six_random_kills_inside_sections_then_a_serving_cluster(guide_lab, tmp_path: Path,
+@pytest.mark.parametrize("fixed", [*FIXED_SEEDS, None], ids=[*(f"seed{s}" for s in FIXED_SEEDS), "random"])
+def test_six_random_kills_inside_sections_then_a_serving_cluster(guide_lab, tmp_path: Path, fixed: int | None,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     answers, lab, answers_file, state_dir = guide_lab
-    seed = _seed()
+    seed = _seed(fixed)
     rng = random.Random(seed)
     plan = _plan(answers)
     order = {a.id: n for n, (_, a) in enumerate(plan)}
@@ -220,6 +233,91 @@ def test_six_random_kills_inside_sections_then_a_serving_cluster(guide_lab, tmp_
         print(f"\nfaults: seed {seed}; kills survived {len(kills)}: {', '.join(kills)}; interrupted actions in "
               f"the journal {len(interrupted)}; duplicates found {len(duplicates)}; second runner refused in "
               f"{refused_second[1]:.1f} s; wall {wall:.0f} s")
+    assert duplicates == {}, duplicates
+
+
+# -- the sweep: every move, killed at both moments -------------------------------------------------------------
+
+def _moves(answers: Answers) -> list[str]:
+    """The building sections' actions that move a node, in plan order, as the engine reads them off the plan."""
+    from steps import full_plan
+    from steps.profiles import get_profile
+    from wizard.run.moves import plan_moves
+
+    out = []
+    for module, actions in full_plan(answers, get_profile(answers.profile)):
+        if module.ID in BUILD_SECTIONS:
+            moves = plan_moves(actions, answers)
+            out += [a.id for a in actions if a.id in moves]
+    return out
+
+
+@pytest.mark.whole_guide(230)
+def test_a_kill_at_every_moment_of_every_move_resumes_in_one_go(guide_lab, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Every action that moves a node (network restarts, the clone's first boot, VMs started, the gateway change),
+    killed right after its command was sent and again after it finished but before its result was checkpointed:
+    each resume goes on at once (never a failed run to resume again), and the guide's building sections end in a
+    serving cluster with nothing done twice. One pass over the guide (the verification section left out: it
+    measures, it builds nothing)."""
+    from wizard.run import faults
+
+    answers, lab, answers_file, state_dir = guide_lab
+    plan = _plan(answers)
+    moves = _moves(answers)
+    assert {"networking.restart_network.standby", "standby_clone.startvm.standby",
+            "gateway.restart_network.cluster2"} <= set(moves)
+    points = [f"{m} {moment}" for m in moves for moment in faults.MOMENTS]
+    kill_file = tmp_path / "kill-at"
+    kill_file.write_text("".join(p + "\n" for p in points))
+    env = {**wizard_env(state_dir, lab), faults.ENV: str(kill_file)}
+    sections = [s for s in dict.fromkeys(s for s, _ in plan) if s != "verification"]
+    base = run_args(answers_file, "sweep")
+    first = base + [arg for s in sections for arg in ("--section", s)]
+    resume = ["run", "--resume", "sweep", "--yes", "--trust-new-hosts",
+              *base[base.index("--session") + 2:]]  # the connection options, as the first run had them
+    log_path = tmp_path / "run.log"
+    runs: list[tuple[int, float, str]] = []  # exit status, seconds, the point that killed it
+    start = time.monotonic()
+    with open(log_path, "w") as log:
+        args = first
+        for _ in range(len(points) + 2):  # bounded: one run per kill, and the last one
+            assert time.monotonic() - start < RUN_TIMEOUT, "the sweep did not finish in time"
+            left = set(kill_file.read_text().split("\n")) - {""}
+            log.write(f"\n===== {' '.join(args)}\n")
+            log.flush()
+            t0 = time.monotonic()
+            proc = subprocess.run(wizard_cmd(*args), env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                  stderr=subprocess.STDOUT, timeout=RUN_TIMEOUT)
+            fired = sorted(left - set(kill_file.read_text().split("\n")))
+            runs.append((proc.returncode, time.monotonic() - t0, ",".join(fired)))
+            args = resume
+            if proc.returncode != -signal.SIGKILL:
+                break
+    wall = time.monotonic() - start
+    text = log_path.read_text()
+    codes = [c for c, _, _ in runs]
+    # Every kill landed where it was meant to, each resume went on in one attempt, and the last run finished.
+    assert kill_file.read_text().strip() == "", (kill_file.read_text(), runs)
+    assert codes == [-signal.SIGKILL] * len(points) + [0], (runs, text[-5000:])
+    assert [f for _, _, f in runs[:-1]] == points, runs
+    state = load_state(state_dir, "sweep")
+    statuses = {k: v["status"] for k, v in state["actions"].items()}
+    assert all(s in DONE for s in statuses.values()), {k: s for k, s in statuses.items() if s not in DONE}
+    # An interrupted change that finished while the wizard was away was not run again.
+    adopted = [e["action_id"] for e in state["journal"] if "finished while the wizard was not running" in e["note"]]
+    once = [a.id for _, a in plan if not a.idempotent]
+    # The page's port forward is the verification section's (left out here): made as that step makes it.
+    [forward] = [a for _, a in plan if a.id == "verification.port_forward"]
+    subprocess.run([str(lab.vboxmanage_path), *forward.argv[1:]], check=True, timeout=60)
+    duplicates = {**_journal_duplicates(state, once), **_node_duplicates(lab, answers)}
+    check_end_state(lab, answers)
+    slowest = max(runs[1:], key=lambda r: r[1])
+    with capsys.disabled():
+        print(f"\nsweep: {len(moves)} moves x {len(faults.MOMENTS)} moments = {len(points)} kills, "
+              f"{len(runs) - 1} resumes (each in one attempt), slowest resume {slowest[1]:.0f} s (after "
+              f"{slowest[2] or 'the last kill'}); changes found done and not run again: {len(adopted)}; "
+              f"duplicates found {len(duplicates)}; wall {wall:.0f} s")
     assert duplicates == {}, duplicates
 
 

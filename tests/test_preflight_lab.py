@@ -4,7 +4,8 @@
 - passes in < 90 s, reads the installed pcs/Pacemaker into the session's facts;
 - a faked /etc/os-release (CentOS 7) is a warning naming the profile that fits; a dead CentOS 7
   repository (mirrorlist.centos.org) fails naming the node and the file; put back afterwards;
-- a real server powered off fails in < 90 s, naming that server and how it was tried;
+- a real server powered off fails in < 20 s (the jump host answers, the server behind it does not: tried as
+  briefly as an address where nothing answers), naming that server and how it was tried;
 - HAProxy binds the VIP where it is not local once the plan's nonlocal-bind steps ran (per network
   namespace: the machine's own setting is untouched), and keeps it across a reboot.
 """
@@ -24,7 +25,8 @@ from steps.profiles import PACEMAKER_VERSION, PCS_VERSION
 from wizard.base.answers import Answers, save_answers
 
 pytestmark = pytest.mark.lab
-BOUND = 90.0  # seconds: the issue's bound for a pass and for a failure naming the server
+BOUND = 90.0  # seconds: the issue's bound for a pass
+OFF_BOUND = 20.0  # seconds: a powered-off server named (issue 17)
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +115,9 @@ def test_a_powered_off_server_fails_in_time_naming_it(lab: tuple) -> None:
     finally:
         the_lab.poweron("cluster3")
     record_figure("preflight: with cluster3 powered off, until it fails", wall)
+    print(f"\npreflight with cluster3 powered off: named in {wall:.1f} s (bound {OFF_BOUND:g} s)")
     assert code == 1, log[-3000:]
-    assert wall < BOUND, f"{wall:.0f} s"
+    assert wall < OFF_BOUND, f"{wall:.0f} s"
     actions = state["actions"]
     reach = actions["preflight.reach.cluster3"]
     assert reach["status"] == "failed" and "cluster3" in reach["error"]

@@ -186,9 +186,10 @@ class NodeWork:
 
     def _on_node(self, action: Action, node: str, cmd: str, stdin: bytes | None, rec: Any,
                  stale_pid: int | None = None, prior: dict[str, Any] | None = None) -> NodeResult:
-        """`prior`: the move this action recorded for this node on its previous, unfinished run (the checkpoint's
+        """Everything an action does on one node; never raises (the result says what went wrong).
+
+        `prior`: the move this action recorded for this node on its previous, unfinished run (the checkpoint's
         `moves` entry): where the node may be now, and the detached runs that may have done the change."""
-        """Everything an action does on one node; never raises (the result says what went wrong)."""
         where: dict[str, Any] = {}
         captured: list[str] = []
         unreachable = self._unreachable

@@ -373,3 +373,45 @@ def test_check_gets_every_verdict_from_nodes_allowing_two_sessions(tmp_path, ssh
     bad = {k: (r.code, r.error) for k, r in results.items() if r.code != 0 or r.stdout != k}
     assert len(results) == len(probes) and bad == {}, bad
     assert all(not re.search(r"\(\)", r.error) for r in results.values())
+
+
+# -- a section of checks connects to its nodes at once -----------------------------------------------------------
+
+@needs_sshd
+@pytest.mark.lab
+def test_in_a_section_of_checks_a_node_that_does_not_answer_costs_its_seconds_meanwhile(tmp_path, sshd, clean_home
+                                                                                        ) -> None:
+    """preflight's rule: once only checks are left, every node is dialled at once; the check of a server that does
+    not answer (its director says so, retried ~10 s) waits only for what is left of that attempt."""
+    import socket
+    from types import SimpleNamespace
+
+    from steps.model import Text
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    local = Target.local()
+    actions = [
+        Action(id="t.forward", kind="run", target=local, command="true", argv=("true",), why="made first"),
+        Action(id="t.slow", kind="check", target=local, command="sleep 8", argv=("sleep", "8"), why="slow"),
+        Action(id="t.reach", kind="check", target=Target.node("cluster2"), command="true", why="reach"),
+        Action(id="t.master", kind="check", target=Target.node("master"), command="true", why="reach"),
+    ]
+    module = SimpleNamespace(ID="t", TITLE=Text("T", "T"), KEEP_GOING=True)
+    engine, _ = engine_with(tmp_path, sshd, [])
+    engine._set_plan([(module, actions)])
+    engine.session.answers.servers[0].ssh_host, engine.session.answers.servers[0].ssh_port = "127.0.0.1", closed
+    engine.session.answers.directors = engine.session.answers.directors[:1]
+    try:
+        t0 = time.monotonic()
+        assert engine.run_section("t") is False
+        took = time.monotonic() - t0
+    finally:
+        engine.close()
+    rec = engine.session.record("t.reach")
+    spent = (datetime.fromisoformat(rec.ended) - datetime.fromisoformat(rec.started)).total_seconds()
+    assert rec.status == "failed" and "Tried" in rec.error and "cluster2" in rec.error, rec.error
+    assert spent < 5, spent  # its ~10 s went by during the 8 s check before it
+    assert engine.session.record("t.master").status == "ok"
+    assert took < 16, took

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 from wizard.base.i18n import EMPTY, Msg, msg, msg_of, t
@@ -62,6 +63,7 @@ class Connections:
         self._lock = threading.Lock()
         self._password_lock = threading.Lock()
         self._password_asked = False
+        self._prefetched: dict[str, Future[None]] = {}  # node -> a background attempt to connect (`prefetch`)
 
     def _node_lock(self, node: str) -> threading.Lock:
         with self._lock:
@@ -145,10 +147,48 @@ class Connections:
                               old=ways[-1].describe(), n=attempt, seconds=round(time.monotonic() - t0),
                               tried=tried, vm=vm or node), "moved")
 
+    def prefetch(self, nodes: Sequence[str], cancel: threading.Event | None = None) -> None:
+        """Start connecting to these nodes now, each in a thread of its own, as `get_bounded` does. For a section
+        of checks (preflight): a node that does not answer spends its seconds while the other checks run, and
+        the check that reaches it (`get_bounded` on its own way) waits for that attempt and gets its result."""
+        for node in nodes:
+            with self._lock:
+                if node in self._prefetched:
+                    continue
+                future: Future[None] = Future()
+                self._prefetched[node] = future
+            threading.Thread(target=self._prefetch_one, args=(node, future, cancel), daemon=True,
+                             name=f"reach-{node}").start()
+
+    def _prefetch_one(self, node: str, future: Future[None], cancel: threading.Event | None) -> None:
+        try:
+            self._get_bounded(node, None, cancel, UNREACHABLE_DELAYS)
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever asks for the node
+            future.set_exception(exc)
+        else:
+            future.set_result(None)
+
+    def end_prefetch(self) -> None:
+        """Forget the background attempts (each ends by itself, bounded): later calls connect afresh."""
+        with self._lock:
+            self._prefetched.clear()
+
     def get_bounded(self, node: str, address: str | None = None, cancel: threading.Event | None = None,
                     delays: Sequence[float] = UNREACHABLE_DELAYS) -> SSHConnection:
         """`get`, tried again a few times (`delays`) while the address does not answer: a node that is up
-        but briefly busy gets through, a wrong address fails in seconds with where to fix it."""
+        but briefly busy gets through, a wrong address fails in seconds with where to fix it. A background
+        attempt under way for the node's own way (`prefetch`) is waited for and its result given."""
+        with self._lock:
+            future = self._prefetched.get(node) if not address else None
+        if future is not None:
+            exc = future.exception()  # waits: bounded, the attempt being bounded as below
+            if exc is None or not isinstance(exc, SSHError | HostKeyError):
+                return self.get(node)  # connected (cached), or an odd failure: the usual way
+            raise exc
+        return self._get_bounded(node, address, cancel, delays)
+
+    def _get_bounded(self, node: str, address: str | None, cancel: threading.Event | None,
+                     delays: Sequence[float]) -> SSHConnection:
         t0 = time.monotonic()
         skip: frozenset[str] = frozenset()
         for attempt in range(len(delays) + 1):

@@ -285,14 +285,24 @@ class Engine(NodeWork):
         tried: set[str] = set()
         ok = True
         self._unreachable = set() if keep_going else None
+        prefetching = False
         try:
             for _ in range(len(self._actions) + 1):  # bounded: each turn runs an action not tried before
                 if self._cancel.is_set():
                     return False
-                action = next((a for a in self.section_actions(section_id) if a.id not in tried
-                               and (rerun or self.session.status(a.id) not in DONE)), None)
+                todo = [a for a in self.section_actions(section_id) if a.id not in tried
+                        and (rerun or self.session.status(a.id) not in DONE)]
+                action = next(iter(todo), None)
                 if action is None:
                     return ok
+                if keep_going and not prefetching and not any(a.target.is_local and a.kind == "run" for a in todo):
+                    # Checks only from here (what this machine changes, the port forwards, is done): connect to
+                    # every node they reach now, all at once, so that one that does not answer costs its seconds
+                    # while the others are checked.
+                    prefetching = True
+                    self.conns.prefetch(list(dict.fromkeys(n for a in todo if not a.target.is_local
+                                                           and not a.via_address for n in a.target.nodes)),
+                                        self._cancel)
                 tried.add(action.id)
                 if self.run_action(action.id) == "failed":
                     ok = False
@@ -301,6 +311,8 @@ class Engine(NodeWork):
             return ok
         finally:
             self._unreachable = None
+            if prefetching:
+                self.conns.end_prefetch()
 
     # -- running one action -------------------------------------------------------------------
     def run_action(self, action_id: str, command: str | None = None, *, force: bool = False) -> str:

@@ -302,9 +302,10 @@ class Connections:
                 return self._login(endpoint, jump.transport, only_keys)
             except JumpFailed as exc:
                 errors.append(msg_of(exc))
-                if exc.unresponsive:
+                if exc.unresponsive and not jump.responds(min(5.0, endpoint.connect_timeout)):
                     # A dead connection (the director was powered off): forget it. A director that
-                    # answered keeps its connection: other servers' commands may be riding on it.
+                    # answered (the tunnel's timeout was the server's silence) keeps its connection:
+                    # other servers' logins and commands may be riding on it.
                     self.drop(director.name)
         index = next((i for i, s in enumerate(self.answers.servers) if s.name == node), 0)
         fields = self._labels(f"servers[{index}].ip", f"servers[{index}].ssh_host")

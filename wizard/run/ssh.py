@@ -437,6 +437,15 @@ class SSHConnection:
             self._primed = True
             self._exec("true", None, lambda s, t: None, self.endpoint.connect_timeout, None)
 
+    def responds(self, timeout: float | None = None) -> bool:
+        """Whether this connection still carries a command. A tunnel open that timed out through it may be the
+        far end's silence (a server powered off behind a director that answers), not this connection's."""
+        try:
+            self._exec("true", None, lambda s, t: None, timeout or self.endpoint.connect_timeout, None)
+        except (SSHError, CommandTimeout, paramiko.SSHException, OSError, EOFError):
+            return False
+        return True
+
     def _give_up(self, client: paramiko.SSHClient) -> None:
         """A login that did not happen: close what it opened, the tunnel's slot on the jump included."""
         client.close()

@@ -40,7 +40,7 @@ from wizard.session.state import Session
 # -- the moves, read off the plan ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("profile", ["lab", "rhel7", "rhel9", "debian12"])
+@pytest.mark.parametrize("profile", ["lab", "rhel7", "rhel9", "debian12", "debian13"])
 def test_every_action_that_changes_how_a_node_is_reached_is_a_move(profile: str) -> None:
     answers = Answers(profile=profile)
     plan = full_plan(answers, get_profile(profile))

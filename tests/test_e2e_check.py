@@ -119,7 +119,7 @@ def test_ten_checks_while_master_is_kept_busy_give_ten_identical_verdicts(built_
     c.require()
     m = c.answers.master
     ssh = (f"ssh -p {m.ssh_port} -i {c.lab.key_path} -o UserKnownHostsFile={c.lab.known_hosts_path} "
-           "-o BatchMode=yes -o ConnectTimeout=5 root@127.0.0.1")
+           f"-o BatchMode=yes -o ConnectTimeout=5 root@{m.ssh_host or m.external_ip}")
     # Bounded in time (and so in count): the loops end by themselves if this test dies before stopping them.
     loop = (f"end=$((SECONDS + 900)); while [ $SECONDS -lt $end ]; do "
             f"{ssh} 'crm_mon -1 >/dev/null; cibadmin --query >/dev/null; ip -o addr >/dev/null' || sleep 0.2; done")

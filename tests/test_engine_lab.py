@@ -20,7 +20,8 @@ from steps.model import Action, Target
 from wizard.run.engine import Engine, section
 from wizard.run.events import OutputLine, Reconnecting
 from wizard.run.hostkeys import HostKeyChanged, HostKeyTrust, HostKeyUnknown
-from wizard.run.ssh import AuthFailed, CommandTimeout, SSHConnection, SSHOptions, resolve_endpoint
+from wizard.run.ssh import SSHConnection, SSHOptions, resolve_endpoint
+from wizard.run.ssh_errors import AuthFailed, CommandTimeout
 from wizard.session.state import Session
 
 pytestmark = pytest.mark.lab

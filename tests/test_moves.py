@@ -31,10 +31,11 @@ from steps.profiles import get_profile
 from wizard.base.answers import Answers, Director, Server
 from wizard.run import faults
 from wizard.run import node as node_module
+from wizard.run.channels import ChannelGate
 from wizard.run.engine import Engine, section
 from wizard.run.hostkeys import fingerprint
 from wizard.run.moves import Way, plan_moves, way_in
-from wizard.run.ssh import ChannelGate, SSHConnection, SSHOptions, detached_wrapper, resolve_endpoint
+from wizard.run.ssh import SSHConnection, SSHOptions, detached_wrapper, resolve_endpoint
 from wizard.session.state import Session
 
 # -- the moves, read off the plan ------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from wizard.base.answers import PROFILES, Answers
 from wizard.cli.main import main
 from wizard.run.connections import Connections
 from wizard.run.engine import Engine, section
-from wizard.run.ssh import SSHError
+from wizard.run.ssh_errors import SSHError
 from wizard.session.state import Session
 
 

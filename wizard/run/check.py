@@ -100,7 +100,7 @@ class ProbeRunner:
     def _connect(self, node: str) -> str:
         """"" when the node is reachable, else the reason (the host key message, auth, no route...)."""
         from wizard.run.hostkeys import HostKeyError
-        from wizard.run.ssh import SSHError
+        from wizard.run.ssh_errors import SSHError
 
         with self._reach_lock:
             if node in self._reach:
@@ -119,7 +119,7 @@ class ProbeRunner:
         return error
 
     def _run_one(self, probe: Probe, node: str) -> ProbeResult:
-        from wizard.run.ssh import Cancelled, CommandTimeout, NotStarted, SSHError
+        from wizard.run.ssh_errors import Cancelled, CommandTimeout, NotStarted, SSHError
 
         error = self._connect(node)
         if error:

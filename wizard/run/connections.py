@@ -15,16 +15,8 @@ from wizard.run.errors import EngineError
 from wizard.run.events import Event, Reconnecting
 from wizard.run.hostkeys import HostKeyError, HostKeyTrust
 from wizard.run.moves import Way
-from wizard.run.ssh import (
-    AuthFailed,
-    Cancelled,
-    JumpFailed,
-    SSHConnection,
-    SSHError,
-    SSHOptions,
-    Unreachable,
-    resolve_endpoint,
-)
+from wizard.run.ssh import SSHConnection, SSHOptions, resolve_endpoint
+from wizard.run.ssh_errors import AuthFailed, Cancelled, JumpFailed, SSHError, Unreachable
 
 RECONNECT_DELAYS = (0.5, 1.0, 1.0, 2.0, 3.0, 5.0)  # then 5 s until the action's timeout
 # Looking for a node that may have moved (`find`): pauses between rounds over its ways, then 5 s.

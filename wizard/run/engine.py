@@ -42,9 +42,7 @@ from wizard.run.keys import login_files, wizard_public_key
 from wizard.run.local import LocalRunner
 from wizard.run.moves import Move, moves_record, plan_moves
 from wizard.run.node import NodeResult, NodeWork, detached_tag
-from wizard.run.ssh import (
-    SSHOptions,
-)
+from wizard.run.ssh import SSHOptions
 from wizard.run.vboxmanage import configured as configured_vboxmanage
 from wizard.session.state import DONE, Session, now_iso, wizard_known_hosts
 

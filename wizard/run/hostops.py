@@ -22,7 +22,8 @@ from typing import Any
 
 from steps.model import HostOp
 from wizard.base.i18n import STRINGS, LocalizedError, msg, t
-from wizard.run.ssh import Cancelled, CommandTimeout, LineCallback
+from wizard.run.channels import LineCallback
+from wizard.run.ssh_errors import Cancelled, CommandTimeout
 from wizard.run.vboxmanage import NAME as VBOXMANAGE
 
 HostOpFunction = Callable[..., int]

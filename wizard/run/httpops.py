@@ -20,6 +20,7 @@ from typing import Any
 from steps.model import HostOp
 from wizard.base.figures import FIGURE_TAG
 from wizard.base.i18n import Msg
+from wizard.run.channels import LineCallback
 from wizard.run.errors import reason_of
 from wizard.run.hostops import (
     EXIT_PRECONDITION,
@@ -31,7 +32,6 @@ from wizard.run.hostops import (
     run_nested,
     vm_state,
 )
-from wizard.run.ssh import LineCallback
 
 POLL = 0.2  # s between polls: recoveries measured to a few tenths of a second
 FAILED, UNKNOWN = "failed", "unknown"

@@ -23,8 +23,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from steps.model import HostOp
+from wizard.run.channels import LineCallback, LineSplitter
 from wizard.run.hostops import EXIT_REFUSED, LocalError, run_host_op
-from wizard.run.ssh import Cancelled, CommandTimeout, LineCallback, LineSplitter
+from wizard.run.ssh_errors import Cancelled, CommandTimeout
 from wizard.run.vboxmanage import NAME as VBOXMANAGE
 from wizard.run.vboxmanage import Discovery, find_vboxmanage, looked_summary
 

@@ -28,15 +28,8 @@ from wizard.run.events import OutputLine
 from wizard.run.hostkeys import HostKeyError
 from wizard.run.local import LocalError, LocalRunner, parse_command
 from wizard.run.moves import Move, Way, borrowed, recorded_ways
-from wizard.run.ssh import (
-    AuthFailed,
-    Cancelled,
-    CommandTimeout,
-    NotStarted,
-    SSHError,
-    Unreachable,
-    detached_wrapper,
-)
+from wizard.run.ssh import detached_wrapper
+from wizard.run.ssh_errors import AuthFailed, Cancelled, CommandTimeout, NotStarted, SSHError, Unreachable
 from wizard.session.state import Session
 
 if TYPE_CHECKING:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from wizard.run.channels import LineCallback
 from wizard.run.hostops import HostContext, host_op, vm_info
-from wizard.run.ssh import LineCallback
 
 
 @host_op("vm_not_created_yet")

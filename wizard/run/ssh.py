@@ -30,15 +30,20 @@ import shlex
 import socket
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import paramiko
 
-from wizard.base.i18n import LocalizedError, Msg, msg
-from wizard.run.errors import reason_of
+from wizard.base.i18n import Msg, msg
+from wizard.run.channels import (
+    OPEN_RETRY_DELAYS,
+    ChannelGate,
+    LineCallback,
+    LineSplitter,
+    gate_of,
+)
 from wizard.run.hostkeys import (
     HostKeyChanged,
     HostKeyError,
@@ -47,163 +52,24 @@ from wizard.run.hostkeys import (
     changed_message,
     fingerprint,
 )
+from wizard.run.ssh_errors import (
+    AuthFailed,
+    Cancelled,
+    CommandTimeout,
+    JumpFailed,
+    NotStarted,
+    SSHError,
+    Unreachable,
+    _reason,
+)
 
 # paramiko logs transport failures (with tracebacks) that the runner already turns into SSHError
 # messages; without a handler Python would print them on stderr, over the TUI or the headless output.
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
-LineCallback = Callable[[str, str], None]  # (stream "stdout"|"stderr", line without newline)
 READ_CHUNK = 32768
 KILL_OPEN_TIMEOUT = 3.0  # seconds to open the channel that kills a timed-out command
 PID_MARK = "HA-WIZARD-PID:"
-MAX_CHANNELS = 10  # sshd's default MaxSessions: channels open at once on one connection, tunnels included
-OPEN_RETRY_DELAYS = (0.2, 0.5, 1.0, 2.0, 3.0)  # a session the node refused: tried again after these pauses
-
-
-class SSHError(LocalizedError):
-    """Could not reach or log into a node; the message names the node and the address (both languages)."""
-
-    def with_hint(self, note: Msg) -> SSHError:
-        """Add what to do about it (where to fix it, how often it was tried) to the message."""
-        self.msg = self.msg + " " + note
-        self.args = (self.msg.en,)
-        return self
-
-
-class AuthFailed(SSHError):
-    """The node refused every credential offered (or none could be offered): not retried."""
-
-
-class Unreachable(SSHError):
-    """Nothing answered SSH at the address (refused, no route, timeout, a forward with nothing behind).
-    `stage`: "connect" (no TCP connection) or "banner" (TCP accepted, no SSH came)."""
-
-    def __init__(self, message: Msg, stage: str) -> None:
-        super().__init__(message)
-        self.stage = stage
-        self.dead_directors: list[str] = []  # "jump": the directors that did not answer themselves
-
-
-class JumpFailed(SSHError):
-    """The jump host did not open the tunnel. `unresponsive`: it did not even answer (dead connection)."""
-
-    def __init__(self, message: Msg | str, unresponsive: bool) -> None:
-        super().__init__(message)
-        self.unresponsive = unresponsive
-
-
-class NotStarted(SSHError):
-    """The command could not even be started (stale or lost connection): nothing ran, safe to retry."""
-
-
-class CommandTimeout(LocalizedError):
-    def __init__(self, seconds: float) -> None:
-        super().__init__(msg("eng.timed_out", seconds=f"{seconds:g}"))
-        self.seconds = seconds
-
-
-class Cancelled(LocalizedError):
-    def __init__(self) -> None:
-        super().__init__(msg("eng.stopped"))
-
-
-def _reason(exc: BaseException) -> Msg:
-    """The OS's words (`Connection refused`, `No route to host`) or paramiko's, with a gloss in Spanish; never
-    empty. A refused channel says what the node said and its code."""
-    if isinstance(exc, paramiko.ChannelException):
-        text = exc.text or "no reason given"
-        return Msg(f"channel refused by the node: {text} (code {exc.code})",
-                   f"canal rechazado por el nodo: {text} (código {exc.code})")
-    return reason_of(exc)
-
-
-class ChannelGate:
-    """The channels open at once on one SSH connection: at most `limit` (sshd's default MaxSessions), a jump's
-    direct-tcpip tunnels counted with the sessions. Opens go one at a time (`opening`), so the count when the node
-    grants one is what it allows at least (`best`); when the node refuses one anyway (a lower MaxSessions) the
-    limit comes down to that, and the caller waits for a channel to close before trying again. A refusal with no
-    more open than the node once granted is passing (a close sent here and not yet read there): the limit stays."""
-
-    def __init__(self, limit: int = MAX_CHANNELS) -> None:
-        self.limit = limit
-        self.slots = 0  # held: channels open and opens under way
-        self.established = 0  # channels the node granted and not yet closed
-        self.best = 0
-        self.opening = threading.Lock()
-        self._cond = threading.Condition()
-
-    def acquire(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self.slots >= self.limit:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._cond.wait(remaining)
-            self.slots += 1
-            return True
-
-    def release(self) -> None:
-        """A slot given back without a channel (the open failed)."""
-        with self._cond:
-            self.slots = max(0, self.slots - 1)
-            self._cond.notify_all()
-
-    def opened(self) -> None:
-        with self._cond:
-            self.established += 1
-            self.best = max(self.best, self.established)
-
-    def closed(self) -> None:
-        with self._cond:
-            self.established = max(0, self.established - 1)
-            self.slots = max(0, self.slots - 1)
-            self._cond.notify_all()
-
-    def refused(self) -> None:
-        with self._cond:
-            self.limit = max(1, min(self.limit, max(self.best, self.established)))
-
-    def wait_for_close(self, timeout: float) -> None:
-        """Until a channel closes (or `timeout`), then a moment for the node to read that close."""
-        with self._cond:
-            self._cond.wait(timeout)
-        time.sleep(0.05)
-
-
-_GATES: weakref.WeakKeyDictionary[paramiko.Transport, ChannelGate] = weakref.WeakKeyDictionary()
-_GATES_LOCK = threading.Lock()
-
-
-def gate_of(transport: paramiko.Transport) -> ChannelGate:
-    """The gate of one connection (shared by its sessions and the tunnels of the servers jumping through it)."""
-    with _GATES_LOCK:
-        gate = _GATES.get(transport)
-        if gate is None:
-            gate = _GATES[transport] = ChannelGate()
-        return gate
-
-
-class LineSplitter:
-    """Bytes in, complete lines out (per stream); the rest waits for its newline or `flush`."""
-
-    def __init__(self, stream: str, on_line: LineCallback) -> None:
-        self.stream = stream
-        self.on_line = on_line
-        self.buf = b""
-
-    def feed(self, data: bytes) -> None:
-        self.buf += data
-        if b"\n" not in data:
-            return
-        *lines, self.buf = self.buf.split(b"\n")
-        for raw in lines:
-            self.on_line(self.stream, raw.decode("utf-8", "replace").rstrip("\r"))
-
-    def flush(self) -> None:
-        if self.buf:
-            raw, self.buf = self.buf, b""
-            self.on_line(self.stream, raw.decode("utf-8", "replace").rstrip("\r"))
 
 
 @dataclass

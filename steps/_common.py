@@ -202,9 +202,11 @@ def iface_config(section: str, node: str, iface: Iface, profile: Profile, via: s
         cmd = (f"nmcli connection modify {name} {settings} 2>/dev/null"
                f" || nmcli connection add type ethernet con-name {name} ifname {name} {settings}")
         # Already done when the connection has these settings (nmcli -g: one value a line, in the order asked).
-        wanted = "\n".join(["manual", f"{iface.ip}/{prefix(iface.network)}", iface.gateway, iface.dns, "yes"])
+        # printf '%s\n' words: the expected lines without a raw new line in the command (one line to read).
+        wanted = " ".join(q(w) for w in ("manual", f"{iface.ip}/{prefix(iface.network)}", iface.gateway, iface.dns,
+                                         "yes"))
         same = (f"test \"$(nmcli -g ipv4.method,ipv4.addresses,ipv4.gateway,ipv4.dns,connection.autoconnect"
-                f" connection show {name} 2>/dev/null)\" = \"$(printf {q(wanted)})\"")
+                f" connection show {name} 2>/dev/null)\" = \"$(printf '%s\\n' {wanted})\"")
         return Action(id=id_, kind="run", target=target, command=cmd, via_address=via, **titles,
                       probe=f"{probe} || {same}" if probe else same,
                       why=f"Static address {iface.ip} on {iface.ifname} (NetworkManager connection).",

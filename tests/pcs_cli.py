@@ -200,7 +200,9 @@ class OfflinePcs:
                 r.problem = "rejected"
             elif DEPRECATED.search(r.stderr):
                 r.problem = "deprecated"
-        for args in probes:
+        # After the command, its guard must say done, when the command is pcs's: a guard over another command
+        # (haproxy off at boot: "done once pacemaker runs haproxy") is a later state, not this command's effect.
+        for args in probes if pcs_invocations(action.command) else ():
             r = self._run(action.id, "probe-after", args)
             if r is not None and not r.problem:
                 if r.code != 0:

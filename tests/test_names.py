@@ -143,6 +143,8 @@ def test_vbox_names_are_refused_with_a_message_or_reach_every_line_as_one_word(p
 @given(value=st.one_of(SHELLISH, ANY_TEXT, st.from_regex(r"[a-z]{1,4}[0-9]{1,3}(\.[0-9]{1,3})?", fullmatch=True)),
        profile=st.sampled_from(PROFILES))
 @example(value="eth1;reboot", profile="rhel7")
+# Found by a CI run: a probe with a new line inside its quotes (nmcli's expected lines) broke the line reading.
+@example(value="_", profile="rhel8")
 def test_interface_names_are_what_udev_makes_and_never_need_quoting(path: str, value: str, profile: str) -> None:
     answers = _set(Answers(profile=profile), path, value)
     problems = validate(answers)

@@ -35,7 +35,6 @@ from lab.base import RUN, STATE, LabError, _is_mount_point, _run
 
 DEFAULT = "default"
 INSTANCES = STATE / "instances"
-IMAGES = STATE / "images"  # the guest images' cache: never removed by `down`
 INFO = "instance.json"
 NAME_MAX = 24
 _NAME = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{NAME_MAX - 1}}}")

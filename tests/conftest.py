@@ -297,3 +297,14 @@ def built_cluster(_built_cluster_session: dict[str, object]) -> object:
 def as_root() -> None:
     if os.geteuid() != 0:
         pytest.skip("needs root")
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A student's home for the app's tests: the wizard's state and config folders and HOME (no known_hosts or
+    ssh config of the machine) in the test's own folder. Test files needing more override it, asking for it."""
+    root = tmp_path / "state"
+    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(root))
+    monkeypatch.setenv("HA_WIZARD_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return root

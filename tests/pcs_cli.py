@@ -174,7 +174,8 @@ class OfflinePcs:
                 elif DEPRECATED.search(r.stderr):
                     r.problem = "deprecated"
                 out.append(r)
-        for args in pcs_invocations(action.command):
+        commands = pcs_invocations(action.command)
+        for args in commands:
             r = self._run(action.id, "command", args)
             if r is None:
                 continue
@@ -202,7 +203,7 @@ class OfflinePcs:
                 r.problem = "deprecated"
         # After the command, its guard must say done, when the command is pcs's: a guard over another command
         # (haproxy off at boot: "done once pacemaker runs haproxy") is a later state, not this command's effect.
-        for args in probes if pcs_invocations(action.command) else ():
+        for args in probes if commands else ():
             r = self._run(action.id, "probe-after", args)
             if r is not None and not r.problem:
                 if r.code != 0:

@@ -28,13 +28,9 @@ from wizard.ui.screens.start import StartScreen
 
 
 @pytest.fixture
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "state"
-    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(root))
-    monkeypatch.setenv("HA_WIZARD_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("LANG", "C")
-    return root
+def state(state: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LANG", "C")  # the language from --lang or the preferences, never the machine's locale
+    return state
 
 
 def on_section(app, section_id: str | None = None) -> bool:

@@ -29,15 +29,6 @@ from wizard.ui.screens.section import SectionScreen
 LANGS = ["es", "en"]
 
 
-@pytest.fixture
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "state"
-    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(root))
-    monkeypatch.setenv("HA_WIZARD_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    return root
-
-
 def screen_lines(app: WizardApp) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 

@@ -24,14 +24,10 @@ from wizard.ui.screens.start import StartScreen
 
 
 @pytest.fixture
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "state"
-    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(root))
-    monkeypatch.setenv("HA_WIZARD_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("HOME", str(tmp_path))
+def state(state: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("HA_WIZARD_HACLUSTER_PASSWORD", raising=False)
     monkeypatch.chdir(tmp_path)  # the export's default file lands here
-    return root
+    return state
 
 
 def on_section(app: WizardApp, section_id: str | None = None) -> bool:

@@ -26,15 +26,6 @@ from wizard.ui.app import WizardApp
 from wizard.ui.screens.section import SectionScreen
 
 
-@pytest.fixture
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "state"
-    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(root))
-    monkeypatch.setenv("HA_WIZARD_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    return root
-
-
 def on_section(app: WizardApp, section_id: str) -> bool:
     screen = app.screen
     return isinstance(screen, SectionScreen) and screen.built_lang is not None and screen.section_id == section_id

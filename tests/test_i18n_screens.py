@@ -83,15 +83,6 @@ def screen_texts(app: WizardApp) -> list[str]:
     return texts
 
 
-@pytest.fixture
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "state"
-    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(root))
-    monkeypatch.setenv("HA_WIZARD_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    return root
-
-
 async def test_spanish_app_shows_no_english_catalogue_text(state: Path) -> None:
     from wizard.ui.screens.complete import GuideCompleteScreen
     from wizard.ui.screens.dialogs import ExportDialog, HelpScreen, UndoDialog

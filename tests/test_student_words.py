@@ -31,15 +31,11 @@ PATH = re.compile(r"\b(?:directors|servers)\[\d*\]\.\w+|\b(?:networks|vip|virtua
 
 
 @pytest.fixture
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "state"
-    monkeypatch.setenv("HA_WIZARD_STATE_DIR", str(root))
-    monkeypatch.setenv("HA_WIZARD_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("HOME", str(tmp_path))
-    folder = root / "sessions" / NAME
+def state(state: Path) -> Path:
+    folder = state / "sessions" / NAME
     folder.mkdir(parents=True)
     shutil.copyfile(DATA, folder / "state.json")
-    return root
+    return state
 
 
 # -- what is on the screen ------------------------------------------------------------------------------------

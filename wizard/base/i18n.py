@@ -447,6 +447,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ssh.sudo_password": ("{node}: {user} needs a sudo password: set HA_WIZARD_SSH_PASSWORD",
                           "{node}: {user} necesita contraseña para sudo: define HA_WIZARD_SSH_PASSWORD"),
     "ssh.lost": ("{node}: connection lost", "{node}: conexión perdida"),
+    "ssh.channel_refused": ("channel refused by the node: {text} (code {code})",
+                            "canal rechazado por el nodo: {text} (código {code})"),
     "ssh.cannot_start": ("{node}: cannot start the command ({error})",
                          "{node}: no se puede arrancar la orden ({error})"),
     "ssh.gate_full": ("all {n} channels of the connection stayed busy", "los {n} canales de la conexión siguieron "

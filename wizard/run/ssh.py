@@ -60,7 +60,7 @@ from wizard.run.ssh_errors import (
     NotStarted,
     SSHError,
     Unreachable,
-    _reason,
+    ssh_reason,
 )
 
 # paramiko logs transport failures (with tracebacks) that the runner already turns into SSHError
@@ -190,7 +190,7 @@ class SSHConnection:
             try:
                 sock = socket.create_connection((ep.hostname, ep.port), timeout=ep.connect_timeout)
             except OSError as exc:
-                raise Unreachable(msg("ssh.unreachable", node=ep.node, address=where, reason=_reason(exc)),
+                raise Unreachable(msg("ssh.unreachable", node=ep.node, address=where, reason=ssh_reason(exc)),
                                   "connect") from None
             # Small request/reply packets: without NODELAY, Nagle + delayed ACKs add ~40 ms to each.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -209,7 +209,7 @@ class SSHConnection:
                 # ChannelException: the jump host answered (target refused/unreachable); anything
                 # else (timeout, EOF): the jump host's own connection is dead.
                 raise JumpFailed(msg("ssh.jump_failed", node=ep.label(), host=ep.hostname, port=ep.port,
-                                     error=_reason(exc)),
+                                     error=ssh_reason(exc)),
                                  unresponsive=not isinstance(exc, paramiko.ChannelException)) from None
             self._tunnel_gate = gate
         try:
@@ -235,11 +235,11 @@ class SSHConnection:
             if "No authentication methods available" in str(exc):
                 raise self._auth_failed(exc) from None
             # TCP was accepted but no SSH came (a port forward with nothing behind it, a closed banner).
-            raise Unreachable(msg("ssh.unreachable", node=ep.node, address=where, reason=_reason(exc)),
+            raise Unreachable(msg("ssh.unreachable", node=ep.node, address=where, reason=ssh_reason(exc)),
                               "banner") from None
         except (OSError, EOFError) as exc:
             self._give_up(client)
-            raise Unreachable(msg("ssh.unreachable", node=ep.node, address=where, reason=_reason(exc)),
+            raise Unreachable(msg("ssh.unreachable", node=ep.node, address=where, reason=ssh_reason(exc)),
                               "banner") from None
         transport = client.get_transport()
         assert transport is not None
@@ -393,7 +393,7 @@ class SSHConnection:
         except (paramiko.SSHException, OSError, EOFError) as exc:
             chan.close()
             gate.closed()
-            raise NotStarted(msg("ssh.cannot_start", node=self.endpoint.label(), error=_reason(exc))) from None
+            raise NotStarted(msg("ssh.cannot_start", node=self.endpoint.label(), error=ssh_reason(exc))) from None
         try:
             if stdin:
                 chan.sendall(stdin)
@@ -435,7 +435,7 @@ class SSHConnection:
                 return 255
             return chan.recv_exit_status()
         except (OSError, EOFError) as exc:
-            raise SSHError(msg("ssh.lost_error", node=self.endpoint.label(), error=_reason(exc))) from None
+            raise SSHError(msg("ssh.lost_error", node=self.endpoint.label(), error=ssh_reason(exc))) from None
         finally:
             chan.close()
             gate.closed()
@@ -462,11 +462,11 @@ class SSHConnection:
                     if not t.is_active():  # the connection is lost, not busy
                         gate.release()
                         raise NotStarted(msg("ssh.cannot_start", node=self.endpoint.label(),
-                                             error=_reason(exc))) from None
+                                             error=ssh_reason(exc))) from None
                     if "Timeout" not in str(exc):  # refused: the node allows fewer channels than are open
                         gate.refused()
                     gate.release()
-                    last = _reason(exc)
+                    last = ssh_reason(exc)
             if attempt == len(OPEN_RETRY_DELAYS) or time.monotonic() >= deadline:
                 break
             gate.wait_for_close(OPEN_RETRY_DELAYS[attempt])

@@ -55,11 +55,9 @@ class Cancelled(LocalizedError):
         super().__init__(msg("eng.stopped"))
 
 
-def _reason(exc: BaseException) -> Msg:
+def ssh_reason(exc: BaseException) -> Msg:
     """The OS's words (`Connection refused`, `No route to host`) or paramiko's, with a gloss in Spanish; never
     empty. A refused channel says what the node said and its code."""
     if isinstance(exc, paramiko.ChannelException):
-        text = exc.text or "no reason given"
-        return Msg(f"channel refused by the node: {text} (code {exc.code})",
-                   f"canal rechazado por el nodo: {text} (código {exc.code})")
+        return msg("ssh.channel_refused", text=exc.text or "-", code=exc.code)
     return reason_of(exc)
